@@ -1,0 +1,51 @@
+# dystonia_teach: one command to run the course, one to run every test (see README.md).
+PYTHON ?= python3
+VENV := .venv
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+UV_VERSION := 0.13.9
+ALLOW_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: course test setup browser-deps lint unit nbval notebooks benchmark clean
+
+## course: set up the environment and open the course in JupyterLab
+course: setup
+	$(VENV)/bin/jupyter lab $(ALLOW_ROOT) --notebook-dir=notebooks notebooks/00_start_here.ipynb
+
+## test: set up everything (including Debian's Chromium) and run lint, unit, notebook and browser tests
+test: setup browser-deps lint
+	$(VENV)/bin/python -m pytest --nbval tests notebooks
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet "uv==$(UV_VERSION)"
+
+## setup: create .venv with the exact versions pinned in uv.lock
+setup: $(UV)
+	$(UV) sync --frozen --extra dev --compile-bytecode --python $(PYTHON) --quiet
+
+## browser-deps: Debian's Chromium for the real-browser test (no browser download)
+browser-deps:
+	@if [ -x /usr/bin/chromium ]; then echo "chromium: $$(/usr/bin/chromium --version 2>/dev/null)"; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "Debian's Chromium is missing: run 'sudo apt-get install chromium' (the browser test is skipped without it)"; fi
+
+lint: setup
+	$(VENV)/bin/ruff check dystonia_teach tests benchmarks
+
+unit: setup
+	$(VENV)/bin/python -m pytest tests -m "not browser"
+
+nbval: setup
+	$(VENV)/bin/python -m pytest --nbval notebooks
+
+## notebooks: re-execute the course notebooks in place (maintainers, before a release)
+notebooks: setup
+	$(VENV)/bin/python -m dystonia_teach.release execute notebooks
+
+benchmark: setup
+	$(VENV)/bin/python benchmarks/bench_core.py
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .ruff_cache .hypothesis

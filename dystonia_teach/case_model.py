@@ -1,0 +1,148 @@
+"""The case (vignette) model: a patient's clinical facts, staged text and teaching notes.
+
+A case never lists its own answers; the engine derives the recommended pathway from the facts.
+Unknown keys are errors (``extra="forbid"``), so a misspelt field is reported, not ignored.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from .vocabulary import (
+    Contraindication,
+    Diagnosis,
+    EdxResult,
+    FunctionalSign,
+    OtherSign,
+    Pathology,
+    Posture,
+    RedFlag,
+    Root,
+    Side,
+    Trigger,
+)
+
+SCHEMA_VERSION = 1
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+CaseId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{1,63}$")]
+Weeks = Annotated[float, Field(ge=0, le=1040)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+
+
+class Patient(_Strict):
+    """Age and sex only: no names, dates of birth or record numbers."""
+
+    age: Annotated[int, Field(ge=1, le=110)]
+    sex: Literal["female", "male", "other"]
+
+
+class Course(_Strict):
+    symptom_weeks: Weeks
+    conservative_care_weeks: Weeks = Field(
+        description="Weeks of optimal conservative management already completed.")
+    conservative_care: tuple[str, ...] = Field(
+        (), description="Step ids of the conservative care already given (e.g. naproxen).")
+
+
+class Dystonia(_Strict):
+    """Observable phenomenology (teach the posture, not the seed's kicking/lifting labels)."""
+
+    foot: Side
+    postures: Annotated[tuple[Posture, ...], Field(min_length=1)]
+    triggers: Annotated[tuple[Trigger, ...], Field(min_length=1)]
+    relieved_by_rest: bool
+    sensory_trick: bool = False
+    present_at_rest: bool = False
+    diurnal_worsening: bool = False
+
+
+class Radicular(_Strict):
+    """Root findings; ``root: none`` when there are no radicular signs."""
+
+    root: Root
+    side: Side | None = None
+    weakness: str = ""
+    sensory_loss: str = ""
+    reflexes: str = ""
+    straight_leg_raise: Literal["positive", "negative", "not_tested"] = "not_tested"
+
+
+class Imaging(_Strict):
+    """Lumbar imaging result (MRI or CT myelography)."""
+
+    lesion: Literal["compressive", "none"]
+    level: str = Field("", description="Disc level, e.g. L4-L5.")
+    root: Root | None = None
+    concordant: bool = Field(description="Does the lesion match the clinical level and side?")
+    report: Text
+
+
+class Instability(_Strict):
+    present: bool
+    report: Text
+
+
+class Electrodiagnosis(_Strict):
+    result: EdxResult
+    root: Root | None = None
+    report: Text
+
+
+class Report(_Strict):
+    """A free-text result (brain MRI, DaT scan, levodopa trial, genetics)."""
+
+    report: Text
+
+
+class Investigations(_Strict):
+    """Results revealed only when the learner orders the matching test."""
+
+    imaging: Imaging | None = None
+    instability: Instability | None = None
+    electrodiagnosis: Electrodiagnosis | None = None
+    brain_imaging: Report | None = None
+    dat_scan: Report | None = None
+    levodopa_response: Report | None = None
+    genetics: Report | None = None
+
+
+class Stages(_Strict):
+    """Staged disclosure: presentation first, examination once assessed, follow-up at the end."""
+
+    presentation: Text
+    examination: Text
+    follow_up: Text
+
+
+class Case(_Strict):
+    """One vignette."""
+
+    schema_version: int
+    id: CaseId
+    title: Text
+    summary: Text
+    patient: Patient
+    course: Course
+    red_flags: tuple[RedFlag, ...] = ()
+    contraindications: tuple[Contraindication, ...] = ()
+    dystonia: Dystonia
+    functional_signs: tuple[FunctionalSign, ...] = ()
+    other_signs: tuple[OtherSign, ...] = ()
+    radicular: Radicular
+    investigations: Investigations
+    pathology: Pathology
+    disabling: bool
+    diagnosis: Diagnosis
+    stages: Stages
+    teaching_notes: Text
+    evidence: Annotated[tuple[str, ...], Field(min_length=1)]
+
+    def result(self, reveal: str) -> Imaging | Instability | Electrodiagnosis | Report | None:
+        """The investigation result a step with ``reveals: <reveal>`` shows, if the case has one."""
+        return getattr(self.investigations, reveal)

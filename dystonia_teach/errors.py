@@ -1,0 +1,105 @@
+"""Errors and authoring issues.
+
+Three kinds of "wrong" are kept apart:
+
+* **Exceptions** mean the caller cannot continue::
+
+      DystoniaTeachError
+      ├── CaseNotFoundError      no case file or bundled case has that id
+      ├── CaseInvalidError       a case file has issues (carries every Issue)
+      ├── KnowledgeBaseError     the packaged knowledge files are inconsistent
+      └── ActionError            an action names an unknown step or a malformed dose
+
+* **Issues** are problems in authored content (a case file). They are collected, all of a
+  file's at once, each with a file, line, dotted field path, a stable code and a hint.
+* **Findings** (see :mod:`dystonia_teach.engine`) are judgements on a learner's choices: normal
+  output, never raised.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+#: The closed catalogue of issue codes, with what each means. docs/authoring.md documents the
+#: same table; a test keeps the two equal.
+ISSUE_CODES: dict[str, str] = {
+    "empty_file": "The file is empty or holds only comments.",
+    "binary_file": "The file is not UTF-8 text (a binary file or a wrong encoding).",
+    "file_too_large": "The file is larger than a case file can reasonably be.",
+    "yaml_syntax": "The YAML cannot be parsed (indentation, quotes, colons).",
+    "tab_indent": "A tab character is used for indentation; YAML needs spaces.",
+    "duplicate_key": "The same key appears twice in one mapping.",
+    "yaml_tag": "A YAML tag (!!python/..., !something) is used; case files hold plain data only.",
+    "yaml_alias": "An anchor or alias (&name, *name) is used; write the values out instead.",
+    "not_a_mapping": "The top level of the file must be a mapping of field: value.",
+    "unknown_field": "A field that the case format does not have (often a misspelling).",
+    "missing_field": "A required field is absent.",
+    "wrong_type": "A value has the wrong type (text where a number is expected, ...).",
+    "invalid_value": "A value is not one of the allowed identifiers or is out of range.",
+    "unknown_step": "A step id that is not in the step catalogue.",
+    "unknown_evidence": "An evidence id that is not in the evidence catalogue.",
+    "schema_too_new": "The file declares a schema_version newer than this dystonia_teach.",
+    "schema_unknown": "The schema_version is missing or not a known version.",
+    "id_mismatch": "The case id differs from the file name.",
+    "duplicate_case_id": "Two case files share one id.",
+    "inconsistent_facts": "Facts contradict each other (e.g. more weeks of care than of symptoms).",
+    "missing_result": "The derived pathway orders a test whose result the case does not give.",
+    "patient_identifier": "Text looks like a real patient identifier (name, date of birth, ...).",
+    "markup_in_text": "Text carries HTML markup or script; case text must be plain.",
+}
+
+
+@dataclass(frozen=True, order=True)
+class Issue:
+    """One located problem in an authored file."""
+
+    file: str
+    line: int | None
+    field: str
+    code: str
+    message: str
+    hint: str = ""
+
+    def __post_init__(self) -> None:
+        if self.code not in ISSUE_CODES:
+            raise ValueError(f"unknown issue code {self.code!r}")
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        text = f"{where}: {self.field or '<file>'}: {self.code}: {self.message}"
+        return f"{text} ({self.hint})" if self.hint else text
+
+
+class DystoniaTeachError(Exception):
+    """Base of every error this package raises on purpose."""
+
+
+class CaseNotFoundError(DystoniaTeachError, LookupError):
+    """No case file or bundled case matches the request."""
+
+
+class CaseInvalidError(DystoniaTeachError, ValueError):
+    """A case file has issues; ``issues`` holds every one of them."""
+
+    def __init__(self, path: Path | str, issues: Iterable[Issue]) -> None:
+        self.path = str(path)
+        self.issues = tuple(issues)
+        lines = "\n".join(f"  {issue}" for issue in self.issues)
+        super().__init__(f"{self.path} has {len(self.issues)} problem(s):\n{lines}")
+
+
+class KnowledgeBaseError(DystoniaTeachError, RuntimeError):
+    """The packaged knowledge files are inconsistent (a packaging bug, not a user error)."""
+
+
+class ActionError(DystoniaTeachError, ValueError):
+    """A learner action is malformed: unknown step id, or a dose that is not mg per day."""
+
+
+def did_you_mean(word: str, choices: Iterable[str], n: int = 3) -> str:
+    """A short "did you mean" hint naming the closest choices, or an empty string."""
+    close = difflib.get_close_matches(str(word), list(choices), n=n, cutoff=0.6)
+    return "did you mean " + " or ".join(repr(c) for c in close) + "?" if close else ""

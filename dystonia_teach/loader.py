@@ -1,0 +1,279 @@
+"""Load and validate case files, reporting every problem of a file at once."""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .case_model import SCHEMA_VERSION, Case
+from .errors import CaseInvalidError, CaseNotFoundError, Issue, did_you_mean
+from .knowledge import knowledge
+from .lints import text_problems
+from .locate import CASE_SUFFIXES, case_dirs, case_files
+from .yamlio import YamlDocument, read_yaml_file, read_yaml_text
+
+_TYPE_ERRORS = {
+    "int_parsing", "int_type", "int_from_float", "float_parsing", "float_type", "bool_parsing",
+    "bool_type", "string_type", "tuple_type", "list_type", "model_type", "model_attributes_type",
+    "dict_type", "none_required", "is_instance_of",
+}
+
+
+@dataclass
+class CaseReport:
+    """The outcome of validating one file: the case when valid, and every issue."""
+
+    file: str
+    case: Case | None = None
+    issues: list[Issue] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.case is not None and not self.issues
+
+
+def validate_text(text: str, file: str = "<text>") -> CaseReport:
+    """Validate case-file text (used by the case builder before saving)."""
+    return _validate_document(read_yaml_text(text, file), expected_id=None)
+
+
+def validate_file(path: Path | str) -> CaseReport:
+    """Validate one case file; never raises for bad content."""
+    path = Path(path)
+    return _validate_document(read_yaml_file(path), expected_id=path.stem)
+
+
+def validate_paths(paths: Iterable[Path | str]) -> list[CaseReport]:
+    """Validate files and folders (their ``*.yaml``), also checking ids are unique."""
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        files.extend(case_files(path) if path.is_dir() else [path])
+    reports = [validate_file(p) for p in files]
+    first: dict[str, str] = {}
+    for report in reports:
+        if report.case is None:
+            continue
+        case_id = report.case.id
+        if case_id in first:
+            report.issues.append(Issue(report.file, 1, "id", "duplicate_case_id",
+                                       f"the id {case_id!r} is also used by {first[case_id]}",
+                                       "give each case its own id"))
+            report.case = None
+        else:
+            first[case_id] = report.file
+    return reports
+
+
+def _validate_document(doc: YamlDocument, expected_id: str | None) -> CaseReport:
+    report = CaseReport(doc.file, issues=list(doc.issues))
+    if report.issues:
+        return report
+    data = doc.data
+    for path, code, message in text_problems(data):
+        report.issues.append(doc.issue(path, code, message,
+                                       "write plain text; no markup and no real identifiers"))
+    if not _schema_version_ok(doc, report):
+        return report
+    try:
+        case = Case.model_validate(_plain(data))
+    except ValidationError as err:
+        report.issues.extend(_pydantic_issues(doc, err))
+        report.issues.sort(key=lambda i: (i.line or 0, i.field))
+        return report
+    report.issues.extend(_semantic_issues(doc, case, expected_id))
+    report.issues.sort(key=lambda i: (i.line or 0, i.field))
+    report.case = None if report.issues else case
+    return report
+
+
+def _schema_version_ok(doc: YamlDocument, report: CaseReport) -> bool:
+    version = doc.data.get("schema_version")
+    if isinstance(version, int) and not isinstance(version, bool) and version > SCHEMA_VERSION:
+        report.issues.append(doc.issue(
+            ["schema_version"], "schema_too_new",
+            f"schema_version {version} is newer than this dystonia_teach understands "
+            f"({SCHEMA_VERSION})", "upgrade dystonia_teach, or write the case for "
+            f"schema_version: {SCHEMA_VERSION}"))
+        return False
+    if version != SCHEMA_VERSION or isinstance(version, bool):
+        report.issues.append(doc.issue(
+            ["schema_version"], "schema_unknown",
+            f"schema_version must be {SCHEMA_VERSION}, found {version!r}",
+            f"add `schema_version: {SCHEMA_VERSION}` as the first line"))
+        return False
+    return True
+
+
+def _plain(data: Any) -> Any:
+    """ruamel's commented containers as plain dicts and lists."""
+    if isinstance(data, dict):
+        return {str(k): _plain(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_plain(v) for v in data]
+    return data
+
+
+def _model_at(loc: Sequence[str | int]) -> type[BaseModel] | None:
+    """The model class whose fields live at ``loc`` (for "did you mean" on unknown fields)."""
+    model: type[BaseModel] | None = Case
+    for part in loc:
+        if model is None:
+            return None
+        if isinstance(part, int):
+            continue
+        info = model.model_fields.get(str(part))
+        model = _model_in(info.annotation) if info else None
+    return model
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        for arg in typing.get_args(annotation):
+            found = _model_in(arg)
+            if found:
+                return found
+    return None
+
+
+def _allowed_literals(loc: Sequence[str | int]) -> tuple[str, ...]:
+    model = _model_at(loc[:-1]) if loc else None
+    name = next((p for p in reversed(loc) if isinstance(p, str)), None)
+    info = model.model_fields.get(name) if model and name else None
+    if info is None:
+        return ()
+    values: list[str] = []
+    stack = [info.annotation]
+    while stack:
+        ann = stack.pop()
+        if typing.get_origin(ann) is typing.Literal:
+            values.extend(str(v) for v in typing.get_args(ann))
+        else:
+            stack.extend(typing.get_args(ann))
+    return tuple(values)
+
+
+def _pydantic_issues(doc: YamlDocument, err: ValidationError) -> list[Issue]:
+    issues = []
+    for error in err.errors(include_url=False):
+        loc = [p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
+        kind, value = error["type"], error.get("input")
+        hint = ""
+        if kind == "extra_forbidden":
+            code, message = "unknown_field", f"{loc[-1]!r} is not a field here"
+            model = _model_at(loc[:-1])
+            hint = did_you_mean(str(loc[-1]), model.model_fields if model else ()) or (
+                "see `dystonia-teach schema` for the fields")
+        elif kind == "missing":
+            code, message = "missing_field", "this required field is missing"
+            hint = "see `dystonia-teach schema`"
+        elif kind == "literal_error":
+            code, message = "invalid_value", f"{value!r} is not allowed here"
+            allowed = _allowed_literals(loc)
+            hint = did_you_mean(str(value), allowed) or ("allowed: " + ", ".join(allowed))
+        elif kind in _TYPE_ERRORS:
+            code, message = "wrong_type", f"{error['msg'].lower()}, found {value!r}"
+        else:
+            code, message = "invalid_value", f"{error['msg'].lower()}, found {value!r}"
+        issues.append(doc.issue(loc, code, message, hint))
+    return issues
+
+
+def _semantic_issues(doc: YamlDocument, case: Case, expected_id: str | None) -> list[Issue]:
+    from .engine import recommended_pathway
+
+    kb = knowledge()
+    issues: list[Issue] = []
+    if expected_id is not None and case.id != expected_id:
+        issues.append(doc.issue(["id"], "id_mismatch",
+                                f"id {case.id!r} differs from the file name {expected_id!r}",
+                                f"rename the file to {case.id}.yaml or set id: {expected_id}"))
+    for i, ref in enumerate(case.evidence):
+        if ref not in kb.claims:
+            issues.append(doc.issue(["evidence", i], "unknown_evidence",
+                                    f"{ref!r} is not in the evidence catalogue",
+                                    did_you_mean(ref, kb.claims) or "see evidence_table()"))
+    for i, ref in enumerate(case.course.conservative_care):
+        if ref not in kb.steps:
+            issues.append(doc.issue(["course", "conservative_care", i], "unknown_step",
+                                    f"{ref!r} is not a step id",
+                                    did_you_mean(ref, kb.steps) or "see step_catalogue()"))
+    issues.extend(_consistency_issues(doc, case))
+    if not issues:
+        for item in recommended_pathway(case):
+            reveal = kb.steps[item.step].reveals
+            if reveal and case.result(reveal) is None:
+                issues.append(doc.issue(
+                    ["investigations"], "missing_result",
+                    f"the derived pathway orders {item.step} but investigations.{reveal} "
+                    "is not given", f"add investigations.{reveal} with its report"))
+    return issues
+
+
+def _consistency_issues(doc: YamlDocument, case: Case) -> list[Issue]:
+    issues = []
+    imaging = case.investigations.imaging
+
+    def add(path: list[str], message: str, hint: str = "") -> None:
+        issues.append(doc.issue(path, "inconsistent_facts", message, hint))
+
+    if case.course.conservative_care_weeks > case.course.symptom_weeks:
+        add(["course", "conservative_care_weeks"],
+            "more weeks of conservative care than of symptoms")
+    if case.pathology != "none" and (imaging is None or imaging.lesion != "compressive"):
+        add(["pathology"], f"pathology is {case.pathology} but imaging shows no compressive lesion",
+            "set investigations.imaging.lesion: compressive, or pathology: none")
+    if case.pathology == "none" and imaging is not None and imaging.lesion == "compressive":
+        add(["pathology"], "imaging shows a compressive lesion but pathology is none",
+            "name the pathology: stenosis, disc_herniation or stenosis_with_instability")
+    instability = case.investigations.instability
+    with_instability = case.pathology == "stenosis_with_instability"
+    if (instability is not None or with_instability) and with_instability != bool(
+        instability and instability.present
+    ):
+        add(["pathology"], "pathology and investigations.instability.present disagree")
+    if case.diagnosis == "radiculopathy_dystonia" and case.radicular.root == "none":
+        add(["radicular", "root"], "radiculopathy dystonia needs radicular findings (a root)")
+    return issues
+
+
+def _find_case_file(case_id: str) -> Path | None:
+    for folder in case_dirs():
+        for suffix in CASE_SUFFIXES:
+            candidate = folder / f"{case_id}{suffix}"
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def list_cases() -> list[str]:
+    """Ids of the cases available (instructor folders first, then the bundled ones), sorted."""
+    ids = {path.stem for folder in case_dirs() for path in case_files(folder)}
+    return sorted(ids)
+
+
+def load_case(path_or_id: Path | str) -> Case:
+    """Load a case by file path or by id; raises CaseNotFoundError or CaseInvalidError."""
+    path = Path(path_or_id)
+    is_path = isinstance(path_or_id, Path) or path.suffix in CASE_SUFFIXES or len(path.parts) > 1
+    if not is_path:
+        found = _find_case_file(str(path_or_id))
+        if found is None:
+            hint = did_you_mean(str(path_or_id), list_cases())
+            raise CaseNotFoundError(f"no case with id {path_or_id!r}" + (f"; {hint}" if hint else
+                                    f"; available: {', '.join(list_cases())}"))
+        path = found
+    elif not path.is_file():
+        raise CaseNotFoundError(f"no case file at {path}")
+    report = validate_file(path)
+    if report.case is None:
+        raise CaseInvalidError(path, report.issues)
+    return report.case

@@ -1,0 +1,34 @@
+"""Where case files live: a checkout's top-level ``cases/``, or the copy bundled in the wheel.
+
+``DYSTONIA_TEACH_CASES`` (folders separated by ``os.pathsep``) adds an instructor's own folders,
+searched first.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib.resources import files
+from pathlib import Path
+
+CASE_SUFFIXES = (".yaml", ".yml")
+
+
+def bundled_cases_dir() -> Path:
+    """The top-level ``cases/`` of a checkout (editable install), else the wheel's copy."""
+    checkout = Path(__file__).resolve().parent.parent / "cases"
+    if checkout.is_dir() and (checkout.parent / "pyproject.toml").is_file():
+        return checkout
+    return Path(str(files("dystonia_teach").joinpath("bundled_cases")))
+
+
+def case_dirs() -> list[Path]:
+    """Folders searched for cases, in order."""
+    extra = [Path(p) for p in os.environ.get("DYSTONIA_TEACH_CASES", "").split(os.pathsep) if p]
+    return [*extra, bundled_cases_dir()]
+
+
+def case_files(folder: Path) -> list[Path]:
+    """The case files directly inside ``folder``, sorted by name."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix in CASE_SUFFIXES and p.is_file())

@@ -1,0 +1,130 @@
+"""Rule kinds: small pure functions that turn a rule instance (data) into findings.
+
+A rule instance in ``knowledge/algorithm.yaml`` names its kind, its ``when`` predicates, the
+finding code it raises and the steps it concerns. Each kind yields ``(code, step, extra)``
+triples; the engine turns them into findings with text and evidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+
+from .case_model import Case
+from .knowledge import KnowledgeBase, Rule
+from .models import Action
+
+Hit = tuple[str, str | None, str]  # (finding code, step id or None, extra detail)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a rule may look at: the case, the knowledge base and the learner's choices."""
+
+    case: Case
+    kb: KnowledgeBase
+    chosen: Mapping[str, Action]
+    recommended: frozenset[str]
+
+    def label(self, step_id: str) -> str:
+        return self.kb.steps[step_id].label
+
+
+def require_steps(rule: Rule, ctx: Context) -> Iterator[Hit]:
+    """Every listed step must be chosen; one finding per missing step."""
+    for step in rule.params["steps"]:
+        if step not in ctx.chosen:
+            yield rule.code, step, ""
+
+
+def require_any(rule: Rule, ctx: Context) -> Iterator[Hit]:
+    """At least one listed step must be chosen."""
+    steps = rule.params["steps"]
+    if not any(step in ctx.chosen for step in steps):
+        target = next((step for step in steps if step in ctx.recommended), None)
+        extra = f"Recommended here: {ctx.label(target)}." if target else ""
+        yield rule.code, None, extra
+
+
+def forbid_steps(rule: Rule, ctx: Context) -> Iterator[Hit]:
+    """None of the listed steps may be chosen; one finding per chosen step."""
+    for step in rule.params["steps"]:
+        if step in ctx.chosen:
+            yield rule.code, step, ""
+
+
+def require_with(rule: Rule, ctx: Context) -> Iterator[Hit]:
+    """If any of ``if_any`` is chosen, one of ``needs_any`` must be chosen too."""
+    trigger = next((step for step in rule.params["if_any"] if step in ctx.chosen), None)
+    if trigger and not any(step in ctx.chosen for step in rule.params["needs_any"]):
+        needed = ", ".join(ctx.label(step) for step in rule.params["needs_any"])
+        yield rule.code, trigger, f"Needed with it: {needed}."
+
+
+def procedure_fits_pathology(rule: Rule, ctx: Context) -> Iterator[Hit]:
+    """A chosen procedure must be the one that fits the case's pathology."""
+    procedures: dict[str, str] = rule.params["procedures"]
+    fit = procedures.get(ctx.case.pathology)
+    for step in dict.fromkeys(procedures.values()):
+        if step in ctx.chosen and step != fit:
+            pathology = ctx.case.pathology.replace("_", " ")
+            extra = f"For {pathology} the procedure is {ctx.label(fit)}." if fit else ""
+            yield rule.code, step, extra
+
+
+def symptomatic_only(rule: Rule, ctx: Context) -> Iterator[Hit]:
+    """Symptomatic treatments chosen while no surgical step is."""
+    if any(step in ctx.chosen for step in rule.params["surgical"]):
+        return
+    for step in rule.params["symptomatic"]:
+        if step in ctx.chosen:
+            yield rule.code, step, ""
+
+
+def contraindicated(rule: Rule, ctx: Context) -> Iterator[Hit]:
+    """A chosen step whose contraindications meet the case's recorded ones."""
+    recorded = set(ctx.case.contraindications)
+    for step in ctx.chosen:
+        hits = [c for c in ctx.kb.steps[step].contraindications if c in recorded]
+        if hits:
+            yield rule.code, step, "Recorded: " + ", ".join(h.replace("_", " ") for h in hits) + "."
+
+
+def dose_in_range(rule: Rule, ctx: Context) -> Iterator[Hit]:
+    """Drugs need a daily dose inside their labelled range."""
+    for step, action in ctx.chosen.items():
+        dose_range = ctx.kb.steps[step].dose
+        if dose_range is None:
+            continue
+        if action.dose_mg_per_day is None:
+            yield rule.params["missing_code"], step, f"Labelled range: {dose_range.describe()}."
+        elif not dose_range.contains(action.dose_mg_per_day):
+            extra = (f"You gave {action.dose_mg_per_day:g} mg/day; labelled range "
+                     f"{dose_range.describe()}.")
+            if dose_range.seed_figure:
+                extra += f" {dose_range.seed_figure}"
+            yield rule.code, step, extra
+
+
+RuleKind = Callable[[Rule, Context], Iterator[Hit]]
+RULE_KINDS: dict[str, RuleKind] = {
+    f.__name__: f
+    for f in (
+        require_steps,
+        require_any,
+        forbid_steps,
+        require_with,
+        procedure_fits_pathology,
+        symptomatic_only,
+        contraindicated,
+        dose_in_range,
+    )
+}
+_STEP_PARAMS = ("steps", "if_any", "needs_any", "surgical", "symptomatic")
+
+
+def rule_step_ids(rule: Rule) -> list[str]:
+    """Every step id a rule instance names (checked against the catalogue at load time)."""
+    ids = [step for key in _STEP_PARAMS for step in rule.params.get(key, ())]
+    ids.extend(rule.params.get("procedures", {}).values())
+    return ids

@@ -1,0 +1,123 @@
+"""Closed vocabularies of the case format: the identifiers instructors write in case files."""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+RedFlag = Literal[
+    "cauda_equina",
+    "progressive_motor_deficit",
+    "severe_motor_deficit",
+    "suspected_infection",
+    "suspected_malignancy",
+    "suspected_fracture",
+]
+NEUROLOGICAL_RED_FLAGS = frozenset(
+    {"cauda_equina", "progressive_motor_deficit", "severe_motor_deficit"}
+)
+
+Contraindication = Literal[
+    "ckd",
+    "gi_bleed_history",
+    "anticoagulation",
+    "heart_failure",
+    "nsaid_allergy",
+    "pregnancy_third_trimester",
+]
+FunctionalSign = Literal[
+    "distractibility",
+    "inconsistency",
+    "sudden_onset",
+    "fixed_posture_at_onset",
+    "give_way_weakness",
+    "hoover_sign",
+    "entrainment",
+    "suggestibility",
+]
+Posture = Literal[
+    "inversion",
+    "eversion",
+    "plantar_flexion",
+    "dorsiflexion",
+    "toe_clawing",
+    "toe_extension",
+    "striatal_toe",
+]
+Trigger = Literal[
+    "walking",
+    "standing",
+    "walking_forward_only",
+    "running",
+    "stairs",
+    "after_minutes_walking",
+]
+OtherSign = Literal[
+    "bradykinesia",
+    "rest_tremor",
+    "reduced_arm_swing",
+    "rigidity",
+    "brisk_reflexes",
+    "diurnal_fluctuation",
+    "distal_sensory_loss",
+    "absent_ankle_reflexes_bilateral",
+    "wide_based_gait",
+    "bilateral_leg_symptoms",
+    "saddle_anaesthesia",
+    "bladder_dysfunction",
+]
+Side = Literal["left", "right", "both"]
+Root = Literal["L3", "L4", "L5", "S1", "S2", "none"]
+Pathology = Literal["stenosis", "disc_herniation", "stenosis_with_instability", "none"]
+COMPRESSIVE_PATHOLOGIES = ("stenosis", "disc_herniation", "stenosis_with_instability")
+Diagnosis = Literal[
+    "radiculopathy_dystonia",
+    "functional_dystonia",
+    "isolated_dystonia",
+    "dopa_responsive_dystonia",
+    "parkinsonism_foot_dystonia",
+    "polyneuropathy",
+    "other",
+]
+EdxResult = Literal["radiculopathy", "normal", "polyneuropathy", "other"]
+Reveal = Literal[
+    "imaging",
+    "instability",
+    "electrodiagnosis",
+    "brain_imaging",
+    "dat_scan",
+    "levodopa_response",
+    "genetics",
+]
+Phase = Literal[
+    "assessment",
+    "investigation",
+    "conservative",
+    "interventional",
+    "surgical",
+    "aftercare",
+    "alternative",
+    "harmful",
+]
+PHASES: tuple[str, ...] = get_args(Phase)
+DIAGNOSES: tuple[str, ...] = get_args(Diagnosis)
+PATHOLOGIES: tuple[str, ...] = get_args(Pathology)
+
+DIAGNOSIS_LABELS: dict[str, str] = {
+    "radiculopathy_dystonia": "Foot dystonia caused by lumbar radiculopathy",
+    "functional_dystonia": "Functional (psychogenic) dystonia",
+    "isolated_dystonia": "Isolated (primary) dystonia, including young-onset genetic forms",
+    "dopa_responsive_dystonia": "Dopa-responsive dystonia",
+    "parkinsonism_foot_dystonia": "Parkinsonism presenting with foot dystonia",
+    "polyneuropathy": "Polyneuropathy",
+    "other": "Another diagnosis",
+}
+PHASE_LABELS: dict[str, str] = {
+    "assessment": "Assessment",
+    "investigation": "Investigations",
+    "conservative": "Conservative management (step 1)",
+    "interventional": "Interventional (step 2)",
+    "surgical": "Surgical (step 3)",
+    "aftercare": "After treatment",
+    "alternative": "Management of alternative diagnoses",
+    "harmful": "Other options",
+}

@@ -1,0 +1,1 @@
+"""ipywidgets front ends: thin shells over the core (no clinical logic here)."""

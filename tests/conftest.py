@@ -1,0 +1,71 @@
+"""Shared test helpers: a ``make_case(**facts)`` factory building cases from facts alone."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dystonia_teach.case_model import Case
+
+REPO = Path(__file__).resolve().parent.parent
+CASES_DIR = REPO / "cases"
+BAD_CASES_DIR = Path(__file__).resolve().parent / "bad_cases"
+
+BASE_FACTS: dict[str, Any] = {
+    "schema_version": 1,
+    "id": "factory_case",
+    "title": "Factory case",
+    "summary": "Built from facts by the test factory.",
+    "patient": {"age": 60, "sex": "female"},
+    "course": {"symptom_weeks": 20, "conservative_care_weeks": 14, "conservative_care": []},
+    "red_flags": [],
+    "contraindications": [],
+    "dystonia": {
+        "foot": "left",
+        "postures": ["inversion"],
+        "triggers": ["walking"],
+        "relieved_by_rest": True,
+    },
+    "functional_signs": [],
+    "radicular": {"root": "S1", "side": "left", "straight_leg_raise": "negative"},
+    "investigations": {
+        "imaging": {"lesion": "compressive", "level": "L5-S1", "root": "S1",
+                    "concordant": True, "report": "Stenosis compressing left S1."},
+        "instability": {"present": False, "report": "Stable."},
+        "electrodiagnosis": {"result": "radiculopathy", "root": "S1", "report": "Left S1."},
+        "brain_imaging": {"report": "Normal."},
+        "dat_scan": {"report": "Normal."},
+        "levodopa_response": {"report": "No response."},
+        "genetics": {"report": "No variant found."},
+    },
+    "pathology": "stenosis",
+    "disabling": True,
+    "diagnosis": "radiculopathy_dystonia",
+    "stages": {"presentation": "P.", "examination": "E.", "follow_up": "F."},
+    "teaching_notes": "T.",
+    "evidence": ["lss_root_compression_can_cause_foot_dystonia"],
+}
+
+
+def make_case(**facts: Any) -> Case:
+    """A case from BASE_FACTS with overrides; ``course__symptom_weeks=3`` sets a nested field."""
+    data = copy.deepcopy(BASE_FACTS)
+    for key, value in facts.items():
+        *parents, leaf = key.split("__")
+        target = data
+        for parent in parents:
+            target = target[parent]
+        target[leaf] = value
+    return Case.model_validate(data)
+
+
+@pytest.fixture
+def case_factory():
+    return make_case
+
+
+def bundled_case_paths() -> list[Path]:
+    return sorted(CASES_DIR.glob("*.yaml"))

@@ -1,0 +1,66 @@
+"""The knowledge base loads, and broken cross-references are caught at load time."""
+
+from __future__ import annotations
+
+import pytest
+
+from dystonia_teach import errors
+from dystonia_teach.knowledge import KnowledgeBase, _cross_reference_errors, knowledge
+
+SPEC_STEPS = """history_red_flags neuro_exam dystonia_phenomenology functional_signs_exam
+gait_assessment mri_lumbar_noncontrast urgent_mri mri_lumbar_contrast ct_myelography
+xray_flexion_extension emg_ncs paraspinal_mapping brain_mri dat_scan levodopa_trial
+genetic_testing_dystonia naproxen diclofenac ibuprofen acetaminophen duloxetine physical_therapy
+education_stay_active epidural_steroid_injection botulinum_toxin urgent_surgical_referral
+decompressive_laminectomy microdiscectomy tlif postoperative_rehabilitation clinical_followup
+complication_monitoring explain_functional_diagnosis specialist_physiotherapy
+anticholinergic_trial deep_brain_stimulation rigid_splinting bed_rest long_term_opioids""".split()
+
+
+def test_catalogue_has_every_specified_step() -> None:
+    assert set(SPEC_STEPS) <= set(knowledge().steps)
+
+
+def test_drugs_have_dose_ranges_with_sources() -> None:
+    kb = knowledge()
+    for step in ("naproxen", "diclofenac", "ibuprofen"):
+        dose = kb.steps[step].dose
+        assert dose is not None and dose.source in kb.claims
+    assert kb.steps["naproxen"].dose.status == "verified"
+    assert kb.steps["ibuprofen"].dose.status == "unverified"
+    assert kb.steps["diclofenac"].dose.max_mg_per_day == 150
+
+
+def test_every_step_and_finding_cites_existing_evidence() -> None:
+    kb = knowledge()
+    assert _cross_reference_errors(kb) == []
+    assert all(step.evidence for step in kb.steps.values())
+
+
+@pytest.mark.parametrize(("mutate", "message"), [
+    (lambda d: d["rules"][0].update(steps=["neuro_exma"]), "unknown step 'neuro_exma'"),
+    (lambda d: d["rules"][0].update(kind="nonsense"), "unknown rule kind 'nonsense'"),
+    (lambda d: d["rules"][0].update(when=["sunny"]), "unknown predicate 'sunny'"),
+    (lambda d: d["rules"][0].update(code="oops"), "unknown finding code 'oops'"),
+    (lambda d: d["steps"]["naproxen"].update(evidence=["made_up_claim"]),
+     "unknown evidence id 'made_up_claim'"),
+])
+def test_broken_cross_reference_is_caught(mutate, message) -> None:
+    data = knowledge().model_dump()
+    mutate(data)
+    errors_found = _cross_reference_errors(KnowledgeBase.model_validate(data))
+    assert any(message in e for e in errors_found), errors_found
+
+
+def test_every_finding_code_is_reachable() -> None:
+    kb = knowledge()
+    by_rules = {rule.code for rule in kb.rules} | {
+        rule.params["missing_code"] for rule in kb.rules if "missing_code" in rule.params}
+    by_engine = {"appropriate_step", "acceptable_step", "step_not_indicated", "missing_step",
+                 "working_diagnosis_correct", "working_diagnosis_incorrect"}
+    assert set(kb.findings) == by_rules | by_engine
+
+
+def test_issue_codes_are_closed() -> None:
+    with pytest.raises(ValueError):
+        errors.Issue("f", 1, "x", "not_a_code", "m")

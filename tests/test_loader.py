@@ -1,0 +1,94 @@
+"""Loading and validating case files: every problem of a file at once, located and coded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dystonia_teach import CaseInvalidError, CaseNotFoundError, list_cases, load_case, validate_file
+from dystonia_teach.loader import validate_paths
+
+from .conftest import CASES_DIR, bundled_case_paths
+
+GOOD = (CASES_DIR / "failed_conservative_stenosis.yaml").read_text()
+
+
+def write(tmp_path: Path, text: str, name: str = "failed_conservative_stenosis.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize("path", bundled_case_paths(), ids=lambda p: p.stem)
+def test_bundled_cases_are_valid(path: Path) -> None:
+    report = validate_file(path)
+    assert report.ok, "\n".join(map(str, report.issues))
+
+
+def test_list_and_load_by_id() -> None:
+    ids = list_cases()
+    assert {p.stem for p in bundled_case_paths()} <= set(ids)
+    assert load_case(ids[0]).id == ids[0]
+
+
+def test_unknown_id_suggests_the_closest() -> None:
+    with pytest.raises(CaseNotFoundError, match="did you mean 'early_uncomplicated'"):
+        load_case("early_uncomplicatd")
+
+
+def test_every_problem_reported_at_once_with_line_and_hint(tmp_path: Path) -> None:
+    text = (GOOD.replace("  age: 68", "  agee: 68")
+                .replace("pathology: stenosis\n", "pathology: stenosys\n")
+                .replace("disabling: true", "disabling: maybe")
+                .replace("[decompression_abolished_dystonia,", "[decompression_abolished_dy,"))
+    path = write(tmp_path, text)
+    with pytest.raises(CaseInvalidError) as err:
+        load_case(path)
+    by_code = {issue.code: issue for issue in err.value.issues}
+    assert set(by_code) >= {"unknown_field", "missing_field", "invalid_value", "wrong_type"}
+    unknown = by_code["unknown_field"]
+    assert unknown.field == "patient.agee" and "did you mean 'age'" in unknown.hint
+    assert text.splitlines()[unknown.line - 1].strip().startswith("agee")
+    assert "did you mean 'stenosis'" in by_code["invalid_value"].hint
+    assert str(unknown).startswith(f"{path}:{unknown.line}: patient.agee: unknown_field:")
+
+
+def test_semantic_issues_after_a_valid_model(tmp_path: Path) -> None:
+    text = GOOD.replace("[decompression_abolished_dystonia,", "[decompression_abolished_dystonai,")
+    text = text.replace("conservative_care: [naproxen,", "conservative_care: [naproxin,")
+    report = validate_file(write(tmp_path, text, "other_name.yaml"))
+    codes = {i.code: i for i in report.issues}
+    assert set(codes) == {"unknown_evidence", "unknown_step", "id_mismatch"}
+    assert "did you mean 'naproxen'" in codes["unknown_step"].hint
+    assert codes["unknown_step"].field == "course.conservative_care.0"
+
+
+def test_schema_too_new_names_the_fix(tmp_path: Path) -> None:
+    report = validate_file(write(tmp_path, GOOD.replace("schema_version: 1", "schema_version: 7")))
+    assert [i.code for i in report.issues] == ["schema_too_new"]
+    assert "upgrade dystonia_teach" in report.issues[0].hint
+
+
+def test_missing_result_for_a_derived_step(tmp_path: Path) -> None:
+    start = GOOD.index("  electrodiagnosis:")
+    end = GOOD.index("pathology: stenosis")
+    report = validate_file(write(tmp_path, GOOD[:start] + GOOD[end:]))
+    assert [i.code for i in report.issues] == ["missing_result"]
+    assert "emg_ncs" in report.issues[0].message
+
+
+def test_duplicate_ids_across_files(tmp_path: Path) -> None:
+    write(tmp_path, GOOD)
+    (tmp_path / "sub").mkdir()
+    write(tmp_path / "sub", GOOD)
+    reports = validate_paths([tmp_path, tmp_path / "sub"])
+    assert [i.code for r in reports for i in r.issues] == ["duplicate_case_id"]
+
+
+def test_instructor_folder_is_searched_first(tmp_path: Path, monkeypatch) -> None:
+    text = GOOD.replace("id: failed_conservative_stenosis", "id: my_new_case")
+    write(tmp_path, text, "my_new_case.yaml")
+    monkeypatch.setenv("DYSTONIA_TEACH_CASES", str(tmp_path))
+    assert "my_new_case" in list_cases()
+    assert load_case("my_new_case").id == "my_new_case"
