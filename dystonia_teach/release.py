@@ -1,0 +1,78 @@
+"""Maintainer tools for course releases: execute the notebooks, and check they are release-ready.
+
+nbval compares saved outputs, and silently skips cells that were never executed (trap 5), so a
+release notebook must have every code cell executed, with the plain ``python3`` kernel.
+
+    python -m dystonia_teach.release execute notebooks   # re-run in place (make notebooks)
+    python -m dystonia_teach.release check notebooks     # exit 1 if any notebook is not ready
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nbformat
+
+KERNEL = "python3"
+
+
+def notebook_paths(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.glob("*.ipynb") if not p.name.startswith("."))
+
+
+def release_problems(path: Path) -> list[str]:
+    """Why ``path`` is not release-ready (empty list when it is)."""
+    nb = nbformat.read(path, as_version=4)
+    problems = []
+    if " " in path.name:
+        problems.append(f"{path}: file name has a space")
+    kernel = nb.metadata.get("kernelspec", {}).get("name")
+    if kernel != KERNEL:
+        problems.append(f"{path}: kernelspec is {kernel!r}, expected {KERNEL!r}")
+    for n, cell in enumerate(nb.cells, 1):
+        if cell.cell_type != "code" or not cell.source.strip():
+            continue
+        if cell.get("execution_count") is None:
+            problems.append(f"{path}: cell {n} was not executed (nbval would skip it)")
+        elif not cell.get("outputs"):
+            problems.append(f"{path}: cell {n} has no output (make each cell show something)")
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error" or output.get("name") == "stderr":
+                problems.append(f"{path}: cell {n} has an error or stderr output")
+    return problems
+
+
+def execute(path: Path, timeout: int = 300) -> None:
+    """Execute ``path`` in place with the ``python3`` kernel, from the notebook's folder."""
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata["kernelspec"] = {"name": KERNEL, "display_name": "Python 3", "language": "python"}
+    client = NotebookClient(nb, timeout=timeout, kernel_name=KERNEL,
+                            resources={"metadata": {"path": str(path.parent)}})
+    client.execute()
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)  # timestamps would change on every run
+    nbformat.write(nb, path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 2 or args[0] not in ("execute", "check"):
+        print(__doc__)
+        return 2
+    paths = notebook_paths(Path(args[1]))
+    if args[0] == "execute":
+        for path in paths:
+            print(f"executing {path}")
+            execute(path)
+    problems = [p for path in paths for p in release_problems(path)]
+    for problem in problems:
+        print(problem)
+    print(f"{len(paths)} notebooks checked, {len(problems)} problems")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
