@@ -24,6 +24,7 @@ $(UV):
 ## setup: create .venv with the exact versions pinned in uv.lock
 setup: $(UV)
 	$(UV) sync --frozen --extra dev --compile-bytecode --python $(PYTHON) --quiet
+	$(VENV)/bin/python -m compileall -q dystonia_teach
 
 ## browser-deps: Debian's Chromium for the real-browser test (no browser download)
 browser-deps:

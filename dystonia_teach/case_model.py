@@ -32,7 +32,7 @@ Weeks = Annotated[float, Field(ge=0, le=1040)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Patient(_Strict):

@@ -18,7 +18,6 @@ Three kinds of "wrong" are kept apart:
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,5 +100,7 @@ class ActionError(DystoniaTeachError, ValueError):
 
 def did_you_mean(word: str, choices: Iterable[str], n: int = 3) -> str:
     """A short "did you mean" hint naming the closest choices, or an empty string."""
+    import difflib  # only needed when something is misspelt
+
     close = difflib.get_close_matches(str(word), list(choices), n=n, cutoff=0.6)
     return "did you mean " + " or ".join(repr(c) for c in close) + "?" if close else ""

@@ -22,7 +22,7 @@ Status = Literal["verified", "partly_verified", "unverified", "not_found", "misa
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class DoseRange(_Strict):
@@ -103,7 +103,7 @@ class PathwayBlock(_Strict):
 class Rule(_Strict):
     """A rule instance: data naming a rule kind of :mod:`dystonia_teach.rules`."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, defer_build=True)
     id: str
     kind: str
     when: tuple[str, ...]
