@@ -11,11 +11,11 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 ## course: set up the environment and open the course in JupyterLab
 course: setup
-	$(VENV)/bin/jupyter lab $(ALLOW_ROOT) --notebook-dir=notebooks notebooks/00_start_here.ipynb
+	$(VENV)/bin/jupyter lab $(ALLOW_ROOT) --notebook-dir=notebooks
 
 ## test: set up everything (including Debian's Chromium) and run lint, unit, notebook and browser tests
 test: setup browser-deps lint
-	$(VENV)/bin/python -m pytest --nbval tests notebooks
+	$(VENV)/bin/python -m pytest --nbval tests $(wildcard notebooks/*.ipynb)
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -39,7 +39,7 @@ unit: setup
 	$(VENV)/bin/python -m pytest tests -m "not browser"
 
 nbval: setup
-	$(VENV)/bin/python -m pytest --nbval notebooks
+	$(VENV)/bin/python -m pytest --nbval $(wildcard notebooks/*.ipynb)
 
 ## notebooks: re-execute the course notebooks in place (maintainers, before a release)
 notebooks: setup

@@ -145,9 +145,11 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
 
 
 def _allowed_literals(loc: Sequence[str | int]) -> tuple[str, ...]:
-    model = _model_at(loc[:-1]) if loc else None
-    name = next((p for p in reversed(loc) if isinstance(p, str)), None)
-    info = model.model_fields.get(name) if model and name else None
+    parts = list(loc)
+    while parts and isinstance(parts[-1], int):  # an item of a list field: look at the field
+        parts.pop()
+    model = _model_at(parts[:-1]) if parts else None
+    info = model.model_fields.get(str(parts[-1])) if model else None
     if info is None:
         return ()
     values: list[str] = []

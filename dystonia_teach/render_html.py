@@ -6,12 +6,15 @@ shown by a text label and a symbol as well as by colour (Okabe-Ito, colour-blind
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from html import escape
 
 from .case_model import Case
-from .models import Assessment, Finding, PathwayItem, SourceRef
+from .knowledge import Step, knowledge
+from .models import Action, Assessment, Finding, PathwayItem, SourceRef
+from .progress import Attempt
 from .session import Result
-from .vocabulary import DIAGNOSIS_LABELS
+from .vocabulary import DIAGNOSIS_LABELS, PHASE_LABELS
 
 #: Okabe-Ito colours, safe for the common colour-vision deficiencies.
 PALETTE = {
@@ -101,6 +104,40 @@ def results_html(results: list[Result]) -> str:
     return f"<ul>{items}</ul>"
 
 
+def plan_html(actions: Iterable[Action], labels: dict[str, str]) -> str:
+    """The learner's steps as an ordered list, drugs with their daily dose."""
+    items = "".join(
+        f"<li>{_e(labels.get(a.step, a.step))}"
+        f"{_e(f' {a.dose_mg_per_day:g} mg/day' if a.dose_mg_per_day else '')}</li>"
+        for a in actions) or "<li><i>nothing chosen</i></li>"
+    return f"<ol>{items}</ol>"
+
+
+def step_help_html(step: Step | None) -> str:
+    """What the selected step is; for a drug, that a daily dose is expected."""
+    if step is None:
+        return "<p><i>Choose a step in the list to see what it is.</i></p>"
+    dose = " <i>A drug: enter the total daily dose in mg/day.</i>" if step.dose else ""
+    return (f"<p><b>{_e(step.label)}</b> ({_e(PHASE_LABELS[step.phase])}): "
+            f"{_e(step.description)}{dose}</p>")
+
+
+def history_html(attempts: list[Attempt]) -> str:
+    """A learner's saved attempts at one case as a table (pitfalls by their label)."""
+    if not attempts:
+        return "<p><i>No saved attempts at this case yet.</i></p>"
+    findings = knowledge().findings
+    rows = []
+    for a in attempts:
+        pitfalls = "; ".join(findings[c].label if c in findings else c for c in a.pitfalls)
+        rows.append(f"<tr><td>{a.number}</td><td>{_e(a.submitted_at[:19].replace('T', ' '))} "
+                    f"UTC</td><td>{a.score:.2f}</td><td>{_e(pitfalls or 'none')}</td></tr>")
+    head = "".join(f'<th scope="col">{h}</th>' for h in ("Attempt", "Submitted", "Score",
+                                                         "Pitfalls"))
+    return (f'<table class="dt-history"><caption>Your saved attempts</caption>'
+            f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+
+
 def assessment_html(assessment: Assessment, labels: dict[str, str]) -> str:
     """Feedback panel: score, findings grouped by severity, pathway beside the learner's plan."""
     chosen = {a.step for a in assessment.chosen}
@@ -111,12 +148,8 @@ def assessment_html(assessment: Assessment, labels: dict[str, str]) -> str:
         if group:
             parts.append(f"<h4>{_e(SEVERITY_LABEL[severity])} ({len(group)})</h4>"
                          f'<div role="list">{"".join(finding_html(f) for f in group)}</div>')
-    mine = "".join(
-        f"<li>{_e(labels.get(a.step, a.step))}"
-        f"{_e(f' {a.dose_mg_per_day:g} mg/day' if a.dose_mg_per_day else '')}</li>"
-        for a in assessment.chosen) or "<li><i>nothing chosen</i></li>"
     parts.append('<div style="display:flex;gap:24px;flex-wrap:wrap">'
-                 f"<div><h4>Your plan</h4><ol>{mine}</ol></div>"
+                 f"<div><h4>Your plan</h4>{plan_html(assessment.chosen, labels)}</div>"
                  f"<div><h4>Recommended pathway</h4>{pathway_html(assessment.recommended, chosen)}"
                  "</div></div></div>")
     return "".join(parts)

@@ -17,10 +17,12 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.scanner import ScannerError
 
 from .errors import Issue
 
 MAX_BYTES = 256 * 1024
+MAX_DEPTH = 32  # case files nest four levels; deeper input would exhaust Python's recursion
 _PLAIN_TAGS = {
     "tag:yaml.org,2002:" + name
     for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
@@ -92,13 +94,14 @@ def read_yaml_text(text: str, file: str) -> YamlDocument:
     try:
         root = yaml.compose(io.StringIO(text))
     except MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        line = mark.line + 1 if mark else None
-        doc.issues.append(Issue(file, line, "", "yaml_syntax", _first_line(err.problem or str(err)),
-                                _first_line(err.context or "")))
+        doc.issues.append(_syntax_issue(err, file))
         return doc
     except YAMLError as err:
         doc.issues.append(Issue(file, None, "", "yaml_syntax", _first_line(str(err))))
+        return doc
+    except RecursionError:
+        doc.issues.append(Issue(file, None, "", "yaml_syntax", "the YAML is nested too deeply",
+                                f"case files nest at most {MAX_DEPTH} levels"))
         return doc
     if root is None:
         doc.issues.append(Issue(file, None, "", "empty_file", "the file holds no data",
@@ -145,13 +148,17 @@ def _structure_issues(root: Node, file: str) -> list[Issue]:
     """Tags, anchors/aliases and duplicate keys, found by walking the composed node graph."""
     issues: list[Issue] = []
     seen: set[int] = set()
-    stack: list[tuple[Node, str]] = [(root, "")]
+    stack: list[tuple[Node, str, int]] = [(root, "", 0)]
     while stack:
-        node, path = stack.pop()
+        node, path, depth = stack.pop()
         line = node.start_mark.line + 1
         if id(node) in seen:  # an alias: its anchor is reported once, where it is defined
             continue
         seen.add(id(node))
+        if depth > MAX_DEPTH:
+            issues.append(Issue(file, line, path, "yaml_syntax", "the YAML is nested too deeply",
+                                f"case files nest at most {MAX_DEPTH} levels"))
+            break
         if getattr(node, "anchor", None):
             issues.append(Issue(file, line, path, "yaml_alias",
                                 f"an anchor (&{node.anchor}) is used", "write values out in full"))
@@ -160,6 +167,7 @@ def _structure_issues(root: Node, file: str) -> list[Issue]:
                 file, line, path, "yaml_tag", f"the tag {node.tag!r} is not allowed",
                 "remove the tag; case files hold plain text, numbers and lists"))
             continue
+        children: list[tuple[Node, str, int]] = []
         if isinstance(node, MappingNode):
             keys: set[str] = set()
             for key_node, value_node in node.value:
@@ -170,12 +178,30 @@ def _structure_issues(root: Node, file: str) -> list[Issue]:
                                         f"the key {key!r} appears more than once here",
                                         "keep one of them"))
                 keys.add(key)
-                stack.append((key_node, child))
-                stack.append((value_node, child))
+                children += [(key_node, child, depth + 1), (value_node, child, depth + 1)]
         elif isinstance(node, SequenceNode):
-            for i, item in enumerate(node.value):
-                stack.append((item, f"{path}.{i}" if path else str(i)))
+            children = [(item, f"{path}.{i}" if path else str(i), depth + 1)
+                        for i, item in enumerate(node.value)]
+        stack.extend(reversed(children))  # document order: an anchor is met before its aliases
     return sorted(issues, key=lambda issue: (issue.line or 0, issue.code))
+
+
+def _syntax_issue(err: MarkedYAMLError, file: str) -> Issue:
+    """A yaml_syntax issue on the line the author must fix.
+
+    A scanner error, or an unclosed flow ``[``/``{``, is located where the bad token starts (an
+    unclosed quote is reported where it opens, not at the end of the file); other parser errors
+    where the parser stopped.
+    """
+    problem, context = err.problem_mark, err.context_mark
+    use_context = context is not None and (
+        isinstance(err, ScannerError) or "flow" in (err.context or ""))
+    mark = context if use_context else problem or context
+    hint = _first_line(err.context or "")
+    if use_context and problem is not None and problem.line != context.line:
+        hint = f"{hint}; noticed on line {problem.line + 1}"
+    return Issue(file, mark.line + 1 if mark else None, "", "yaml_syntax",
+                 _first_line(err.problem or str(err)), hint)
 
 
 def _first_line(text: str) -> str:

@@ -1,0 +1,342 @@
+"""Instructor authoring: the case-file reference, the new-case scaffold and the case preview.
+
+Everything here is derived from the case model (``Case.model_json_schema()``) and the knowledge
+base, so the reference and the scaffold cannot drift from what the validator accepts. The CLI
+(:mod:`dystonia_teach.cli`) only prints what these functions return.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .case_model import SCHEMA_VERSION, Case
+from .engine import recommended_pathway
+from .errors import ISSUE_CODES
+from .knowledge import knowledge
+from .loader import CaseReport
+from .models import source_ref
+from .render_text import case_text, pathway_lines
+from .vocabulary import DIAGNOSIS_LABELS, PHASE_LABELS
+
+#: Notes for authors, by dotted field path, added to the model's own descriptions.
+FIELD_NOTES: dict[str, str] = {
+    "schema_version": f"The case-format version: write {SCHEMA_VERSION}.",
+    "id": "Lower-case letters, digits, _ and -; the same as the file name without .yaml.",
+    "title": "One line shown above the vignette. No patient names.",
+    "summary": "One sentence for case lists and the instructor's overview.",
+    "patient.age": "Whole years, a number without a unit (46, not '46 years').",
+    "course.symptom_weeks": "Weeks since the symptoms began, a number without a unit "
+                            "(1.5 for ten days).",
+    "course.conservative_care_weeks": "At most symptom_weeks. Six or more weeks means an "
+                                      "adequate conservative trial has been completed.",
+    "course.conservative_care": "See the step ids in `dystonia-teach schema`.",
+    "red_flags": "Red flags present; [] when there are none. Any red flag changes the derived "
+                 "pathway (urgent imaging, and surgical referral for neurological ones).",
+    "contraindications": "Recorded contraindications to NSAIDs; [] when there are none.",
+    "dystonia.postures": "The observed postures of the foot and toes (at least one).",
+    "dystonia.triggers": "What brings the dystonia on (at least one).",
+    "dystonia.relieved_by_rest": "Does stopping or sitting relieve it?",
+    "dystonia.sensory_trick": "Does a sensory trick (geste antagoniste) ease it?",
+    "dystonia.present_at_rest": "Is the posture present at rest too?",
+    "dystonia.diurnal_worsening": "Is it worse later in the day?",
+    "functional_signs": "Positive signs of a functional disorder found; [] when none.",
+    "other_signs": "Other findings, often pointing to a mimic; [] when none.",
+    "radicular.root": "The clinically affected root; none when there are no root signs.",
+    "radicular.side": "Side of the root signs; leave ~ when root is none.",
+    "radicular.weakness": "Free text for the record; learners read stages.examination.",
+    "radicular.sensory_loss": "Free text for the record; learners read stages.examination.",
+    "radicular.reflexes": "Free text for the record; learners read stages.examination.",
+    "investigations": "Give a result for every test the derived pathway orders (else "
+                      "missing_result); leave out tests this patient has no result for.",
+    "investigations.imaging.root": "The root the lesion compresses, if any.",
+    "investigations.electrodiagnosis.root": "The root EMG localises to, if any.",
+    "pathology": "The structural cause on imaging; none when there is no compressive lesion.",
+    "disabling": "Do the symptoms disable the patient (walking, work, quality of life)?",
+    "diagnosis": "The true diagnosis, revealed only after the learner submits.",
+    "stages.presentation": "Shown first: the history. Keep examination findings for later.",
+    "stages.examination": "Shown once the learner chooses an assessment step.",
+    "stages.follow_up": "Shown after the learner submits: what happened next.",
+    "teaching_notes": "Shown after submission: the teaching point, with honest evidence levels.",
+    "evidence": "Ids of the evidence claims this case teaches; see the evidence ids in "
+                "`dystonia-teach schema`.",
+}
+
+_KIND_OVERRIDES = {"course.conservative_care": "list of step ids",
+                   "evidence": "list of evidence ids"}
+_TYPE_NAMES = {"string": "text", "number": "number", "integer": "whole number",
+               "boolean": "true or false", "object": "section"}
+_NO_DEFAULT = object()
+
+
+@dataclass(frozen=True)
+class FieldDoc:
+    """One field of the case format, as the reference and the scaffold describe it."""
+
+    path: str
+    kind: str
+    required: bool
+    default: Any
+    allowed: tuple[str, ...]
+    limits: str
+    description: str
+    nullable: bool
+
+    @property
+    def depth(self) -> int:
+        return self.path.count(".")
+
+    @property
+    def is_section(self) -> bool:
+        return self.kind == "section"
+
+    @property
+    def is_list(self) -> bool:
+        return self.kind.startswith("list")
+
+
+def field_docs() -> list[FieldDoc]:
+    """Every field of a case file, in file order, walked from ``Case.model_json_schema()``."""
+    schema = Case.model_json_schema()
+    docs: list[FieldDoc] = []
+    _walk(schema, schema["$defs"], "", docs)
+    return docs
+
+
+def _walk(node: dict[str, Any], defs: dict[str, Any], prefix: str, out: list[FieldDoc]) -> None:
+    required = set(node.get("required", ()))
+    for name, prop in node["properties"].items():
+        path = f"{prefix}{name}"
+        spec, nullable = _resolve(prop, defs)
+        kind, allowed = _kind(spec)
+        kind = _KIND_OVERRIDES.get(path, kind)
+        parts = (spec.get("description") if kind == "section" else "", prop.get("description"),
+                 FIELD_NOTES.get(path))
+        description = " ".join(p for p in parts if p).replace("``", "`")
+        out.append(FieldDoc(path, kind, name in required, prop.get("default", _NO_DEFAULT),
+                            allowed, _limits(spec), description, nullable))
+        if kind == "section":
+            _walk(spec, defs, f"{path}.", out)
+
+
+def _resolve(prop: dict[str, Any], defs: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """The non-null schema of a property (following ``$ref``) and whether null is allowed."""
+    options = prop.get("anyOf", [prop])
+    spec = next(o for o in options if o.get("type") != "null")
+    nullable = len(options) > 1
+    if "$ref" in spec:
+        spec = defs[spec["$ref"].rsplit("/", 1)[-1]]
+    return spec, nullable
+
+
+def _kind(spec: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
+    if spec.get("type") == "array":
+        item_kind, allowed = _kind(spec["items"])
+        return f"list of {item_kind}s", allowed
+    if "enum" in spec:
+        return "identifier", tuple(str(v) for v in spec["enum"])
+    return _TYPE_NAMES[spec["type"]], ()
+
+
+def _limits(spec: dict[str, Any]) -> str:
+    parts = []
+    if "minimum" in spec and "maximum" in spec:
+        parts.append(f"{spec['minimum']:g} to {spec['maximum']:g}")
+    if spec.get("minItems"):
+        parts.append(f"at least {spec['minItems']} item")
+    if spec.get("minLength"):
+        parts.append("not empty")
+    if "pattern" in spec:
+        parts.append(f"pattern {spec['pattern']}")
+    return ", ".join(parts)
+
+
+def case_id_problem(case_id: str) -> str:
+    """Why ``case_id`` cannot be a case id, or an empty string when it can."""
+    pattern = next(d.limits for d in field_docs() if d.path == "id").removeprefix("pattern ")
+    if re.fullmatch(pattern, case_id):
+        return ""
+    return (f"{case_id!r} is not a valid case id: use 2 to 64 lower-case letters, digits, "
+            "'_' or '-', starting with a letter or digit (e.g. early_disc_herniation)")
+
+
+# --- the reference ------------------------------------------------------------------------------
+
+def schema_reference() -> str:
+    """The case-file reference as Markdown: fields, allowed values, step and evidence ids, codes."""
+    lines = [f"# Case file reference (schema_version {SCHEMA_VERSION})", "",
+             "Generated from the case model, so it always matches the validator. A field is "
+             "written `section.field` here and nested under `section:` in the file.", "",
+             "## Fields", ""]
+    for doc in field_docs():
+        need = "required" if doc.required else f"optional, default {_yaml_value(doc.default)}"
+        kind = f"{doc.kind}, or ~ (none)" if doc.nullable else doc.kind
+        limits = f"; {doc.limits}" if doc.limits else ""
+        lines.append(f"- `{doc.path}`: {kind}{limits}; {need}.")
+        if doc.description:
+            lines.append(f"  {doc.description}")
+        if doc.allowed:
+            lines.append(f"  Allowed: {', '.join(f'`{v}`' for v in doc.allowed)}.")
+    kb = knowledge()
+    lines += ["", "## Step ids (for `course.conservative_care`)", ""]
+    by_phase: dict[str, list[str]] = {}
+    for step in kb.steps.values():
+        by_phase.setdefault(step.phase, []).append(f"`{step.id}`")
+    lines += [f"- {PHASE_LABELS[phase]}: {', '.join(ids)}" for phase, ids in by_phase.items()]
+    lines += ["", "## Evidence ids (for `evidence`)", ""]
+    for claim_id in kb.claims:
+        ref = source_ref(claim_id)
+        lines.append(f"- `{claim_id}` ({ref.badge}): {' '.join(ref.claim.split())}")
+    lines += ["", "## Issue codes", "",
+              "`dystonia-teach validate` reports each problem as "
+              "`file:line: field.path: code: message (hint)`.", ""]
+    lines += [f"- `{code}`: {meaning}" for code, meaning in ISSUE_CODES.items()]
+    return "\n".join(lines) + "\n"
+
+
+# --- the scaffold -------------------------------------------------------------------------------
+
+def scaffold(case_id: str, file: str = "") -> str:
+    """A commented case file covering every field; its placeholders fail validation until filled.
+
+    Required values are left as placeholders: ``""`` for text and identifiers, ``~`` for numbers
+    and true/false, ``[]`` for lists that need at least one item. Optional fields hold their
+    defaults. ``file`` is the path the header's commands name (default ``<case_id>.yaml``).
+    """
+    file = file or f"{case_id}.yaml"
+    lines = [
+        f"# New dystonia_teach case: {case_id}",
+        "# Fill every placeholder (\"\", ~ or an empty list marked 'at least 1 item'), then run",
+        f"#   dystonia-teach validate {file}",
+        "# until it reports 0 problems, and preview with",
+        f"#   dystonia-teach show {file}",
+        "# Write facts, never answers: the recommended pathway is derived from the facts.",
+        "# Never copy from a real record: no names, dates of birth, record numbers or addresses.",
+        "",
+    ]
+    for doc in field_docs():
+        indent = "  " * doc.depth
+        lines += _comment(doc, indent)
+        name = doc.path.rsplit(".", 1)[-1]
+        if doc.is_section:
+            lines.append(f"{indent}{name}:")
+        else:
+            lines.append(f"{indent}{name}: {_scaffold_value(doc, case_id)}")
+    return "\n".join(lines) + "\n"
+
+
+def _comment(doc: FieldDoc, indent: str) -> list[str]:
+    parts = [doc.description]
+    if doc.allowed and not doc.is_section:
+        parts.append("Allowed: " + ", ".join(doc.allowed) + ".")
+    if doc.limits and doc.path != "id":
+        parts.append(f"({doc.limits})")
+    if not doc.required and not doc.is_section:
+        parts.append("Optional.")
+    text = " ".join(p for p in parts if p)
+    if not text:
+        return []
+    return textwrap.wrap(text, 96 - len(indent), initial_indent=f"{indent}# ",
+                         subsequent_indent=f"{indent}# ")
+
+
+def _scaffold_value(doc: FieldDoc, case_id: str) -> str:
+    if doc.path == "schema_version":
+        return str(SCHEMA_VERSION)
+    if doc.path == "id":
+        return case_id
+    if not doc.required:
+        return _yaml_value(doc.default)
+    if doc.is_list:
+        return "[]"
+    return '""' if doc.kind in ("text", "identifier") else "~"
+
+
+def _yaml_value(value: Any) -> str:
+    if value is None or value is _NO_DEFAULT:
+        return "~"
+    return json.dumps(value)
+
+
+def write_new_case(case_id: str, folder: Path) -> Path:
+    """Write ``folder/<case_id>.yaml`` from the scaffold; never overwrites an existing file.
+
+    Raises ValueError for an invalid id and FileExistsError when the file exists.
+    """
+    problem = case_id_problem(case_id)
+    if problem:
+        raise ValueError(problem)
+    path = folder / f"{case_id}.yaml"
+    with path.open("x", encoding="utf-8") as handle:
+        handle.write(scaffold(case_id, str(path)))
+    return path
+
+
+# --- the preview and the validation summary ----------------------------------------------------
+
+def facts_lines(case: Case) -> list[str]:
+    """A compact summary of the facts the engine reads, one wrapped line per topic."""
+    course, dystonia, radicular = case.course, case.dystonia, case.radicular
+
+    def listed(values: Iterable[str]) -> str:
+        return ", ".join(values) or "none"
+
+    def weeks(n: float) -> str:
+        return f"{n:g} week" + ("" if n == 1 else "s")
+
+    extras = [name.replace("_", " ") for name in
+              ("sensory_trick", "present_at_rest", "diurnal_worsening") if getattr(dystonia, name)]
+    side = f" ({radicular.side})" if radicular.side else ""
+    facts = {
+        "patient": f"{case.patient.age}-year-old {case.patient.sex}",
+        "course": f"{weeks(course.symptom_weeks)} of symptoms, "
+                  f"{weeks(course.conservative_care_weeks)} of conservative care "
+                  f"({listed(course.conservative_care)})",
+        "red flags": listed(case.red_flags),
+        "contraindications": listed(case.contraindications),
+        "dystonia": f"{dystonia.foot} foot; {listed(dystonia.postures)}; triggered by "
+                    f"{listed(dystonia.triggers)}; relieved by rest: "
+                    f"{'yes' if dystonia.relieved_by_rest else 'no'}"
+                    + "".join(f"; {extra}" for extra in extras),
+        "functional signs": listed(case.functional_signs),
+        "other signs": listed(case.other_signs),
+        "radicular": f"root {radicular.root}{side}, straight-leg raise "
+                     f"{radicular.straight_leg_raise.replace('_', ' ')}",
+        "pathology": f"{case.pathology}; disabling: {'yes' if case.disabling else 'no'}",
+        "diagnosis": f"{case.diagnosis} ({DIAGNOSIS_LABELS[case.diagnosis]})",
+        "results given": listed(name for name, value in case.investigations if value is not None),
+    }
+    return [textwrap.fill(value, 88, initial_indent=f"  {name}: ", subsequent_indent="    ")
+            for name, value in facts.items()]
+
+
+def preview_text(case: Case) -> str:
+    """The instructor's preview: every stage, the facts, each result, the derived pathway and
+    the evidence the case cites with its level."""
+    lines = [case_text(case, reveal_answers=True), "", "Facts", *facts_lines(case), "",
+             "Results (each shown when the learner orders its test)"]
+    for name, value in case.investigations:
+        if value is not None:
+            lines.append(textwrap.fill(" ".join(value.report.split()), 88,
+                                       initial_indent=f"  {name}: ", subsequent_indent="    "))
+    lines += ["", "Recommended pathway (derived from the facts)",
+              *pathway_lines(recommended_pathway(case)), "", "Evidence"]
+    for claim_id in case.evidence:
+        lines.append(f"  {claim_id}: {source_ref(claim_id).badge}")
+    return "\n".join(lines)
+
+
+def validation_summary(reports: list[CaseReport]) -> str:
+    """``4 files checked, 0 problems`` or ``3 problems in 2 of 31 files``."""
+    files = len(reports)
+    problems = sum(len(r.issues) for r in reports)
+    bad = sum(1 for r in reports if r.issues)
+    noun = "file" if files == 1 else "files"
+    if not problems:
+        return f"{files} {noun} checked, 0 problems"
+    return f"{problems} problem{'' if problems == 1 else 's'} in {bad} of {files} {noun}"

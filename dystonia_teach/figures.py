@@ -1,0 +1,432 @@
+"""Plotly figures: the algorithm as a flowchart and the evidence map (data in, figures out).
+
+Only this module imports plotly. Functions return ``go.Figure`` objects and never show them;
+each figure has a plain-text alternative (``algorithm_description``, ``evidence_map_description``).
+Colours are Okabe-Ito (``render_html.PALETTE``) and every colour comes with a second signal
+(marker symbol, line dash or text).
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections import Counter, deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from html import escape
+
+import plotly.graph_objects as go
+
+from .case_model import Case
+from .engine import ActionLike, parse_action, recommended_pathway
+from .knowledge import Claim, KnowledgeBase, knowledge
+from .predicates import holds
+from .render_html import PALETTE
+from .vocabulary import PHASE_LABELS, PHASES
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """A box of the flowchart: a decision, or the steps of some pathway blocks."""
+
+    id: str
+    label: str
+    kind: str  # "steps", "decision" or "outside"
+    x: float
+    y: float
+    blocks: tuple[str, ...] = ()  # pathway block ids of knowledge/algorithm.yaml drawn here
+    detail: str = ""
+
+
+#: The algorithm of specification §3. Every pathway block of algorithm.yaml belongs to one node.
+NODES: tuple[Node, ...] = (
+    Node("assessment", "Assessment", "steps", 0, 10, ("core_assessment",),
+         "Red-flag history, neurological examination, dystonia, functional signs"),
+    Node("red_flags", "Red flags?", "decision", 0, 9, (),
+         "Cauda equina, severe or progressive motor deficit; suspected infection, cancer, "
+         "fracture"),
+    Node("urgent", "Urgent MRI + urgent surgical referral", "steps", -2.5, 8,
+         ("urgent_neurological_red_flags", "urgent_systemic_red_flags")),
+    Node("conservative", "Under 6 weeks: conservative care", "steps", 2.5, 8,
+         ("early_conservative_nsaid", "early_conservative_acetaminophen",
+          "early_conservative_care"),
+         "NSAID within its labelled range (acetaminophen if NSAIDs are contraindicated), "
+         "physical therapy, education"),
+    Node("persistent", "Persistent after 6 weeks?", "decision", 2.5, 7, (),
+         "Symptoms persist after six weeks of optimal conservative care"),
+    Node("work_up", "MRI without contrast + EMG/NCS", "steps", 2.5, 6, ("spine_work_up",)),
+    Node("surgical_decision", "Concordant compression + disabling?", "decision", 0, 5, (),
+         "A compressive lesion matching the clinical and EMG level, with disabling symptoms"),
+    Node("procedure", "Procedure by pathology: laminectomy / microdiscectomy / TLIF", "steps",
+         -2.5, 4, ("instability_films", "decompression_for_stenosis",
+                   "microdiscectomy_for_disc", "fusion_for_instability"),
+         "Stenosis: laminectomy; disc herniation: microdiscectomy; stenosis with "
+         "instability: decompression with fusion (TLIF)"),
+    Node("aftercare", "Postoperative rehabilitation + follow-up", "steps", -2.5, 3,
+         ("aftercare",)),
+    Node("no_surgery", "Do not operate: continue conservative care", "steps", 2.5, 4,
+         ("continue_conservative",)),
+    Node("mimics", "Reconsider the diagnosis: functional, isolated or dopa-responsive "
+         "dystonia, parkinsonism, polyneuropathy", "steps", 2.5, 2.5,
+         ("functional_dystonia", "young_onset_dystonia", "parkinsonism", "polyneuropathy")),
+    Node("outside", "Not in the algorithm", "outside", -2.5, 10, (),
+         "Steps no pathway block lists (for example splinting, bed rest, opioids)"),
+)
+#: (from, to, label): labels name a decision's answer.
+EDGES: tuple[tuple[str, str, str], ...] = (
+    ("assessment", "red_flags", ""),
+    ("red_flags", "urgent", "yes"),
+    ("red_flags", "conservative", "no"),
+    ("conservative", "persistent", ""),
+    ("persistent", "work_up", "yes"),
+    ("urgent", "surgical_decision", ""),
+    ("work_up", "surgical_decision", ""),
+    ("surgical_decision", "procedure", "yes"),
+    ("procedure", "aftercare", ""),
+    ("surgical_decision", "no_surgery", "no"),
+    ("no_surgery", "mimics", ""),
+    ("assessment", "mimics", "features of a mimic"),
+)
+#: Bends of edges that would otherwise cross other nodes.
+WAYPOINTS: dict[tuple[str, str], tuple[tuple[float, float], ...]] = {
+    ("assessment", "mimics"): ((5.8, 10), (5.8, 1.9), (2.5, 1.9)),
+}
+NODE_BY_ID = {node.id: node for node in NODES}
+RECOMMENDED_COLOUR = PALETTE["info"]
+LEARNER_COLOUR = PALETTE["critical"]
+LEARNER_OFFSET = (0.3, -0.25)
+
+
+def _wrap(text: str, width: int = 24) -> str:
+    return "<br>".join(textwrap.wrap(text, width))
+
+
+def _applied_blocks(case: Case, kb: KnowledgeBase) -> set[str]:
+    """Ids of the pathway blocks whose conditions hold (the blocks ``recommended_pathway`` uses)."""
+    return {block.id for block in kb.pathway if holds(case, block.when)}
+
+
+def _node_steps(kb: KnowledgeBase, only: set[str] | None = None) -> dict[str, set[str]]:
+    """Each node's steps: the slot options and acceptable steps of its blocks (of ``only``)."""
+    blocks = {b.id: b for b in kb.pathway if only is None or b.id in only}
+    return {node.id: {s for b in node.blocks if b in blocks
+                      for s in (*(o for slot in blocks[b].slots for o in slot.any_of),
+                                *blocks[b].acceptable)}
+            for node in NODES}
+
+
+def _shortest(start: str, goal: str) -> list[str] | None:
+    """Shortest node path along EDGES (breadth first, ties in table order)."""
+    previous: dict[str, str | None] = {start: None}
+    queue = deque([start])
+    while queue:
+        here = queue.popleft()
+        if here == goal:
+            path = [goal]
+            while (step := previous[path[-1]]) is not None:
+                path.append(step)
+            return path[::-1]
+        for src, dst, _ in EDGES:
+            if src == here and dst not in previous:
+                previous[dst] = here
+                queue.append(dst)
+    return None
+
+
+def recommended_route(case: Case) -> list[list[str]]:
+    """The recommended path for ``case`` as chains of node ids.
+
+    Nodes whose pathway blocks apply are joined, in flowchart order, to the nearest node
+    already on the path; the decisions (and any box passed through) in between join the path.
+    """
+    kb = knowledge()
+    applied = _applied_blocks(case, kb)
+    targets = [n.id for n in NODES if applied.intersection(n.blocks)]
+    if not targets:
+        return []
+    chains: list[list[str]] = [[targets[0]]]
+    on_path = [targets[0]]
+    for target in targets[1:]:
+        if target in on_path:
+            continue
+        paths = [p for p in (_shortest(src, target) for src in on_path) if p] or [[target]]
+        path = min(paths, key=len)
+        if chains[-1][-1] == path[0]:
+            chains[-1].extend(path[1:])
+        else:
+            chains.append(path)
+        on_path.extend(n for n in path if n not in on_path)
+    return chains
+
+
+def _edge_label(src: str, dst: str) -> str:
+    return next((label for s, d, label in EDGES if (s, d) == (src, dst)), "")
+
+
+def node_of_steps(steps: Iterable[str], case: Case | None = None) -> list[str]:
+    """The node id of each step id: the node whose pathway block for ``case`` lists it (as an
+    option or an acceptable step), else the first node listing it, else "outside"."""
+    kb = knowledge()
+    anywhere = _node_steps(kb)
+    here = _node_steps(kb, _applied_blocks(case, kb)) if case is not None else {}
+    return [next((n.id for n in NODES if step in here.get(n.id, ())),
+                 next((n.id for n in NODES if step in anywhere[n.id]), "outside"))
+            for step in steps]
+
+
+def _segment_xy(chains: list[list[str]]) -> tuple[list[float | None], list[float | None]]:
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    for chain in chains:
+        for i, node_id in enumerate(chain):
+            if i:
+                for wx, wy in WAYPOINTS.get((chain[i - 1], node_id), ()):
+                    xs.append(wx)
+                    ys.append(wy)
+            xs.append(NODE_BY_ID[node_id].x)
+            ys.append(NODE_BY_ID[node_id].y)
+        xs.append(None)
+        ys.append(None)
+    return xs, ys
+
+
+def _chain_text(chain: list[str]) -> str:
+    parts = []
+    for i, node_id in enumerate(chain):
+        text = NODE_BY_ID[node_id].label
+        if i + 1 < len(chain) and (answer := _edge_label(node_id, chain[i + 1])):
+            text += f" [{answer}]"
+        parts.append(text)
+    return " → ".join(parts)
+
+
+def _step_ids(chosen: Iterable[ActionLike] | None) -> list[str]:
+    """Step ids of the learner's actions (ids, dicts or Actions); unknown ids raise ActionError."""
+    kb = knowledge()
+    return [parse_action(action, kb).step for action in chosen or ()]
+
+
+def algorithm_description(
+    case: Case | None = None, chosen: Iterable[ActionLike] | None = None
+) -> str:
+    """Plain-text alternative of :func:`algorithm_figure`: the highlighted and learner paths."""
+    kb = knowledge()
+    steps = _step_ids(chosen)
+    lines = ["Flowchart of the algorithm (specification §3)."]
+    if case is None and not steps:
+        lines += [f"- {NODE_BY_ID[s].label} → {NODE_BY_ID[d].label}" + (f" [{a}]" if a else "")
+                  for s, d, a in EDGES]
+        return "\n".join(lines)
+    on_route: set[str] = set()
+    if case is not None:
+        route = recommended_route(case)
+        on_route = {n for chain in route for n in chain}
+        lines.append(f"Recommended path for case {case.id!r}: "
+                     + "; then ".join(_chain_text(chain) for chain in route) + ".")
+        items = recommended_pathway(case)
+        placed = node_of_steps([item.step for item in items], case)
+        for node in NODES:
+            labels = [i.label for i, n in zip(items, placed, strict=True) if n == node.id]
+            if labels:
+                lines.append(f"- {node.label}: {', '.join(labels)}")
+    if steps:
+        placed = node_of_steps(steps, case)
+        pairs = [(kb.steps[s].label, n) for s, n in zip(steps, placed, strict=True)]
+        lines.append("Your path: " + " → ".join(
+            f"{label} ({NODE_BY_ID[node].label})" for label, node in pairs) + ".")
+        off = [label for label, node in pairs if node not in on_route]
+        if case is not None and off:
+            lines.append("Off the recommended path: " + ", ".join(off) + ".")
+    return "\n".join(lines)
+
+
+def algorithm_figure(
+    case: Case | None = None, chosen: Iterable[ActionLike] | None = None
+) -> go.Figure:
+    """The algorithm as a flowchart; with ``case`` its recommended path (solid blue line,
+    rings, bold labels), with ``chosen`` actions the learner's path (dashed vermillion line,
+    crosses). :func:`algorithm_description` is its text alternative."""
+    kb = knowledge()
+    steps = _step_ids(chosen)
+    route = recommended_route(case) if case is not None else []
+    on_route = {n for chain in route for n in chain}
+    placed = node_of_steps(steps, case)
+    shown = [n for n in NODES if n.kind != "outside" or "outside" in placed]
+    fig = go.Figure()
+
+    edge_x, edge_y = _segment_xy([[s, d] for s, d, _ in EDGES])
+    fig.add_trace(go.Scatter(x=edge_x, y=edge_y, mode="lines", name="Algorithm flow",
+                             line={"color": PALETTE["neutral"], "width": 1.5},
+                             hoverinfo="skip", showlegend=False))
+    for src, dst, label in EDGES:
+        points = [(NODE_BY_ID[src].x, NODE_BY_ID[src].y), *WAYPOINTS.get((src, dst), ()),
+                  (NODE_BY_ID[dst].x, NODE_BY_ID[dst].y)]
+        fig.add_annotation(x=points[-1][0], y=points[-1][1], ax=points[-2][0], ay=points[-2][1],
+                           axref="x", ayref="y", text="", showarrow=True, arrowhead=2,
+                           arrowsize=1.2, standoff=14, arrowcolor=PALETTE["neutral"])
+        if label:
+            fig.add_annotation(x=(points[0][0] + points[1][0]) / 2,
+                               y=(points[0][1] + points[1][1]) / 2, text=f"<i>{label}</i>",
+                               showarrow=False, bgcolor="white", font={"size": 12})
+
+    if route:
+        path_x, path_y = _segment_xy(route)
+        fig.add_trace(go.Scatter(
+            x=path_x, y=path_y, mode="lines", name="Recommended path (solid line, rings)",
+            legendgroup="recommended", line={"color": RECOMMENDED_COLOUR, "width": 6},
+            opacity=0.6, hoverinfo="skip"))
+        ring = [n for n in shown if n.id in on_route]
+        fig.add_trace(go.Scatter(
+            x=[n.x for n in ring], y=[n.y for n in ring], mode="markers",
+            name="Recommended node", legendgroup="recommended", showlegend=False,
+            customdata=[n.id for n in ring], hoverinfo="skip",
+            marker={"symbol": "circle-open", "size": 34, "color": RECOMMENDED_COLOUR,
+                    "line": {"width": 3}}))
+
+    for kind, name, symbol in (("decision", "Decision", "diamond"),
+                               ("steps", "Step group", "square"),
+                               ("outside", "Not in the algorithm", "square-x")):
+        group = [n for n in shown if n.kind == kind]
+        if not group:
+            continue
+        fig.add_trace(go.Scatter(
+            x=[n.x for n in group], y=[n.y for n in group], mode="markers", name=name,
+            customdata=[n.id for n in group], text=[n.label for n in group],
+            hovertext=[_wrap(n.label, 40) + (f"<br>{_wrap(n.detail, 40)}" if n.detail else "")
+                       for n in group], hoverinfo="text",
+            marker={"symbol": symbol, "size": 18, "color": "white",
+                    "line": {"width": 2, "color": "#333333"}}))
+        for n in group:
+            bold = n.id in on_route
+            lines = textwrap.wrap(n.label, 30 if n.id == "mimics" else 26)
+            left = n.x < 0
+            fig.add_annotation(
+                x=n.x, y=n.y, text="<br>".join(f"<b>{ln}</b>" if bold else ln for ln in lines),
+                showarrow=False, xanchor="right" if left else "left", xshift=-24 if left else 24,
+                align="right" if left else "left", font={"size": 12},
+                bgcolor="rgba(255,255,255,0.85)")
+
+    if steps:
+        visits = [node for i, node in enumerate(placed) if i == 0 or node != placed[i - 1]]
+        labels = {node: [kb.steps[s].label for s, n in zip(steps, placed, strict=True)
+                         if n == node] for node in visits}
+        fig.add_trace(go.Scatter(
+            x=[NODE_BY_ID[n].x + LEARNER_OFFSET[0] for n in visits],
+            y=[NODE_BY_ID[n].y + LEARNER_OFFSET[1] for n in visits],
+            mode="lines+markers", name="Your path (dashed line, crosses)",
+            customdata=visits,
+            hovertext=[_wrap("Your choice: " + "; ".join(labels[n]), 40) for n in visits],
+            hoverinfo="text",
+            line={"color": LEARNER_COLOUR, "width": 3, "dash": "dash"},
+            marker={"symbol": "x", "size": 13, "color": LEARNER_COLOUR}))
+
+    title = "Algorithm: red flags, conservative care, work-up, surgery, mimics"
+    if case is not None:
+        title = f"Recommended path for case {escape(case.id)}"
+    fig.update_layout(
+        title={"text": title}, template="plotly_white", height=720, width=980,
+        xaxis={"visible": False, "range": [-6.2, 6.4], "fixedrange": True},
+        yaxis={"visible": False, "range": [1.6, 10.5], "fixedrange": True},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.02, "x": 0},
+        margin={"l": 10, "r": 10, "t": 50, "b": 40})
+    return fig
+
+
+# --- Evidence map ------------------------------------------------------------------------
+
+#: (key, legend name, marker symbol, colour): the first group a claim falls into.
+EVIDENCE_GROUPS: tuple[tuple[str, str, str, str], ...] = (
+    ("unverified", "⚠ Weak: not fully verified", "x", PALETTE["critical"]),
+    ("indirect", "⚠ Weak: indirect (another population)", "triangle-up", PALETTE["warning"]),
+    ("low_level", "⚠ Weak: level 4-5", "diamond", PALETTE["weak"]),
+    ("stronger", "Verified, direct, level 1-3", "circle", PALETTE["good"]),
+)
+
+
+def evidence_group(claim: Claim) -> str:
+    """The evidence-map group of a claim (weak claims fall in one of the first three)."""
+    if claim.status != "verified":
+        return "unverified"
+    if claim.directness == "indirect":
+        return "indirect"
+    return "low_level" if claim.level >= 4 else "stronger"
+
+
+def step_citations() -> list[tuple[str, str]]:
+    """(step id, claim id) for every claim a step cites, steps ordered by phase."""
+    kb = knowledge()
+    pairs = []
+    for phase in PHASES:
+        for step in kb.steps.values():
+            if step.phase == phase:
+                refs = (*step.evidence, *([step.dose.source] if step.dose else []))
+                pairs += [(step.id, ref) for ref in dict.fromkeys(refs)]
+    return pairs
+
+
+def evidence_map_description() -> str:
+    """Plain-text alternative of :func:`evidence_map_figure` (the full list is the table)."""
+    kb = knowledge()
+    pairs = step_citations()
+    counts = {level: sum(kb.claims[c].level == level for _, c in pairs) for level in range(1, 6)}
+    weak = sum(kb.claims[c].weak for _, c in pairs)
+    return (f"Evidence map: {len(pairs)} citations of {len({c for _, c in pairs})} claims by "
+            f"{len({s for s, _ in pairs})} steps. By {kb.scheme} level: "
+            + ", ".join(f"level {lv}: {n}" for lv, n in counts.items())
+            + f". {weak} citations are weak, unverified or indirect (marked ⚠). "
+            "The full list with caveats is evidence_table().")
+
+
+def evidence_map_figure() -> go.Figure:
+    """Recommendation (step, grouped by phase) by OCEBM 2011 level, one mark per citation."""
+    kb = knowledge()
+    pairs = step_citations()
+    # Several claims of one step at one level sit side by side, in citation order.
+    levels = [kb.claims[ref].level for _, ref in pairs]
+    cells = Counter((step, level) for (step, _), level in zip(pairs, levels, strict=True))
+    seen: Counter[tuple[str, int]] = Counter()
+    offsets = []
+    for (step, _), level in zip(pairs, levels, strict=True):
+        seen[step, level] += 1
+        offsets.append((seen[step, level] - (cells[step, level] + 1) / 2) * 0.14)
+
+    order = [(PHASE_LABELS[kb.steps[s].phase], kb.steps[s].label)
+             for s in dict.fromkeys(s for s, _ in pairs)]
+    fig = go.Figure(go.Scatter(  # no marks: fixes the row order (phase, then catalogue order)
+        x=[None] * len(order), y=[[p for p, _ in order], [label for _, label in order]],
+        mode="markers", name="row order", showlegend=False, hoverinfo="skip"))
+    for key, name, symbol, colour in EVIDENCE_GROUPS:
+        rows = [(step, ref, off) for (step, ref), off in zip(pairs, offsets, strict=True)
+                if evidence_group(kb.claims[ref]) == key]
+        if not rows:
+            continue
+        claims = [kb.claims[ref] for _, ref, _ in rows]
+        fig.add_trace(go.Scatter(
+            x=[c.level + off for c, (_, _, off) in zip(claims, rows, strict=True)],
+            y=[[PHASE_LABELS[kb.steps[s].phase] for s, _, _ in rows],
+               [kb.steps[s].label for s, _, _ in rows]],
+            mode="markers", name=name,
+            text=[c.id for c in claims],
+            customdata=[[s, c.id, c.level] for (s, _, _), c in zip(rows, claims, strict=True)],
+            hovertext=[_hover(kb, s, c) for (s, _, _), c in zip(rows, claims, strict=True)],
+            hoverinfo="text",
+            marker={"symbol": symbol, "size": 11, "color": colour,
+                    "line": {"width": 1, "color": "#333333"}}))
+    fig.update_layout(
+        title={"text": "Evidence behind each step (one mark per cited claim)"},
+        template="plotly_white", width=980, height=max(500, 24 * len(order) + 160),
+        xaxis={"title": {"text": f"{kb.scheme} level (1 = strongest)"},
+               "range": [0.5, 5.5], "tickvals": [1, 2, 3, 4, 5], "side": "top"},
+        yaxis={"type": "multicategory", "autorange": "reversed"},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.01, "x": 0,
+                "traceorder": "reversed"},
+        margin={"l": 10, "r": 10, "t": 90, "b": 40})
+    return fig
+
+
+def _hover(kb: KnowledgeBase, step: str, claim: Claim) -> str:
+    lines = [f"<b>{claim.id}</b>", f"Step: {escape(kb.steps[step].label)}",
+             f"{kb.scheme} level {claim.level} · {claim.status.replace('_', ' ')} · "
+             f"{claim.directness}"]
+    if claim.weak:
+        lines.append(_wrap(f"⚠ {escape(claim.caveat)}", 60))
+    return "<br>".join(lines)

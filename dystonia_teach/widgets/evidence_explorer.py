@@ -1,0 +1,133 @@
+"""Evidence explorer: the evidence table filtered by step, pitfall, level and weakness.
+
+``styled_evidence`` is a pure function returning a pandas Styler (fixed uuid, hidden index,
+weak claims marked by a symbol, text and colour); ``EvidenceExplorer`` is a thin ipywidgets
+shell over it and :func:`dystonia_teach.evidence_filter.filter_evidence`.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+import ipywidgets as widgets
+import pandas as pd
+from pandas.io.formats.style import Styler
+
+from ..evidence import evidence_table, step_catalogue
+from ..evidence_filter import filter_evidence
+from ..knowledge import knowledge
+from ..render_html import PALETTE
+
+UUID = "evidence"
+WEAK_MARK = "⚠ weak: "
+COLUMNS = {
+    "claim_id": "Claim id",
+    "claim": "Claim",
+    "level_text": "Level",
+    "status_text": "Status",
+    "caution": "Caution",
+    "sources": "Sources",
+    "cited_by": "Cited by",
+}
+ANY = ""
+LEVEL_OPTIONS = [("5 (all levels)", 5), ("4 or stronger", 4), ("3 or stronger", 3),
+                 ("2 or stronger", 2), ("1 only", 1)]
+
+
+def _display_frame(rows: pd.DataFrame) -> pd.DataFrame:
+    """The learner-facing columns: weak claims get a "⚠ weak: <caveat>" caution."""
+    return pd.DataFrame({
+        "claim_id": rows["claim_id"],
+        "claim": rows["claim"],
+        "level_text": rows["scheme"] + " level " + rows["level"].astype(str),
+        "status_text": rows["status"].str.replace("_", " ") + " · " + rows["directness"],
+        "caution": [WEAK_MARK + caveat if weak else ""
+                    for weak, caveat in zip(rows["weak"], rows["caveat"], strict=True)],
+        "sources": rows["sources"],
+        "cited_by": [", ".join(part for part in (steps, findings) if part)
+                     for steps, findings in zip(rows["steps"], rows["findings"], strict=True)],
+    }).rename(columns=COLUMNS)
+
+
+def _filter_text(step: str | None, pitfall: str | None, max_level: int | None,
+                 weak_only: bool) -> str:
+    parts = [f"step {step}" if step else "", f"pitfall {pitfall}" if pitfall else "",
+             f"level {max_level} or stronger" if max_level else "",
+             "weak or unverified only" if weak_only else ""]
+    return "; ".join(p for p in parts if p) or "no filter"
+
+
+def styled_evidence(
+    table: pd.DataFrame | None = None,
+    *,
+    step: str | None = None,
+    pitfall: str | None = None,
+    max_level: int | None = None,
+    weak_only: bool = False,
+) -> Styler:
+    """The filtered evidence table as a Styler with a fixed uuid (stable HTML), no index,
+    HTML-escaped text and weak claims marked by "⚠ weak: <caveat>" and a coloured border."""
+    table = evidence_table() if table is None else table
+    rows = filter_evidence(table, step=step, pitfall=pitfall, max_level=max_level,
+                           weak_only=weak_only)
+    frame = _display_frame(rows)
+    weak = list(rows["weak"].astype(bool))
+    caption = (f"Evidence claims: {len(rows)} of {len(table)} shown "
+               f"({_filter_text(step, pitfall, max_level, weak_only)}).")
+    if rows.empty:
+        caption += " No claim matches these filters."
+
+    def mark_weak(row: pd.Series) -> list[str]:
+        if not weak[row.name]:
+            return [""] * len(row)
+        return [f"border-left: 6px solid {PALETTE['weak']}; font-weight: bold" if col == 0
+                else "" for col in range(len(row))]
+
+    return (frame.style.set_uuid(UUID)
+            .format(escape="html")
+            .hide(axis="index")
+            .apply(mark_weak, axis=1)
+            .set_caption(escape(caption))
+            .set_table_attributes('class="dt-evidence"')
+            .set_table_styles([
+                {"selector": "td, th", "props": "text-align: left; vertical-align: top; "
+                                                 "padding: 2px 6px"},
+                {"selector": "caption", "props": "caption-side: top; text-align: left"},
+            ]))
+
+
+class EvidenceExplorer(widgets.VBox):
+    """Dropdowns for step, pitfall and maximum level, a weak-only checkbox, and the table."""
+
+    def __init__(self, table: pd.DataFrame | None = None, **kwargs: Any) -> None:
+        self.table = evidence_table() if table is None else table
+        steps = step_catalogue()
+        pitfalls = [(kind.label, code) for code, kind in knowledge().findings.items()
+                    if kind.pitfall]
+        self.step = widgets.Dropdown(
+            options=[("any", ANY), *zip(steps["label"], steps["step"], strict=True)],
+            value=ANY, description="Step", tooltip="Show the claims this step cites")
+        self.pitfall = widgets.Dropdown(
+            options=[("any", ANY), *pitfalls], value=ANY, description="Pitfall",
+            tooltip="Show the claims this pitfall's feedback cites")
+        self.max_level = widgets.Dropdown(
+            options=LEVEL_OPTIONS, value=5, description="Max level",
+            tooltip="OCEBM 2011 level of evidence; 1 is strongest")
+        self.weak_only = widgets.Checkbox(
+            value=False, description="weak/unverified only", indent=False,
+            tooltip="Only claims that are level 4-5, not fully verified, or indirect")
+        self.output = widgets.HTML()
+        controls = (self.step, self.pitfall, self.max_level, self.weak_only)
+        for control in controls:
+            control.style.description_width = "initial"
+            control.observe(self.refresh, names="value")
+        super().__init__(children=[widgets.HBox(controls[:2]), widgets.HBox(controls[2:]),
+                                   self.output], **kwargs)
+        self.refresh()
+
+    def refresh(self, _change: object = None) -> None:
+        """Redraw the table for the current filter values."""
+        self.output.value = styled_evidence(
+            self.table, step=self.step.value or None, pitfall=self.pitfall.value or None,
+            max_level=self.max_level.value, weak_only=self.weak_only.value).to_html()

@@ -1,0 +1,184 @@
+"""The ``dystonia-teach`` CLI, run as a subprocess: exit status and what it prints."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dystonia_teach import load_case, recommended_pathway, validate_file
+from dystonia_teach.errors import ISSUE_CODES
+from dystonia_teach.models import source_ref
+from dystonia_teach.render_text import pathway_lines
+from dystonia_teach.vocabulary import PATHOLOGIES
+from dystonia_teach.yamlio import round_trip_yaml
+
+from .conftest import BAD_CASES_DIR, BASE_FACTS, bundled_case_paths
+
+SUBCOMMANDS = ["validate", "new-case", "show", "schema"]
+#: The scaffold's placeholders: the required fields an author must fill in.
+PLACEHOLDERS = {
+    "title", "summary", "patient.age", "patient.sex", "course.symptom_weeks",
+    "course.conservative_care_weeks", "dystonia.foot", "dystonia.postures", "dystonia.triggers",
+    "dystonia.relieved_by_rest", "radicular.root", "investigations.imaging.lesion",
+    "investigations.imaging.concordant", "investigations.imaging.report",
+    "investigations.instability.present", "investigations.instability.report",
+    "investigations.electrodiagnosis.result", "investigations.electrodiagnosis.report",
+    "investigations.brain_imaging.report", "investigations.dat_scan.report",
+    "investigations.levodopa_response.report", "investigations.genetics.report", "pathology",
+    "disabling", "diagnosis", "stages.presentation", "stages.examination", "stages.follow_up",
+    "teaching_notes", "evidence",
+}
+
+
+def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run([sys.executable, "-m", "dystonia_teach", *map(str, args)],
+                            capture_output=True, text=True, timeout=60, cwd=cwd, check=False)
+    assert "Traceback" not in result.stdout + result.stderr, result.stderr
+    return result
+
+
+@pytest.mark.parametrize("command", [[], *([c] for c in SUBCOMMANDS)], ids=lambda c: " ".join(c))
+def test_help_ends_with_examples(command: list[str]) -> None:
+    result = run(*command, "--help")
+    assert result.returncode == 0
+    lines = result.stdout.rstrip().splitlines()
+    start = lines.index("  Examples:")
+    examples = [line.strip() for line in lines[start + 1:]]
+    assert examples and all(e.startswith(("dystonia-teach ", "python -m dystonia_teach "))
+                            for e in examples), examples
+    if command:
+        assert any(e.startswith(f"dystonia-teach {command[0]}") for e in examples)
+
+
+def test_validate_defaults_to_the_bundled_cases() -> None:
+    result = run("validate")
+    assert result.returncode == 0, result.stdout
+    assert result.stdout.strip() == f"{len(bundled_case_paths())} files checked, 0 problems"
+
+
+def test_validate_reports_problems_and_exits_1(tmp_path: Path) -> None:
+    for name in ("wrong_type__weeks_with_unit", "unknown_field__misspelt_age"):
+        shutil.copy(BAD_CASES_DIR / f"{name}.yaml", tmp_path)
+    result = run("validate", tmp_path)
+    assert result.returncode == 1
+    lines = result.stdout.strip().splitlines()
+    expected = [str(i) for p in sorted(tmp_path.iterdir()) for i in validate_file(p).issues]
+    assert lines[:-1] == expected
+    assert lines[-1] == "3 problems in 2 of 2 files"
+    assert any(": patient.agee: unknown_field: " in line and "did you mean 'age'" in line
+               for line in lines)
+
+
+def test_validate_missing_path_and_empty_folder(tmp_path: Path) -> None:
+    missing = run("validate", tmp_path / "nope.yaml")
+    assert missing.returncode == 2 and "does not exist" in missing.stderr
+    empty = run("validate", tmp_path)
+    assert empty.returncode == 1 and "no case files" in empty.stderr
+
+
+def test_show_previews_stages_facts_pathway_and_evidence() -> None:
+    case = load_case("failed_conservative_stenosis")
+    result = run("show", "failed_conservative_stenosis")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for heading in ("Presentation", "Examination", "Follow-up", "Teaching notes", "Facts",
+                    "Recommended pathway (derived from the facts)", "Evidence"):
+        assert f"\n{heading}\n" in out
+    assert "Three months after L5-S1 decompression" in out  # the last stage is shown too
+    pathway = pathway_lines(recommended_pathway(case))
+    assert "decompressive_laminectomy" in "\n".join(pathway)
+    assert "\n".join(pathway) in out
+    for claim_id in case.evidence:
+        assert f"  {claim_id}: {source_ref(claim_id).badge}" in out
+
+
+def test_show_by_path_invalid_and_unknown(tmp_path: Path) -> None:
+    by_path = run("show", bundled_case_paths()[0])
+    assert by_path.returncode == 0 and "Recommended pathway" in by_path.stdout
+    bad = shutil.copy(BAD_CASES_DIR / "invalid_value__misspelt_pathology.yaml", tmp_path)
+    invalid = run("show", bad)
+    assert invalid.returncode == 1
+    assert str(validate_file(bad).issues[0]) in invalid.stdout.splitlines()
+    unknown = run("show", "early_uncomplicatd")
+    assert unknown.returncode == 2 and "did you mean 'early_uncomplicated'" in unknown.stderr
+
+
+def test_schema_is_generated_from_the_model() -> None:
+    result = run("schema")
+    assert result.returncode == 0
+    out = result.stdout
+    assert "- `course.conservative_care_weeks`: number; 0 to 1040; required." in out
+    pathology = next(line for line in out.splitlines() if line.startswith("- `pathology`"))
+    allowed = out.split(pathology, 1)[1].split("\n- ", 1)[0]
+    assert all(f"`{value}`" in allowed for value in PATHOLOGIES)
+    for code in ISSUE_CODES:
+        assert f"- `{code}`: " in out
+    assert "- `naproxen`" not in out and "`naproxen`" in out  # listed among the step ids
+    assert "`lss_root_compression_can_cause_foot_dystonia` (OCEBM 2011 level 4)" in out
+
+
+def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def _fill(path: Path) -> None:
+    """Fill every value of the scaffold from the test factory's facts, keeping its comments."""
+    yaml = round_trip_yaml()
+    data = yaml.load(path.read_text())
+    for dotted, value in _flatten(BASE_FACTS).items():
+        if dotted in ("id", "schema_version"):
+            continue
+        *parents, leaf = dotted.split(".")
+        target = data
+        for part in parents:
+            target = target[part]
+        assert leaf in target, f"the scaffold lacks {dotted}"
+        target[leaf] = value
+    with path.open("w") as handle:
+        yaml.dump(data, handle)
+
+
+def test_new_case_round_trip(tmp_path: Path) -> None:
+    created = run("new-case", "my_new_case", "--dir", tmp_path)
+    assert created.returncode == 0, created.stderr
+    path = tmp_path / "my_new_case.yaml"
+    assert f"dystonia-teach validate {path}" in created.stdout
+
+    unfilled = run("validate", path)
+    assert unfilled.returncode == 1
+    report = validate_file(path)
+    assert {issue.field for issue in report.issues} == PLACEHOLDERS
+    assert {issue.code for issue in report.issues} <= {"invalid_value", "wrong_type"}
+
+    _fill(path)
+    assert "# " in path.read_text()  # the guidance comments survive filling
+    filled = run("validate", path)
+    assert filled.returncode == 0, filled.stdout
+    assert filled.stdout.strip() == "1 file checked, 0 problems"
+
+    before = path.read_text()
+    again = run("new-case", "my_new_case", "--dir", tmp_path)
+    assert again.returncode == 1 and "already exists" in again.stderr
+    assert path.read_text() == before
+
+
+def test_new_case_default_folder_and_bad_id(tmp_path: Path) -> None:
+    assert run("new-case", "here_case", cwd=tmp_path).returncode == 0
+    assert (tmp_path / "here_case.yaml").is_file()
+    (tmp_path / "cases").mkdir()
+    assert run("new-case", "in_cases", cwd=tmp_path).returncode == 0
+    assert (tmp_path / "cases" / "in_cases.yaml").is_file()
+    bad = run("new-case", "My Case", "--dir", tmp_path)
+    assert bad.returncode == 2 and "not a valid case id" in bad.stderr
+    assert not list(tmp_path.glob("My*"))

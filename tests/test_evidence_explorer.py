@@ -1,0 +1,136 @@
+"""The evidence filter (core), the styled table and the explorer widget driven headless."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from dystonia_teach import evidence_table
+from dystonia_teach.evidence_filter import filter_evidence
+from dystonia_teach.knowledge import knowledge
+from dystonia_teach.widgets.evidence_explorer import EvidenceExplorer, styled_evidence
+
+CLAIM_CELL = re.compile(r'class="data row\d+ col0" >([^<]*)</td>')
+
+
+def cited_by(column: str, ref: str) -> set[str]:
+    """Claim ids whose comma-separated ``column`` (steps or findings) lists ``ref``."""
+    table = evidence_table()
+    return {claim for claim, refs in zip(table["claim_id"], table[column], strict=True)
+            if ref in refs.split(", ")}
+
+
+def shown(html: str) -> set[str]:
+    return set(CLAIM_CELL.findall(html))
+
+
+@pytest.mark.parametrize("step", ["naproxen", "neuro_exam", "decompressive_laminectomy",
+                                  "rigid_splinting"])
+def test_filter_by_step_returns_exactly_the_claims_it_cites(step: str) -> None:
+    rows = filter_evidence(step=step)
+    assert set(rows["claim_id"]) == cited_by("steps", step)
+    assert len(rows) == len(set(rows["claim_id"])) > 0
+
+
+def test_filter_by_each_pitfall_returns_its_finding_claims() -> None:
+    pitfalls = [code for code, kind in knowledge().findings.items() if kind.pitfall]
+    assert len(pitfalls) == 14
+    for code in pitfalls:
+        assert set(filter_evidence(pitfall=code)["claim_id"]) == cited_by("findings", code)
+
+
+@pytest.mark.parametrize("level", [1, 2, 3, 4, 5])
+def test_filter_by_max_level(level: int) -> None:
+    table = evidence_table()
+    rows = filter_evidence(table, max_level=level)
+    assert (rows["level"] <= level).all()
+    assert len(rows) == (table["level"] <= level).sum()
+
+
+def test_weak_only_and_combined_filters() -> None:
+    table = evidence_table()
+    weak = filter_evidence(table, weak_only=True)
+    assert weak["weak"].all() and len(weak) == table["weak"].sum() < len(table)
+    both = filter_evidence(table, step="emg_ncs", max_level=2)
+    assert set(both["claim_id"]) == {c for c in cited_by("steps", "emg_ncs")
+                                     if table.set_index("claim_id").loc[c, "level"] <= 2}
+    assert list(filter_evidence(table)["claim_id"]) == list(table["claim_id"])
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"step": "naproxn"}, "unknown step id 'naproxn'; did you mean 'naproxen'"),
+    ({"pitfall": "appropriate_step"}, "unknown pitfall code 'appropriate_step'"),
+    ({"max_level": 6}, "OCEBM 2011 level 1-5, not 6"),
+    ({"max_level": True}, "not True"),
+])
+def test_bad_filters_are_clear_errors(kwargs: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        filter_evidence(**kwargs)
+
+
+def test_styled_table_is_stable_marks_weak_claims_and_hides_the_index() -> None:
+    first = styled_evidence(step="neuro_exam").to_html()
+    assert first == styled_evidence(step="neuro_exam").to_html()
+    assert 'id="T_evidence' in first and not re.search(r"T_[0-9a-f]{5}_", first)
+    assert "row_heading" not in first
+    table = evidence_table().set_index("claim_id")
+    assert shown(first) == cited_by("steps", "neuro_exam")
+    for claim in shown(first):
+        marked = "⚠ weak: " in _row(first, claim)
+        assert marked == bool(table.loc[claim, "weak"]), claim
+    weak_claim = next(c for c in sorted(shown(first)) if table.loc[c, "weak"])
+    assert table.loc[weak_claim, "caveat"][:40] in _row(first, weak_claim)
+    strong = next(c for c in sorted(shown(first)) if not table.loc[c, "weak"])
+    assert "⚠" not in _row(first, strong)
+
+
+def _row(html: str, claim: str) -> str:
+    """The HTML of the table row whose first cell is ``claim``."""
+    return next(row for row in html.split("<tr>") if f" >{claim}</td>" in row)
+
+
+def test_styled_table_escapes_text_and_reports_no_match() -> None:
+    table = evidence_table()
+    table.loc[0, "claim"] = "<script>alert(1)</script>"
+    html = styled_evidence(table).to_html()
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert not cited_by("steps", "bed_rest") & cited_by("findings", "splinting")
+    empty = styled_evidence(step="bed_rest", pitfall="splinting").to_html()
+    assert shown(empty) == set() and "No claim matches these filters." in empty
+
+
+def test_explorer_widget_filters_as_the_controls_change() -> None:
+    explorer = EvidenceExplorer()
+    everything = set(evidence_table()["claim_id"])
+    assert shown(explorer.output.value) == everything
+    assert "any" in [label for label, _ in explorer.step.options]
+
+    explorer.step.value = "naproxen"
+    assert shown(explorer.output.value) == cited_by("steps", "naproxen")
+    explorer.max_level.value = 1
+    level = evidence_table().set_index("claim_id")["level"]
+    strongest = {c for c in cited_by("steps", "naproxen") if level[c] == 1}
+    assert shown(explorer.output.value) == strongest and strongest
+
+    explorer.step.value = ""
+    explorer.max_level.value = 5
+    explorer.pitfall.value = "splinting"
+    assert shown(explorer.output.value) == cited_by("findings", "splinting")
+
+    explorer.pitfall.value = ""
+    explorer.weak_only.value = True
+    weak = set(filter_evidence(weak_only=True)["claim_id"])
+    assert shown(explorer.output.value) == weak != everything
+    assert "⚠ weak: " in explorer.output.value
+
+    explorer.weak_only.value = False
+    assert shown(explorer.output.value) == everything
+
+
+def test_explorer_controls_are_labelled() -> None:
+    explorer = EvidenceExplorer()
+    for control in (explorer.step, explorer.pitfall, explorer.max_level, explorer.weak_only):
+        assert control.description and control.tooltip
+    pitfall_codes = {code for _, code in explorer.pitfall.options} - {""}
+    assert pitfall_codes == {c for c, k in knowledge().findings.items() if k.pitfall}

@@ -1,0 +1,187 @@
+"""Figures are checked by their data (traces, customdata), never by pixels."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from itertools import pairwise
+
+import pytest
+
+from dystonia_teach import ActionError, evidence_table, load_case, recommended_pathway
+from dystonia_teach.figures import (
+    EDGES,
+    NODE_BY_ID,
+    NODES,
+    algorithm_description,
+    algorithm_figure,
+    evidence_map_description,
+    evidence_map_figure,
+    node_of_steps,
+    recommended_route,
+)
+from dystonia_teach.knowledge import knowledge
+from tests.conftest import make_case
+
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+CONSERVATIVE_ONLY = {"conservative", "persistent", "no_surgery"}
+
+CASES = {
+    "red_flag": lambda: load_case("cauda_equina_red_flags"),
+    "early": lambda: load_case("early_uncomplicated"),
+    "stenosis": lambda: load_case("failed_conservative_stenosis"),
+    "functional": lambda: load_case("functional_dystonia_mimic"),
+    "systemic_after_trial": lambda: make_case(red_flags=["suspected_infection"]),
+    "not_disabling": lambda: make_case(disabling=False),
+    "discordant": lambda: make_case(investigations__imaging__concordant=False),
+    "young_onset": lambda: make_case(diagnosis="isolated_dystonia", radicular__root="none"),
+}
+
+
+def trace(fig, name_start: str):
+    found = [t for t in fig.data if (t.name or "").startswith(name_start)]
+    assert len(found) == 1, [t.name for t in fig.data]
+    return found[0]
+
+
+def test_plotly_stays_out_of_the_core() -> None:
+    code = ("import sys, dystonia_teach, dystonia_teach.evidence_filter\n"
+            "print('plotly' in sys.modules, 'ipywidgets' in sys.modules)\n"
+            "import dystonia_teach.figures\n"
+            "print('plotly' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False", "True"]
+
+
+def test_every_pathway_block_is_drawn_by_exactly_one_node() -> None:
+    drawn = [block for node in NODES for block in node.blocks]
+    assert sorted(drawn) == sorted(block.id for block in knowledge().pathway)
+    assert all(src in NODE_BY_ID and dst in NODE_BY_ID for src, dst, _ in EDGES)
+
+
+def test_red_flag_case_highlights_the_urgent_branch_not_conservative_care() -> None:
+    case = load_case("cauda_equina_red_flags")
+    fig = algorithm_figure(case)
+    rings = set(trace(fig, "Recommended node").customdata)
+    assert {"assessment", "red_flags", "urgent", "surgical_decision", "procedure",
+            "aftercare"} <= rings
+    assert not rings & (CONSERVATIVE_ONLY | {"work_up", "mimics"})
+    line = trace(fig, "Recommended path")
+    points = set(zip(line.x, line.y, strict=True))
+    assert (NODE_BY_ID["urgent"].x, NODE_BY_ID["urgent"].y) in points
+    assert (NODE_BY_ID["conservative"].x, NODE_BY_ID["conservative"].y) not in points
+    text = algorithm_description(case)
+    assert "Red flags? [yes] → Urgent MRI + urgent surgical referral" in text
+    assert "Under 6 weeks" not in text
+
+
+def test_early_case_stays_on_the_conservative_branch() -> None:
+    rings = set(trace(algorithm_figure(load_case("early_uncomplicated")),
+                      "Recommended node").customdata)
+    assert rings == {"assessment", "red_flags", "conservative"}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_route_follows_edges_and_holds_every_recommended_step(name: str) -> None:
+    case = CASES[name]()
+    chains = recommended_route(case)
+    edges = {(src, dst) for src, dst, _ in EDGES}
+    on_route: set[str] = set()
+    for chain in chains:
+        assert not on_route or chain[0] in on_route, chains  # the route is connected
+        assert all(pair in edges for pair in pairwise(chain)), chain
+        on_route.update(chain)
+    steps = [item.step for item in recommended_pathway(case)]
+    assert set(node_of_steps(steps, case)) <= on_route
+
+
+def test_route_of_a_mimic_skips_the_spine_branch() -> None:
+    chains = recommended_route(load_case("functional_dystonia_mimic"))
+    assert chains == [["assessment", "mimics"]]
+
+
+def test_learner_path_is_a_distinct_dashed_trace_of_crosses() -> None:
+    case = load_case("cauda_equina_red_flags")
+    chosen = ["history_red_flags", "neuro_exam", {"step": "naproxen", "dose_mg_per_day": 1000},
+              "rigid_splinting", "microdiscectomy"]
+    fig = algorithm_figure(case, chosen)
+    mine, recommended = trace(fig, "Your path"), trace(fig, "Recommended path")
+    rings = trace(fig, "Recommended node")
+    assert list(mine.customdata) == ["assessment", "conservative", "outside", "procedure"]
+    assert mine.line.dash == "dash" and recommended.line.dash is None
+    assert mine.marker.symbol == "x" and rings.marker.symbol == "circle-open"
+    assert mine.line.color != recommended.line.color
+    assert mine.showlegend is not False and recommended.showlegend is not False
+    assert "outside" in trace(fig, "Not in the algorithm").customdata
+    text = algorithm_description(case, chosen)
+    assert "Off the recommended path: Naproxen, Rigid splint or cast for the dystonic foot." in text
+
+
+def test_outside_node_only_when_a_choice_needs_it() -> None:
+    names = [t.name for t in algorithm_figure(load_case("early_uncomplicated"), ["naproxen"]).data]
+    assert "Not in the algorithm" not in names
+    assert not any((t.name or "").startswith("Recommended") for t in algorithm_figure().data)
+
+
+def test_unknown_learner_step_is_a_clear_error() -> None:
+    with pytest.raises(ActionError, match=r"'naproxn'; did you mean 'naproxen'\?"):
+        algorithm_figure(chosen=["naproxn"])
+
+
+def test_plain_description_lists_every_edge() -> None:
+    lines = algorithm_description().splitlines()[1:]
+    assert len(lines) == len(EDGES)
+    assert "- Red flags? → Urgent MRI + urgent surgical referral [yes]" in lines
+
+
+def test_figures_are_deterministic() -> None:
+    case = load_case("failed_conservative_stenosis")
+    for build in (lambda: algorithm_figure(case, ["neuro_exam", "tlif"]), evidence_map_figure):
+        first, second = build().to_json(), build().to_json()
+        assert first == second
+        assert not UUID.search(first)
+
+
+def _points(fig):
+    for t in fig.data:
+        if t.name == "row order":
+            continue
+        for (step, claim, level), x, hover in zip(t.customdata, t.x, t.hovertext, strict=True):
+            yield t, step, claim, level, x, hover
+
+
+def test_evidence_map_has_one_point_per_step_citation() -> None:
+    table = evidence_table().set_index("claim_id")
+    expected = sorted((step, claim) for claim, steps in table["steps"].items() if steps
+                      for step in steps.split(", "))
+    points = list(_points(evidence_map_figure()))
+    assert sorted((step, claim) for _, step, claim, *_ in points) == expected
+    for _, _, claim, level, x, _ in points:
+        assert level == table.loc[claim, "level"] and abs(x - level) < 0.5
+
+
+def test_weak_claims_are_marked_by_symbol_colour_and_caveat() -> None:
+    table = evidence_table().set_index("claim_id")
+    strong_style = None
+    for t, _, claim, _, _, hover in _points(evidence_map_figure()):
+        weak = bool(table.loc[claim, "weak"])
+        assert t.name.startswith("⚠") == weak
+        if weak:
+            assert t.marker.symbol != "circle"
+            assert table.loc[claim, "caveat"].split()[0] in hover
+        else:
+            strong_style = (t.marker.symbol, t.marker.color)
+    weak_styles = {(t.marker.symbol, t.marker.color) for t in evidence_map_figure().data
+                   if (t.name or "").startswith("⚠")}
+    assert strong_style is not None and len(weak_styles) == 3
+    assert strong_style not in weak_styles
+    assert len({symbol for symbol, _ in weak_styles}) == 3
+    assert len({colour for _, colour in weak_styles}) == 3
+
+
+def test_evidence_map_axis_and_description() -> None:
+    fig = evidence_map_figure()
+    assert fig.layout.xaxis.title.text == "OCEBM 2011 level (1 = strongest)"
+    n = sum(len(t.customdata) for t in fig.data if t.name != "row order")
+    assert evidence_map_description().startswith(f"Evidence map: {n} citations")
