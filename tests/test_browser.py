@@ -86,3 +86,37 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             server.kill()
         log.close()
+
+
+def test_work_a_case_in_jupyterlab(lab: str) -> None:
+    """Run the cases notebook, open a case, add a step, submit, and read the feedback."""
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{lab}/lab/tree/{NOTEBOOK}?token={TOKEN}")
+        page.locator(".jp-StatusBar-TextItem", has_text="Idle").first.wait_for(timeout=60_000)
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.locator("li[data-command='runmenu:run-all']").click()
+        case_select = page.locator(".widget-dropdown select").first
+        case_select.wait_for(timeout=60_000)
+        assert "Error displaying widget" not in page.content()
+        case_select.select_option(value=None, label=next(
+            o for o in case_select.locator("option").all_inner_texts()
+            if "(early_uncomplicated)" in o))
+        page.get_by_role("button", name="Open case").click()
+        steps = page.locator(".widget-select select").first
+        steps.wait_for(timeout=30_000)
+        steps.select_option(label="Assessment: Neurological examination of the legs")
+        page.get_by_role("button", name="Add step").click()
+        page.get_by_role("button", name="Submit plan").click()
+        feedback = page.locator(".dt-feedback")
+        feedback.wait_for(timeout=30_000)
+        text = feedback.inner_text()
+        page.screenshot(path=str(ARTIFACTS / "work_a_case.png"), full_page=True)
+        browser.close()
+    assert "Score:" in text
+    assert "OCEBM 2011 level" in text
+    assert "Characterise the dystonia" in text  # a missing assessment step is reported
