@@ -201,12 +201,14 @@ def schema_reference() -> str:
 
 # --- the scaffold -------------------------------------------------------------------------------
 
-def scaffold(case_id: str, file: str = "") -> str:
+def scaffold(case_id: str, file: str = "", *, results: bool = True) -> str:
     """A commented case file covering every field; its placeholders fail validation until filled.
 
     Required values are left as placeholders: ``""`` for text and identifiers, ``~`` for numbers
     and true/false, ``[]`` for lists that need at least one item. Optional fields hold their
     defaults. ``file`` is the path the header's commands name (default ``<case_id>.yaml``).
+    With ``results=False`` the optional investigation results are left out (the case builder
+    adds each one when the instructor ticks it).
     """
     file = file or f"{case_id}.yaml"
     lines = [
@@ -219,11 +221,17 @@ def scaffold(case_id: str, file: str = "") -> str:
         "# Never copy from a real record: no names, dates of birth, record numbers or addresses.",
         "",
     ]
-    for doc in field_docs():
+    docs = field_docs()
+    optional = tuple(f"{d.path}." for d in docs if d.is_section and d.nullable)
+    for doc in docs:
+        if not results and ((doc.is_section and doc.nullable) or doc.path.startswith(optional)):
+            continue
         indent = "  " * doc.depth
         lines += _comment(doc, indent)
         name = doc.path.rsplit(".", 1)[-1]
-        if doc.is_section:
+        if doc.is_section and not results and doc.path == "investigations":
+            lines.append(f"{indent}{name}: {{}}")
+        elif doc.is_section:
             lines.append(f"{indent}{name}:")
         else:
             lines.append(f"{indent}{name}: {_scaffold_value(doc, case_id)}")

@@ -262,8 +262,8 @@ def list_cases() -> list[str]:
     return sorted(ids)
 
 
-def load_case(path_or_id: Path | str) -> Case:
-    """Load a case by file path or by id; raises CaseNotFoundError or CaseInvalidError."""
+def case_path(path_or_id: Path | str) -> Path:
+    """The file of a case given by path or by id; raises CaseNotFoundError."""
     path = Path(path_or_id)
     is_path = isinstance(path_or_id, Path) or path.suffix in CASE_SUFFIXES or len(path.parts) > 1
     if not is_path:
@@ -272,9 +272,15 @@ def load_case(path_or_id: Path | str) -> Case:
             hint = did_you_mean(str(path_or_id), list_cases())
             raise CaseNotFoundError(f"no case with id {path_or_id!r}" + (f"; {hint}" if hint else
                                     f"; available: {', '.join(list_cases())}"))
-        path = found
-    elif not path.is_file():
+        return found
+    if not path.is_file():
         raise CaseNotFoundError(f"no case file at {path}")
+    return path
+
+
+def load_case(path_or_id: Path | str) -> Case:
+    """Load a case by file path or by id; raises CaseNotFoundError or CaseInvalidError."""
+    path = case_path(path_or_id)
     report = validate_file(path)
     if report.case is None:
         raise CaseInvalidError(path, report.issues)

@@ -134,3 +134,12 @@ def test_explorer_controls_are_labelled() -> None:
         assert control.description and control.tooltip
     pitfall_codes = {code for _, code in explorer.pitfall.options} - {""}
     assert pitfall_codes == {c for c, k in knowledge().findings.items() if k.pitfall}
+
+
+def test_explorer_repr_is_short_and_counts_the_shown_claims() -> None:
+    explorer = EvidenceExplorer()
+    total = len(evidence_table())
+    assert repr(explorer) == f"EvidenceExplorer(showing {total} of {total} claims)"
+    explorer.step.value = "naproxen"
+    assert repr(explorer) == (f"EvidenceExplorer(showing {len(cited_by('steps', 'naproxen'))} "
+                              f"of {total} claims)")

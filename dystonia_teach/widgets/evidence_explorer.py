@@ -126,8 +126,13 @@ class EvidenceExplorer(widgets.VBox):
                                    self.output], **kwargs)
         self.refresh()
 
+    def __repr__(self) -> str:  # the text/plain a notebook saves: short, not the whole table
+        return f"EvidenceExplorer(showing {self.shown} of {len(self.table)} claims)"
+
     def refresh(self, _change: object = None) -> None:
         """Redraw the table for the current filter values."""
-        self.output.value = styled_evidence(
+        styler = styled_evidence(
             self.table, step=self.step.value or None, pitfall=self.pitfall.value or None,
-            max_level=self.max_level.value, weak_only=self.weak_only.value).to_html()
+            max_level=self.max_level.value, weak_only=self.weak_only.value)
+        self.shown = len(styler.data)
+        self.output.value = styler.to_html()

@@ -1,0 +1,151 @@
+"""The bundled case bank: every case valid, scored 1.0 on its own pathway, and every teaching
+scenario covered, recognised by the case's facts (never by its file name)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from dystonia_teach import evaluate, load_case, recommended_actions, recommended_pathway
+from dystonia_teach.case_model import Case
+from dystonia_teach.loader import validate_paths
+from dystonia_teach.predicates import holds
+
+from .conftest import CASES_DIR
+
+MIN_CASES = 12
+NSAIDS = frozenset({"naproxen", "ibuprofen", "diclofenac"})
+PROCEDURES = frozenset({"decompressive_laminectomy", "microdiscectomy", "tlif"})
+CASE_PATHS = sorted(CASES_DIR.glob("*.yaml"))
+
+
+@pytest.fixture(scope="module")
+def bank() -> list[Case]:
+    return [load_case(path) for path in CASE_PATHS]
+
+
+def pathway_steps(case: Case) -> set[str]:
+    return {item.step for item in recommended_pathway(case)}
+
+
+def test_bank_has_enough_cases() -> None:
+    assert len(CASE_PATHS) >= MIN_CASES, (
+        f"cases/ holds {len(CASE_PATHS)} cases; the bank needs at least {MIN_CASES}")
+
+
+def test_bank_validates_without_issues() -> None:
+    reports = validate_paths([CASES_DIR])
+    assert len(reports) == len(CASE_PATHS)
+    problems = [str(issue) for report in reports for issue in report.issues]
+    assert not problems, "\n".join(problems)
+    assert all(report.ok for report in reports)
+
+
+@pytest.mark.parametrize("path", CASE_PATHS, ids=lambda p: p.stem)
+def test_recommended_pathway_scores_full_marks(path: Path) -> None:
+    case = load_case(path)
+    assessment = evaluate(case, recommended_actions(case))
+    problems = [f for f in assessment.findings
+                if f.code not in ("appropriate_step", "acceptable_step")]
+    assert assessment.score == 1.0, f"{case.id}: score {assessment.score}"
+    assert not problems, f"{case.id}: " + "; ".join(f"{f.code} ({f.step})" for f in problems)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    when: tuple[str, ...]
+    check: Callable[[Case, set[str]], bool] = lambda case, steps: True
+
+    def matches(self, case: Case) -> bool:
+        return holds(case, self.when) and self.check(case, pathway_steps(case))
+
+
+def _imaging_discordant(case: Case) -> bool:
+    imaging = case.investigations.imaging
+    return imaging is not None and imaging.lesion == "compressive" and not imaging.concordant
+
+
+def _edx_polyneuropathy(case: Case) -> bool:
+    edx = case.investigations.electrodiagnosis
+    return edx is not None and edx.result == "polyneuropathy"
+
+
+SCENARIOS = (
+    Scenario(
+        "early uncomplicated radiculopathy dystonia (conservative phase, NSAID allowed)",
+        ("conservative_phase", "spine_diagnosis", "not nsaid_contraindicated"),
+        lambda case, steps: bool(steps & NSAIDS) and not steps & PROCEDURES,
+    ),
+    Scenario(
+        "early radiculopathy dystonia with an NSAID contraindication (acetaminophen, no NSAID)",
+        ("conservative_phase", "spine_diagnosis", "nsaid_contraindicated"),
+        lambda case, steps: "acetaminophen" in steps and not steps & NSAIDS,
+    ),
+    Scenario(
+        "cauda equina red flag (urgent MRI and surgical referral)",
+        ("neuro_red_flag",),
+        lambda case, steps: "cauda_equina" in case.red_flags
+        and {"urgent_mri", "urgent_surgical_referral"} <= steps,
+    ),
+    Scenario(
+        "progressive motor deficit red flag (urgent MRI and surgical referral)",
+        ("neuro_red_flag",),
+        lambda case, steps: "progressive_motor_deficit" in case.red_flags
+        and {"urgent_mri", "urgent_surgical_referral"} <= steps,
+    ),
+    Scenario(
+        "failed conservative care with concordant stenosis (decompressive laminectomy)",
+        ("surgery_indicated", "pathology_stenosis", "trial_completed", "not neuro_red_flag"),
+        lambda case, steps: "decompressive_laminectomy" in steps,
+    ),
+    Scenario(
+        "disc herniation after an adequate trial (microdiscectomy)",
+        ("surgery_indicated", "pathology_disc_herniation", "trial_completed",
+         "not neuro_red_flag"),
+        lambda case, steps: {"mri_lumbar_noncontrast", "microdiscectomy",
+                             "postoperative_rehabilitation"} <= steps,
+    ),
+    Scenario(
+        "stenosis with instability (flexion-extension films and TLIF)",
+        ("surgery_indicated", "pathology_stenosis_with_instability", "not neuro_red_flag"),
+        lambda case, steps: {"xray_flexion_extension", "tlif",
+                             "postoperative_rehabilitation"} <= steps,
+    ),
+    Scenario(
+        "spine work-up with compressive but discordant imaging (no operation)",
+        ("trial_completed", "spine_work_up_indicated", "not concordant_compression",
+         "not surgery_indicated", "not any_red_flag"),
+        lambda case, steps: _imaging_discordant(case) and "mri_lumbar_noncontrast" in steps
+        and not steps & PROCEDURES,
+    ),
+    Scenario(
+        "functional dystonia mimic",
+        ("diagnosis_functional_dystonia",),
+        lambda case, steps: "explain_functional_diagnosis" in steps,
+    ),
+    Scenario(
+        "young-onset (dopa-responsive or isolated) dystonia mimic",
+        ("young_onset_dystonia_diagnosis", "not radicular_picture"),
+        lambda case, steps: {"levodopa_trial", "genetic_testing_dystonia"} <= steps,
+    ),
+    Scenario(
+        "parkinsonism presenting with foot dystonia",
+        ("diagnosis_parkinsonism_foot_dystonia",),
+        lambda case, steps: "levodopa_trial" in steps and not steps & PROCEDURES,
+    ),
+    Scenario(
+        "polyneuropathy mimic (EMG/NCS)",
+        ("diagnosis_polyneuropathy", "not radicular_picture"),
+        lambda case, steps: _edx_polyneuropathy(case) and "emg_ncs" in steps,
+    ),
+)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
+def test_scenario_is_covered(bank: list[Case], scenario: Scenario) -> None:
+    matching = [case.id for case in bank if scenario.matches(case)]
+    assert matching, f"no case in cases/ covers the scenario: {scenario.name}"
