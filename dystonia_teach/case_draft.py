@@ -45,6 +45,9 @@ class CaseDraft:
         if problem:
             raise ValueError(problem)
         path = Path(folder) / f"{case_id}.yaml"
+        if path.exists():
+            raise FileExistsError(f"{shown(path)} already exists: open it to edit it, or "
+                                  "choose another id")
         doc = read_yaml_text(scaffold(case_id, str(path), results=results), str(path))
         return cls(doc.data, path)
 
@@ -147,6 +150,14 @@ class CaseDraft:
             Path(tmp).unlink(missing_ok=True)
             raise
         return self.path
+
+
+def shown(path: Path) -> str:
+    """``path`` relative to the working folder (stable across checkouts), else absolute."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
 
 
 def _tilde(representer: Any, _value: None) -> Any:

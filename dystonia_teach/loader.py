@@ -185,6 +185,8 @@ def _pydantic_issues(doc: YamlDocument, err: ValidationError) -> list[Issue]:
             code, message = "wrong_type", f"{error['msg'].lower()}, found {value!r}"
         else:
             code, message = "invalid_value", f"{error['msg'].lower()}, found {value!r}"
+        if kind not in ("missing", "extra_forbidden") and value in (None, "", [], ()):
+            message = "this field is still empty: fill it in"  # a scaffold placeholder
         issues.append(doc.issue(loc, code, message, hint))
     return issues
 

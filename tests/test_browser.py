@@ -115,8 +115,15 @@ def test_work_a_case_in_jupyterlab(lab: str) -> None:
         feedback = page.locator(".dt-feedback")
         feedback.wait_for(timeout=30_000)
         text = feedback.inner_text()
+        figure = page.locator(".widget-output svg.main-svg").first
+        figure.wait_for(timeout=30_000)  # the flowchart with the learner's path, drawn by plotly
+        figure.scroll_into_view_if_needed()
+        legend = page.locator(".widget-output .legend").first.text_content() or ""
+        page_text = page.content()
         page.screenshot(path=str(ARTIFACTS / "work_a_case.png"), full_page=True)
         browser.close()
     assert "Score:" in text
     assert "OCEBM 2011 level" in text
     assert "Characterise the dystonia" in text  # a missing assessment step is reported
+    assert "Your path" in legend and "Recommended path" in legend
+    assert "Error displaying widget" not in page_text

@@ -56,7 +56,7 @@ def test_new_case_filled_in_the_form_is_saved_loaded_and_evaluated(tmp_path: Pat
     builder.save_button.click()
     path = tmp_path / "form_case.yaml"
     assert builder.errors.value == ""
-    assert "Saved" in builder.status.value and str(path) in builder.status.value
+    assert "Saved" in builder.status.value and path.name in builder.status.value
     case = load_case(path)
     assert case.id == "form_case" and case.pathology == "stenosis"
     assert evaluate(case, recommended_actions(case)).score == 1.0
@@ -132,14 +132,22 @@ def test_unticking_a_result_removes_it_and_disables_its_fields(tmp_path: Path) -
     assert not builder.controls["investigations.electrodiagnosis.report"].widget.disabled
 
 
-def test_summary_is_deterministic_text(tmp_path: Path) -> None:
-    builder = CaseBuilder.new_case("summary_case", tmp_path)
+def test_summary_is_deterministic_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # paths are shown relative to the working folder
+    builder = CaseBuilder.new_case("summary_case", tmp_path / "cases")
     first = builder.summary()
-    assert first.startswith(f"{tmp_path / 'summary_case.yaml'}: ")
+    assert first.startswith("cases/summary_case.yaml: 19 problem(s) to fix:")
     assert "  title: invalid_value:" in first
     _fill(builder, BASE_FACTS)
-    assert builder.summary().endswith("no problems; ready to save.")
-    assert repr(builder) == f"CaseBuilder(path={str(tmp_path / 'summary_case.yaml')!r})"
+    assert builder.summary() == "cases/summary_case.yaml: no problems; ready to save."
+    assert repr(builder) == "CaseBuilder(path='cases/summary_case.yaml')"
+
+
+def test_a_new_case_never_overwrites_an_existing_file(tmp_path: Path) -> None:
+    (tmp_path / "taken.yaml").write_text("kept: true\n", encoding="utf-8")
+    with pytest.raises(FileExistsError, match="already exists"):
+        CaseBuilder.new_case("taken", tmp_path)
+    assert (tmp_path / "taken.yaml").read_text(encoding="utf-8") == "kept: true\n"
 
 
 def test_case_builder_needs_exactly_one_of_case_and_new_id() -> None:

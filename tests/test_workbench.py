@@ -89,6 +89,28 @@ def test_undo_and_reset() -> None:
     assert "already empty" in wb.status.value and wb.errors.value == ""
 
 
+def _figure_traces(wb: Workbench) -> dict[str, dict]:
+    (output,) = wb.path_figure.outputs
+    figure = output["data"]["application/vnd.plotly.v1+json"]
+    return {trace["name"]: trace for trace in figure["data"]}
+
+
+def test_submit_draws_the_learner_path_over_the_recommended_one() -> None:
+    wb = Workbench("early_uncomplicated")
+    assert wb.path_figure.outputs == () and wb.path_text.value == ""
+    _add(wb, "neuro_exam")
+    _add(wb, "mri_lumbar_noncontrast")
+    wb.submit_button.click()
+    traces = _figure_traces(wb)
+    assert "Recommended path (solid line, rings)" in traces
+    learner = traces["Your path (dashed line, crosses)"]
+    assert len([x for x in learner["x"] if x is not None]) == 2  # one point per chosen step
+    assert "Your path:" in wb.path_text.value and "Off the recommended path" in wb.path_text.value
+
+    wb.reset_button.click()
+    assert wb.path_figure.outputs == () and wb.path_text.value == ""
+
+
 def test_examination_appears_only_after_an_assessment_step() -> None:
     case = load_case("early_uncomplicated")
     wb = Workbench(case)

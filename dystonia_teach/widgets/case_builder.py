@@ -31,7 +31,7 @@ from ipywidgets import (
 )
 
 from ..authoring import FieldDoc, field_docs
-from ..case_draft import CaseDraft
+from ..case_draft import CaseDraft, shown
 from ..engine import recommended_pathway
 from ..errors import Issue
 from ..knowledge import knowledge
@@ -162,7 +162,7 @@ class CaseBuilder(VBox):
         self.status = HTML()
         self.save_button = Button(description="Save case file", icon="save",
                                   button_style="primary",
-                                  tooltip=f"Write {draft.path} (only when it has no problems)")
+                                  tooltip=f"Write {shown(draft.path)} (only when valid)")
         guard = self.errors.guard
         self.save_button.on_click(guard(self._on_save))
 
@@ -186,7 +186,7 @@ class CaseBuilder(VBox):
             form += [control.widget, control.message]
         self._enable_sections()
         self.children = (
-            HTML(f"<h3>Case builder: {escape(str(draft.path))}</h3>"),
+            HTML(f"<h3>Case builder: {escape(shown(draft.path))}</h3>"),
             self.problems,
             HBox([VBox(form, layout=Layout(flex="1 1 55%")),
                   VBox([HTML("<h4>Preview</h4>"), self.preview], layout=Layout(flex="1 1 45%"))],
@@ -207,14 +207,14 @@ class CaseBuilder(VBox):
         return cls(CaseDraft.open(path_or_id))
 
     def __repr__(self) -> str:  # the text/plain a notebook saves: short and deterministic
-        return f"CaseBuilder(path={str(self.draft.path)!r})"
+        return f"CaseBuilder(path={shown(self.draft.path)!r})"
 
     def summary(self) -> str:
         """Deterministic text: the file and every problem left (for notebooks and tests)."""
-        report = self.draft.validate()
+        report, where = self.draft.validate(), shown(self.draft.path)
         if report.ok:
-            return f"{self.draft.path}: no problems; ready to save."
-        lines = [f"{self.draft.path}: {len(report.issues)} problem(s) to fix:"]
+            return f"{where}: no problems; ready to save."
+        lines = [f"{where}: {len(report.issues)} problem(s) to fix:"]
         lines += [f"  {issue.field or '<file>'}: {issue.code}: {issue.message}"
                   for issue in report.issues]
         return "\n".join(lines)
@@ -246,10 +246,9 @@ class CaseBuilder(VBox):
         if not report.ok:
             raise ValueError(f"not saved: {len(report.issues)} problem(s) left; fix the "
                              f"fields marked ⚠ (the file on disk is unchanged)")
-        path = self.draft.save()
-        self.status.value = (f'<div role="status" aria-live="polite">✔ Saved {escape(str(path))}.'
-                             f" Check it any time with <code>dystonia-teach validate "
-                             f"{escape(str(path))}</code>.</div>")
+        path = escape(shown(self.draft.save()))
+        self.status.value = (f'<div role="status" aria-live="polite">✔ Saved {path}. Check it '
+                             f"any time with <code>dystonia-teach validate {path}</code>.</div>")
 
     # -- rendering -----------------------------------------------------------------------------
 

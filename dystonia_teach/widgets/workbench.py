@@ -11,10 +11,13 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from ipywidgets import HTML, Box, Button, Dropdown, FloatText, HBox, Layout, Select, VBox
+import plotly.graph_objects as go
+import plotly.io as pio
+from ipywidgets import HTML, Box, Button, Dropdown, FloatText, HBox, Layout, Output, Select, VBox
 
 from ..case_model import Case
 from ..errors import ActionError, DystoniaTeachError
+from ..figures import algorithm_description, algorithm_figure
 from ..knowledge import KnowledgeBase, knowledge
 from ..loader import list_cases, load_case
 from ..progress import Attempt, ProgressStore, validate_learner_id
@@ -37,6 +40,14 @@ _WIDE = {"description_width": "initial"}
 
 def _heading(text: str) -> HTML:
     return HTML(f"<h4>{text}</h4>")
+
+
+def figure_output(fig: go.Figure) -> dict[str, Any]:
+    """An Output-widget entry showing ``fig`` with Plotly's MIME type, as a notebook cell
+    would (no FigureWidget, no embedded plotly.js; works without a kernel too)."""
+    bundle = pio.renderers["plotly_mimetype"].to_mimebundle(fig.to_dict())
+    return {"output_type": "display_data", "metadata": {},
+            "data": {**bundle, "text/plain": "Flowchart of your path and the recommended path"}}
 
 
 def step_options(kb: KnowledgeBase) -> list[tuple[str, str]]:
@@ -94,6 +105,8 @@ class Workbench(VBox):
         self.status = HTML()
         self.errors = ErrorArea()
         self.feedback = HTML()
+        self.path_text = HTML()
+        self.path_figure = Output(layout=Layout(width="100%"))
         self.history = HTML()
 
         guard = self.errors.guard
@@ -114,7 +127,7 @@ class Workbench(VBox):
         columns = Box([picker, progress], layout=Layout(flex_flow="row wrap"))
         buttons = HBox([self.submit_button, self.resume_button])
         self.children = (self.vignette, columns, self.diagnosis, buttons, self.status,
-                         self.errors, self.feedback, *saved)
+                         self.errors, self.feedback, self.path_text, self.path_figure, *saved)
         self._render()
         if store is not None:
             guard(self._show_saved)()
@@ -158,6 +171,7 @@ class Workbench(VBox):
         self.session.reset()
         self.debriefed = False
         self.diagnosis.value = ""
+        self._clear_path()
         self._say("The case was reset.")
 
     def _on_diagnosis(self, change: dict[str, Any]) -> None:
@@ -168,6 +182,7 @@ class Workbench(VBox):
         assessment = self.session.submit()
         self.debriefed = True
         self._say(f"Submitted: score {assessment.score:.2f}.")
+        self._draw_path()  # after the feedback is shown: the figure takes longer
         if self.store is not None:  # feedback is already shown if saving fails
             self.store.record(str(self.learner_id), assessment)
             attempts = self._show_saved()
@@ -182,6 +197,7 @@ class Workbench(VBox):
             raise DystoniaTeachError("there is no saved attempt at this case to resume")
         self.session.restore(list(latest.actions), latest.working_diagnosis)
         self.debriefed = False
+        self._clear_path()
         self.diagnosis.value = latest.working_diagnosis or ""
         self._say(f"Resumed attempt {latest.number} (score {latest.score:.2f}); "
                   "change the plan and submit again.")
@@ -199,6 +215,19 @@ class Workbench(VBox):
                                           f"(score {last.score:.2f})")
             self.resume_button.layout.display = None
         return attempts
+
+    def _draw_path(self) -> None:
+        """The flowchart with the learner's path over the recommended one, and its text."""
+        chosen = list(self.session.actions)
+        self.path_figure.outputs = (figure_output(algorithm_figure(self.case, chosen)),)
+        self.path_text.value = (
+            "<h4>Your path and the recommended path</h4><details><summary>Text description of "
+            f"the flowchart</summary><pre>{escape(algorithm_description(self.case, chosen))}"
+            "</pre></details>")
+
+    def _clear_path(self) -> None:
+        self.path_figure.outputs = ()
+        self.path_text.value = ""
 
     def _describe(self, step: str, dose: float | None) -> str:
         return self._labels[step] + (f" {dose:g} mg/day" if dose else "")
