@@ -213,7 +213,9 @@ def scaffold(case_id: str, file: str = "", *, results: bool = True) -> str:
     file = file or f"{case_id}.yaml"
     lines = [
         f"# New dystonia_teach case: {case_id}",
-        "# Fill every placeholder (\"\", ~ or an empty list marked 'at least 1 item'), then run",
+        "# Fill in every required field: its placeholder is \"\", ~ or [] marked 'at least 1",
+        "# item'. Fields marked Optional may keep their value. Delete an optional result section",
+        "# under investigations when this patient has no such result. Then run",
         f"#   dystonia-teach validate {file}",
         "# until it reports 0 problems, and preview with",
         f"#   dystonia-teach show {file}",
@@ -246,6 +248,8 @@ def _comment(doc: FieldDoc, indent: str) -> list[str]:
         parts.append(f"({doc.limits})")
     if not doc.required and not doc.is_section:
         parts.append("Optional.")
+    if doc.is_section and doc.nullable:
+        parts.append("Optional section: delete it when this patient has no such result.")
     text = " ".join(p for p in parts if p)
     if not text:
         return []
@@ -280,6 +284,7 @@ def write_new_case(case_id: str, folder: Path) -> Path:
     if problem:
         raise ValueError(problem)
     path = folder / f"{case_id}.yaml"
+    folder.mkdir(parents=True, exist_ok=True)
     with path.open("x", encoding="utf-8") as handle:
         handle.write(scaffold(case_id, str(path)))
     return path

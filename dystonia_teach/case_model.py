@@ -51,7 +51,7 @@ class Course(_Strict):
 
 
 class Dystonia(_Strict):
-    """Observable phenomenology (teach the posture, not the seed's kicking/lifting labels)."""
+    """Observable phenomenology: describe the posture, not "kicking" or "lifting" labels."""
 
     foot: Side
     postures: Annotated[tuple[Posture, ...], Field(min_length=1)]

@@ -13,9 +13,13 @@ from pathlib import Path
 import click
 
 from .authoring import preview_text, schema_reference, validation_summary, write_new_case
-from .errors import CaseInvalidError, CaseNotFoundError
+from .case_model import Case
+from .engine import evaluate
+from .errors import ActionError, CaseInvalidError, CaseNotFoundError
 from .loader import CaseReport, load_case, validate_paths
 from .locate import bundled_cases_dir
+from .render_text import assessment_text
+from .vocabulary import DIAGNOSES
 
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
@@ -30,6 +34,7 @@ def _examples(*lines: str) -> str:
     "dystonia-teach new-case early_disc_herniation",
     "dystonia-teach validate cases/",
     "dystonia-teach show early_disc_herniation",
+    "dystonia-teach try early_disc_herniation neuro_exam naproxen=1000",
     "dystonia-teach schema > case-reference.md",
     "python -m dystonia_teach validate",
 ))
@@ -67,8 +72,9 @@ def validate(paths: tuple[Path, ...]) -> None:
     "dystonia-teach new-case young_onset_mimic --dir my_cases/",
 ))
 @click.argument("case_id", metavar="ID")
-@click.option("--dir", "folder", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Folder to write ID.yaml into [default: ./cases if it exists, else here].")
+@click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write ID.yaml into, created if needed "
+                   "[default: ./cases if it exists, else here].")
 def new_case(case_id: str, folder: Path | None) -> None:
     """Write ID.yaml: a commented scaffold with every field, ready to fill in.
 
@@ -100,15 +106,51 @@ def new_case(case_id: str, folder: Path | None) -> None:
 def show(case: str) -> None:
     """Preview a case (by id or file path) as an instructor: every stage, the facts, the
     results, the recommended pathway derived from the facts, and the evidence it cites."""
+    click.echo(preview_text(_load(case)))
+
+
+@cli.command("try", epilog=_examples(
+    "dystonia-teach try early_uncomplicated history_red_flags neuro_exam naproxen=1000",
+    "dystonia-teach try cases/my_case.yaml mri_lumbar_noncontrast --diagnosis polyneuropathy",
+))
+@click.argument("case")
+@click.argument("steps", nargs=-1, metavar="STEP[=MG_PER_DAY]...")
+@click.option("--diagnosis", type=click.Choice(DIAGNOSES), help="The learner's working diagnosis.")
+def try_pathway(case: str, steps: tuple[str, ...], diagnosis: str | None) -> None:
+    """Score a learner's pathway on a case, as the workbench would: the feedback for each step
+    with its evidence, the score and the recommended pathway. A drug's daily dose in mg follows
+    its step id after "=". Step ids: `dystonia-teach schema`."""
+    loaded = _load(case)
     try:
-        loaded = load_case(case)
+        actions = [_action(step) for step in steps]
+        assessment = evaluate(loaded, actions, working_diagnosis=diagnosis)
+    except ActionError as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(EXIT_USAGE)
+    click.echo(assessment_text(assessment))
+
+
+def _action(text: str) -> str | dict[str, object]:
+    step, sep, dose = text.partition("=")
+    if not sep:
+        return step
+    try:
+        return {"step": step, "dose_mg_per_day": float(dose)}
+    except ValueError:
+        raise ActionError(f"{step}: the dose after '=' must be a number of mg per day, "
+                          f"not {dose!r}") from None
+
+
+def _load(case: str) -> Case:
+    """Load a case for a command, or exit with the problem (2: not found, 1: invalid)."""
+    try:
+        return load_case(case)
     except CaseNotFoundError as err:
         click.echo(f"error: {err}", err=True)
         sys.exit(EXIT_USAGE)
     except CaseInvalidError as err:
         _print_issues([CaseReport(err.path, None, list(err.issues))])
         sys.exit(EXIT_PROBLEMS)
-    click.echo(preview_text(loaded))
 
 
 @cli.command(epilog=_examples(

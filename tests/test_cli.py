@@ -182,3 +182,34 @@ def test_new_case_default_folder_and_bad_id(tmp_path: Path) -> None:
     bad = run("new-case", "My Case", "--dir", tmp_path)
     assert bad.returncode == 2 and "not a valid case id" in bad.stderr
     assert not list(tmp_path.glob("My*"))
+
+
+def test_try_scores_a_learner_pathway_with_its_feedback() -> None:
+    good = run("try", "early_uncomplicated", "history_red_flags", "neuro_exam",
+               "dystonia_phenomenology", "functional_signs_exam", "naproxen=1000",
+               "physical_therapy", "education_stay_active", "clinical_followup",
+               "--diagnosis", "radiculopathy_dystonia")
+    assert good.returncode == 0, good.stderr
+    assert good.stdout.startswith("Case early_uncomplicated: score 1.00")
+    poor = run("try", "early_uncomplicated", "neuro_exam", "mri_lumbar_noncontrast", "bed_rest")
+    assert poor.returncode == 0, poor.stderr
+    assert "premature_imaging" in poor.stdout and "low_value_care" in poor.stdout
+    assert "OCEBM 2011 level" in poor.stdout
+
+
+@pytest.mark.parametrize(("step", "message"), [
+    ("naproxn", "did you mean 'naproxen'"),
+    ("naproxen=lots", "must be a number of mg per day"),
+    ("neuro_exam=10", "not a dosed drug"),
+])
+def test_try_reports_a_bad_step_without_a_traceback(step: str, message: str) -> None:
+    result = run("try", "early_uncomplicated", step)
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_new_case_creates_its_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "seminar" / "week3"
+    result = run("new-case", "week3_case", "--dir", folder)
+    assert result.returncode == 0, result.stderr
+    assert (folder / "week3_case.yaml").is_file()
