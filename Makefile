@@ -45,8 +45,10 @@ nbval: setup
 notebooks: setup
 	$(VENV)/bin/python -m dystonia_teach.release execute notebooks
 
-benchmark: setup
+benchmark: setup browser-deps
 	$(VENV)/bin/python benchmarks/bench_core.py
+	$(VENV)/bin/python benchmarks/bench_notebooks.py
+	$(VENV)/bin/python benchmarks/bench_browser.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .ruff_cache .hypothesis

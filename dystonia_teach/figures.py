@@ -342,6 +342,9 @@ EVIDENCE_GROUPS: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
+ADVISED_AGAINST = "Advised against (the evidence is against them)"
+
+
 def evidence_group(claim: Claim) -> str:
     """The evidence-map group of a claim (weak claims fall in one of the first three)."""
     if claim.status != "verified":
@@ -372,8 +375,16 @@ def evidence_map_description() -> str:
     return (f"Evidence map: {len(pairs)} citations of {len({c for _, c in pairs})} claims by "
             f"{len({s for s, _ in pairs})} steps. By {kb.scheme} level: "
             + ", ".join(f"level {lv}: {n}" for lv, n in counts.items())
-            + f". {weak} citations are weak, unverified or indirect (marked ⚠). "
+            + f". {weak} citations are weak, unverified or indirect (marked ⚠). Steps in the "
+            f"group '{ADVISED_AGAINST}' are cited with the evidence against them. "
             "The full list with caveats is evidence_table().")
+
+
+def map_phase(kb: KnowledgeBase, step: str) -> str:
+    """The map's row group of a step. Steps the algorithm advises against say so: their
+    evidence (e.g. level 1 for long-term opioids) is evidence *against* them."""
+    phase = kb.steps[step].phase
+    return ADVISED_AGAINST if phase == "harmful" else PHASE_LABELS[phase]
 
 
 def evidence_map_figure() -> go.Figure:
@@ -389,8 +400,7 @@ def evidence_map_figure() -> go.Figure:
         seen[step, level] += 1
         offsets.append((seen[step, level] - (cells[step, level] + 1) / 2) * 0.14)
 
-    order = [(PHASE_LABELS[kb.steps[s].phase], kb.steps[s].label)
-             for s in dict.fromkeys(s for s, _ in pairs)]
+    order = [(map_phase(kb, s), kb.steps[s].label) for s in dict.fromkeys(s for s, _ in pairs)]
     fig = go.Figure(go.Scatter(  # no marks: fixes the row order (phase, then catalogue order)
         x=[None] * len(order), y=[[p for p, _ in order], [label for _, label in order]],
         mode="markers", name="row order", showlegend=False, hoverinfo="skip"))
@@ -402,7 +412,7 @@ def evidence_map_figure() -> go.Figure:
         claims = [kb.claims[ref] for _, ref, _ in rows]
         fig.add_trace(go.Scatter(
             x=[c.level + off for c, (_, _, off) in zip(claims, rows, strict=True)],
-            y=[[PHASE_LABELS[kb.steps[s].phase] for s, _, _ in rows],
+            y=[[map_phase(kb, s) for s, _, _ in rows],
                [kb.steps[s].label for s, _, _ in rows]],
             mode="markers", name=name,
             text=[c.id for c in claims],

@@ -9,26 +9,15 @@ under CI (CI=true), where a missing browser is a failure.
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from .conftest import REPO
+from .jupyterlab_server import CHROMIUM, LAUNCH_ARGS, open_and_run, open_case, running_lab
 
-CHROMIUM = Path("/usr/bin/chromium")
 NOTEBOOK = "02_work_the_cases.ipynb"
-TOKEN = "dystonia-teach-e2e"
 ARTIFACTS = REPO / "test-artifacts"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-               "--disable-background-networking", "--disable-component-update",
-               "--no-first-run", "--disable-sync", "--disable-quic"]
 
 pytestmark = pytest.mark.browser
 
@@ -40,52 +29,12 @@ def _require_chromium() -> None:
         pytest.skip("Debian's Chromium is not installed (apt-get install chromium)")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A JupyterLab server on loopback serving a copy of notebooks/; yields its base URL."""
     _require_chromium()
-    root = tmp_path_factory.mktemp("lab")
-    shutil.copytree(REPO / "notebooks", root / "notebooks")
-    jupyter = root / "jupyter"
-    env = dict(os.environ)
-    for var, sub in [("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_DATA_DIR", "data"),
-                     ("JUPYTER_RUNTIME_DIR", "runtime"), ("JUPYTERLAB_SETTINGS_DIR", "settings"),
-                     ("JUPYTERLAB_WORKSPACES_DIR", "workspaces")]:
-        env[var] = str(jupyter / sub)
-    env["DYSTONIA_TEACH_PROGRESS"] = str(root / "progress.sqlite3")
-    port = _free_port()
-    log = (root / "lab.log").open("w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip", "127.0.0.1",
-         "--port", str(port), f"--IdentityProvider.token={TOKEN}", "--ServerApp.password=",
-         "--allow-root", f"--ServerApp.root_dir={root / 'notebooks'}",
-         "--LabApp.news_url=None"],
-        env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/api/status?token={TOKEN}", timeout=2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError((root / "lab.log").read_text()) from None
-                time.sleep(0.25)
+    with running_lab(tmp_path_factory.mktemp("lab")) as base:
         yield base
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
 
 
 def test_work_a_case_in_jupyterlab(lab: str) -> None:
@@ -96,17 +45,10 @@ def test_work_a_case_in_jupyterlab(lab: str) -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(f"{lab}/lab/tree/{NOTEBOOK}?token={TOKEN}")
-        page.locator(".jp-StatusBar-TextItem", has_text="Idle").first.wait_for(timeout=60_000)
-        page.get_by_role("menuitem", name="Run", exact=True).click()
-        page.locator("li[data-command='runmenu:run-all']").click()
-        case_select = page.locator(".widget-dropdown select").first
-        case_select.wait_for(timeout=60_000)
+        open_and_run(page, lab, NOTEBOOK)
+        page.locator(".widget-dropdown select").first.wait_for(timeout=60_000)
         assert "Error displaying widget" not in page.content()
-        case_select.select_option(value=None, label=next(
-            o for o in case_select.locator("option").all_inner_texts()
-            if "(early_uncomplicated)" in o))
-        page.get_by_role("button", name="Open case").click()
+        open_case(page, "early_uncomplicated")
         steps = page.locator(".widget-select select").first
         steps.wait_for(timeout=30_000)
         steps.select_option(label="Assessment: Neurological examination of the legs")

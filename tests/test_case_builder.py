@@ -155,3 +155,14 @@ def test_case_builder_needs_exactly_one_of_case_and_new_id() -> None:
         case_builder()
     with pytest.raises(ValueError, match="either"):
         case_builder("early_uncomplicated", new_id="x1")
+
+
+def test_every_control_has_a_label_and_a_tooltip(tmp_path: Path) -> None:
+    builder = CaseBuilder.new_case("labelled", tmp_path)
+    for path, control in builder.controls.items():
+        assert control.widget.description, path
+        assert control.widget.tooltip, path
+    for path, included in builder.sections.items():
+        assert included.description.endswith(path.rsplit(".", 1)[-1]), path
+    assert builder.save_button.description and builder.save_button.tooltip
+    assert 'role="alert"' in builder.controls["title"].message.value  # read out when it appears

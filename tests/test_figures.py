@@ -11,6 +11,7 @@ import pytest
 
 from dystonia_teach import ActionError, evidence_table, load_case, recommended_pathway
 from dystonia_teach.figures import (
+    ADVISED_AGAINST,
     EDGES,
     NODE_BY_ID,
     NODES,
@@ -185,3 +186,16 @@ def test_evidence_map_axis_and_description() -> None:
     assert fig.layout.xaxis.title.text == "OCEBM 2011 level (1 = strongest)"
     n = sum(len(t.customdata) for t in fig.data if t.name != "row order")
     assert evidence_map_description().startswith(f"Evidence map: {n} citations")
+
+
+def test_steps_advised_against_are_grouped_as_such_on_the_evidence_map() -> None:
+    kb = knowledge()
+    for t, step, _, _, _, _ in _points(evidence_map_figure()):
+        groups = {group for group, label in zip(*t.y, strict=True)
+                  if label == kb.steps[step].label}
+        expected = ADVISED_AGAINST if kb.steps[step].phase == "harmful" else None
+        if expected:
+            assert groups == {expected}, step
+        else:
+            assert ADVISED_AGAINST not in groups, step
+    assert ADVISED_AGAINST in evidence_map_description()

@@ -21,3 +21,12 @@ def test_public_functions_work_together() -> None:
     assert isinstance(dystonia_teach.evidence_table(), pd.DataFrame)
     catalogue = dystonia_teach.step_catalogue()
     assert set(catalogue["step"]) >= {"naproxen", "tlif", "rigid_splinting"}
+
+
+def test_widget_entry_points_are_exported_from_the_widgets_package() -> None:
+    import dystonia_teach.widgets as widgets
+
+    for name in widgets.__all__:
+        assert hasattr(widgets, name), name
+    assert {"case_picker", "case_builder", "EvidenceExplorer"} <= set(widgets.__all__)
+    assert widgets.case_picker.__module__ == "dystonia_teach.widgets.workbench"

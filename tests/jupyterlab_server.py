@@ -1,0 +1,94 @@
+"""A JupyterLab server on loopback with its own token and Jupyter folders, for the browser test
+and the browser benchmark. Chromium is Debian's, launched by path (no browser download)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+TOKEN = "dystonia-teach-e2e"
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+               "--disable-background-networking", "--disable-component-update",
+               "--no-first-run", "--disable-sync", "--disable-quic"]
+#: JupyterLab settings: no "get notified about news" pop-up over the notebook.
+NO_NEWS = '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false"}}'
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def running_lab(root: Path) -> Iterator[str]:
+    """Serve a copy of notebooks/ from ``root``; yield the base URL, stop the server after."""
+    shutil.copytree(REPO / "notebooks", root / "notebooks")
+    jupyter = root / "jupyter"
+    env = dict(os.environ)
+    for var, sub in [("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_DATA_DIR", "data"),
+                     ("JUPYTER_RUNTIME_DIR", "runtime"), ("JUPYTERLAB_SETTINGS_DIR", "settings"),
+                     ("JUPYTERLAB_WORKSPACES_DIR", "workspaces")]:
+        env[var] = str(jupyter / sub)
+    (jupyter / "settings").mkdir(parents=True)
+    (jupyter / "settings" / "overrides.json").write_text(NO_NEWS)
+    env["DYSTONIA_TEACH_PROGRESS"] = str(root / "progress.sqlite3")
+    port = _free_port()
+    log_path = root / "lab.log"
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip", "127.0.0.1",
+             "--port", str(port), f"--IdentityProvider.token={TOKEN}", "--ServerApp.password=",
+             "--allow-root", f"--ServerApp.root_dir={root / 'notebooks'}",
+             "--LabApp.news_url=None"],
+            env=env, stdout=log, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{base}/api/status?token={TOKEN}", timeout=2):
+                        break
+                except OSError:
+                    if time.monotonic() > deadline or server.poll() is not None:
+                        raise RuntimeError(log_path.read_text()) from None
+                    time.sleep(0.25)
+            yield base
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+
+
+def open_and_run(page: Page, base: str, notebook: str) -> None:
+    """Open ``notebook`` in JupyterLab and run all its cells; returns once the kernel is idle."""
+    page.goto(f"{base}/lab/tree/{notebook}?token={TOKEN}")
+    page.locator(".jp-StatusBar-TextItem", has_text="Idle").first.wait_for(timeout=60_000)
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.locator("li[data-command='runmenu:run-all']").click()
+
+
+def open_case(page: Page, case_id: str) -> None:
+    """In the cases notebook, pick ``case_id`` in the case picker and open it."""
+    case_select = page.locator(".widget-dropdown select").first
+    case_select.wait_for(timeout=60_000)
+    case_select.select_option(label=next(
+        o for o in case_select.locator("option").all_inner_texts() if f"({case_id})" in o))
+    page.get_by_role("button", name="Open case").click()
+    page.locator(".widget-select select").first.wait_for(timeout=30_000)
