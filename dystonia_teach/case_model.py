@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints
 
 from .vocabulary import (
     Contraindication,
@@ -28,7 +28,8 @@ SCHEMA_VERSION = 1
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 CaseId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{1,63}$")]
-Weeks = Annotated[float, Field(ge=0, le=1040)]
+#: Numbers are strict: ``true`` or ``"6"`` is not silently taken for a number.
+Weeks = Annotated[float, Strict(), Field(ge=0, le=1040)]
 
 
 class _Strict(BaseModel):
@@ -38,7 +39,7 @@ class _Strict(BaseModel):
 class Patient(_Strict):
     """Age and sex only: no names, dates of birth or record numbers."""
 
-    age: Annotated[int, Field(ge=1, le=110)]
+    age: Annotated[int, Strict(), Field(ge=1, le=110)]
     sex: Literal["female", "male", "other"]
 
 

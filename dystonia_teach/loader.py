@@ -18,6 +18,8 @@ from .lints import text_problems
 from .locate import CASE_SUFFIXES, case_dirs, case_files
 from .yamlio import YamlDocument, read_yaml_file, read_yaml_text
 
+#: Signs that make cauda equina syndrome a red flag the case must state.
+CAUDA_EQUINA_SIGNS = frozenset({"saddle_anaesthesia", "bladder_dysfunction"})
 _TYPE_ERRORS = {
     "int_parsing", "int_type", "int_from_float", "float_parsing", "float_type", "bool_parsing",
     "bool_type", "string_type", "tuple_type", "list_type", "model_type", "model_attributes_type",
@@ -51,11 +53,12 @@ def validate_file(path: Path | str) -> CaseReport:
 
 def validate_paths(paths: Iterable[Path | str]) -> list[CaseReport]:
     """Validate files and folders (their ``*.yaml``), also checking ids are unique."""
-    files: list[Path] = []
+    files: dict[Path, Path] = {}  # a file named twice (cases/ and cases/x.yaml) is read once
     for raw in paths:
         path = Path(raw)
-        files.extend(case_files(path) if path.is_dir() else [path])
-    reports = [validate_file(p) for p in files]
+        for file in case_files(path) if path.is_dir() else [path]:
+            files.setdefault(file.resolve(), file)
+    reports = [validate_file(p) for p in files.values()]
     first: dict[str, str] = {}
     for report in reports:
         if report.case is None:
@@ -246,6 +249,10 @@ def _consistency_issues(doc: YamlDocument, case: Case) -> list[Issue]:
         add(["pathology"], "pathology and investigations.instability.present disagree")
     if case.diagnosis == "radiculopathy_dystonia" and case.radicular.root == "none":
         add(["radicular", "root"], "radiculopathy dystonia needs radicular findings (a root)")
+    cauda_signs = sorted(CAUDA_EQUINA_SIGNS.intersection(case.other_signs))
+    if cauda_signs and "cauda_equina" not in case.red_flags:
+        add(["red_flags"], f"other_signs lists {', '.join(cauda_signs)} but red_flags does not "
+            "list cauda_equina", "add cauda_equina to red_flags: the engine reads red_flags")
     return issues
 
 

@@ -92,3 +92,12 @@ def test_instructor_folder_is_searched_first(tmp_path: Path, monkeypatch) -> Non
     monkeypatch.setenv("DYSTONIA_TEACH_CASES", str(tmp_path))
     assert "my_new_case" in list_cases()
     assert load_case("my_new_case").id == "my_new_case"
+
+
+def test_a_file_named_twice_is_validated_once() -> None:
+    from dystonia_teach import validate_paths
+
+    one = CASES_DIR / "early_uncomplicated.yaml"
+    reports = validate_paths([CASES_DIR, one, str(one)])
+    assert len(reports) == len(bundled_case_paths())
+    assert all(report.ok for report in reports)
