@@ -58,11 +58,12 @@ NODES: tuple[Node, ...] = (
          "A compressive lesion matching the clinical and EMG level, with disabling symptoms"),
     Node("procedure", "Procedure by pathology: laminectomy / microdiscectomy / TLIF", "steps",
          -2.5, 4, ("instability_films", "decompression_for_stenosis",
-                   "microdiscectomy_for_disc", "fusion_for_instability"),
+                   "microdiscectomy_for_disc", "fusion_for_instability",
+                   "surgeon_decides_procedure"),
          "Stenosis: laminectomy; disc herniation: microdiscectomy; stenosis with "
          "instability: decompression with fusion (TLIF)"),
     Node("aftercare", "Postoperative rehabilitation + follow-up", "steps", -2.5, 3,
-         ("aftercare",)),
+         ("aftercare", "surgeon_decides_aftercare")),
     Node("no_surgery", "Do not operate: continue conservative care", "steps", 2.5, 4,
          ("continue_conservative",)),
     Node("mimics", "Reconsider the diagnosis: functional, isolated or dopa-responsive "
@@ -139,8 +140,8 @@ def recommended_route(case: Case) -> list[list[str]]:
     already on the path; the decisions (and any box passed through) in between join the path.
     """
     kb = knowledge()
-    applied = _applied_blocks(case, kb)
-    targets = [n.id for n in NODES if applied.intersection(n.blocks)]
+    recommending = {b.id for b in kb.pathway if b.slots} & _applied_blocks(case, kb)
+    targets = [n.id for n in NODES if recommending.intersection(n.blocks)]
     if not targets:
         return []
     chains: list[list[str]] = [[targets[0]]]

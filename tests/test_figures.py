@@ -65,9 +65,9 @@ def test_red_flag_case_highlights_the_urgent_branch_not_conservative_care() -> N
     case = load_case("cauda_equina_red_flags")
     fig = algorithm_figure(case)
     rings = set(trace(fig, "Recommended node").customdata)
-    assert {"assessment", "red_flags", "urgent", "surgical_decision", "procedure",
-            "aftercare"} <= rings
-    assert not rings & (CONSERVATIVE_ONLY | {"work_up", "mimics"})
+    # the learner's path ends with the urgent referral: the surgeon decides on the operation
+    assert rings == {"assessment", "red_flags", "urgent"}
+    assert not rings & (CONSERVATIVE_ONLY | {"work_up", "mimics", "procedure", "aftercare"})
     line = trace(fig, "Recommended path")
     points = set(zip(line.x, line.y, strict=True))
     assert (NODE_BY_ID["urgent"].x, NODE_BY_ID["urgent"].y) in points
@@ -116,7 +116,9 @@ def test_learner_path_is_a_distinct_dashed_trace_of_crosses() -> None:
     assert mine.showlegend is not False and recommended.showlegend is not False
     assert "outside" in trace(fig, "Not in the algorithm").customdata
     text = algorithm_description(case, chosen)
-    assert "Off the recommended path: Naproxen, Rigid splint or cast for the dystonic foot." in text
+    # the recommended path ends at the urgent referral: naming the operation goes beyond it
+    assert ("Off the recommended path: Naproxen, Rigid splint or cast for the dystonic foot, "
+            "Microdiscectomy.") in text
 
 
 def test_outside_node_only_when_a_choice_needs_it() -> None:
