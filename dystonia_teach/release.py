@@ -9,12 +9,19 @@ release notebook must have every code cell executed, with the plain ``python3`` 
 
 from __future__ import annotations
 
+import json
+import re
 import sys
 from pathlib import Path
 
 import nbformat
 
 KERNEL = "python3"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+_MODEL_REF = re.compile(r"IPY_MODEL_([0-9a-f]{32})")
+_MODEL_ID = re.compile(r"(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])")
+_ADDRESS = re.compile(r" at 0x[0-9a-f]+>")
 
 
 def notebook_paths(folder: Path) -> list[Path]:
@@ -54,7 +61,36 @@ def execute(path: Path, timeout: int = 300) -> None:
     client.execute()
     for cell in nb.cells:
         cell.metadata.pop("execution", None)  # timestamps would change on every run
-    nbformat.write(nb, path)
+    nbformat.write(without_random_ids(nb), path)
+
+
+def without_random_ids(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The notebook with its widget model ids numbered by their place in it, and object
+    addresses in reprs (``<Styler at 0x7f...>``) blanked.
+
+    Widget models get random ids, so every re-execution would rewrite the saved widget state
+    (thousands of changed lines for no change). Numbering them in the order the displayed
+    widgets and their children appear keeps a release's diff to what really changed.
+    """
+    state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state") or {}
+    order: list[str] = []
+
+    def visit(model_id: str) -> None:
+        if model_id in state and model_id not in order:
+            order.append(model_id)
+            for child in _MODEL_REF.findall(json.dumps(state[model_id])):
+                visit(child)
+
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            view = output.get("data", {}).get(WIDGET_VIEW)
+            if view:
+                visit(view["model_id"])
+    for model_id in sorted(state, key=lambda m: json.dumps(state[m], sort_keys=True)):
+        visit(model_id)  # models no displayed widget refers to
+    number = {model_id: f"{n:032x}" for n, model_id in enumerate(order, 1)}
+    text = _MODEL_ID.sub(lambda m: number.get(m[0], m[0]), nbformat.writes(nb))
+    return nbformat.reads(_ADDRESS.sub(" at 0x0>", text), as_version=4)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,3 +12,22 @@ def test_every_notebook_is_executed_for_nbval() -> None:
     paths = notebook_paths(REPO / "notebooks")
     assert paths, "no notebooks shipped"
     assert [p for path in paths for p in release_problems(path)] == []
+
+
+def test_re_executing_a_widget_notebook_gives_the_same_file(tmp_path) -> None:
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from dystonia_teach.release import execute
+
+    path = tmp_path / "widgets.ipynb"
+    nb = new_notebook(cells=[new_code_cell(
+        "import ipywidgets as w\nw.VBox([w.IntSlider(3), w.HTML('<b>x</b>'), w.Button()])"),
+        new_code_cell("object()")])
+    nbformat.write(nb, path)
+    execute(path)
+    first = path.read_text()
+    execute(path)
+    assert path.read_text() == first
+    assert "00000000000000000000000000000001" in first  # the VBox, numbered first
+    assert "<object at 0x0>" in first
