@@ -24,8 +24,12 @@ TOKEN = "dystonia-teach-e2e"
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                "--disable-background-networking", "--disable-component-update",
                "--no-first-run", "--disable-sync", "--disable-quic"]
-#: JupyterLab settings: no "get notified about news" pop-up over the notebook.
-NO_NEWS = '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false"}}'
+#: User settings: no "get notified about news" pop-up over the notebook, and every cell kept
+#: rendered (windowing hides cells scrolled out of view, so their text could not be read).
+SETTINGS = {
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": '{"fetchNews": "false"}',
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": '{"windowingMode": "none"}',
+}
 
 
 def _free_port() -> int:
@@ -44,8 +48,10 @@ def running_lab(root: Path) -> Iterator[str]:
                      ("JUPYTER_RUNTIME_DIR", "runtime"), ("JUPYTERLAB_SETTINGS_DIR", "settings"),
                      ("JUPYTERLAB_WORKSPACES_DIR", "workspaces")]:
         env[var] = str(jupyter / sub)
-    (jupyter / "settings").mkdir(parents=True)
-    (jupyter / "settings" / "overrides.json").write_text(NO_NEWS)
+    for name, value in SETTINGS.items():
+        setting = jupyter / "settings" / name
+        setting.parent.mkdir(parents=True, exist_ok=True)
+        setting.write_text(value)
     env["DYSTONIA_TEACH_PROGRESS"] = str(root / "progress.sqlite3")
     port = _free_port()
     log_path = root / "lab.log"
@@ -78,7 +84,7 @@ def running_lab(root: Path) -> Iterator[str]:
 
 def open_and_run(page: Page, base: str, notebook: str) -> None:
     """Open ``notebook`` in JupyterLab and run all its cells; returns once the kernel is idle."""
-    page.goto(f"{base}/lab/tree/{notebook}?token={TOKEN}")
+    page.goto(f"{base}/lab/tree/{notebook}?token={TOKEN}&reset")  # reset: only this notebook
     page.locator(".jp-StatusBar-TextItem", has_text="Idle").first.wait_for(timeout=60_000)
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.locator("li[data-command='runmenu:run-all']").click()

@@ -69,3 +69,29 @@ def test_work_a_case_in_jupyterlab(lab: str) -> None:
     assert "Characterise the dystonia" in text  # a missing assessment step is reported
     assert "Your path" in legend and "Recommended path" in legend
     assert "Error displaying widget" not in page_text
+
+
+def test_case_builder_renders_and_validates_live_in_jupyterlab(lab: str) -> None:
+    """Run the instructor notebook: the form renders, and a typed field updates the problems."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        open_and_run(page, lab, "03_build_a_case.ipynb")
+        problems = page.locator(".widget-html p", has_text="problem(s) to fix").first
+        problems.wait_for(timeout=60_000)
+        before = problems.inner_text()
+        title = page.get_by_label("title", exact=True)
+        title.fill("A gardener whose foot turns in on long walks")
+        title.press("Enter")  # fields validate when the instructor leaves them or presses Enter
+        page.wait_for_function(
+            "before => [...document.querySelectorAll('.widget-html p')].some(p => "
+            "p.innerText.includes('problem(s) to fix') && p.innerText !== before)",
+            arg=before, timeout=30_000)
+        after = problems.inner_text()
+        page_text = page.content()
+        page.screenshot(path=str(ARTIFACTS / "build_a_case.png"), full_page=False)
+        browser.close()
+    assert "19 problem(s)" in before and "18 problem(s)" in after
+    assert "Error displaying widget" not in page_text

@@ -44,6 +44,9 @@ def _messages(builder: CaseBuilder) -> dict[str, str]:
 def test_new_case_filled_in_the_form_is_saved_loaded_and_evaluated(tmp_path: Path) -> None:
     builder = CaseBuilder.new_case("form_case", tmp_path)
     assert "⚠" in builder.controls["title"].message.value  # placeholders are flagged at once
+    sex = builder.controls["patient.sex"].widget
+    assert sex.value is None and sex.options[0][0] == "— choose —"
+    assert not any("unknown" in label for label, _ in sex.options)  # "" is a placeholder
     assert "problem(s) to fix" in builder.problems.value
     assert "preview appears once" in builder.preview.value
 

@@ -94,7 +94,7 @@ def _with_unknown(options: list[tuple[str, Any]], values: list[Any]) -> list[tup
     so nothing is lost and the validator can name them."""
     known = {value for _, value in options}
     return options + [(f"⚠ unknown: {value}", value) for value in values
-                      if value not in known and value is not None]
+                      if value not in known and value not in (None, "")]
 
 
 def make_control(doc: FieldDoc, value: Any) -> FieldControl:
