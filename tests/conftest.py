@@ -67,5 +67,16 @@ def case_factory():
     return make_case
 
 
+def flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Leaf values of nested facts by dotted path: ``{"patient.age": 60, ...}``."""
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            flat.update(flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
 def bundled_case_paths() -> list[Path]:
     return sorted(CASES_DIR.glob("*.yaml"))

@@ -13,8 +13,7 @@ from ipywidgets import Dropdown, SelectMultiple
 from dystonia_teach import evaluate, load_case, recommended_actions
 from dystonia_teach.widgets.case_builder import CaseBuilder, case_builder
 
-from .conftest import BASE_FACTS, CASES_DIR
-from .test_case_draft import _leaves
+from .conftest import BASE_FACTS, CASES_DIR, flatten
 
 
 def _type(builder: CaseBuilder, field: str, value: Any) -> None:
@@ -32,7 +31,7 @@ def _type(builder: CaseBuilder, field: str, value: Any) -> None:
 
 
 def _fill(builder: CaseBuilder, facts: dict[str, Any]) -> None:
-    for field, value in _leaves(facts).items():
+    for field, value in flatten(facts).items():
         if field not in ("id", "schema_version"):
             _type(builder, field, value)
 

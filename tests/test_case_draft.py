@@ -13,17 +13,7 @@ from dystonia_teach.errors import CaseInvalidError
 from dystonia_teach.loader import validate_file
 from dystonia_teach.yamlio import read_yaml_file
 
-from .conftest import BASE_FACTS, bundled_case_paths
-
-
-def _leaves(data: dict, prefix: str = "") -> dict[str, object]:
-    out: dict[str, object] = {}
-    for key, value in data.items():
-        if isinstance(value, dict):
-            out.update(_leaves(value, f"{prefix}{key}."))
-        else:
-            out[f"{prefix}{key}"] = value
-    return out
+from .conftest import BASE_FACTS, bundled_case_paths, flatten
 
 
 @pytest.mark.parametrize("path", bundled_case_paths(), ids=lambda p: p.stem)
@@ -113,7 +103,7 @@ def test_new_draft_lists_every_placeholder_then_saves_a_working_case(tmp_path: P
         draft.save()
     assert not (tmp_path / "fresh_case.yaml").exists()
 
-    for field, value in _leaves(BASE_FACTS).items():
+    for field, value in flatten(BASE_FACTS).items():
         if field not in ("id", "schema_version"):
             draft.set(field, value)
     path = draft.save()

@@ -6,7 +6,6 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -17,7 +16,7 @@ from dystonia_teach.render_text import pathway_lines
 from dystonia_teach.vocabulary import PATHOLOGIES
 from dystonia_teach.yamlio import round_trip_yaml
 
-from .conftest import BAD_CASES_DIR, BASE_FACTS, bundled_case_paths
+from .conftest import BAD_CASES_DIR, BASE_FACTS, bundled_case_paths, flatten
 
 SUBCOMMANDS = ["validate", "new-case", "show", "schema"]
 #: The scaffold's placeholders: the required fields an author must fill in.
@@ -122,21 +121,11 @@ def test_schema_is_generated_from_the_model() -> None:
     assert "`lss_root_compression_can_cause_foot_dystonia` (OCEBM 2011 level 4)" in out
 
 
-def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    flat: dict[str, Any] = {}
-    for key, value in data.items():
-        if isinstance(value, dict):
-            flat.update(_flatten(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = value
-    return flat
-
-
 def _fill(path: Path) -> None:
     """Fill every value of the scaffold from the test factory's facts, keeping its comments."""
     yaml = round_trip_yaml()
     data = yaml.load(path.read_text())
-    for dotted, value in _flatten(BASE_FACTS).items():
+    for dotted, value in flatten(BASE_FACTS).items():
         if dotted in ("id", "schema_version"):
             continue
         *parents, leaf = dotted.split(".")
