@@ -48,6 +48,7 @@ def test_work_a_case_in_jupyterlab(lab: str) -> None:
         open_and_run(page, lab, NOTEBOOK)
         page.locator(".widget-dropdown select").first.wait_for(timeout=60_000)
         assert "Error displaying widget" not in page.content()
+        page.get_by_label("Learner id").fill("e2e_owl")  # save the attempt (a nickname)
         open_case(page, "early_uncomplicated")
         steps = page.locator(".widget-select select").first
         steps.wait_for(timeout=30_000)
@@ -57,6 +58,7 @@ def test_work_a_case_in_jupyterlab(lab: str) -> None:
         feedback = page.locator(".dt-feedback")
         feedback.wait_for(timeout=30_000)
         text = feedback.inner_text()
+        page.locator("text=saved as attempt 1").first.wait_for(timeout=30_000)
         figure = page.locator(".widget-output svg.main-svg").first
         figure.wait_for(timeout=30_000)  # the flowchart with the learner's path, drawn by plotly
         figure.scroll_into_view_if_needed()

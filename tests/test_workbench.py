@@ -264,3 +264,58 @@ def test_case_picker_opens_the_chosen_case() -> None:
     assert repr(picker.workbench) == "Workbench(case='functional_dystonia_mimic')"
     title = load_case("functional_dystonia_mimic").title
     assert any(title in label for label, _ in picker.cases.options)
+
+
+def test_case_picker_saves_under_a_learner_id_and_resumes_after_a_restart(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "progress.sqlite3"
+    monkeypatch.setenv("DYSTONIA_TEACH_PROGRESS", str(path))
+    picker = case_picker()
+    picker.cases.value = "early_uncomplicated"
+    picker.open_button.click()  # no learner id: works, saves nothing
+    assert "Not saving" in picker.status.value and not path.exists()
+    assert picker.workbench is not None and picker.workbench.store is None
+
+    picker.learner.value = "me@example.org"
+    picker.open_button.click()
+    assert "e-mail" in picker.errors.value
+
+    picker.learner.value = "owl_7"
+    picker.open_button.click()
+    assert picker.errors.value == "" and "owl_7" in picker.status.value
+    _add(picker.workbench, "neuro_exam")
+    picker.workbench.submit_button.click()
+    assert "saved as attempt 1" in picker.workbench.status.value
+
+    restarted = case_picker()  # a new kernel: same nickname, same case
+    restarted.learner.value = "owl_7"
+    restarted.cases.value = "early_uncomplicated"
+    restarted.open_button.click()
+    assert restarted.workbench is not None
+    assert restarted.workbench.resume_button.layout.display is None
+    restarted.workbench.resume_button.click()
+    assert restarted.workbench.session.chosen_steps == ["neuro_exam"]
+
+
+def test_case_picker_without_saving_hides_the_learner_id() -> None:
+    picker = case_picker(save=False)
+    assert picker.learner.layout.display == "none"
+    picker.cases.value = "early_uncomplicated"
+    picker.open_button.click()
+    assert picker.status.value == "" and picker.workbench is not None
+    assert picker.workbench.store is None
+
+
+def test_case_picker_with_a_damaged_store_says_so_and_still_opens_the_case(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "progress.sqlite3"
+    path.write_bytes(b"this is not a database\n" * 300)
+    before = path.read_bytes()
+    monkeypatch.setenv("DYSTONIA_TEACH_PROGRESS", str(path))
+    picker = case_picker(learner_id="owl_7")
+    picker.cases.value = "early_uncomplicated"
+    picker.open_button.click()
+    assert "damaged" in picker.errors.value and str(path) in picker.errors.value
+    assert "Not saving" in picker.status.value
+    assert picker.workbench is not None and picker.workbench.store is None
+    assert path.read_bytes() == before  # the learner's earlier attempts are not overwritten

@@ -13,14 +13,26 @@ from typing import Any
 
 import plotly.graph_objects as go
 import plotly.io as pio
-from ipywidgets import HTML, Box, Button, Dropdown, FloatText, HBox, Layout, Output, Select, VBox
+from ipywidgets import (
+    HTML,
+    Box,
+    Button,
+    Dropdown,
+    FloatText,
+    HBox,
+    Layout,
+    Output,
+    Select,
+    Text,
+    VBox,
+)
 
 from ..case_model import Case
 from ..errors import ActionError, DystoniaTeachError
 from ..figures import algorithm_description, algorithm_figure
 from ..knowledge import KnowledgeBase, knowledge
 from ..loader import list_cases, load_case
-from ..progress import Attempt, ProgressStore, validate_learner_id
+from ..progress import Attempt, ProgressStore, ProgressStoreError, validate_learner_id
 from ..render_html import (
     assessment_html,
     case_html,
@@ -253,14 +265,18 @@ class Workbench(VBox):
 
 
 class CasePicker(VBox):
-    """Choose a case from ``list_cases()`` and open a :class:`Workbench` for it."""
+    """Choose a case from ``list_cases()`` and open a :class:`Workbench` for it.
+
+    With a learner id (a nickname, typed in the picker or given), every submission is saved to
+    ``store`` (by default the progress store at ``$DYSTONIA_TEACH_PROGRESS`` or
+    ``~/.dystonia_teach/progress.sqlite3``, opened only when first needed), so the learner can
+    resume after a restart. Without one, the case is worked without saving.
+    """
 
     def __init__(self, *, store: ProgressStore | None = None,
-                 learner_id: str | None = None) -> None:
+                 learner_id: str | None = None, save: bool = True) -> None:
         super().__init__()
-        if store is not None:
-            learner_id = validate_learner_id(learner_id)
-        self.store, self.learner_id = store, learner_id
+        self.store, self.save = store, save
         self.errors = ErrorArea()
         options: list[tuple[str, str]] = [("— choose a case —", "")]
         problems = []
@@ -271,12 +287,19 @@ class CasePicker(VBox):
                 problems.append(f"{case_id}: {exc}")
         self.cases = Dropdown(options=options, value="", description="Case", style=_WIDE,
                               tooltip="The case to work", layout=Layout(width="98%"))
+        self.learner = Text(value=learner_id or "", description="Learner id", style=_WIDE,
+                            placeholder="a nickname, never your real name",
+                            tooltip="Type the same nickname each time to keep and resume "
+                                    "your attempts; leave empty to work without saving",
+                            layout=Layout(display=None if save else "none"))
         self.open_button = Button(description="Open case", icon="folder-open",
                                   tooltip="Open the chosen case in a workbench")
         self.open_button.on_click(self.errors.guard(self._on_open))
         self.workbench: Workbench | None = None
+        self.status = HTML()
         self.area = VBox()
-        self.children = (HBox([self.cases, self.open_button]), self.errors, self.area)
+        self.children = (HBox([self.cases, self.open_button]), self.learner, self.errors,
+                         self.status, self.area)
         if problems:
             self.errors.show(DystoniaTeachError("some cases could not be loaded and are not "
                                                 "listed: " + " | ".join(problems)))
@@ -287,12 +310,32 @@ class CasePicker(VBox):
     def _on_open(self, _: Button) -> None:
         if not self.cases.value:
             raise ValueError("choose a case in the list first, then press Open case")
-        self.workbench = Workbench(self.cases.value, store=self.store,
-                                   learner_id=self.learner_id)
+        learner_id = self.learner.value.strip() if self.save else ""
+        store, problem = None, None
+        if learner_id:
+            validate_learner_id(learner_id)
+            try:
+                store = self.store = self.store or ProgressStore()
+            except ProgressStoreError as exc:  # the case still opens; nothing is overwritten
+                problem = exc
+        if store is not None:
+            note = (f"Saving your attempts as {learner_id!r} in {store.path}; use the same "
+                    "learner id after a restart to resume.")
+        elif problem is not None:
+            note = "Not saving: the progress store could not be opened (see the message above)."
+        else:
+            note = ("Not saving: type a learner id (a nickname) before opening a case to keep "
+                    "your attempts after a restart." if self.save else "")
+        self.workbench = Workbench(self.cases.value, store=store,
+                                   learner_id=learner_id if store else None)
         self.area.children = (self.workbench,)
+        self.status.value = f'<div role="status">{escape(note)}</div>' if note else ""
+        if problem is not None:
+            self.errors.show(problem)
 
 
-def case_picker(*, store: ProgressStore | None = None,
-                learner_id: str | None = None) -> CasePicker:
-    """A case chooser that opens a workbench (saving to ``store`` when given)."""
-    return CasePicker(store=store, learner_id=learner_id)
+def case_picker(*, store: ProgressStore | None = None, learner_id: str | None = None,
+                save: bool = True) -> CasePicker:
+    """A case chooser that opens a workbench; with a learner id, attempts are saved (to
+    ``store``, else the default progress store). ``save=False`` hides the learner id."""
+    return CasePicker(store=store, learner_id=learner_id, save=save)
