@@ -9,6 +9,7 @@ release notebook must have every code cell executed, with the plain ``python3`` 
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import sys
@@ -28,6 +29,22 @@ def notebook_paths(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*.ipynb") if not p.name.startswith("."))
 
 
+#: Statements that make a cell hold logic; notebooks only narrate and call the package.
+_LOGIC = {ast.For: "a loop", ast.While: "a loop", ast.FunctionDef: "a function",
+          ast.ClassDef: "a class", ast.If: "a condition", ast.ListComp: "a comprehension",
+          ast.DictComp: "a comprehension", ast.SetComp: "a comprehension",
+          ast.GeneratorExp: "a comprehension", ast.Lambda: "a lambda", ast.Try: "a try block"}
+
+
+def logic_in(source: str) -> str | None:
+    """What kind of logic a code cell holds (None for plain calls and assignments)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return "code that does not parse"
+    return next((_LOGIC[type(node)] for node in ast.walk(tree) if type(node) in _LOGIC), None)
+
+
 def release_problems(path: Path) -> list[str]:
     """Why ``path`` is not release-ready (empty list when it is)."""
     nb = nbformat.read(path, as_version=4)
@@ -40,6 +57,9 @@ def release_problems(path: Path) -> list[str]:
     for n, cell in enumerate(nb.cells, 1):
         if cell.cell_type != "code" or not cell.source.strip():
             continue
+        logic = logic_in(cell.source)
+        if logic:
+            problems.append(f"{path}: cell {n} holds {logic}; move it into the package")
         if cell.get("execution_count") is None:
             problems.append(f"{path}: cell {n} was not executed (nbval would skip it)")
         elif not cell.get("outputs"):

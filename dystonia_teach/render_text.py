@@ -9,6 +9,7 @@ import textwrap
 
 from .case_model import Case
 from .knowledge import knowledge
+from .loader import list_cases, load_case
 from .models import Assessment, PathwayItem
 from .vocabulary import DIAGNOSIS_LABELS
 
@@ -41,6 +42,15 @@ def case_text(case: Case, *, reveal_answers: bool = False) -> str:
                   f"Diagnosis: {DIAGNOSIS_LABELS[case.diagnosis]}", "",
                   "Teaching notes", _wrap(case.teaching_notes, "  ")]
     return "\n".join(parts)
+
+
+def case_list_text(cases: list[Case] | None = None) -> str:
+    """One entry per case (default: every available case): its title, its id (as the case
+    picker shows it) and its one-line summary."""
+    if cases is None:
+        cases = [load_case(case_id) for case_id in list_cases()]
+    return "\n".join(f"{case.title} ({case.id})\n{_wrap(case.summary, '    ')}"
+                     for case in cases)
 
 
 def assessment_text(assessment: Assessment, *, detail: bool = True) -> str:

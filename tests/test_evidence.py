@@ -22,6 +22,45 @@ def test_weak_claims_carry_caveats() -> None:
     assert (weak["caveat"].str.len() > 20).all()
 
 
+# Phrases from the reviewers' working notes that mean nothing to a student.
+_REVIEWER_MARKERS = (
+    "from memory",
+    "as above",
+    "evidence: 4 (",
+    "evidence: 5 (",
+    "(—)",
+    "verified (",
+    "not seen",
+    " seen;",
+    "excerpt",
+)
+
+
+def _caveat_problems(claim_id: str, caveat: str) -> list[str]:
+    """Why a weak claim's caveat is not plain learner text (empty list when it is)."""
+    text = " ".join(caveat.split())
+    if not text:
+        return [f"{claim_id}: empty caveat"]
+    problems = [
+        f"{claim_id}: reviewer marker {marker!r}"
+        for marker in _REVIEWER_MARKERS
+        if marker in text.lower()
+    ]
+    if not text.endswith("."):
+        problems.append(f"{claim_id}: does not end with a full stop")
+    return problems
+
+
+def test_weak_claim_caveats_are_plain_sentences_without_reviewer_notes() -> None:
+    problems = [
+        problem
+        for claim_id, claim in knowledge().claims.items()
+        if claim.weak
+        for problem in _caveat_problems(claim_id, claim.caveat)
+    ]
+    assert not problems, "\n".join(problems)
+
+
 def test_seed_errors_are_taught_as_corrections() -> None:
     claims = knowledge().claims
     assert claims["paraspinal_mapping_sensitivity"].status != "verified"

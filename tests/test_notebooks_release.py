@@ -31,3 +31,12 @@ def test_re_executing_a_widget_notebook_gives_the_same_file(tmp_path) -> None:
     assert path.read_text() == first
     assert "00000000000000000000000000000001" in first  # the VBox, numbered first
     assert "<object at 0x0>" in first
+
+
+def test_a_cell_with_logic_is_not_release_ready() -> None:
+    from dystonia_teach.release import logic_in
+
+    assert logic_in("from x import f\nresult = f(1, key='a')\nresult") is None
+    assert logic_in("for case in cases:\n    print(case)") == "a loop"
+    assert logic_in("print([c.id for c in cases])") == "a comprehension"
+    assert logic_in("def helper():\n    return 1") == "a function"
