@@ -19,7 +19,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import FoldedScalarString
 
 from .authoring import case_id_problem, scaffold
-from .errors import CaseInvalidError, Issue
+from .errors import CaseInvalidError
 from .loader import CaseReport, case_path, validate_text
 from .yamlio import read_yaml_file, read_yaml_text, round_trip_yaml
 
@@ -72,10 +72,6 @@ class CaseDraft:
             node = node[part]
         return node
 
-    def has(self, field: str) -> bool:
-        missing = object()
-        return self.get(field, missing) is not missing
-
     def set(self, field: str, value: Any) -> None:
         """Set a dotted ``field``, creating parent sections; lists keep their flow style and
         long text becomes a wrapped folded block."""
@@ -123,14 +119,7 @@ class CaseDraft:
     def validate(self) -> CaseReport:
         """Validate the current values (cached until the next change)."""
         if self._report is None:
-            report = validate_text(self.text(), str(self.path))
-            if self.case_id and self.case_id != self.path.stem:
-                report.issues.append(Issue(
-                    str(self.path), 1, "id", "id_mismatch",
-                    f"the id {self.case_id!r} differs from the file name {self.path.name!r}",
-                    f"keep the id {self.path.stem!r}, or start a new case with the new id"))
-                report.case = None
-            self._report = report
+            self._report = validate_text(self.text(), str(self.path), self.path.stem)
         return self._report
 
     def save(self) -> Path:

@@ -40,9 +40,10 @@ class CaseReport:
         return self.case is not None and not self.issues
 
 
-def validate_text(text: str, file: str = "<text>") -> CaseReport:
-    """Validate case-file text (used by the case builder before saving)."""
-    return _validate_document(read_yaml_text(text, file), expected_id=None)
+def validate_text(text: str, file: str = "<text>", expected_id: str | None = None) -> CaseReport:
+    """Validate case-file text (the case builder's draft); with ``expected_id`` the case's id
+    must equal it, as a file's id must equal its name."""
+    return _validate_document(read_yaml_text(text, file), expected_id)
 
 
 def validate_file(path: Path | str) -> CaseReport:

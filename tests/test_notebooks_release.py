@@ -40,3 +40,22 @@ def test_a_cell_with_logic_is_not_release_ready() -> None:
     assert logic_in("for case in cases:\n    print(case)") == "a loop"
     assert logic_in("print([c.id for c in cases])") == "a comprehension"
     assert logic_in("def helper():\n    return 1") == "a function"
+
+
+def test_evidence_named_in_notebook_text_matches_the_knowledge_base() -> None:
+    import re
+
+    import nbformat
+
+    from dystonia_teach.knowledge import knowledge
+
+    claims = knowledge().claims
+    mentions = []
+    for path in notebook_paths(REPO / "notebooks"):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "markdown":
+                mentions += re.findall(r"`(\w+)` \(level (\d)\)", cell.source)
+    assert len(mentions) >= 8, "the background notebook names its sources with their levels"
+    for claim_id, level in mentions:
+        assert claim_id in claims, claim_id
+        assert claims[claim_id].level == int(level), claim_id

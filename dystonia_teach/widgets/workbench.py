@@ -194,12 +194,14 @@ class Workbench(VBox):
         assessment = self.session.submit()
         self.debriefed = True
         self._say(f"Submitted: score {assessment.score:.2f}.")
-        self._draw_path()  # after the feedback is shown: the figure takes longer
-        if self.store is not None:  # feedback is already shown if saving fails
-            self.store.record(str(self.learner_id), assessment)
-            attempts = self._show_saved()
-            self._say(f"Submitted: score {assessment.score:.2f}; saved as attempt "
-                      f"{attempts[-1].number} of this case.")
+        try:
+            if self.store is not None:  # feedback is already shown if saving fails
+                self.store.record(str(self.learner_id), assessment)
+                attempts = self._show_saved()
+                self._say(f"Submitted: score {assessment.score:.2f}; saved as attempt "
+                          f"{attempts[-1].number} of this case.")
+        finally:
+            self._draw_path()  # last: the figure takes longest, and saving comes first
 
     def _on_resume(self, _: Button) -> None:
         if self.store is None:
