@@ -23,7 +23,7 @@ $(UV):
 
 ## setup: create .venv with the exact versions pinned in uv.lock
 setup: $(UV)
-	$(UV) sync --frozen --extra dev --compile-bytecode --python $(PYTHON) --quiet
+	$(UV) sync --frozen --all-extras --compile-bytecode --python $(PYTHON) --quiet
 	$(VENV)/bin/python -m compileall -q dystonia_teach
 
 ## browser-deps: Debian's Chromium for the real-browser test (no browser download)
@@ -34,6 +34,7 @@ browser-deps:
 
 lint: setup
 	$(VENV)/bin/ruff check dystonia_teach tests benchmarks
+	$(VENV)/bin/lint-imports --no-cache
 
 unit: setup
 	$(VENV)/bin/python -m pytest tests -m "not browser"
@@ -43,7 +44,7 @@ nbval: setup
 
 ## notebooks: re-execute the course notebooks in place (maintainers, before a release)
 notebooks: setup
-	$(VENV)/bin/python -m dystonia_teach.release execute notebooks
+	$(VENV)/bin/python -m dystonia_teach.course.release execute notebooks
 
 benchmark: setup browser-deps
 	$(VENV)/bin/python benchmarks/bench_core.py

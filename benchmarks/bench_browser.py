@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dystonia_teach.knowledge import knowledge
+from dystonia_teach.core.knowledge import knowledge
 from dystonia_teach.widgets.workbench import step_options
 from tests.jupyterlab_server import CHROMIUM, LAUNCH_ARGS, open_and_run, open_case, running_lab
 

@@ -36,7 +36,7 @@ def import_seconds(*statements: str) -> list[float]:
 
 def evaluate_latencies() -> list[float]:
     from dystonia_teach import evaluate, list_cases, load_case
-    from dystonia_teach.knowledge import knowledge
+    from dystonia_teach.core.knowledge import knowledge
 
     cases = [load_case(case_id) for case_id in list_cases()]
     steps = sorted(knowledge().steps)

@@ -10,9 +10,16 @@ The public API (instructors' scripts and graders rely on these names)::
 
 from __future__ import annotations
 
-from .case_model import Case
-from .engine import evaluate, recommended_actions, recommended_pathway
-from .errors import (
+from dystonia_teach.casefiles.loader import (
+    list_cases,
+    load_case,
+    validate_file,
+    validate_paths,
+    validate_text,
+)
+from dystonia_teach.core.case_model import Case
+from dystonia_teach.core.engine import evaluate, recommended_actions, recommended_pathway
+from dystonia_teach.core.errors import (
     ActionError,
     CaseInvalidError,
     CaseNotFoundError,
@@ -20,9 +27,8 @@ from .errors import (
     Issue,
     KnowledgeBaseError,
 )
-from .evidence import evidence_table, step_catalogue
-from .loader import list_cases, load_case, validate_file, validate_paths, validate_text
-from .models import Action, Assessment, Finding, PathwayItem, SourceRef
+from dystonia_teach.core.evidence import evidence_table, step_catalogue
+from dystonia_teach.core.results import Action, Assessment, Finding, PathwayItem, SourceRef
 
 __version__ = "0.1.0"
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from dystonia_teach.case_model import Case
+from dystonia_teach.core.case_model import Case
 
 REPO = Path(__file__).resolve().parent.parent
 CASES_DIR = REPO / "cases"

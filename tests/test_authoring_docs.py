@@ -7,9 +7,9 @@ from typing import get_args
 
 import pytest
 
-from dystonia_teach import vocabulary
-from dystonia_teach.authoring import FIELD_NOTES, field_docs, scaffold
-from dystonia_teach.errors import ISSUE_CODES
+from dystonia_teach.casefiles.authoring import FIELD_NOTES, field_docs, scaffold
+from dystonia_teach.core import vocabulary
+from dystonia_teach.core.errors import ISSUE_CODES
 
 from .conftest import REPO
 

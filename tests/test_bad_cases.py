@@ -24,8 +24,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dystonia_teach import validate_file, validate_text
-from dystonia_teach.errors import ISSUE_CODES
-from dystonia_teach.yamlio import MAX_BYTES
+from dystonia_teach.casefiles.yamlio import MAX_BYTES
+from dystonia_teach.core.errors import ISSUE_CODES
 
 from .conftest import BAD_CASES_DIR, CASES_DIR
 

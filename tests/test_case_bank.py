@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from dystonia_teach import evaluate, load_case, recommended_actions, recommended_pathway
-from dystonia_teach.case_model import Case
-from dystonia_teach.loader import validate_paths
-from dystonia_teach.predicates import holds
+from dystonia_teach.casefiles.loader import validate_paths
+from dystonia_teach.core.case_model import Case
+from dystonia_teach.core.predicates import holds
 
 from .conftest import CASES_DIR
 

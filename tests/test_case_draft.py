@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from dystonia_teach import evaluate, load_case, recommended_actions
-from dystonia_teach.case_draft import CaseDraft
-from dystonia_teach.errors import CaseInvalidError
-from dystonia_teach.loader import validate_file
-from dystonia_teach.yamlio import read_yaml_file
+from dystonia_teach.casefiles.draft import CaseDraft
+from dystonia_teach.casefiles.loader import validate_file
+from dystonia_teach.casefiles.yamlio import read_yaml_file
+from dystonia_teach.core.errors import CaseInvalidError
 
 from .conftest import BASE_FACTS, bundled_case_paths, flatten
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from dystonia_teach import load_case, recommended_pathway, validate_file
-from dystonia_teach.errors import ISSUE_CODES
-from dystonia_teach.models import source_ref
-from dystonia_teach.render_text import pathway_lines
-from dystonia_teach.vocabulary import PATHOLOGIES
-from dystonia_teach.yamlio import round_trip_yaml
+from dystonia_teach.casefiles.yamlio import round_trip_yaml
+from dystonia_teach.core.errors import ISSUE_CODES
+from dystonia_teach.core.knowledge import source_ref
+from dystonia_teach.core.vocabulary import PATHOLOGIES
+from dystonia_teach.render.text import pathway_lines
 
 from .conftest import BAD_CASES_DIR, BASE_FACTS, bundled_case_paths, flatten
 
@@ -206,7 +206,7 @@ def test_new_case_creates_its_folder(tmp_path: Path) -> None:
 
 def test_case_list_text_gives_title_id_and_summary_of_each_case() -> None:
     from dystonia_teach import list_cases, load_case
-    from dystonia_teach.render_text import case_list_text
+    from dystonia_teach.render.text import case_list_text
 
     cases = [load_case(case_id) for case_id in list_cases()]
     text = case_list_text()

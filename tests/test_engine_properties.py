@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dystonia_teach import evaluate, load_case, recommended_actions
-from dystonia_teach.knowledge import knowledge
-from dystonia_teach.vocabulary import COMPRESSIVE_PATHOLOGIES, DIAGNOSES
+from dystonia_teach.core.knowledge import knowledge
+from dystonia_teach.core.vocabulary import COMPRESSIVE_PATHOLOGIES, DIAGNOSES
 
 from .conftest import bundled_case_paths, make_case
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from dystonia_teach import evaluate, recommended_actions
-from dystonia_teach.knowledge import knowledge
+from dystonia_teach.core.knowledge import knowledge
 
 from .conftest import make_case
 

@@ -39,8 +39,9 @@ def test_environment_lists_every_dependency_with_the_locked_version() -> None:
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     lock = tomllib.loads((REPO / "uv.lock").read_text())
     locked = {canonicalize_name(p["name"]): p["version"] for p in lock["package"]}
+    extras = project["optional-dependencies"].values()
     required = [Requirement(r) for r in
-                [*project["dependencies"], *project["optional-dependencies"]["dev"]]]
+                [*project["dependencies"], *(r for extra in extras for r in extra)]]
     _, pins, _ = conda_specs()
     for req in required:
         name = canonicalize_name(req.name)

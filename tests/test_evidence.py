@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dystonia_teach import evaluate, evidence_table, recommended_actions
-from dystonia_teach.knowledge import knowledge
+from dystonia_teach.core.knowledge import knowledge
 
 from .conftest import make_case
 

@@ -7,8 +7,8 @@ import re
 import pytest
 
 from dystonia_teach import evidence_table
-from dystonia_teach.evidence_filter import filter_evidence
-from dystonia_teach.knowledge import knowledge
+from dystonia_teach.core.evidence_filter import filter_evidence
+from dystonia_teach.core.knowledge import knowledge
 from dystonia_teach.widgets.evidence_explorer import EvidenceExplorer, styled_evidence
 
 CLAIM_CELL = re.compile(r'class="data row\d+ col0" >([^<]*)</td>')

@@ -10,7 +10,8 @@ from itertools import pairwise
 import pytest
 
 from dystonia_teach import ActionError, evidence_table, load_case, recommended_pathway
-from dystonia_teach.figures import (
+from dystonia_teach.core.knowledge import knowledge
+from dystonia_teach.render.figures import (
     ADVISED_AGAINST,
     EDGES,
     NODE_BY_ID,
@@ -22,7 +23,6 @@ from dystonia_teach.figures import (
     node_of_steps,
     recommended_route,
 )
-from dystonia_teach.knowledge import knowledge
 from tests.conftest import make_case
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -47,9 +47,9 @@ def trace(fig, name_start: str):
 
 
 def test_plotly_stays_out_of_the_core() -> None:
-    code = ("import sys, dystonia_teach, dystonia_teach.evidence_filter\n"
+    code = ("import sys, dystonia_teach, dystonia_teach.core.evidence_filter\n"
             "print('plotly' in sys.modules, 'ipywidgets' in sys.modules)\n"
-            "import dystonia_teach.figures\n"
+            "import dystonia_teach.render.figures\n"
             "print('plotly' in sys.modules)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False", "True"]

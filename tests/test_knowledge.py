@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from dystonia_teach import errors
-from dystonia_teach.knowledge import KnowledgeBase, _cross_reference_errors, knowledge
+from dystonia_teach.core import errors
+from dystonia_teach.core.kb_model import KnowledgeBase
+from dystonia_teach.core.knowledge import _cross_reference_errors, knowledge
 
 SPEC_STEPS = """history_red_flags neuro_exam dystonia_phenomenology functional_signs_exam
 gait_assessment mri_lumbar_noncontrast urgent_mri mri_lumbar_contrast ct_myelography

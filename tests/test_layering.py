@@ -1,13 +1,34 @@
-"""The core never imports Jupyter or plotting code."""
+"""The package's folders are its layers: core < casefiles < store < render < course < widgets <
+cli. import-linter checks the contracts in pyproject.toml; the runtime check proves the core
+loads no Jupyter or plotting code even through third-party imports."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
-CORE = ["dystonia_teach", "dystonia_teach.engine", "dystonia_teach.loader",
-        "dystonia_teach.evidence", "dystonia_teach.render_text"]
-FORBIDDEN = ("ipywidgets", "IPython", "plotly", "ipykernel")
+from .conftest import REPO
+
+CORE = ["dystonia_teach", "dystonia_teach.core.engine", "dystonia_teach.casefiles.loader",
+        "dystonia_teach.core.evidence", "dystonia_teach.core.session"]
+FORBIDDEN = ("ipywidgets", "IPython", "plotly", "ipykernel", "psycopg")
+LAYERS = ["core", "casefiles", "store", "render", "course", "widgets", "cli"]
+
+
+def test_import_contracts_are_kept() -> None:
+    lint = Path(sys.executable).with_name("lint-imports")
+    out = subprocess.run([str(lint), "--no-cache"], cwd=REPO, capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "3 kept, 0 broken" in out.stdout
+
+
+def test_the_layers_are_the_top_level_folders() -> None:
+    package = REPO / "dystonia_teach"
+    folders = {p.name for p in package.iterdir() if (p / "__init__.py").is_file()}
+    assert folders == set(LAYERS)
+    modules = [p.name for p in package.glob("*.py")]
+    assert len(modules) <= 8, modules
 
 
 def test_core_imports_no_jupyter_or_plotly() -> None:

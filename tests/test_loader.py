@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from dystonia_teach import CaseInvalidError, CaseNotFoundError, list_cases, load_case, validate_file
-from dystonia_teach.loader import validate_paths
+from dystonia_teach.casefiles.loader import validate_paths
 
 from .conftest import CASES_DIR, bundled_case_paths
 

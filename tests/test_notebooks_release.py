@@ -3,7 +3,7 @@ skip it silently), plain python3 kernel, no spaces in names."""
 
 from __future__ import annotations
 
-from dystonia_teach.release import notebook_paths, release_problems
+from dystonia_teach.course.release import notebook_paths, release_problems
 
 from .conftest import REPO
 
@@ -18,7 +18,7 @@ def test_re_executing_a_widget_notebook_gives_the_same_file(tmp_path) -> None:
     import nbformat
     from nbformat.v4 import new_code_cell, new_notebook
 
-    from dystonia_teach.release import execute
+    from dystonia_teach.course.release import execute
 
     path = tmp_path / "widgets.ipynb"
     nb = new_notebook(cells=[new_code_cell(
@@ -34,7 +34,7 @@ def test_re_executing_a_widget_notebook_gives_the_same_file(tmp_path) -> None:
 
 
 def test_a_cell_with_logic_is_not_release_ready() -> None:
-    from dystonia_teach.release import logic_in
+    from dystonia_teach.course.release import logic_in
 
     assert logic_in("from x import f\nresult = f(1, key='a')\nresult") is None
     assert logic_in("for case in cases:\n    print(case)") == "a loop"
@@ -47,7 +47,7 @@ def test_evidence_named_in_notebook_text_matches_the_knowledge_base() -> None:
 
     import nbformat
 
-    from dystonia_teach.knowledge import knowledge
+    from dystonia_teach.core.knowledge import knowledge
 
     claims = knowledge().claims
     mentions = []

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from dystonia_teach import Assessment, evaluate, load_case, recommended_actions
-from dystonia_teach.progress import (
+from dystonia_teach.store.sqlite import (
     ENV_VAR,
     ProgressStore,
     ProgressStoreError,

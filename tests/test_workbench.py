@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from dystonia_teach import Action, list_cases, load_case, recommended_actions
-from dystonia_teach.knowledge import knowledge
-from dystonia_teach.progress import ProgressStore
+from dystonia_teach.core.knowledge import knowledge
+from dystonia_teach.store.sqlite import ProgressStore
 from dystonia_teach.widgets.workbench import Workbench, case_picker
 
 from .conftest import make_case

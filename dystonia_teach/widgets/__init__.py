@@ -3,9 +3,9 @@
     from dystonia_teach.widgets import case_picker, EvidenceExplorer, case_builder
 """
 
-from .case_builder import CaseBuilder, case_builder
-from .evidence_explorer import EvidenceExplorer, styled_evidence
-from .workbench import CasePicker, Workbench, case_picker
+from dystonia_teach.widgets.case_builder import CaseBuilder, case_builder
+from dystonia_teach.widgets.evidence_explorer import EvidenceExplorer, styled_evidence
+from dystonia_teach.widgets.workbench import CasePicker, Workbench, case_picker
 
 __all__ = [
     "CaseBuilder",

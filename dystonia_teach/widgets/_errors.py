@@ -14,7 +14,7 @@ from typing import Any
 
 from ipywidgets import HTML
 
-from ..errors import DystoniaTeachError
+from dystonia_teach.core.errors import DystoniaTeachError
 
 _BOX = 'role="alert" style="border-left:6px solid #D55E00;padding:4px 8px;margin:4px 0"'
 

@@ -1,11 +1,12 @@
-"""The case builder: a form over :class:`~dystonia_teach.case_draft.CaseDraft` for instructors
-who do not write YAML.
+"""The case builder: a form over :class:`~dystonia_teach.casefiles.draft.CaseDraft` for
+instructors who do not write YAML.
 
-The form is generated from the case model (:func:`~dystonia_teach.authoring.field_docs`), so it
-cannot drift from the file format. Every change is written into the draft and validated at
-once; each problem appears beside its field, the preview shows the learner-facing vignette and
-the derived recommended pathway, and Save writes a valid file only. Tests drive it headless:
-set ``builder.controls[field].widget.value`` and call ``builder.save_button.click()``.
+The form is generated from the case model
+(:func:`~dystonia_teach.casefiles.authoring.field_docs`), so it cannot drift from the file
+format. Every change is written into the draft and validated at once; each problem appears
+beside its field, the preview shows the learner-facing vignette and the derived recommended
+pathway, and Save writes a valid file only. Tests drive it headless: set
+``builder.controls[field].widget.value`` and call ``builder.save_button.click()``.
 """
 
 from __future__ import annotations
@@ -30,14 +31,14 @@ from ipywidgets import (
     Widget,
 )
 
-from ..authoring import FieldDoc, field_docs
-from ..case_draft import CaseDraft, shown
-from ..engine import recommended_pathway
-from ..errors import Issue
-from ..knowledge import knowledge
-from ..locate import case_dirs
-from ..render_html import PALETTE, case_html, pathway_html
-from ._errors import ErrorArea
+from dystonia_teach.casefiles.authoring import FieldDoc, field_docs
+from dystonia_teach.casefiles.draft import CaseDraft, shown
+from dystonia_teach.casefiles.locate import case_dirs
+from dystonia_teach.core.engine import recommended_pathway
+from dystonia_teach.core.errors import Issue
+from dystonia_teach.core.knowledge import knowledge
+from dystonia_teach.render.html import PALETTE, case_html, pathway_html
+from dystonia_teach.widgets._errors import ErrorArea
 
 CHOOSE = "— choose —"
 FIXED_FIELDS = ("schema_version",)

@@ -2,7 +2,7 @@
 
 ``styled_evidence`` is a pure function returning a pandas Styler (fixed uuid, hidden index,
 weak claims marked by a symbol, text and colour); ``EvidenceExplorer`` is a thin ipywidgets
-shell over it and :func:`dystonia_teach.evidence_filter.filter_evidence`.
+shell over it and :func:`dystonia_teach.core.evidence_filter.filter_evidence`.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ import ipywidgets as widgets
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-from ..evidence import evidence_table, step_catalogue
-from ..evidence_filter import filter_evidence
-from ..knowledge import knowledge
-from ..render_html import PALETTE
+from dystonia_teach.core.evidence import evidence_table, step_catalogue
+from dystonia_teach.core.evidence_filter import filter_evidence
+from dystonia_teach.core.knowledge import knowledge
+from dystonia_teach.render.html import PALETTE
 
 UUID = "evidence"
 WEAK_MARK = "⚠ weak: "

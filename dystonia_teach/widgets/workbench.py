@@ -1,7 +1,7 @@
-"""The case workbench: a thin ipywidgets shell over :class:`~dystonia_teach.session.Session`.
+"""The case workbench: a thin ipywidgets shell over :class:`~dystonia_teach.core.session.Session`.
 
 Handlers only call the session (and the optional progress store) and re-render with
-:mod:`dystonia_teach.render_html`; all judgement comes from the engine. Tests and notebooks
+:mod:`dystonia_teach.render.html`; all judgement comes from the engine. Tests and notebooks
 drive it headless: set ``.value`` on the controls, call ``.click()`` on the buttons and read
 ``feedback.value``, ``plan.value``, ``errors.value`` or :meth:`Workbench.summary`.
 """
@@ -27,13 +27,15 @@ from ipywidgets import (
     VBox,
 )
 
-from ..case_model import Case
-from ..errors import ActionError, DystoniaTeachError
-from ..figures import algorithm_description, algorithm_figure
-from ..knowledge import KnowledgeBase, knowledge
-from ..loader import list_cases, load_case
-from ..progress import Attempt, ProgressStore, ProgressStoreError, validate_learner_id
-from ..render_html import (
+from dystonia_teach.casefiles.loader import list_cases, load_case
+from dystonia_teach.core.case_model import Case
+from dystonia_teach.core.errors import ActionError, DystoniaTeachError
+from dystonia_teach.core.kb_model import KnowledgeBase
+from dystonia_teach.core.knowledge import knowledge
+from dystonia_teach.core.session import Session
+from dystonia_teach.core.vocabulary import DIAGNOSIS_LABELS, PHASE_LABELS, PHASES
+from dystonia_teach.render.figures import algorithm_description, algorithm_figure
+from dystonia_teach.render.html import (
     assessment_html,
     case_html,
     history_html,
@@ -41,10 +43,14 @@ from ..render_html import (
     results_html,
     step_help_html,
 )
-from ..render_text import assessment_text
-from ..session import Session
-from ..vocabulary import DIAGNOSIS_LABELS, PHASE_LABELS, PHASES
-from ._errors import ErrorArea
+from dystonia_teach.render.text import assessment_text
+from dystonia_teach.store.sqlite import (
+    Attempt,
+    ProgressStore,
+    ProgressStoreError,
+    validate_learner_id,
+)
+from dystonia_teach.widgets._errors import ErrorArea
 
 NOT_CHOSEN = "— not chosen yet —"
 _WIDE = {"description_width": "initial"}

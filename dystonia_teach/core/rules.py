@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
-from .case_model import Case
-from .knowledge import KnowledgeBase, Rule
-from .models import Action
+from dystonia_teach.core.case_model import Case
+from dystonia_teach.core.kb_model import KnowledgeBase, Rule
+from dystonia_teach.core.results import Action
 
 Hit = tuple[str, str | None, str]  # (finding code, step id or None, extra detail)
 

@@ -11,12 +11,12 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from .case_model import SCHEMA_VERSION, Case
-from .errors import CaseInvalidError, CaseNotFoundError, Issue, did_you_mean
-from .knowledge import knowledge
-from .lints import text_problems
-from .locate import CASE_SUFFIXES, case_dirs, case_files
-from .yamlio import YamlDocument, read_yaml_file, read_yaml_text
+from dystonia_teach.casefiles.lints import text_problems
+from dystonia_teach.casefiles.locate import CASE_SUFFIXES, case_dirs, case_files
+from dystonia_teach.casefiles.yamlio import YamlDocument, read_yaml_file, read_yaml_text
+from dystonia_teach.core.case_model import SCHEMA_VERSION, Case
+from dystonia_teach.core.errors import CaseInvalidError, CaseNotFoundError, Issue, did_you_mean
+from dystonia_teach.core.knowledge import knowledge
 
 #: Signs that make cauda equina syndrome a red flag the case must state.
 CAUDA_EQUINA_SIGNS = frozenset({"saddle_anaesthesia", "bladder_dysfunction"})
@@ -196,7 +196,7 @@ def _pydantic_issues(doc: YamlDocument, err: ValidationError) -> list[Issue]:
 
 
 def _semantic_issues(doc: YamlDocument, case: Case, expected_id: str | None) -> list[Issue]:
-    from .engine import recommended_pathway
+    from dystonia_teach.core.engine import recommended_pathway
 
     kb = knowledge()
     issues: list[Issue] = []

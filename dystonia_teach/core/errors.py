@@ -12,7 +12,7 @@ Three kinds of "wrong" are kept apart:
 
 * **Issues** are problems in authored content (a case file). They are collected, all of a
   file's at once, each with a file, line, dotted field path, a stable code and a hint.
-* **Findings** (see :mod:`dystonia_teach.engine`) are judgements on a learner's choices: normal
+* **Findings** (see :mod:`dystonia_teach.core.engine`) are judgements on a learner's choices: normal
   output, never raised.
 """
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .errors import did_you_mean
-from .evidence import evidence_table
-from .knowledge import knowledge
+from dystonia_teach.core.errors import did_you_mean
+from dystonia_teach.core.evidence import evidence_table
+from dystonia_teach.core.knowledge import knowledge
 
 
 def claims_cited_by_step(step: str) -> tuple[str, ...]:

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
-
-from .knowledge import Claim, knowledge
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,23 +50,6 @@ class SourceRef:
         if self.directness == "indirect":
             parts.append("indirect")
         return " · ".join(parts)
-
-
-@cache
-def source_ref(claim_id: str) -> SourceRef:
-    """The cited form of one evidence claim (cached: claims never change at run time)."""
-    kb = knowledge()
-    claim: Claim = kb.claim(claim_id)
-    return SourceRef(
-        claim_id=claim.id,
-        claim=claim.claim,
-        citations=tuple(source.citation for source in claim.sources),
-        level=claim.level,
-        scheme=str(kb.scheme),
-        status=claim.status,
-        directness=claim.directness,
-        caveat=claim.caveat,
-    )
 
 
 @dataclass(frozen=True, slots=True)

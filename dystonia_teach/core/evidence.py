@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .knowledge import knowledge
+from dystonia_teach.core.knowledge import knowledge
 
 EVIDENCE_COLUMNS = [
     "claim_id", "topic", "claim", "level", "scheme", "design", "status", "directness",

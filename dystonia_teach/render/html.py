@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from html import escape
 
-from .case_model import Case
-from .knowledge import Step, knowledge
-from .models import Action, Assessment, Finding, PathwayItem, SourceRef
-from .progress import Attempt
-from .session import Result
-from .vocabulary import DIAGNOSIS_LABELS, PHASE_LABELS
+from dystonia_teach.core.case_model import Case
+from dystonia_teach.core.kb_model import Step
+from dystonia_teach.core.knowledge import knowledge
+from dystonia_teach.core.results import Action, Assessment, Finding, PathwayItem, SourceRef
+from dystonia_teach.core.session import Result
+from dystonia_teach.core.vocabulary import DIAGNOSIS_LABELS, PHASE_LABELS
+from dystonia_teach.store.sqlite import Attempt
 
 #: Okabe-Ito colours, safe for the common colour-vision deficiencies.
 PALETTE = {

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints
 
-from .vocabulary import (
+from dystonia_teach.core.vocabulary import (
     Contraindication,
     Diagnosis,
     EdxResult,

@@ -19,7 +19,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.scanner import ScannerError
 
-from .errors import Issue
+from dystonia_teach.core.errors import Issue
 
 MAX_BYTES = 256 * 1024
 MAX_DEPTH = 32  # case files nest four levels; deeper input would exhaust Python's recursion

@@ -3,8 +3,8 @@
 nbval compares saved outputs, and silently skips cells that were never executed (trap 5), so a
 release notebook must have every code cell executed, with the plain ``python3`` kernel.
 
-    python -m dystonia_teach.release execute notebooks   # re-run in place (make notebooks)
-    python -m dystonia_teach.release check notebooks     # exit 1 if any notebook is not ready
+    python -m dystonia_teach.course.release execute notebooks  # re-run in place (make notebooks)
+    python -m dystonia_teach.course.release check notebooks    # exit 1 if a notebook is not ready
 """
 
 from __future__ import annotations

@@ -8,8 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from .case_model import Case
-from .vocabulary import COMPRESSIVE_PATHOLOGIES, DIAGNOSES, NEUROLOGICAL_RED_FLAGS, PATHOLOGIES
+from dystonia_teach.core.case_model import Case
+from dystonia_teach.core.vocabulary import (
+    COMPRESSIVE_PATHOLOGIES,
+    DIAGNOSES,
+    NEUROLOGICAL_RED_FLAGS,
+    PATHOLOGIES,
+)
 
 Predicate = Callable[[Case], bool]
 TRIAL_WEEKS = 6

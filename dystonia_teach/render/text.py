@@ -6,12 +6,14 @@ Deterministic: the same assessment always renders to the same text.
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Iterable
 
-from .case_model import Case
-from .knowledge import knowledge
-from .loader import list_cases, load_case
-from .models import Assessment, PathwayItem
-from .vocabulary import DIAGNOSIS_LABELS
+from dystonia_teach.casefiles.loader import list_cases, load_case
+from dystonia_teach.core.case_model import Case
+from dystonia_teach.core.engine import recommended_pathway
+from dystonia_teach.core.knowledge import knowledge, source_ref
+from dystonia_teach.core.results import Assessment, PathwayItem
+from dystonia_teach.core.vocabulary import DIAGNOSIS_LABELS
 
 WIDTH = 88
 
@@ -79,4 +81,58 @@ def assessment_text(assessment: Assessment, *, detail: bool = True) -> str:
     lines.append("Recommended pathway:")
     lines.extend(pathway_lines(assessment.recommended))
     lines.append(f"Diagnosis: {DIAGNOSIS_LABELS[assessment.diagnosis]}")
+    return "\n".join(lines)
+
+
+# --- the instructor's preview ---
+
+def facts_lines(case: Case) -> list[str]:
+    """A compact summary of the facts the engine reads, one wrapped line per topic."""
+    course, dystonia, radicular = case.course, case.dystonia, case.radicular
+
+    def listed(values: Iterable[str]) -> str:
+        return ", ".join(values) or "none"
+
+    def weeks(n: float) -> str:
+        return f"{n:g} week" + ("" if n == 1 else "s")
+
+    extras = [name.replace("_", " ") for name in
+              ("sensory_trick", "present_at_rest", "diurnal_worsening") if getattr(dystonia, name)]
+    side = f" ({radicular.side})" if radicular.side else ""
+    facts = {
+        "patient": f"{case.patient.age}-year-old {case.patient.sex}",
+        "course": f"{weeks(course.symptom_weeks)} of symptoms, "
+                  f"{weeks(course.conservative_care_weeks)} of conservative care "
+                  f"({listed(course.conservative_care)})",
+        "red flags": listed(case.red_flags),
+        "contraindications": listed(case.contraindications),
+        "dystonia": f"{dystonia.foot} foot; {listed(dystonia.postures)}; triggered by "
+                    f"{listed(dystonia.triggers)}; relieved by rest: "
+                    f"{'yes' if dystonia.relieved_by_rest else 'no'}"
+                    + "".join(f"; {extra}" for extra in extras),
+        "functional signs": listed(case.functional_signs),
+        "other signs": listed(case.other_signs),
+        "radicular": f"root {radicular.root}{side}, straight-leg raise "
+                     f"{radicular.straight_leg_raise.replace('_', ' ')}",
+        "pathology": f"{case.pathology}; disabling: {'yes' if case.disabling else 'no'}",
+        "diagnosis": f"{case.diagnosis} ({DIAGNOSIS_LABELS[case.diagnosis]})",
+        "results given": listed(name for name, value in case.investigations if value is not None),
+    }
+    return [textwrap.fill(value, 88, initial_indent=f"  {name}: ", subsequent_indent="    ")
+            for name, value in facts.items()]
+
+
+def preview_text(case: Case) -> str:
+    """The instructor's preview: every stage, the facts, each result, the derived pathway and
+    the evidence the case cites with its level."""
+    lines = [case_text(case, reveal_answers=True), "", "Facts", *facts_lines(case), "",
+             "Results (each shown when the learner orders its test)"]
+    for name, value in case.investigations:
+        if value is not None:
+            lines.append(textwrap.fill(" ".join(value.report.split()), 88,
+                                       initial_indent=f"  {name}: ", subsequent_indent="    "))
+    lines += ["", "Recommended pathway (derived from the facts)",
+              *pathway_lines(recommended_pathway(case)), "", "Evidence"]
+    for claim_id in case.evidence:
+        lines.append(f"  {claim_id}: {source_ref(claim_id).badge}")
     return "\n".join(lines)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .case_model import Case
-from .engine import ActionLike, evaluate, parse_action
-from .errors import ActionError, did_you_mean
-from .knowledge import knowledge
-from .models import Action, Assessment
-from .vocabulary import DIAGNOSES
+from dystonia_teach.core.case_model import Case
+from dystonia_teach.core.engine import ActionLike, evaluate, parse_action
+from dystonia_teach.core.errors import ActionError, did_you_mean
+from dystonia_teach.core.knowledge import knowledge
+from dystonia_teach.core.results import Action, Assessment
+from dystonia_teach.core.vocabulary import DIAGNOSES
 
 
 @dataclass(frozen=True)

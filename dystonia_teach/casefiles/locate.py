@@ -15,7 +15,7 @@ CASE_SUFFIXES = (".yaml", ".yml")
 
 def bundled_cases_dir() -> Path:
     """The top-level ``cases/`` of a checkout (editable install), else the wheel's copy."""
-    checkout = Path(__file__).resolve().parent.parent / "cases"
+    checkout = Path(__file__).resolve().parents[2] / "cases"
     if checkout.is_dir() and (checkout.parent / "pyproject.toml").is_file():
         return checkout
     return Path(str(files("dystonia_teach").joinpath("bundled_cases")))

@@ -18,10 +18,10 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import FoldedScalarString
 
-from .authoring import case_id_problem, scaffold
-from .errors import CaseInvalidError
-from .loader import CaseReport, case_path, validate_text
-from .yamlio import read_yaml_file, read_yaml_text, round_trip_yaml
+from dystonia_teach.casefiles.authoring import case_id_problem, scaffold
+from dystonia_teach.casefiles.loader import CaseReport, case_path, validate_text
+from dystonia_teach.casefiles.yamlio import read_yaml_file, read_yaml_text, round_trip_yaml
+from dystonia_teach.core.errors import CaseInvalidError
 
 #: Text longer than this is written as a folded block (``>-``), wrapped for reading.
 FOLD_OVER = 72

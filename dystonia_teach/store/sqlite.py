@@ -26,8 +26,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .errors import DystoniaTeachError
-from .models import Assessment
+from dystonia_teach.core.errors import DystoniaTeachError
+from dystonia_teach.core.results import Assessment
 
 ENV_VAR = "DYSTONIA_TEACH_PROGRESS"
 SCHEMA_VERSION = 1
@@ -169,7 +169,7 @@ class ProgressStore:
 
     def record(self, learner_id: str, assessment: Assessment) -> int:
         """Save one submission; returns the new attempt id."""
-        from . import __version__
+        from dystonia_teach import __version__
 
         validate_learner_id(learner_id)
         if self.read_only:

@@ -1,19 +1,16 @@
-"""The clinical knowledge base: steps, findings, algorithm and evidence, validated on load.
+"""The knowledge base's schema: steps, findings, pathway blocks, rules and evidence claims.
 
-The data live in ``dystonia_teach/knowledge/*.yaml``; every cross-reference (a rule naming a
-step, a step naming an evidence claim, a predicate name) is checked when they are loaded.
+Plain pydantic models with no loading code, so rules and results can name these types without
+importing the loader (which itself imports the rules to cross-check them).
 """
 
 from __future__ import annotations
 
-from functools import cache
-from importlib.resources import files
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .errors import KnowledgeBaseError
-from .vocabulary import Contraindication, Phase, Reveal
+from dystonia_teach.core.vocabulary import Contraindication, Phase, Reveal
 
 Severity = Literal["info", "warning", "critical"]
 SEVERITY_ORDER: dict[str, int] = {"critical": 0, "warning": 1, "info": 2}
@@ -101,7 +98,7 @@ class PathwayBlock(_Strict):
 
 
 class Rule(_Strict):
-    """A rule instance: data naming a rule kind of :mod:`dystonia_teach.rules`."""
+    """A rule instance: data naming a rule kind of :mod:`dystonia_teach.core.rules`."""
 
     model_config = ConfigDict(extra="allow", frozen=True, defer_build=True)
     id: str
@@ -176,87 +173,3 @@ class KnowledgeBase(_Strict):
 
     def claim(self, claim_id: str) -> Claim:
         return self.claims[claim_id]
-
-
-def _read(name: str) -> Any:
-    from .yamlio import read_yaml_text
-
-    text = files("dystonia_teach").joinpath("knowledge", name).read_text("utf-8")
-    doc = read_yaml_text(text, f"dystonia_teach/knowledge/{name}")
-    if doc.issues:
-        raise KnowledgeBaseError("\n".join(str(issue) for issue in doc.issues))
-    return doc.data
-
-
-def _by_key(items: list[dict[str, Any]], key: str, file: str) -> dict[str, Any]:
-    table: dict[str, Any] = {}
-    for item in items:
-        if item[key] in table:
-            raise KnowledgeBaseError(f"{file}: {key} {item[key]!r} is defined twice")
-        table[item[key]] = item
-    return table
-
-
-def _cross_reference_errors(kb: KnowledgeBase) -> list[str]:
-    from .predicates import known_predicate
-    from .rules import RULE_KINDS, rule_step_ids
-
-    errors: list[str] = []
-
-    def need(kind: str, ref: str, table: dict[str, Any], where: str) -> None:
-        if ref not in table:
-            errors.append(f"{where}: unknown {kind} {ref!r}")
-
-    for step in kb.steps.values():
-        for ref in step.evidence:
-            need("evidence id", ref, kb.claims, f"step {step.id}")
-        if step.dose:
-            need("evidence id", step.dose.source, kb.claims, f"step {step.id} dose")
-    for finding in kb.findings.values():
-        for ref in finding.evidence:
-            need("evidence id", ref, kb.claims, f"finding {finding.code}")
-    for block in kb.pathway:
-        for name in block.when:
-            if not known_predicate(name):
-                errors.append(f"pathway {block.id}: unknown predicate {name!r}")
-        for slot in block.slots:
-            for ref in (*slot.any_of, *block.acceptable):
-                need("step", ref, kb.steps, f"pathway {block.id}")
-            for ref in slot.reported_by:
-                need("finding code", ref, kb.findings, f"pathway {block.id}")
-    for rule in kb.rules:
-        if rule.kind not in RULE_KINDS:
-            errors.append(f"rule {rule.id}: unknown rule kind {rule.kind!r}")
-            continue
-        need("finding code", rule.code, kb.findings, f"rule {rule.id}")
-        for key in ("missing_code",):
-            if key in rule.params:
-                need("finding code", rule.params[key], kb.findings, f"rule {rule.id}")
-        for name in rule.when:
-            if not known_predicate(name):
-                errors.append(f"rule {rule.id}: unknown predicate {name!r}")
-        for ref in rule_step_ids(rule):
-            need("step", ref, kb.steps, f"rule {rule.id}")
-    return errors
-
-
-@cache
-def knowledge() -> KnowledgeBase:
-    """Load, validate and cross-check the packaged knowledge base (cached)."""
-    try:
-        evidence = _read("evidence.yaml")
-        algorithm = _read("algorithm.yaml")
-        kb = KnowledgeBase(
-            steps=_by_key(_read("steps.yaml")["steps"], "id", "steps.yaml"),
-            findings=_by_key(_read("findings.yaml")["findings"], "code", "findings.yaml"),
-            pathway=algorithm["pathway"],
-            rules=algorithm["rules"],
-            claims=_by_key(evidence["claims"], "id", "evidence.yaml"),
-            scheme=evidence["scheme"],
-        )
-    except ValidationError as err:
-        raise KnowledgeBaseError(f"knowledge base is invalid:\n{err}") from err
-    errors = _cross_reference_errors(kb)
-    if errors:
-        raise KnowledgeBaseError("knowledge base cross-references:\n  " + "\n  ".join(errors))
-    return kb

@@ -10,13 +10,14 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .case_model import Case
-from .errors import ActionError, did_you_mean
-from .knowledge import SEVERITY_ORDER, KnowledgeBase, Slot, knowledge
-from .models import Action, Assessment, Finding, PathwayItem, source_ref
-from .predicates import holds
-from .rules import RULE_KINDS, Context
-from .vocabulary import DIAGNOSES
+from dystonia_teach.core.case_model import Case
+from dystonia_teach.core.errors import ActionError, did_you_mean
+from dystonia_teach.core.kb_model import SEVERITY_ORDER, KnowledgeBase, Slot
+from dystonia_teach.core.knowledge import knowledge, source_ref
+from dystonia_teach.core.predicates import holds
+from dystonia_teach.core.results import Action, Assessment, Finding, PathwayItem
+from dystonia_teach.core.rules import RULE_KINDS, Context
+from dystonia_teach.core.vocabulary import DIAGNOSES
 
 ActionLike = str | Mapping[str, Any] | Action
 PENALTY = {"critical": 0.25, "warning": 0.1, "info": 0.0}

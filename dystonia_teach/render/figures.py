@@ -16,12 +16,13 @@ from html import escape
 
 import plotly.graph_objects as go
 
-from .case_model import Case
-from .engine import ActionLike, parse_action, recommended_pathway
-from .knowledge import Claim, KnowledgeBase, knowledge
-from .predicates import holds
-from .render_html import PALETTE
-from .vocabulary import PHASE_LABELS, PHASES
+from dystonia_teach.core.case_model import Case
+from dystonia_teach.core.engine import ActionLike, parse_action, recommended_pathway
+from dystonia_teach.core.kb_model import Claim, KnowledgeBase
+from dystonia_teach.core.knowledge import knowledge
+from dystonia_teach.core.predicates import holds
+from dystonia_teach.core.vocabulary import PHASE_LABELS, PHASES
+from dystonia_teach.render.html import PALETTE
 
 
 @dataclass(frozen=True, slots=True)

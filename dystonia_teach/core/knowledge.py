@@ -1,0 +1,118 @@
+"""The clinical knowledge base: load the data files and check every cross-reference.
+
+The data live in ``dystonia_teach/knowledge/*.yaml``; every cross-reference (a rule naming a
+step, a step naming an evidence claim, a predicate name) is checked when they are loaded.
+The schema is :mod:`dystonia_teach.core.kb_model`.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+from pydantic import ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from dystonia_teach.core.errors import KnowledgeBaseError
+from dystonia_teach.core.kb_model import Claim, KnowledgeBase
+from dystonia_teach.core.predicates import known_predicate
+from dystonia_teach.core.results import SourceRef
+from dystonia_teach.core.rules import RULE_KINDS, rule_step_ids
+
+
+def _read(name: str) -> Any:
+    text = files("dystonia_teach").joinpath("knowledge", name).read_text("utf-8")
+    try:
+        return YAML(typ="safe").load(text)
+    except YAMLError as err:
+        raise KnowledgeBaseError(f"dystonia_teach/knowledge/{name}: {err}") from err
+
+
+def _by_key(items: list[dict[str, Any]], key: str, file: str) -> dict[str, Any]:
+    table: dict[str, Any] = {}
+    for item in items:
+        if item[key] in table:
+            raise KnowledgeBaseError(f"{file}: {key} {item[key]!r} is defined twice")
+        table[item[key]] = item
+    return table
+
+
+def _cross_reference_errors(kb: KnowledgeBase) -> list[str]:
+    errors: list[str] = []
+
+    def need(kind: str, ref: str, table: dict[str, Any], where: str) -> None:
+        if ref not in table:
+            errors.append(f"{where}: unknown {kind} {ref!r}")
+
+    for step in kb.steps.values():
+        for ref in step.evidence:
+            need("evidence id", ref, kb.claims, f"step {step.id}")
+        if step.dose:
+            need("evidence id", step.dose.source, kb.claims, f"step {step.id} dose")
+    for finding in kb.findings.values():
+        for ref in finding.evidence:
+            need("evidence id", ref, kb.claims, f"finding {finding.code}")
+    for block in kb.pathway:
+        for name in block.when:
+            if not known_predicate(name):
+                errors.append(f"pathway {block.id}: unknown predicate {name!r}")
+        for slot in block.slots:
+            for ref in (*slot.any_of, *block.acceptable):
+                need("step", ref, kb.steps, f"pathway {block.id}")
+            for ref in slot.reported_by:
+                need("finding code", ref, kb.findings, f"pathway {block.id}")
+    for rule in kb.rules:
+        if rule.kind not in RULE_KINDS:
+            errors.append(f"rule {rule.id}: unknown rule kind {rule.kind!r}")
+            continue
+        need("finding code", rule.code, kb.findings, f"rule {rule.id}")
+        for key in ("missing_code",):
+            if key in rule.params:
+                need("finding code", rule.params[key], kb.findings, f"rule {rule.id}")
+        for name in rule.when:
+            if not known_predicate(name):
+                errors.append(f"rule {rule.id}: unknown predicate {name!r}")
+        for ref in rule_step_ids(rule):
+            need("step", ref, kb.steps, f"rule {rule.id}")
+    return errors
+
+
+@cache
+def knowledge() -> KnowledgeBase:
+    """Load, validate and cross-check the packaged knowledge base (cached)."""
+    try:
+        evidence = _read("evidence.yaml")
+        algorithm = _read("algorithm.yaml")
+        kb = KnowledgeBase(
+            steps=_by_key(_read("steps.yaml")["steps"], "id", "steps.yaml"),
+            findings=_by_key(_read("findings.yaml")["findings"], "code", "findings.yaml"),
+            pathway=algorithm["pathway"],
+            rules=algorithm["rules"],
+            claims=_by_key(evidence["claims"], "id", "evidence.yaml"),
+            scheme=evidence["scheme"],
+        )
+    except ValidationError as err:
+        raise KnowledgeBaseError(f"knowledge base is invalid:\n{err}") from err
+    errors = _cross_reference_errors(kb)
+    if errors:
+        raise KnowledgeBaseError("knowledge base cross-references:\n  " + "\n  ".join(errors))
+    return kb
+
+
+@cache
+def source_ref(claim_id: str) -> SourceRef:
+    """The cited form of one evidence claim (cached: claims never change at run time)."""
+    kb = knowledge()
+    claim: Claim = kb.claim(claim_id)
+    return SourceRef(
+        claim_id=claim.id,
+        claim=claim.claim,
+        citations=tuple(source.citation for source in claim.sources),
+        level=claim.level,
+        scheme=str(kb.scheme),
+        status=claim.status,
+        directness=claim.directness,
+        caveat=claim.caveat,
+    )

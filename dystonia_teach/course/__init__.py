@@ -1,0 +1,2 @@
+"""Course tools for instructors and maintainers: release checks, reports and exports.
+"""

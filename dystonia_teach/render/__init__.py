@@ -1,0 +1,2 @@
+"""Rendering of core results as text, HTML and plotly figures (no widgets).
+"""

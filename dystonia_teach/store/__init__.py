@@ -1,0 +1,4 @@
+"""The attempt store: where learners' submissions are saved and read back.
+
+Imports only the core.
+"""
