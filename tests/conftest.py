@@ -82,4 +82,4 @@ def bundled_case_paths() -> list[Path]:
     return sorted(CASES_DIR.glob("*.yaml"))
 
 
-from .store_fixtures import store  # noqa: E402, F401  (the per-backend store fixture)
+from .store_fixtures import pg_server, pg_url, store, store_url  # noqa: E402, F401

@@ -9,6 +9,7 @@ BEGIN
     END IF;
 END
 $$;
+CREATE TABLE store_schema (version integer NOT NULL);
 CREATE TABLE attempts (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     learner_id text NOT NULL DEFAULT current_user,
@@ -32,3 +33,4 @@ CREATE POLICY instructor_reads_all ON attempts FOR SELECT TO dystonia_teach_inst
 GRANT USAGE ON SCHEMA public TO dystonia_teach_learner, dystonia_teach_instructor;
 GRANT SELECT, INSERT ON attempts TO dystonia_teach_learner;
 GRANT SELECT ON attempts TO dystonia_teach_instructor;
+GRANT SELECT ON store_schema TO dystonia_teach_learner, dystonia_teach_instructor;
