@@ -197,7 +197,10 @@ class PostgresStore(AttemptStore):
 
 
 def _version(conn: psycopg.Connection[Any]) -> int:
-    if conn.execute("SELECT to_regclass('store_schema')").fetchone()[0] is None:
+    exists = conn.execute(  # the catalog, not to_regclass: its cache may predate a lock wait
+        "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() "
+        "AND tablename = 'store_schema'").fetchone()[0]
+    if not exists:
         return 0
     return int(conn.execute("SELECT max(version) FROM store_schema").fetchone()[0] or 0)
 

@@ -261,45 +261,53 @@ class ProgressStore(AttemptStore):
         if self._conn is not None:
             self._conn.close()
         snapshot = _snapshot(self.path)
-        if snapshot is None:
-            uri = f"{self.path.absolute().as_uri()}?mode=ro"
+        self._stat = current if snapshot is not None else None
+        if snapshot is None:  # closed after each call (see _run), so the writer's last close
+            uri = f"{self.path.absolute().as_uri()}?mode=ro"  # can remove its side files
             snapshot = sqlite3.connect(uri, uri=True, timeout=0, isolation_level=None,
                                        check_same_thread=False)
-            current = (0, 0, True)  # never reused: always re-checked
-        self._conn, self._pid, self._stat = snapshot, os.getpid(), current
+        self._conn, self._pid = snapshot, os.getpid()
         return snapshot
 
     def _run(self, work: Callable[[sqlite3.Connection], T], mode: Mode = "read") -> T:
         """Run ``work`` in one transaction (``BEGIN IMMEDIATE`` to write, a consistent read
         otherwise; none when ``plain``), retrying while the file is busy until ``timeout``;
         every sqlite3 error becomes a ProgressStoreError."""
+        with self._lock:
+            try:
+                return self._retry(work, mode)
+            finally:
+                if self.read_only and self._stat is None and self._conn is not None:
+                    self._conn.close()  # a connection to the file itself: never kept open
+                    self._conn = None
+
+    def _retry(self, work: Callable[[sqlite3.Connection], T], mode: Mode) -> T:
         deadline = time.monotonic() + self.timeout
         delay = 0.005
-        with self._lock:
-            while True:
+        while True:
+            try:
+                conn = self._connect()
+                remaining = max(0.0, deadline - time.monotonic())
+                conn.execute(f"PRAGMA busy_timeout = {int(remaining * 1000)}")
+                if mode == "plain":
+                    return work(conn)
+                conn.execute("BEGIN IMMEDIATE" if mode == "write" else "BEGIN")
                 try:
-                    conn = self._connect()
-                    remaining = max(0.0, deadline - time.monotonic())
-                    conn.execute(f"PRAGMA busy_timeout = {int(remaining * 1000)}")
-                    if mode == "plain":
-                        return work(conn)
-                    conn.execute("BEGIN IMMEDIATE" if mode == "write" else "BEGIN")
-                    try:
-                        result = work(conn)
-                        conn.execute("COMMIT")
-                        return result
-                    finally:
-                        if conn.in_transaction:
-                            conn.execute("ROLLBACK")
-                except sqlite3.Error as exc:
-                    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
-                    if code not in _BUSY or time.monotonic() >= deadline:
-                        raise self._explain(exc, code) from exc
-                except OSError as exc:
-                    raise ProgressStoreError(f"{self.location} could not be read ({exc}). "
-                                             "Check the path and its permissions.") from exc
-                time.sleep(delay * random.uniform(0.5, 1.5))
-                delay = min(delay * 2, 0.25)
+                    result = work(conn)
+                    conn.execute("COMMIT")
+                    return result
+                finally:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+            except sqlite3.Error as exc:
+                code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+                if code not in _BUSY or time.monotonic() >= deadline:
+                    raise self._explain(exc, code) from exc
+            except OSError as exc:
+                raise ProgressStoreError(f"{self.location} could not be read ({exc}). "
+                                         "Check the path and its permissions.") from exc
+            time.sleep(delay * random.uniform(0.5, 1.5))
+            delay = min(delay * 2, 0.25)
 
     def _explain(self, exc: sqlite3.Error, code: int) -> ProgressStoreError:
         where = self.location
