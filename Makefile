@@ -7,14 +7,14 @@ UV_VERSION := 0.13.9
 ALLOW_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: course test setup browser-deps pg-deps lint unit nbval notebooks benchmark clean
+.PHONY: course test setup browser-deps pg-deps hub-deps hub lint unit nbval notebooks benchmark clean
 
 ## course: set up the environment and open the course in JupyterLab
 course: setup
 	$(VENV)/bin/jupyter lab $(ALLOW_ROOT) --notebook-dir=notebooks
 
 ## test: set up everything (including Debian's Chromium) and run lint, unit, notebook and browser tests
-test: setup browser-deps pg-deps lint
+test: setup browser-deps pg-deps hub-deps lint
 	$(VENV)/bin/python -m pytest --nbval tests $(wildcard notebooks/*.ipynb)
 
 $(UV):
@@ -37,6 +37,16 @@ pg-deps:
 	@if ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then echo "postgresql: $$(ls -d /usr/lib/postgresql/*/bin | tail -1)"; \
 	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
 	else echo "Debian's PostgreSQL is missing: run 'sudo apt-get install postgresql' (the PostgreSQL store tests are skipped without it)"; fi
+
+## hub-deps: JupyterHub's proxy, configurable-http-proxy from npm, at the version its lock file pins
+hub-deps: deploy/jupyterhub/node_modules/.package-lock.json
+
+deploy/jupyterhub/node_modules/.package-lock.json: deploy/jupyterhub/package-lock.json
+	npm ci --prefix deploy/jupyterhub --no-audit --no-fund --loglevel=error
+
+## hub: run the course's JupyterHub (settings: deploy/jupyterhub/jupyterhub_config.py, docs/deploy.md)
+hub: setup hub-deps
+	$(VENV)/bin/jupyterhub -f deploy/jupyterhub/jupyterhub_config.py
 
 lint: setup
 	$(VENV)/bin/ruff check dystonia_teach tests benchmarks
