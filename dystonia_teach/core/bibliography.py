@@ -145,3 +145,20 @@ def citation_text(source: Source, where: str = "") -> str:
         words = {**_DETAIL_WORDS, **({"authors": "maker"} if source.kind == "label" else {})}
         text += " [not yet checked: " + ", ".join(words[d] for d in source.unchecked) + "]"
     return text
+
+
+def short_citation(source: Source) -> str:
+    """E.g. "Blunt et al. 1996, Mov Disord" or "American College of Radiology 2021"."""
+    if source.authors:
+        surname = source.authors[0].rsplit(" ", 1)[0]
+        who = surname + (" et al." if len(source.authors) > 1 or source.et_al else "")
+    else:
+        who = source.group or source.title
+    text = " ".join(part for part in (who, str(source.year or "")) if part)
+    if source.journal and source.kind == "article":
+        text += f", {source.journal}"
+    if source.status == "unverified":
+        text += " (not yet verified)"
+    elif source.unchecked:
+        text += " (partly checked)"
+    return text
