@@ -62,6 +62,10 @@ nbval: setup
 notebooks: setup
 	$(VENV)/bin/python -m dystonia_teach.course.release execute notebooks
 
+## docs: regenerate docs/findings.md (the code catalogue) from the knowledge base
+docs: setup
+	$(VENV)/bin/dystonia-teach codes --markdown > docs/findings.md
+
 benchmark: setup browser-deps
 	$(VENV)/bin/python benchmarks/bench_core.py
 	$(VENV)/bin/python benchmarks/bench_notebooks.py

@@ -18,7 +18,7 @@ from dystonia_teach.render.text import pathway_lines
 
 from .conftest import BAD_CASES_DIR, BASE_FACTS, bundled_case_paths, flatten
 
-SUBCOMMANDS = ["validate", "new-case", "show", "schema"]
+SUBCOMMANDS = ["validate", "new-case", "show", "schema", "codes"]
 #: The scaffold's placeholders: the required fields an author must fill in.
 PLACEHOLDERS = {
     "title", "summary", "patient.age", "patient.sex", "course.symptom_weeks",

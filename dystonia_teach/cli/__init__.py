@@ -10,6 +10,7 @@ from __future__ import annotations
 import click
 
 from dystonia_teach.cli._common import examples
+from dystonia_teach.cli.codes import codes
 from dystonia_teach.cli.new_case import new_case
 from dystonia_teach.cli.schema import schema
 from dystonia_teach.cli.show import show
@@ -33,7 +34,7 @@ def cli() -> None:
     """
 
 
-for _command in (validate, new_case, show, try_pathway, schema):
+for _command in (validate, new_case, show, try_pathway, schema, codes):
     cli.add_command(_command)
 
 

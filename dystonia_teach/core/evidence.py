@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from dystonia_teach.core.bibliography import citation_text
 from dystonia_teach.core.knowledge import knowledge
 
 EVIDENCE_COLUMNS = [
@@ -37,7 +38,8 @@ def evidence_table() -> pd.DataFrame:
             "caveat": claim.caveat,
             "seed_claim": claim.seed_claim,
             "seed_correction": claim.seed_correction,
-            "sources": "; ".join(source.citation for source in claim.sources),
+            "sources": "; ".join(citation_text(source, where)
+                                 for source, where in kb.cited_sources(claim.id)),
             "steps": ", ".join(dict.fromkeys(cited_by_steps.get(claim.id, []))),
             "findings": ", ".join(cited_by_findings.get(claim.id, [])),
         }

@@ -111,13 +111,70 @@ class Rule(_Strict):
         return dict(self.model_extra or {})
 
 
+SourceKind = Literal["article", "chapter", "guideline", "label", "regulatory"]
+SourceStatus = Literal["verified", "partly_verified", "unverified"]
+#: The bibliographic details a reviewer may not have seen yet (listed in ``Source.unchecked``).
+Detail = Literal["authors", "year", "title", "journal", "volume", "pages", "doi", "pmid"]
+
+
 class Source(_Strict):
-    citation: str
-    doi: str | None = None
-    pmid: str | None = None
+    """One record per publication or document, with the identifiers that belong to it.
+
+    ``status`` is the reviewers' check of *this* record: ``verified`` means every detail given
+    was seen; ``partly_verified`` names in ``unchecked`` the details not seen yet (they may be
+    blank); ``unverified`` means the record was recalled, not seen. ``note`` is for reviewers.
+    """
+
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    kind: SourceKind
+    authors: tuple[str, ...] = ()
+    et_al: bool = False
+    group: str = ""
+    year: int | None = Field(default=None, ge=1900, le=2100)
+    title: str = ""
+    journal: str = ""
+    edition: str = ""
+    volume: str = ""
+    issue: str = ""
+    pages: str = ""
+    doi: str | None = Field(default=None, pattern=r"^10\.\d{4,9}/\S+$")
+    pmid: str | None = Field(default=None, pattern=r"^[1-9]\d{0,8}$")
     pmid_from_address: bool = False
-    verified: bool
+    pmcid: str | None = Field(default=None, pattern=r"^PMC\d+$")
+    bookshelf: str | None = Field(default=None, pattern=r"^NBK\d+$")
+    status: SourceStatus
+    unchecked: tuple[Detail, ...] = ()
     note: str = ""
+
+    @model_validator(mode="after")
+    def _complete_or_marked(self) -> Source:
+        if self.status == "verified" and self.unchecked:
+            raise ValueError("a verified source has no unchecked details")
+        if self.status == "partly_verified" and not self.unchecked:
+            raise ValueError("a partly verified source names its unchecked details")
+        if not self.title and "title" not in self.unchecked:
+            raise ValueError("a source needs a title (or 'title' among its unchecked details)")
+        if not (self.authors or self.group) and "authors" not in self.unchecked \
+                and self.kind in ("article", "chapter"):
+            raise ValueError("an article or chapter needs authors or a group (or 'authors' "
+                             "among its unchecked details)")
+        if self.kind in ("article", "chapter") and not self.journal:
+            raise ValueError("an article or chapter needs its journal or book")
+        if self.kind == "article" and self.year is None and "year" not in self.unchecked:
+            raise ValueError("an article needs a year (or 'year' among its unchecked details)")
+        return self
+
+
+class Citation(_Strict):
+    """A claim's reference to a registered source, with where in it (a table, a variant)."""
+
+    source: str
+    where: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_id(cls, data: Any) -> Any:
+        return {"source": data} if isinstance(data, str) else data
 
 
 class Claim(_Strict):
@@ -136,7 +193,8 @@ class Claim(_Strict):
     seed_claim: bool
     seed_correction: str = ""
     caveat: str = ""
-    sources: tuple[Source, ...]
+    sources: tuple[Citation, ...]
+    harm_of: tuple[str, ...] = ()
 
     @property
     def weak(self) -> bool:
@@ -166,6 +224,8 @@ class KnowledgeBase(_Strict):
     pathway: tuple[PathwayBlock, ...]
     rules: tuple[Rule, ...]
     claims: dict[str, Claim]
+    sources: dict[str, Source]
+    doi_prefixes: dict[str, tuple[str, ...]]
     scheme: Scheme
 
     def step(self, step_id: str) -> Step:
@@ -173,3 +233,7 @@ class KnowledgeBase(_Strict):
 
     def claim(self, claim_id: str) -> Claim:
         return self.claims[claim_id]
+
+    def cited_sources(self, claim_id: str) -> tuple[tuple[Source, str], ...]:
+        """A claim's sources as (record, where) pairs, in citation order."""
+        return tuple((self.sources[c.source], c.where) for c in self.claims[claim_id].sources)

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
+from dystonia_teach.core.bibliography import citation_text, identifier_problems
 from dystonia_teach.core.errors import KnowledgeBaseError
 from dystonia_teach.core.kb_model import Claim, KnowledgeBase
 from dystonia_teach.core.predicates import known_predicate
@@ -54,6 +55,7 @@ def _cross_reference_errors(kb: KnowledgeBase) -> list[str]:
     for finding in kb.findings.values():
         for ref in finding.evidence:
             need("evidence id", ref, kb.claims, f"finding {finding.code}")
+    errors.extend(_evidence_errors(kb))
     for block in kb.pathway:
         for name in block.when:
             if not known_predicate(name):
@@ -79,11 +81,34 @@ def _cross_reference_errors(kb: KnowledgeBase) -> list[str]:
     return errors
 
 
+def _evidence_errors(kb: KnowledgeBase) -> list[str]:
+    """Claims cite registered sources, and a claim is never surer than its sources."""
+    errors = [f"sources.yaml: {problem}"
+              for problem in identifier_problems(kb.sources.values(), kb.doi_prefixes)]
+    for claim in kb.claims.values():
+        where = f"evidence.yaml: claim {claim.id}"
+        unknown = [c.source for c in claim.sources if c.source not in kb.sources]
+        errors.extend(f"{where}: unknown source {ref!r}" for ref in unknown)
+        for code in claim.harm_of:
+            finding = kb.findings.get(code)
+            if finding is None or not finding.pitfall:
+                errors.append(f"{where}: harm_of names {code!r}, which is not a pitfall code")
+        if unknown or claim.status not in ("verified", "partly_verified"):
+            continue
+        statuses = {kb.sources[c.source].status for c in claim.sources}
+        if not statuses:
+            errors.append(f"{where}: a {claim.status} claim needs a source")
+        elif claim.status == "verified" and "unverified" in statuses:
+            errors.append(f"{where}: a verified claim cites an unverified source")
+    return errors
+
+
 @cache
 def knowledge() -> KnowledgeBase:
     """Load, validate and cross-check the packaged knowledge base (cached)."""
     try:
         evidence = _read("evidence.yaml")
+        registry = _read("sources.yaml")
         algorithm = _read("algorithm.yaml")
         kb = KnowledgeBase(
             steps=_by_key(_read("steps.yaml")["steps"], "id", "steps.yaml"),
@@ -91,6 +116,8 @@ def knowledge() -> KnowledgeBase:
             pathway=algorithm["pathway"],
             rules=algorithm["rules"],
             claims=_by_key(evidence["claims"], "id", "evidence.yaml"),
+            sources=_by_key(registry["sources"], "id", "sources.yaml"),
+            doi_prefixes=registry["doi_prefixes"],
             scheme=evidence["scheme"],
         )
     except ValidationError as err:
@@ -109,7 +136,8 @@ def source_ref(claim_id: str) -> SourceRef:
     return SourceRef(
         claim_id=claim.id,
         claim=claim.claim,
-        citations=tuple(source.citation for source in claim.sources),
+        citations=tuple(citation_text(source, where)
+                        for source, where in kb.cited_sources(claim.id)),
         level=claim.level,
         scheme=str(kb.scheme),
         status=claim.status,
