@@ -57,8 +57,9 @@ def test_every_finding_code_is_reachable() -> None:
     kb = knowledge()
     by_rules = {rule.code for rule in kb.rules} | {
         rule.params["missing_code"] for rule in kb.rules if "missing_code" in rule.params}
-    by_engine = {"appropriate_step", "acceptable_step", "step_not_indicated", "missing_step",
-                 "working_diagnosis_correct", "working_diagnosis_incorrect"}
+    by_engine = {"appropriate_step", "acceptable_step", "missing_step",
+                 "working_diagnosis_correct", "working_diagnosis_incorrect",
+                 *kb.scoring.not_indicated_codes.values()}
     assert set(kb.findings) == by_rules | by_engine
 
 

@@ -20,7 +20,6 @@ from dystonia_teach.core.rules import RULE_KINDS, Context
 from dystonia_teach.core.vocabulary import DIAGNOSES
 
 ActionLike = str | Mapping[str, Any] | Action
-PENALTY = {"critical": 0.25, "warning": 0.1, "info": 0.0}
 _ACTION_KEYS = {"step", "dose_mg_per_day"}
 
 
@@ -97,14 +96,14 @@ def recommended_actions(case: Case) -> list[Action]:
 
 
 def _finding(kb: KnowledgeBase, code: str, step: str | None, extra: str = "",
-             reason: str = "") -> Finding:
+             reason: str = "", severity: str | None = None) -> Finding:
     kind = kb.findings[code]
     label = kb.steps[step].label if step else "This plan"
     evidence = kind.evidence or (kb.steps[step].evidence if step else ())
     detail = " ".join(part for part in (reason or kind.why, extra) if part)
     return Finding(
         code=code,
-        severity=kind.severity,
+        severity=severity or kind.severity,
         summary=kind.summary.format(step=label),
         step=step,
         detail=detail,
@@ -138,7 +137,7 @@ def evaluate(
     findings: list[Finding] = []
     for rule in kb.rules:
         if holds(case, rule.when):
-            findings.extend(_finding(kb, code, step, extra)
+            findings.extend(_finding(kb, code, step, extra, severity=rule.severity)
                             for code, step, extra in RULE_KINDS[rule.kind](rule, ctx))
     raised = {f.code for f in findings}
     flagged = {f.step for f in findings if f.severity != "info"}
@@ -152,7 +151,9 @@ def evaluate(
         elif step in acceptable:
             findings.append(_finding(kb, "acceptable_step", step))
         elif not any(f.step == step for f in findings):
-            findings.append(_finding(kb, "step_not_indicated", step))
+            harm = kb.scoring.harm(kb.steps[step].harm)
+            findings.append(_finding(kb, kb.scoring.not_indicated_codes[harm.not_indicated],
+                                     step, severity=harm.not_indicated))
 
     covered = 0
     for slot, item in slots:
@@ -167,12 +168,11 @@ def evaluate(
         findings.append(_finding(kb, code, None))
 
     findings.sort(key=lambda f: SEVERITY_ORDER[f.severity])  # stable: rule order within a level
-    coverage = covered / len(slots) if slots else 1.0
-    penalty = sum(PENALTY[f.severity] for f in findings if f.code != "missing_step")
     pitfalls = tuple(dict.fromkeys(f.code for f in findings if f.pitfall))
+    points, rubric, safety = _score(kb, findings, chosen, covered, len(slots))
     return Assessment(
         case_id=case.id,
-        score=round(max(0.0, min(1.0, coverage - penalty)), 3),
+        score=round(max(0.0, min(1.0, points / kb.scoring.coverage_points)), 3),
         findings=tuple(findings),
         pitfalls=pitfalls,
         recommended=tuple(item for _, item in slots),
@@ -180,4 +180,29 @@ def evaluate(
         diagnosis=case.diagnosis,
         working_diagnosis=working_diagnosis,
         covered=tuple(s for s in chosen if s in recommended),
+        points=points,
+        safety=safety,
+        rubric=rubric,
     )
+
+
+def _score(kb: KnowledgeBase, findings: list[Finding], chosen: Mapping[str, Action],
+           covered: int, slots: int) -> tuple[float, str, str]:
+    """The unclipped points, the rubric sentence and the safety verdict (scoring.yaml)."""
+    rules = kb.scoring
+    coverage = rules.coverage_points * (covered / slots if slots else 1.0)
+    penalty = 0.0
+    for f in findings:
+        if f.code == "missing_step":  # a missed slot already costs its share of coverage
+            continue
+        weight = rules.harm(kb.steps[f.step].harm).weight if f.step in chosen else 1.0
+        penalty += rules.severity_points[f.severity] * weight
+    severities = {f.severity for f in findings}
+    safety = ("unsafe" if "critical" in severities else
+              "caution" if "warning" in severities else "safe")
+    points = round(coverage - penalty, 1)
+    score = round(max(0.0, min(rules.coverage_points, points)) / rules.coverage_points * 100)
+    rubric = " ".join(rules.rubric.format(
+        score=score, covered=covered, slots=slots, coverage=f"{coverage:.0f}",
+        penalty=f"{penalty:.0f}", safety=safety).split())
+    return points, rubric, safety

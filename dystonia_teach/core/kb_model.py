@@ -43,6 +43,34 @@ class DoseRange(_Strict):
         return f"{span} (label{status}: {self.usual})"
 
 
+HarmClassId = Literal[
+    "examination", "laboratory", "immobilisation", "imaging", "drug", "invasive_test",
+    "injection", "operation",
+]
+
+
+class HarmClass(_Strict):
+    """How much harm a kind of step can do; its weight scales penalties on chosen steps."""
+
+    id: HarmClassId
+    label: str
+    weight: float = Field(gt=0)
+    not_indicated: Severity
+
+
+class Scoring(_Strict):
+    """The rubric as data (``knowledge/scoring.yaml``, explained in ``docs/scoring.md``)."""
+
+    coverage_points: float = Field(gt=0)
+    severity_points: dict[Severity, float]
+    harm_classes: tuple[HarmClass, ...]
+    not_indicated_codes: dict[Severity, str]
+    rubric: str
+
+    def harm(self, harm_id: str) -> HarmClass:
+        return next(h for h in self.harm_classes if h.id == harm_id)
+
+
 class Step(_Strict):
     """One learner choice."""
 
@@ -50,6 +78,7 @@ class Step(_Strict):
     label: str
     phase: Phase
     category: str
+    harm: HarmClassId
     description: str
     reveals: Reveal | None = None
     dose: DoseRange | None = None
@@ -105,6 +134,8 @@ class Rule(_Strict):
     kind: str
     when: tuple[str, ...]
     code: str
+    severity: Severity | None = Field(
+        None, description="Overrides the finding's usual severity for this rule instance.")
 
     @property
     def params(self) -> dict[str, Any]:
@@ -161,6 +192,7 @@ class Scheme(_Strict):
 class KnowledgeBase(_Strict):
     """Everything the engine knows, cross-checked."""
 
+    scoring: Scoring
     steps: dict[str, Step]
     findings: dict[str, FindingKind]
     pathway: tuple[PathwayBlock, ...]
