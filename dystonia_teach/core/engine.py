@@ -96,10 +96,11 @@ def recommended_actions(case: Case) -> list[Action]:
 
 
 def _finding(kb: KnowledgeBase, code: str, step: str | None, extra: str = "",
-             reason: str = "", severity: str | None = None) -> Finding:
+             reason: str = "", severity: str | None = None,
+             evidence: tuple[str, ...] = ()) -> Finding:
     kind = kb.findings[code]
     label = kb.steps[step].label if step else "This plan"
-    evidence = kind.evidence or (kb.steps[step].evidence if step else ())
+    evidence = evidence or kind.evidence or (kb.steps[step].evidence if step else ())
     detail = " ".join(part for part in (reason or kind.why, extra) if part)
     return Finding(
         code=code,
@@ -134,17 +135,29 @@ def evaluate(
     recommended = frozenset(s for slot, _ in slots for s in slot.any_of)
     ctx = Context(case, kb, chosen, recommended)
 
+    # A step that is neither recommended nor acceptable counts as judged wrong from the start
+    # (unless harmless), so no rule asks for its companions ("add rehabilitation" beside an
+    # operation that is not indicated).
+    ctx.flagged.update(s for s in chosen if s not in recommended and s not in acceptable
+                       and kb.scoring.harm(kb.steps[s].harm).not_indicated != "info")
+    by_rules: set[str] = set()
     findings: list[Finding] = []
     for rule in kb.rules:
-        if holds(case, rule.when):
-            findings.extend(_finding(kb, code, step, extra, severity=rule.severity)
-                            for code, step, extra in RULE_KINDS[rule.kind](rule, ctx))
+        if not holds(case, rule.when):
+            continue
+        for code, step, extra in RULE_KINDS[rule.kind](rule, ctx):
+            found = _finding(kb, code, step, " ".join(p for p in (extra, rule.note) if p),
+                             severity=rule.severity, evidence=rule.evidence)
+            findings.append(found)
+            if found.severity != "info" and step in chosen:
+                ctx.flagged.add(step)
+                by_rules.add(step)
     raised = {f.code for f in findings}
-    flagged = {f.step for f in findings if f.severity != "info"}
+    flagged = ctx.flagged
 
     reasons = {s: item.reason for slot, item in slots for s in slot.any_of}
     for step in chosen:
-        if step in flagged:
+        if step in by_rules:
             continue
         if step in recommended:
             findings.append(_finding(kb, "appropriate_step", step, reason=reasons[step]))
@@ -155,8 +168,11 @@ def evaluate(
             findings.append(_finding(kb, kb.scoring.not_indicated_codes[harm.not_indicated],
                                      step, severity=harm.not_indicated))
 
+    counted = [(slot, item) for slot, item in slots
+               if not slot.only_with or any(s in chosen and s not in flagged
+                                            for s in slot.only_with)]
     covered = 0
-    for slot, item in slots:
+    for slot, item in counted:
         if any(s in chosen for s in slot.any_of):
             covered += 1
         elif not raised.intersection(slot.reported_by):
@@ -169,7 +185,7 @@ def evaluate(
 
     findings.sort(key=lambda f: SEVERITY_ORDER[f.severity])  # stable: rule order within a level
     pitfalls = tuple(dict.fromkeys(f.code for f in findings if f.pitfall))
-    points, rubric, safety = _score(kb, findings, chosen, covered, len(slots))
+    points, rubric, safety = _score(kb, findings, chosen, covered, len(counted))
     return Assessment(
         case_id=case.id,
         score=round(max(0.0, min(1.0, points / kb.scoring.coverage_points)), 3),

@@ -106,6 +106,9 @@ class Slot(_Strict):
     preferred: str | None = None
     dose_mg_per_day: float | None = None
     reported_by: tuple[str, ...] = ()
+    #: The slot counts only when one of these steps is chosen and not judged wrong (aftercare
+    #: exists only for an operation the learner chose).
+    only_with: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _preferred_is_an_option(self) -> Slot:
@@ -136,6 +139,9 @@ class Rule(_Strict):
     code: str
     severity: Severity | None = Field(
         None, description="Overrides the finding's usual severity for this rule instance.")
+    note: str = Field("", description="Added to the finding's explanation: the rule's reason.")
+    evidence: tuple[str, ...] = Field(
+        (), description="Claim ids this rule rests on (else the finding code's evidence).")
 
     @property
     def params(self) -> dict[str, Any]:
