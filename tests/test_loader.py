@@ -73,7 +73,8 @@ def test_schema_too_new_names_the_fix(tmp_path: Path) -> None:
 def test_missing_result_for_a_derived_step(tmp_path: Path) -> None:
     start = GOOD.index("  electrodiagnosis:")
     end = GOOD.index("pathology: stenosis")
-    report = validate_file(write(tmp_path, GOOD[:start] + GOOD[end:]))
+    discordant = GOOD[:start].replace("concordant: true", "concordant: false")
+    report = validate_file(write(tmp_path, discordant + GOOD[end:]))  # EMG is now needed
     assert [i.code for i in report.issues] == ["missing_result"]
     assert "emg_ncs" in report.issues[0].message
 

@@ -49,6 +49,9 @@ class Course(_Strict):
         description="Weeks of optimal conservative management already completed.")
     conservative_care: tuple[str, ...] = Field(
         (), description="Step ids of the conservative care already given (e.g. naproxen).")
+    pain_severity: Literal["not_stated", "mild", "moderate", "severe"] = Field(
+        "not_stated", description="Leg pain severity (NICE: epidural injection for acute and "
+        "severe sciatica).")
 
 
 class Dystonia(_Strict):
@@ -72,6 +75,7 @@ class Radicular(_Strict):
     sensory_loss: str = ""
     reflexes: str = ""
     straight_leg_raise: Literal["positive", "negative", "not_tested"] = "not_tested"
+    foot_drop: bool = Field(False, description="Ankle dorsiflexion too weak to clear the foot.")
 
 
 class Imaging(_Strict):
@@ -85,14 +89,21 @@ class Imaging(_Strict):
 
 
 class Instability(_Strict):
+    """Flexion-extension films; a spondylolisthesis with its grade (Meyerding) and type."""
+
     present: bool
     report: Text
+    slip_grade: Annotated[int, Strict(), Field(ge=0, le=5)] | None = Field(
+        None, description="Meyerding grade of the slip (0 = none, 1 = up to 25%).")
+    slip_type: Literal["degenerative", "isthmic"] | None = None
 
 
 class Electrodiagnosis(_Strict):
     result: EdxResult
     root: Root | None = None
     report: Text
+    chronic_reinnervation: bool = Field(
+        False, description="Chronic reinnervation (large, polyphasic units): needs ~3 months.")
 
 
 class Report(_Strict):
@@ -139,6 +150,8 @@ class Case(_Strict):
     investigations: Investigations
     pathology: Pathology
     disabling: bool
+    preference: Literal["not_stated", "surgery", "conservative"] = Field(
+        "not_stated", description="The patient's informed preference once surgery is offered.")
     diagnosis: Diagnosis
     stages: Stages
     teaching_notes: Text

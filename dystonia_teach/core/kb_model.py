@@ -43,6 +43,34 @@ class DoseRange(_Strict):
         return f"{span} (label{status}: {self.usual})"
 
 
+HarmClassId = Literal[
+    "examination", "laboratory", "immobilisation", "imaging", "drug", "invasive_test",
+    "injection", "operation",
+]
+
+
+class HarmClass(_Strict):
+    """How much harm a kind of step can do; its weight scales penalties on chosen steps."""
+
+    id: HarmClassId
+    label: str
+    weight: float = Field(gt=0)
+    not_indicated: Severity
+
+
+class Scoring(_Strict):
+    """The rubric as data (``knowledge/scoring.yaml``, explained in ``docs/scoring.md``)."""
+
+    coverage_points: float = Field(gt=0)
+    severity_points: dict[Severity, float]
+    harm_classes: tuple[HarmClass, ...]
+    not_indicated_codes: dict[Severity, str]
+    rubric: str
+
+    def harm(self, harm_id: str) -> HarmClass:
+        return next(h for h in self.harm_classes if h.id == harm_id)
+
+
 class Step(_Strict):
     """One learner choice."""
 
@@ -50,6 +78,7 @@ class Step(_Strict):
     label: str
     phase: Phase
     category: str
+    harm: HarmClassId
     description: str
     reveals: Reveal | None = None
     dose: DoseRange | None = None
@@ -77,6 +106,9 @@ class Slot(_Strict):
     preferred: str | None = None
     dose_mg_per_day: float | None = None
     reported_by: tuple[str, ...] = ()
+    #: The slot counts only when one of these steps is chosen and not judged wrong (aftercare
+    #: exists only for an operation the learner chose).
+    only_with: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _preferred_is_an_option(self) -> Slot:
@@ -105,6 +137,11 @@ class Rule(_Strict):
     kind: str
     when: tuple[str, ...]
     code: str
+    severity: Severity | None = Field(
+        None, description="Overrides the finding's usual severity for this rule instance.")
+    note: str = Field("", description="Added to the finding's explanation: the rule's reason.")
+    evidence: tuple[str, ...] = Field(
+        (), description="Claim ids this rule rests on (else the finding code's evidence).")
 
     @property
     def params(self) -> dict[str, Any]:
@@ -219,6 +256,7 @@ class Scheme(_Strict):
 class KnowledgeBase(_Strict):
     """Everything the engine knows, cross-checked."""
 
+    scoring: Scoring
     steps: dict[str, Step]
     findings: dict[str, FindingKind]
     pathway: tuple[PathwayBlock, ...]

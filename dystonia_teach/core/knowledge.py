@@ -52,6 +52,10 @@ def _cross_reference_errors(kb: KnowledgeBase) -> list[str]:
             need("evidence id", ref, kb.claims, f"step {step.id}")
         if step.dose:
             need("evidence id", step.dose.source, kb.claims, f"step {step.id} dose")
+    for severity, code in kb.scoring.not_indicated_codes.items():
+        need("finding code", code, kb.findings, f"scoring not_indicated_codes.{severity}")
+        if code in kb.findings and kb.findings[code].severity != severity:
+            errors.append(f"scoring not_indicated_codes.{severity}: {code} is not {severity}")
     for finding in kb.findings.values():
         for ref in finding.evidence:
             need("evidence id", ref, kb.claims, f"finding {finding.code}")
@@ -111,6 +115,7 @@ def knowledge() -> KnowledgeBase:
         registry = _read("sources.yaml")
         algorithm = _read("algorithm.yaml")
         kb = KnowledgeBase(
+            scoring=_read("scoring.yaml"),
             steps=_by_key(_read("steps.yaml")["steps"], "id", "steps.yaml"),
             findings=_by_key(_read("findings.yaml")["findings"], "code", "findings.yaml"),
             pathway=algorithm["pathway"],

@@ -19,6 +19,12 @@ from dystonia_teach.core.vocabulary import (
 Predicate = Callable[[Case], bool]
 TRIAL_WEEKS = 6
 STENOSIS_TRIAL_WEEKS = 12
+#: EMG before about three weeks is low-yield: distal L5/S1 muscles fibrillate at 3-6 weeks.
+EMG_EARLIEST_WEEKS = 3
+#: NICE NG59's "acute" sciatica, as this package reads it (a design choice).
+ACUTE_SCIATICA_WEEKS = 12
+#: EFNS 2011: DYT1 testing for limb-onset isolated dystonia before 30.
+EARLY_ONSET_AGE = 30
 
 
 def neuro_red_flag(case: Case) -> bool:
@@ -33,6 +39,75 @@ def systemic_red_flag(case: Case) -> bool:
 
 def any_red_flag(case: Case) -> bool:
     return bool(case.red_flags)
+
+
+def cauda_equina(case: Case) -> bool:
+    """The one emergency operation: cauda equina syndrome."""
+    return "cauda_equina" in case.red_flags
+
+
+def urgent_red_flag(case: Case) -> bool:
+    """A neurological red flag or suspected infection (epidural abscess): image before the
+    dystonia and functional signs are described."""
+    return neuro_red_flag(case) or "suspected_infection" in case.red_flags
+
+
+def infection_or_malignancy(case: Case) -> bool:
+    return bool({"suspected_infection", "suspected_malignancy"}.intersection(case.red_flags))
+
+
+def suspected_infection(case: Case) -> bool:
+    return "suspected_infection" in case.red_flags
+
+
+def suspected_fracture_only(case: Case) -> bool:
+    """Suspected fracture as the only red flag: its own imaging, no surgical referral implied."""
+    return set(case.red_flags) == {"suspected_fracture"}
+
+
+def foot_drop(case: Case) -> bool:
+    return case.radicular.foot_drop
+
+
+def prefers_conservative(case: Case) -> bool:
+    """Offered surgery, the patient chose, informed, to continue conservative care."""
+    return case.preference == "conservative"
+
+
+def acute_severe_sciatica(case: Case) -> bool:
+    """NICE NG59: consider an epidural injection in acute and severe sciatica."""
+    return (radicular_picture(case) and case.course.pain_severity == "severe"
+            and case.course.symptom_weeks < ACUTE_SCIATICA_WEEKS)
+
+
+def neurogenic_claudication(case: Case) -> bool:
+    """Stenosis with symptoms brought on by minutes of walking: NICE advises no epidural."""
+    return (case.pathology in ("stenosis", "stenosis_with_instability")
+            and "after_minutes_walking" in case.dystonia.triggers
+            and not acute_severe_sciatica(case))
+
+
+def debated_slip(case: Case) -> bool:
+    """A grade I degenerative slip: fusion or decompression alone (NORDSTEN-DS)."""
+    slip = case.investigations.instability
+    return (case.pathology == "stenosis_with_instability" and slip is not None
+            and slip.slip_grade == 1 and slip.slip_type == "degenerative")
+
+
+def emg_too_early(case: Case) -> bool:
+    """Root signs for under three weeks: EMG of the distal muscles is still low-yield."""
+    return radicular_picture(case) and case.course.symptom_weeks < EMG_EARLIEST_WEEKS
+
+
+def imaging_concordant(case: Case) -> bool:
+    """MRI shows a lesion that matches the examination: EMG becomes optional."""
+    imaging = case.investigations.imaging
+    return (radicular_picture(case) and imaging is not None and imaging.lesion == "compressive"
+            and imaging.concordant)
+
+
+def onset_before_30(case: Case) -> bool:
+    return case.patient.age - case.course.symptom_weeks / 52 < EARLY_ONSET_AGE
 
 
 def trial_completed(case: Case) -> bool:
@@ -108,6 +183,19 @@ PREDICATES: dict[str, Predicate] = {
         neuro_red_flag,
         systemic_red_flag,
         any_red_flag,
+        cauda_equina,
+        urgent_red_flag,
+        infection_or_malignancy,
+        suspected_infection,
+        suspected_fracture_only,
+        foot_drop,
+        prefers_conservative,
+        acute_severe_sciatica,
+        neurogenic_claudication,
+        debated_slip,
+        emg_too_early,
+        imaging_concordant,
+        onset_before_30,
         trial_completed,
         conservative_phase,
         radicular_picture,

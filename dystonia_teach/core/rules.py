@@ -8,7 +8,7 @@ triples; the engine turns them into findings with text and evidence.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from dystonia_teach.core.case_model import Case
 from dystonia_teach.core.kb_model import KnowledgeBase, Rule
@@ -25,6 +25,8 @@ class Context:
     kb: KnowledgeBase
     chosen: Mapping[str, Action]
     recommended: frozenset[str]
+    #: Steps already judged wrong by an earlier rule (warning or critical).
+    flagged: set[str] = field(default_factory=set)
 
     def label(self, step_id: str) -> str:
         return self.kb.steps[step_id].label
@@ -42,8 +44,7 @@ def require_any(rule: Rule, ctx: Context) -> Iterator[Hit]:
     steps = rule.params["steps"]
     if not any(step in ctx.chosen for step in steps):
         target = next((step for step in steps if step in ctx.recommended), None)
-        extra = f"Recommended here: {ctx.label(target)}." if target else ""
-        yield rule.code, None, extra
+        yield rule.code, target, ""
 
 
 def forbid_steps(rule: Rule, ctx: Context) -> Iterator[Hit]:
@@ -54,21 +55,25 @@ def forbid_steps(rule: Rule, ctx: Context) -> Iterator[Hit]:
 
 
 def require_with(rule: Rule, ctx: Context) -> Iterator[Hit]:
-    """If any of ``if_any`` is chosen, one of ``needs_any`` must be chosen too."""
-    trigger = next((step for step in rule.params["if_any"] if step in ctx.chosen), None)
+    """If any of ``if_any`` is chosen (and not already judged wrong: never "add X" beside "do
+    not do Y"), one of ``needs_any`` must be chosen too."""
+    trigger = next((step for step in rule.params["if_any"]
+                    if step in ctx.chosen and step not in ctx.flagged), None)
     if trigger and not any(step in ctx.chosen for step in rule.params["needs_any"]):
         needed = ", ".join(ctx.label(step) for step in rule.params["needs_any"])
         yield rule.code, trigger, f"Needed with it: {needed}."
 
 
 def procedure_fits_pathology(rule: Rule, ctx: Context) -> Iterator[Hit]:
-    """A chosen procedure must be the one that fits the case's pathology."""
-    procedures: dict[str, str] = rule.params["procedures"]
-    fit = procedures.get(ctx.case.pathology)
-    for step in dict.fromkeys(procedures.values()):
-        if step in ctx.chosen and step != fit:
+    """A chosen procedure must be one that fits the case's pathology (a list: any of them)."""
+    procedures = {k: [v] if isinstance(v, str) else list(v)
+                  for k, v in rule.params["procedures"].items()}
+    fits = procedures.get(ctx.case.pathology, [])
+    for step in dict.fromkeys(s for steps in procedures.values() for s in steps):
+        if step in ctx.chosen and step not in fits:
             pathology = ctx.case.pathology.replace("_", " ")
-            extra = f"For {pathology} the procedure is {ctx.label(fit)}." if fit else ""
+            names = " or ".join(ctx.label(f) for f in fits)
+            extra = f"For {pathology} the procedure is {names}." if fits else ""
             yield rule.code, step, extra
 
 
@@ -126,5 +131,6 @@ _STEP_PARAMS = ("steps", "if_any", "needs_any", "surgical", "symptomatic")
 def rule_step_ids(rule: Rule) -> list[str]:
     """Every step id a rule instance names (checked against the catalogue at load time)."""
     ids = [step for key in _STEP_PARAMS for step in rule.params.get(key, ())]
-    ids.extend(rule.params.get("procedures", {}).values())
+    for value in rule.params.get("procedures", {}).values():
+        ids.extend([value] if isinstance(value, str) else value)
     return ids
