@@ -17,6 +17,7 @@ from dystonia_teach.core.errors import ActionError
 from dystonia_teach.core.knowledge import knowledge
 from dystonia_teach.core.reasoning import ReasoningSession
 from dystonia_teach.core.vocabulary import DIAGNOSES
+from tests.conftest import CASES_DIR as REPO_CASES
 from tests.conftest import make_case
 
 RADICULAR = ["radiculopathy_dystonia", "isolated_dystonia", "functional_dystonia"]
@@ -262,3 +263,19 @@ def test_visit_debrief_is_quiet_when_reasoning_was_sound() -> None:
     session.set_confidence(80)
     session.submit()
     assert all(p.observation == "" for p in session.debrief("").prompts)
+
+
+def test_visit_problems_are_reported_with_file_line_and_field() -> None:
+    from dystonia_teach.casefiles.loader import validate_text
+
+    text = (REPO_CASES / "early_uncomplicated.yaml").read_text(encoding="utf-8")
+    text = text.replace("  - week: 10\n", "  - week: 2\n").replace(
+        "    conservative_care_weeks: 8\n", "    conservative_care_weeks: 8\n"
+        "    other_signs: [saddle_anaesthesia]\n")
+    report = validate_text(text, "early.yaml")
+    found = {(i.field, i.code) for i in report.issues}
+    assert ("visits.0.week", "inconsistent_facts") in found
+    assert ("visits.0.red_flags", "inconsistent_facts") in found
+    assert ("visits.0.conservative_care_weeks", "inconsistent_facts") in found
+    visits_line = text.splitlines().index("visits:") + 1
+    assert all(i.line is not None and i.line > visits_line for i in report.issues)
