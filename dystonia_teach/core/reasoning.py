@@ -408,10 +408,10 @@ class ReasoningSession:
 
 # --- feedback builders (pure functions of the case and the learner's answers) --------------
 
-_POSTURE = {"inversion": "foot turning in", "eversion": "foot turning out",
-            "plantar_flexion": "foot pointing down", "dorsiflexion": "foot pulling up",
-            "toe_clawing": "toes curling", "toe_extension": "toes lifting",
-            "striatal_toe": "big toe rising"}
+_POSTURE = {"inversion": ("foot", "turning in"), "eversion": ("foot", "turning out"),
+            "plantar_flexion": ("foot", "pointing down"), "dorsiflexion": ("foot", "pulling up"),
+            "toe_clawing": ("toes", "curling"), "toe_extension": ("toes", "lifting"),
+            "striatal_toe": ("big toe", "rising")}
 _TRIGGER = {"walking": "walking", "standing": "standing", "walking_forward_only": "walking",
             "running": "running", "stairs": "stairs", "after_minutes_walking": "walking"}
 
@@ -426,9 +426,9 @@ def model_problem_statement(case: Case) -> str:
     if case.patient.age < 18:
         person = {"female": "girl", "male": "boy"}.get(case.patient.sex, "child")
     d = case.dystonia
-    side = "both feet" if d.foot == "both" else f"the {d.foot} foot"
+    part, doing = _POSTURE[d.postures[0]]
+    where = f"{part} {doing} in both feet" if d.foot == "both" else f"{d.foot} {part} {doing}"
     triggers = " and ".join(dict.fromkeys(_TRIGGER[t] for t in d.triggers))
-    posture = " and ".join(_POSTURE[p] for p in d.postures[:2])
     signs = []
     if case.radicular.root != "none":
         signs.append(f"{case.radicular.root} root signs")
@@ -437,7 +437,7 @@ def model_problem_statement(case: Case) -> str:
            if case.red_flags else ", no red flags")
     found = f", with {', '.join(signs)}" if signs else ""
     return (f"{case.patient.age}-year-old {person} with {_weeks(case.course.symptom_weeks)} of "
-            f"{posture} of {side} brought on by {triggers}{found}{red}.")
+            f"{where} on {triggers}{found}{red}.")
 
 
 def problem_feedback(case: Case, text: str) -> ProblemFeedback:
