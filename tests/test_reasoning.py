@@ -279,3 +279,29 @@ def test_visit_problems_are_reported_with_file_line_and_field() -> None:
     assert ("visits.0.conservative_care_weeks", "inconsistent_facts") in found
     visits_line = text.splitlines().index("visits:") + 1
     assert all(i.line is not None and i.line > visits_line for i in report.issues)
+
+
+def test_visit_record_round_trips_through_json_and_from_record() -> None:
+    case = load_case("early_uncomplicated")
+    session = ReasoningSession(case)
+    session.state_problem("46-year-old man, 3 weeks, right toes curl on walking")
+    session.set_differential(["radiculopathy_dystonia", "isolated_dystonia"])
+    session.add("history_red_flags")
+    session.add("neuro_exam")
+    session.set_differential(RADICULAR, must_not_miss="cauda_equina_syndrome")
+    session.order_test("emg_ncs", change="a root pattern", target="radiculopathy_dystonia")
+    session.add({"step": "naproxen", "dose_mg_per_day": 1000})
+    session.set_confidence(60)
+    session.submit()
+    session.next_visit()
+    session.add("neuro_exam")
+    session.order_test("mri_lumbar_noncontrast", change="a disc at L4-L5")
+    session.set_confidence(85)
+    session.submit()
+    session.debrief("Waited for the trial before imaging.")
+    record = json.loads(json.dumps(session.record()))
+    rebuilt = ReasoningSession.from_record(case, record)
+    assert rebuilt.record() == record
+    assert [r.assessment.score for r in rebuilt.reports] == [
+        r.assessment.score for r in session.reports]
+    assert rebuilt.tests[0].report == session.tests[0].report

@@ -22,12 +22,15 @@ facts as they stand then. Usage::
     if s.has_next_visit: s.next_visit()             # facts change; plan judged again
     debrief = s.debrief("I anchored on ...")        # bias prompts + the saved reflection
     s.record()                                      # plain data for the progress store
+    ReasoningSession.from_record(case, s.record())  # the same attempt, rebuilt
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from dystonia_teach.core.case_model import Case
 from dystonia_teach.core.diagnoses import (
@@ -62,6 +65,9 @@ class Differential:
     @property
     def leading(self) -> str | None:
         return self.ranked[0] if self.ranked else None
+
+    def as_data(self) -> dict[str, object]:
+        return {"ranked": list(self.ranked), "must_not_miss": self.must_not_miss}
 
 
 @dataclass(frozen=True)
@@ -392,18 +398,58 @@ class ReasoningSession:
         return {
             "case_id": self.case.id,
             "problem_statement": self.problem_statement,
-            "differential": asdict(self.differential) if self.differential else None,
+            "differential": self.differential.as_data() if self.differential else None,
             "confidence": self.confidence,
             "visits": [
                 {"visit": i, "week": v.case.course.symptom_weeks,
                  "actions": [a.as_data() for a in v.plan.actions],
                  "tests": [{"step": t.step, "target": t.target, "change": t.change,
                             "value": t.value} for t in v.tests],
-                 "differentials": [{"stage": stage, **asdict(d)} for stage, d in v.differentials],
+                 "differentials": [{"stage": stage, **d.as_data()} for stage, d in v.differentials],
+                 "confidence": (v.report.confidence.confidence
+                                if v.report and v.report.confidence else
+                                self.confidence if v is self._current else None),
                  "score": v.report.assessment.score if v.report else None}
                 for i, v in enumerate(self._visits)],
             "reflection": self.reflection,
         }
+
+    @classmethod
+    def from_record(cls, case: Case, record: Mapping[str, Any]) -> ReasoningSession:
+        """Rebuild a session from :meth:`record` (resume after a kernel restart): each visit's
+        steps, tests and differentials are replayed in order and judged again."""
+        session = cls(case)
+        if record.get("problem_statement"):
+            session.state_problem(record["problem_statement"])
+        for i, visit in enumerate(record.get("visits", [])):
+            if i:
+                session.next_visit()
+            pending = list(visit.get("differentials", []))
+
+            def flush(pending: list[Any] = pending) -> None:
+                while pending and pending[0]["stage"] == session.stage:
+                    d = pending.pop(0)
+                    session.set_differential(d["ranked"], d.get("must_not_miss"))
+
+            flush()
+            tests = {t["step"]: t for t in visit.get("tests", [])}
+            for action in visit.get("actions", []):
+                step = action if isinstance(action, str) else action["step"]
+                if step in tests:
+                    session.order_test(step, change=tests[step]["change"],
+                                       target=tests[step].get("target"))
+                else:
+                    session.add(action)
+                flush()
+            for d in pending:
+                session.set_differential(d["ranked"], d.get("must_not_miss"))
+            if visit.get("confidence") is not None:
+                session.set_confidence(visit["confidence"])
+            if visit.get("score") is not None:
+                session.submit()
+        if record.get("reflection") is not None and session.submitted:
+            session.debrief(record["reflection"])
+        return session
 
 
 # --- feedback builders (pure functions of the case and the learner's answers) --------------
