@@ -305,3 +305,14 @@ def test_visit_record_round_trips_through_json_and_from_record() -> None:
     assert [r.assessment.score for r in rebuilt.reports] == [
         r.assessment.score for r in session.reports]
     assert rebuilt.tests[0].report == session.tests[0].report
+
+
+def test_differential_scripts_with_bad_references_are_reported_at_load() -> None:
+    from dystonia_teach.core.diagnoses import DiagnosisScript, _cross_reference_errors
+
+    bad = DiagnosisScript.model_validate({
+        "id": "made_up", "label": "Made up", "script": "x", "for": ["no_such_feature"],
+        "tests": ["no_such_step"], "evidence": ["no_such_claim"]})
+    errors = _cross_reference_errors((bad, bad))
+    assert len(errors) == 4
+    assert all(e.startswith("diagnoses.yaml: diagnosis made_up") for e in errors)
