@@ -314,5 +314,6 @@ def test_differential_scripts_with_bad_references_are_reported_at_load() -> None
         "id": "made_up", "label": "Made up", "script": "x", "for": ["no_such_feature"],
         "tests": ["no_such_step"], "evidence": ["no_such_claim"]})
     errors = _cross_reference_errors((bad, bad))
-    assert len(errors) == 4
+    assert len(errors) == 7  # defined twice, then feature, step and evidence for each copy
+    assert "diagnoses.yaml: diagnosis made_up: defined twice" in errors
     assert all(e.startswith("diagnoses.yaml: diagnosis made_up") for e in errors)
