@@ -41,7 +41,7 @@ from dystonia_teach.render.html import PALETTE, case_html, pathway_html
 from dystonia_teach.widgets._errors import ErrorArea
 
 CHOOSE = "— choose —"
-FIXED_FIELDS = ("schema_version",)
+FIXED_FIELDS = ("schema_version", "visits")  # not edited in the form (visits: in YAML)
 LONG_TEXT = ("stages.", "teaching_notes", ".report")
 _LABEL = {"description_width": "initial"}
 _WIDTH = Layout(width="98%")
