@@ -16,12 +16,18 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import FoldedScalarString
 
 from dystonia_teach.casefiles.authoring import case_id_problem, scaffold
 from dystonia_teach.casefiles.loader import CaseReport, case_path, validate_text
-from dystonia_teach.casefiles.yamlio import read_yaml_file, read_yaml_text, round_trip_yaml
-from dystonia_teach.core.errors import CaseInvalidError
+from dystonia_teach.casefiles.yamlio import (
+    YamlDocument,
+    read_yaml_file,
+    read_yaml_text,
+    round_trip_yaml,
+)
+from dystonia_teach.core.errors import CaseInvalidError, Issue
 
 #: Text longer than this is written as a folded block (``>-``), wrapped for reading.
 FOLD_OVER = 72
@@ -48,18 +54,15 @@ class CaseDraft:
         if path.exists():
             raise FileExistsError(f"{shown(path)} already exists: open it to edit it, or "
                                   "choose another id")
-        doc = read_yaml_text(scaffold(case_id, str(path), results=results), str(path))
-        return cls(doc.data, path)
+        return cls(_round_trip(read_yaml_text(scaffold(case_id, str(path), results=results),
+                                              str(path))), path)
 
     @classmethod
     def open(cls, path_or_id: Path | str) -> CaseDraft:
         """A draft of an existing case file (by path or id); a file that is not readable YAML
         raises :class:`CaseInvalidError` (fix it as text first: the form cannot show it)."""
         path = case_path(path_or_id)
-        doc = read_yaml_file(path)
-        if doc.issues:
-            raise CaseInvalidError(path, doc.issues)
-        return cls(doc.data, path)
+        return cls(_round_trip(read_yaml_file(path)), path)
 
     # --- reading and changing values ---------------------------------------------------------
 
@@ -147,6 +150,17 @@ def shown(path: Path) -> str:
         return os.path.relpath(path)
     except ValueError:  # another drive on Windows
         return str(path)
+
+
+def _round_trip(doc: YamlDocument) -> CommentedMap:
+    """The document's text as ruamel round-trip data (comments kept), once the fast reader
+    found no problem in it; raises :class:`CaseInvalidError` otherwise."""
+    if not doc.issues:
+        try:
+            return round_trip_yaml().load(doc.text)
+        except YAMLError as err:  # a YAML 1.2 parser may refuse what libyaml read
+            doc.issues.append(Issue(doc.file, None, "", "yaml_syntax", str(err).splitlines()[0]))
+    raise CaseInvalidError(doc.file, doc.issues)
 
 
 def _tilde(representer: Any, _value: None) -> Any:

@@ -1,30 +1,72 @@
-"""Content lints over a case's text: no real patient identifiers, no markup.
+"""Content lints over a case's text: no real patient identifiers, no markup, no control characters.
 
 Case text is shown to learners; it must be plain text written for teaching, never copied from
 a record. These checks run on the raw data so they report even when the model fails.
+
+Every lint runs in linear time: each pattern's repeats are bounded (a scan from one position
+stops after a fixed number of characters), and a pattern is only tried on text that holds one
+of its *needles* (substrings any match must contain, looked up in the case-folded text), which
+also keeps validation fast.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
-IDENTIFIER_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("a date of birth", re.compile(r"\b(d\.?o\.?b\.?|date of birth|born on)\b", re.I)),
-    ("a full date", re.compile(
-        r"\b(\d{1,2}[/.]\d{1,2}[/.](19|20)\d{2}|(19|20)\d{2}-\d{2}-\d{2})\b")),
-    ("a record number", re.compile(
-        r"\b(mrn|nhs (no|number)|hospital number|record (no|number)|medical record)\b", re.I)),
-    ("a long identifying number", re.compile(r"\b\d{3}[- ]?\d{3}[- ]?\d{4}\b")),
-    ("an e-mail address", re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.]+\b")),
-    ("a street address", re.compile(
-        r"\b\d+\s+[A-Z][a-z]+\s+(Street|St|Road|Rd|Avenue|Ave|Lane|Drive|Close)\b")),
-    ("a personal name", re.compile(r"\b(Mr|Mrs|Ms|Miss|Mx)\.?\s+[A-Z][a-z]+")),
-    ("a personal name", re.compile(r"\b(patient|name)\s*(name)?\s*:\s*[A-Z][a-z]+", re.I)),
+_CONTROLS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"  # C0 and C1, but tab and line breaks
+_BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"  # U+202E (right-to-left override)...
+#: Control characters, which YAML refuses in a file (found before parsing, to name the line).
+CONTROL_CHARACTERS = re.compile(f"[{_CONTROLS}]")
+#: Characters that can rewrite a terminal or reorder text on screen: the control characters,
+#: the carriage return and the Unicode bidirectional controls.
+UNSAFE_IN_TEXT = re.compile(f"[\r{_CONTROLS}{_BIDI}]")
+
+
+@dataclass(frozen=True)
+class Lint:
+    """A pattern for one kind of problem, tried only on text holding one of its needles."""
+
+    what: str
+    pattern: re.Pattern[str]
+    needles: tuple[str, ...] = ()  # empty: always tried (the pattern starts with a literal)
+
+    def search(self, text: str, folded: str) -> re.Match[str] | None:
+        if self.needles and not any(needle in folded for needle in self.needles):
+            return None
+        return self.pattern.search(text)
+
+
+IDENTIFIER_LINTS: tuple[Lint, ...] = (
+    Lint("a date of birth", re.compile(
+        r"\b(?:d\.?o\.?b\.?|date of birth|born on)\b", re.I), ("dob", "d.o", "do.b", "birth",
+                                                                "born on")),
+    Lint("a full date", re.compile(
+        r"\b(?:\d{1,2}[/.]\d{1,2}[/.](?:19|20)\d{2}|(?:19|20)\d{2}-\d{2}-\d{2})\b"),
+        ("19", "20")),
+    Lint("a record number", re.compile(
+        r"\b(?:mrn|nhs (?:no|number)|hospital number|record (?:no|number)|medical record)\b",
+        re.I), ("mrn", "nhs", "hospital", "record")),
+    Lint("a long identifying number", re.compile(r"\d(?<!\w\d)\d{2}[- ]?\d{3}[- ]?\d{4}\b")),
+    Lint("an e-mail address", re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}\.[\w.]{1,253}"), ("@",)),
+    Lint("a street address", re.compile(
+        r"\d(?<!\w\d)\d{0,5}\s{1,3}[A-Z][a-z]{1,40}\s{1,3}"
+        r"(?:Street|St|Road|Rd|Avenue|Ave|Lane|Drive|Close)\b")),
+    Lint("a personal name", re.compile(r"M(?<!\wM)(?:rs?|s|iss|x)\.?\s{1,3}[A-Z][a-z]")),
+    Lint("a personal name", re.compile(
+        r"\b(?:patient|name)\s{0,3}(?:name)?\s{0,3}:\s{0,3}[A-Z][a-z]", re.I),
+        ("patient", "name")),
 )
-MARKUP = re.compile(
-    r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9-]*(\s[^>]*)?/?>|\bon[a-z]+\s*=|javascript\s*:", re.I)
+#: A tag (also ``<a/href=…>``, whose attributes follow a slash), an inline event handler or a
+#: script URL.
+MARKUP_LINTS: tuple[Lint, ...] = (
+    Lint("a tag", re.compile(r"<\s{0,8}/?\s{0,8}[a-zA-Z][\w:-]{0,40}(?:[\s/][^<>]{0,2000})?>"),
+         ("<",)),
+    Lint("an event handler", re.compile(r"\bon[a-z]{1,40}\s{0,8}=", re.I), ("=",)),
+    Lint("a script URL", re.compile(r"(?:java|vb)script\s{0,8}:", re.I), ("script",)),
+)
 
 
 Path = tuple[str | int, ...]
@@ -44,13 +86,33 @@ def walk_strings(data: Any, path: Path = ()) -> Iterator[tuple[Path, str]]:
 
 
 def text_problems(data: Any) -> Iterator[tuple[Path, str, str]]:
-    """``(path, code, message)`` for each identifier-like or markup-carrying string."""
+    """``(path, code, message)`` for each string carrying control characters, markup or
+    something like a patient identifier."""
     for path, text in walk_strings(data):
-        markup = MARKUP.search(text)
-        if markup:
-            yield path, "markup_in_text", f"text carries markup: {markup.group(0)[:40]!r}"
-        for what, pattern in IDENTIFIER_PATTERNS:
-            match = pattern.search(text)
+        unsafe = UNSAFE_IN_TEXT.search(text)
+        if unsafe:
+            yield path, "control_character", f"text carries {describe_character(unsafe.group(0))}"
+        folded = text.casefold()
+        for lint in MARKUP_LINTS:
+            match = lint.search(text, folded)
             if match:
-                yield path, "patient_identifier", f"looks like {what}: {match.group(0)!r}"
+                yield path, "markup_in_text", f"text carries markup: {match.group(0)[:40]!r}"
                 break
+        for lint in IDENTIFIER_LINTS:
+            match = lint.search(text, folded)
+            if match:
+                yield path, "patient_identifier", f"looks like {lint.what}: {match.group(0)!r}"
+                break
+
+
+def describe_character(char: str) -> str:
+    """E.g. ``U+202E (a bidirectional control)`` or ``U+001B (a control character)``."""
+    kind = "a bidirectional control" if char >= "\u061c" else "a control character"
+    return f"U+{ord(char):04X} ({kind})"
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with every unsafe character (see :data:`UNSAFE_IN_TEXT`) shown as an escape
+    such as ``\\x1b`` or ``\\u202e``, so printing it cannot move the cursor, retitle the window
+    or reorder the line."""
+    return UNSAFE_IN_TEXT.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)

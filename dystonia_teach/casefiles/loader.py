@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import reprlib
 import types
 import typing
 from collections.abc import Iterable, Sequence
@@ -21,6 +23,16 @@ from dystonia_teach.core.visits import case_at_visit, visit_count
 
 #: Signs that make cauda equina syndrome a red flag the case must state.
 CAUDA_EQUINA_SIGNS = frozenset({"saddle_anaesthesia", "bladder_dysfunction"})
+_LINT_HINTS = {
+    "control_character": "delete it: case text is plain, printable text",
+    "markup_in_text": "write plain text; no markup and no real identifiers",
+    "patient_identifier": "write plain text; no markup and no real identifiers",
+}
+#: "Did you mean" hints per file; each compares a word with a whole catalogue, so a file of
+#: thousands of almost-right ids would otherwise take seconds.
+HINTS_PER_FILE = 20
+_SHORT_REPR = reprlib.Repr()
+_SHORT_REPR.maxstring = _SHORT_REPR.maxother = 60
 _TYPE_ERRORS = {
     "int_parsing", "int_type", "int_from_float", "float_parsing", "float_type", "bool_parsing",
     "bool_type", "string_type", "tuple_type", "list_type", "model_type", "model_attributes_type",
@@ -54,13 +66,22 @@ def validate_file(path: Path | str) -> CaseReport:
 
 
 def validate_paths(paths: Iterable[Path | str]) -> list[CaseReport]:
-    """Validate files and folders (their ``*.yaml``), also checking ids are unique."""
-    files: dict[Path, Path] = {}  # a file named twice (cases/ and cases/x.yaml) is read once
+    """Validate files and folders (their ``*.yaml``), also checking ids are unique; a folder
+    that cannot be listed is reported as an unreadable file."""
+    files: dict[str, Path] = {}  # a file named twice (cases/ and cases/x.yaml) is read once
+    reports: list[CaseReport] = []
     for raw in paths:
         path = Path(raw)
-        for file in case_files(path) if path.is_dir() else [path]:
-            files.setdefault(file.resolve(), file)
-    reports = [validate_file(p) for p in files.values()]
+        try:
+            entries = case_files(path) if path.is_dir() else [path]
+        except OSError as err:
+            reports.append(CaseReport(str(path), issues=[Issue(
+                str(path), None, "", "unreadable_file",
+                f"cannot list the folder: {err.strerror or err}")]))
+            continue
+        for file in entries:
+            files.setdefault(os.path.realpath(file), file)  # realpath: a link loop is no error
+    reports += [validate_file(p) for p in files.values()]
     first: dict[str, str] = {}
     for report in reports:
         if report.case is None:
@@ -82,17 +103,17 @@ def _validate_document(doc: YamlDocument, expected_id: str | None) -> CaseReport
         return report
     data = doc.data
     for path, code, message in text_problems(data):
-        report.issues.append(doc.issue(path, code, message,
-                                       "write plain text; no markup and no real identifiers"))
+        report.issues.append(doc.issue(path, code, message, _LINT_HINTS[code]))
     if not _schema_version_ok(doc, report):
         return report
+    hints = _Hints()
     try:
-        case = Case.model_validate(_plain(data))
+        case = Case.model_validate(data)
     except ValidationError as err:
-        report.issues.extend(_pydantic_issues(doc, err))
+        report.issues.extend(_pydantic_issues(doc, err, hints))
         report.issues.sort(key=lambda i: (i.line or 0, i.field))
         return report
-    report.issues.extend(_semantic_issues(doc, case, expected_id))
+    report.issues.extend(_semantic_issues(doc, case, expected_id, hints))
     report.issues.sort(key=lambda i: (i.line or 0, i.field))
     report.case = None if report.issues else case
     return report
@@ -107,22 +128,13 @@ def _schema_version_ok(doc: YamlDocument, report: CaseReport) -> bool:
             f"({SCHEMA_VERSION})", "upgrade dystonia_teach, or write the case for "
             f"schema_version: {SCHEMA_VERSION}"))
         return False
-    if version != SCHEMA_VERSION or isinstance(version, bool):
+    if version != SCHEMA_VERSION or type(version) is not int:  # not true, not 1.0
         report.issues.append(doc.issue(
             ["schema_version"], "schema_unknown",
-            f"schema_version must be {SCHEMA_VERSION}, found {version!r}",
+            f"schema_version must be {SCHEMA_VERSION}, found {_shown(version)}",
             f"add `schema_version: {SCHEMA_VERSION}` as the first line"))
         return False
     return True
-
-
-def _plain(data: Any) -> Any:
-    """ruamel's commented containers as plain dicts and lists."""
-    if isinstance(data, dict):
-        return {str(k): _plain(v) for k, v in data.items()}
-    if isinstance(data, list):
-        return [_plain(v) for v in data]
-    return data
 
 
 def _model_at(loc: Sequence[str | int]) -> type[BaseModel] | None:
@@ -168,7 +180,25 @@ def _allowed_literals(loc: Sequence[str | int]) -> tuple[str, ...]:
     return tuple(values)
 
 
-def _pydantic_issues(doc: YamlDocument, err: ValidationError) -> list[Issue]:
+class _Hints:
+    """"Did you mean" hints, at most HINTS_PER_FILE of them (then a pointer to the list)."""
+
+    def __init__(self) -> None:
+        self.left = HINTS_PER_FILE
+
+    def __call__(self, word: str, choices: Iterable[str]) -> str:
+        if self.left <= 0:
+            return ""
+        self.left -= 1
+        return did_you_mean(word, choices)
+
+
+def _shown(value: Any) -> str:
+    """``repr(value)``, shortened (a pasted page or a long list is cut)."""
+    return _SHORT_REPR.repr(value)
+
+
+def _pydantic_issues(doc: YamlDocument, err: ValidationError, hints: _Hints) -> list[Issue]:
     issues = []
     for error in err.errors(include_url=False):
         loc = [p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
@@ -177,26 +207,27 @@ def _pydantic_issues(doc: YamlDocument, err: ValidationError) -> list[Issue]:
         if kind == "extra_forbidden":
             code, message = "unknown_field", f"{loc[-1]!r} is not a field here"
             model = _model_at(loc[:-1])
-            hint = did_you_mean(str(loc[-1]), model.model_fields if model else ()) or (
+            hint = hints(str(loc[-1]), model.model_fields if model else ()) or (
                 "see `dystonia-teach schema` for the fields")
         elif kind == "missing":
             code, message = "missing_field", "this required field is missing"
             hint = "see `dystonia-teach schema`"
         elif kind == "literal_error":
-            code, message = "invalid_value", f"{value!r} is not allowed here"
+            code, message = "invalid_value", f"{_shown(value)} is not allowed here"
             allowed = _allowed_literals(loc)
-            hint = did_you_mean(str(value), allowed) or ("allowed: " + ", ".join(allowed))
+            hint = hints(str(value), allowed) or ("allowed: " + ", ".join(allowed))
         elif kind in _TYPE_ERRORS:
-            code, message = "wrong_type", f"{error['msg'].lower()}, found {value!r}"
+            code, message = "wrong_type", f"{error['msg'].lower()}, found {_shown(value)}"
         else:
-            code, message = "invalid_value", f"{error['msg'].lower()}, found {value!r}"
+            code, message = "invalid_value", f"{error['msg'].lower()}, found {_shown(value)}"
         if kind not in ("missing", "extra_forbidden") and value in (None, "", [], ()):
             message = "this field is still empty: fill it in"  # a scaffold placeholder
         issues.append(doc.issue(loc, code, message, hint))
     return issues
 
 
-def _semantic_issues(doc: YamlDocument, case: Case, expected_id: str | None) -> list[Issue]:
+def _semantic_issues(doc: YamlDocument, case: Case, expected_id: str | None,
+                     hints: _Hints) -> list[Issue]:
     from dystonia_teach.core.engine import recommended_pathway
 
     kb = knowledge()
@@ -209,12 +240,12 @@ def _semantic_issues(doc: YamlDocument, case: Case, expected_id: str | None) -> 
         if ref not in kb.claims:
             issues.append(doc.issue(["evidence", i], "unknown_evidence",
                                     f"{ref!r} is not in the evidence catalogue",
-                                    did_you_mean(ref, kb.claims) or "see evidence_table()"))
+                                    hints(ref, kb.claims) or "see evidence_table()"))
     for i, ref in enumerate(case.course.conservative_care):
         if ref not in kb.steps:
             issues.append(doc.issue(["course", "conservative_care", i], "unknown_step",
                                     f"{ref!r} is not a step id",
-                                    did_you_mean(ref, kb.steps) or "see step_catalogue()"))
+                                    hints(ref, kb.steps) or "see step_catalogue()"))
     issues.extend(_consistency_issues(doc, case))
     issues.extend(_visit_issues(doc, case))
     if not issues:
@@ -290,17 +321,28 @@ def _consistency_issues(doc: YamlDocument, case: Case) -> list[Issue]:
 
 
 def _find_case_file(case_id: str) -> Path | None:
+    """The entry for ``case_id`` in the case folders, also when it is not a readable file (so
+    that loading it names the problem instead of saying there is no such case)."""
     for folder in case_dirs():
         for suffix in CASE_SUFFIXES:
             candidate = folder / f"{case_id}{suffix}"
-            if candidate.is_file():
+            if os.path.lexists(candidate):
                 return candidate
     return None
 
 
 def list_cases() -> list[str]:
-    """Ids of the cases available (instructor folders first, then the bundled ones), sorted."""
-    ids = {path.stem for folder in case_dirs() for path in case_files(folder)}
+    """Ids of the cases available (instructor folders first, then the bundled ones), sorted.
+
+    Every entry named like a case file counts, readable or not: loading a bad one raises
+    :class:`CaseInvalidError` naming its problem. A folder that cannot be listed is passed over.
+    """
+    ids: set[str] = set()
+    for folder in case_dirs():
+        try:
+            ids.update(path.stem for path in case_files(folder))
+        except OSError:
+            continue
     return sorted(ids)
 
 
@@ -315,7 +357,7 @@ def case_path(path_or_id: Path | str) -> Path:
             raise CaseNotFoundError(f"no case with id {path_or_id!r}" + (f"; {hint}" if hint else
                                     f"; available: {', '.join(list_cases())}"))
         return found
-    if not path.is_file():
+    if not os.path.lexists(path):
         raise CaseNotFoundError(f"no case file at {path}")
     return path
 

@@ -28,7 +28,11 @@ def case_dirs() -> list[Path]:
 
 
 def case_files(folder: Path) -> list[Path]:
-    """The case files directly inside ``folder``, sorted by name."""
+    """Every entry named like a case file directly inside ``folder``, sorted by name: also the
+    ones that cannot be read (a broken link, a folder named ``x.yaml``), so that validating
+    reports them; hidden entries (an editor's ``.#x.yaml`` lock) are left out. Raises OSError
+    when ``folder`` cannot be listed."""
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.suffix in CASE_SUFFIXES and p.is_file())
+    return sorted(p for p in folder.iterdir()
+                  if p.suffix in CASE_SUFFIXES and not p.name.startswith("."))

@@ -1,45 +1,89 @@
-"""Read YAML case files safely, keeping line numbers and reporting every problem as an Issue.
+"""Read YAML case files safely and fast, with line numbers, reporting every problem as an Issue.
 
-Case files are plain data: tags (``!!python/object``) and anchors/aliases (the "billion laughs"
-alias bomb) are refused before anything is constructed; duplicate keys, tabs, binary and huge
-files are reported with their line.
+Validation parses with libyaml (PyYAML's ``CSafeLoader``) into nodes that keep their lines and
+builds plain dicts and lists itself, with the YAML 1.2 core schema (as ruamel reads it: ``yes``
+is text, ``010`` is ten). Case files are plain data: tags (``!!python/object``) and aliases (the
+"billion laughs" bomb) are refused before anything is built; duplicate keys (also keys that
+read the same, ``~`` and ``null``), values that cannot be read as their tag or form says
+(``!!int forty-six``, ``2030-13-45``), control characters, tabs, deep nesting, binary, huge and
+special files (folders, FIFOs, devices, broken links) are reported with their line. Reading is
+bounded: a file's size and kind are checked before it is opened, and no more than the limit is
+read.
+
+The case builder edits files with ruamel's round trip instead (it keeps comments):
+:func:`round_trip_yaml`.
 """
 
 from __future__ import annotations
 
-import io
-from collections.abc import Sequence
+import datetime
+import errno
+import os
+import re
+import stat
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-from ruamel.yaml.scanner import ScannerError
+import yaml
+from yaml.error import MarkedYAMLError, YAMLError
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.scanner import ScannerError
 
+from dystonia_teach.casefiles.lints import CONTROL_CHARACTERS, describe_character
 from dystonia_teach.core.errors import Issue
 
+if TYPE_CHECKING:
+    from ruamel.yaml import YAML
+
 MAX_BYTES = 256 * 1024
-MAX_DEPTH = 32  # case files nest four levels; deeper input would exhaust Python's recursion
-_PLAIN_TAGS = {
-    "tag:yaml.org,2002:" + name
-    for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
-}
+MAX_DEPTH = 32  # case files nest four levels; libyaml itself crashes on ~100,000 open brackets
+_YAML = "tag:yaml.org,2002:"
+_FLOW_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+class _CaseLoader(yaml.CSafeLoader):
+    """libyaml's parser with the YAML 1.2 core schema's implicit types (plus dates)."""
+
+    yaml_implicit_resolvers: ClassVar[dict[str | None, list[tuple[str, re.Pattern[str]]]]] = {}
+
+
+for _tag, _pattern, _first in (
+    ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    ("int", r"^(?:[-+]?0b[0-1_]+|[-+]?0o[0-7_]+|[-+]?[0-9_]+|[-+]?0x[0-9a-fA-F_]+)$",
+     "-+0123456789"),
+    ("float", r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?"
+              r"|[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)|[-+]?\.[0-9_]+(?:[eE][-+]?[0-9]+)?"
+              r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$", "-+0123456789."),
+    ("null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+    ("timestamp", r"^(?:[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}"
+                  r":[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?)$",
+     "0123456789"),
+    ("merge", r"^(?:<<)$", "<"),  # resolved so that it is refused as a tag, as ruamel does
+):
+    _CaseLoader.add_implicit_resolver(_YAML + _tag, re.compile(_pattern), list(_first))
 
 
 @dataclass
 class YamlDocument:
-    """A parsed YAML mapping plus the issues met while reading it."""
+    """A parsed YAML mapping (plain dicts and lists), the line of each of its fields, and the
+    issues met while reading it."""
 
     file: str
     data: Any = None
     issues: list[Issue] = field(default_factory=list)
+    lines: dict[tuple[str | int, ...], int] = field(default_factory=dict)
+    text: str = ""
 
     def line_of(self, path: Sequence[str | int]) -> int | None:
         """1-based line of the deepest existing node on ``path`` (a dotted field's parts)."""
-        return line_of(self.data, path)
+        parts = tuple(path)
+        for end in range(len(parts), -1, -1):
+            line = self.lines.get(parts[:end])
+            if line is not None:
+                return line
+        return None
 
     def issue(self, path: Sequence[str | int], code: str, message: str, hint: str = "") -> Issue:
         """Build an Issue located at ``path`` in this document."""
@@ -47,90 +91,43 @@ class YamlDocument:
         return Issue(self.file, self.line_of(path), dotted, code, message, hint)
 
 
-def line_of(data: Any, path: Sequence[str | int]) -> int | None:
-    """1-based line of ``path`` inside round-trip loaded ``data`` (nearest existing parent)."""
-    line: int | None = None
-    node = data
-    for part in path:
-        try:
-            if isinstance(node, CommentedMap) and part in node:
-                line = node.lc.key(part)[0] + 1
-                node = node[part]
-            elif isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node):
-                line = node.lc.item(part)[0] + 1
-                node = node[part]
-            else:
-                break
-        except (KeyError, IndexError, TypeError, AttributeError):
-            break
-    if line is None and isinstance(data, CommentedMap) and data.lc.line is not None:
-        line = data.lc.line + 1
-    return line
-
-
-def round_trip_yaml() -> YAML:
-    """The YAML instance used for reading and writing case files (keeps comments and order)."""
-    yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True
-    yaml.width = 100
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    return yaml
-
-
 def read_yaml_text(text: str, file: str) -> YamlDocument:
-    """Parse ``text``; structural problems become issues and ``data`` stays None."""
-    doc = YamlDocument(file)
-    tab_lines = [
-        n
-        for n, line in enumerate(text.splitlines(), 1)
-        if "\t" in line[: len(line) - len(line.lstrip())]
-    ]
-    for n in tab_lines:
-        doc.issues.append(Issue(file, n, "", "tab_indent", "tab used for indentation",
-                                "indent with spaces (two per level)"))
-    if tab_lines:
+    """Parse ``text``; any problem becomes an issue and ``data`` stays None."""
+    doc = YamlDocument(file, text=text)
+    doc.issues = _text_issues(text, file)
+    if doc.issues:
         return doc
-    yaml = round_trip_yaml()
     try:
-        root = yaml.compose(io.StringIO(text))
+        root = yaml.compose(text, Loader=_CaseLoader)
     except MarkedYAMLError as err:
         doc.issues.append(_syntax_issue(err, file))
         return doc
     except YAMLError as err:
         doc.issues.append(Issue(file, None, "", "yaml_syntax", _first_line(str(err))))
         return doc
-    except RecursionError:
-        doc.issues.append(Issue(file, None, "", "yaml_syntax", "the YAML is nested too deeply",
-                                f"case files nest at most {MAX_DEPTH} levels"))
-        return doc
-    if root is None:
+    if root is None or (root.tag == _YAML + "null" and root.value == ""):  # nothing, or `---`
         doc.issues.append(Issue(file, None, "", "empty_file", "the file holds no data",
                                 "start from `dystonia-teach new-case ID`"))
         return doc
-    doc.issues.extend(_structure_issues(root, file))
-    if doc.issues:
+    builder = _Builder(file)
+    data = builder.build(root)
+    if builder.issues:
+        doc.issues = sorted(builder.issues, key=lambda issue: (issue.line or 0, issue.code))
         return doc
     if not isinstance(root, MappingNode):
         doc.issues.append(Issue(file, root.start_mark.line + 1, "", "not_a_mapping",
                                 "the top level must be a mapping of `field: value` lines"))
         return doc
-    doc.data = yaml.load(io.StringIO(text))
+    doc.data, doc.lines = data, builder.lines
     return doc
 
 
 def read_yaml_file(path: Path) -> YamlDocument:
-    """Read and parse a case file from disk, never raising for bad content."""
+    """Read and parse a case file from disk, never raising for bad content or a bad file."""
     file = str(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as err:
-        return YamlDocument(file, issues=[Issue(file, None, "", "binary_file",
-                                                f"cannot read the file: {err.strerror}")])
-    if len(raw) > MAX_BYTES:
-        return YamlDocument(file, issues=[Issue(
-            file, None, "", "file_too_large",
-            f"{len(raw):,} bytes; a case file may hold at most {MAX_BYTES:,}",
-            "split long teaching notes or remove pasted material")])
+    raw = _read_bounded(path)
+    if isinstance(raw, Issue):
+        return YamlDocument(file, issues=[raw])
     if b"\x00" in raw:
         return YamlDocument(file, issues=[Issue(file, None, "", "binary_file",
                                                 "the file contains NUL bytes: not a text file")])
@@ -144,46 +141,134 @@ def read_yaml_file(path: Path) -> YamlDocument:
     return read_yaml_text(text, file)
 
 
-def _structure_issues(root: Node, file: str) -> list[Issue]:
-    """Tags, anchors/aliases and duplicate keys, found by walking the composed node graph."""
-    issues: list[Issue] = []
-    seen: set[int] = set()
-    stack: list[tuple[Node, str, int]] = [(root, "", 0)]
-    while stack:
-        node, path, depth = stack.pop()
-        line = node.start_mark.line + 1
-        if id(node) in seen:  # an alias: its anchor is reported once, where it is defined
-            continue
-        seen.add(id(node))
-        if depth > MAX_DEPTH:
-            issues.append(Issue(file, line, path, "yaml_syntax", "the YAML is nested too deeply",
-                                f"case files nest at most {MAX_DEPTH} levels"))
-            break
-        if getattr(node, "anchor", None):
-            issues.append(Issue(file, line, path, "yaml_alias",
-                                f"an anchor (&{node.anchor}) is used", "write values out in full"))
-        if node.tag not in _PLAIN_TAGS:
-            issues.append(Issue(
-                file, line, path, "yaml_tag", f"the tag {node.tag!r} is not allowed",
-                "remove the tag; case files hold plain text, numbers and lists"))
-            continue
-        children: list[tuple[Node, str, int]] = []
-        if isinstance(node, MappingNode):
-            keys: set[str] = set()
-            for key_node, value_node in node.value:
-                key = key_node.value if isinstance(key_node, ScalarNode) else "?"
-                child = f"{path}.{key}" if path else str(key)
-                if key in keys:
-                    issues.append(Issue(file, key_node.start_mark.line + 1, child, "duplicate_key",
-                                        f"the key {key!r} appears more than once here",
-                                        "keep one of them"))
-                keys.add(key)
-                children += [(key_node, child, depth + 1), (value_node, child, depth + 1)]
-        elif isinstance(node, SequenceNode):
-            children = [(item, f"{path}.{i}" if path else str(i), depth + 1)
-                        for i, item in enumerate(node.value)]
-        stack.extend(reversed(children))  # document order: an anchor is met before its aliases
-    return sorted(issues, key=lambda issue: (issue.line or 0, issue.code))
+def round_trip_yaml() -> YAML:
+    """The ruamel YAML instance the case builder reads and writes with (keeps comments and
+    order); imported on first use, as validation does not need it."""
+    from ruamel.yaml import YAML
+
+    rt = YAML(typ="rt")
+    rt.preserve_quotes = True
+    rt.width = 100
+    rt.indent(mapping=2, sequence=4, offset=2)
+    return rt
+
+
+# --- reading the file -----------------------------------------------------------------------
+
+_FILE_KINDS: tuple[tuple[Callable[[int], bool], str], ...] = (
+    (stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _read_bounded(path: Path) -> bytes | Issue:
+    """The file's bytes, or the issue that stops it being read: checked to be a regular file
+    of at most MAX_BYTES before it is opened (without blocking), and read no further."""
+    file = str(path)
+    try:
+        info = os.stat(path)
+    except OSError as err:
+        return Issue(file, None, "", "unreadable_file", _os_problem(path, err))
+    problem = _not_a_file(info.st_mode)
+    if problem:
+        return _kind_issue(file, problem)
+    if info.st_size > MAX_BYTES:
+        return _too_large(file, info.st_size)
+    try:
+        with open(path, "rb", opener=_open_nonblocking) as handle:
+            problem = _not_a_file(os.fstat(handle.fileno()).st_mode)  # replaced since stat()?
+            if problem:
+                return _kind_issue(file, problem)
+            raw = handle.read(MAX_BYTES + 1)
+    except OSError as err:
+        return Issue(file, None, "", "unreadable_file", _os_problem(path, err))
+    if len(raw) > MAX_BYTES:  # grew since stat(), or a file whose size the system does not know
+        return _too_large(file, len(raw))
+    return raw
+
+
+def _kind_issue(file: str, kind: str) -> Issue:
+    return Issue(file, None, "", "not_a_file", f"this is {kind}, not a case file",
+                 "a case file is a regular text file; rename or move this entry")
+
+
+def _not_a_file(mode: int) -> str:
+    return next((kind for test, kind in _FILE_KINDS if test(mode)),
+                "" if stat.S_ISREG(mode) else "not a regular file")
+
+
+def _too_large(file: str, size: int) -> Issue:
+    return Issue(file, None, "", "file_too_large",
+                 f"{size:,} bytes or more; a case file may hold at most {MAX_BYTES:,}",
+                 "split long teaching notes or remove pasted material")
+
+
+def _open_nonblocking(path: str, flags: int) -> int:
+    return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
+
+
+def _os_problem(path: Path, err: OSError) -> str:
+    if err.errno == errno.ELOOP:
+        return "cannot read the file: a loop of symbolic links"
+    if err.errno == errno.ENOENT and os.path.islink(path):
+        return "cannot read the file: a broken symbolic link (its target does not exist)"
+    if err.errno in (errno.EACCES, errno.EPERM):
+        return "cannot read the file: permission denied"
+    return f"cannot read the file: {err.strerror or err}"
+
+
+# --- checks on the text before parsing ------------------------------------------------------
+
+def _text_issues(text: str, file: str) -> list[Issue]:
+    """Tab indentation, control characters and over-deep nesting, found before composing."""
+    issues = [Issue(file, n, "", "tab_indent", "tab used for indentation",
+                    "indent with spaces (two per level)")
+              for n, line in enumerate(text.splitlines(), 1)
+              if "\t" in line[: len(line) - len(line.lstrip())]]
+    last_line = 0
+    for match in CONTROL_CHARACTERS.finditer(text):
+        line = text.count("\n", 0, match.start()) + 1
+        if line != last_line:
+            issues.append(Issue(file, line, "", "control_character",
+                                f"the text carries {describe_character(match.group(0))}",
+                                "delete it: case text is plain, printable text"))
+            last_line = line
+    if issues:
+        return issues
+    nesting = _nesting_issue(text, file)
+    return [nesting] if nesting else []
+
+
+def _nesting_issue(text: str, file: str) -> Issue | None:
+    """Nesting deeper than MAX_DEPTH, found before composing (libyaml slows down quadratically
+    on deep brackets and crashes on very deep ones).
+
+    A cheap bound first: the deepest flow bracket count plus, for each line, its indentation
+    and its compact ``- ``/``? `` indicators. Only a file over that bound has its parser events
+    counted, which stops at the first event too deep.
+    """
+    depth = flow = 0
+    for match in _FLOW_BRACKETS.finditer(text):
+        depth = depth + 1 if match.group(0) in "[{" else max(0, depth - 1)
+        flow = max(flow, depth)
+    block = max((len(line) - len(line.lstrip(" ")) + line.count("- ") + line.count("? ")
+                 for line in text.splitlines()), default=0)
+    if flow + block <= MAX_DEPTH:
+        return None
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_CaseLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return Issue(file, event.start_mark.line + 1, "", "yaml_syntax",
+                                 "the YAML is nested too deeply",
+                                 f"case files nest at most {MAX_DEPTH} levels")
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except YAMLError:
+        pass  # composing reports the syntax error with its line
+    return None
 
 
 def _syntax_issue(err: MarkedYAMLError, file: str) -> Issue:
@@ -206,3 +291,158 @@ def _syntax_issue(err: MarkedYAMLError, file: str) -> Issue:
 
 def _first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else ""
+
+
+# --- building plain data from the nodes -----------------------------------------------------
+
+_PLAIN_TAGS = {_YAML + name for name in
+               ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")}
+_INT_BASES = {"0b": 2, "0o": 8, "0x": 16}
+
+
+class _Builder:
+    """Plain data from a node graph, with each field's line and every issue found on the way."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.issues: list[Issue] = []
+        self.lines: dict[tuple[str | int, ...], int] = {}
+        self._seen: dict[int, tuple[str, int]] = {}  # node id -> where it was first met
+
+    def build(self, root: Node) -> Any:
+        self.lines[()] = root.start_mark.line + 1
+        return self._value(root, (), 0)
+
+    def _add(self, line: int, path: tuple[str | int, ...], code: str, message: str,
+             hint: str = "") -> None:
+        self.issues.append(Issue(self.file, line, ".".join(map(str, path)), code, message, hint))
+
+    def _value(self, node: Node, path: tuple[str | int, ...], depth: int) -> Any:
+        line = node.start_mark.line + 1
+        first = self._seen.get(id(node))
+        if first is not None:  # an alias: reported once, where its anchor is defined
+            where, anchor_line = first
+            if where != "alias":
+                self._seen[id(node)] = ("alias", anchor_line)
+                self.issues.append(Issue(self.file, anchor_line, where, "yaml_alias",
+                                         f"an anchor (&) here is repeated by an alias (*) on "
+                                         f"line {line}", "write values out in full"))
+            return None
+        self._seen[id(node)] = (".".join(map(str, path)), line)
+        if depth > MAX_DEPTH:
+            self._add(line, path, "yaml_syntax", "the YAML is nested too deeply",
+                      f"case files nest at most {MAX_DEPTH} levels")
+            return None
+        if node.tag not in _PLAIN_TAGS:
+            self._add(line, path, "yaml_tag", f"the tag {node.tag!r} is not allowed",
+                      "remove the tag; case files hold plain text, numbers and lists")
+            return None
+        if isinstance(node, MappingNode):
+            return self._mapping(node, path, depth) if self._kind_fits(node, path) else None
+        if isinstance(node, SequenceNode):
+            if not self._kind_fits(node, path):
+                return None
+            items = []
+            for i, item in enumerate(node.value):
+                self.lines[(*path, i)] = item.start_mark.line + 1
+                items.append(self._value(item, (*path, i), depth + 1))
+            return items
+        return self._scalar(node, path) if self._kind_fits(node, path) else None
+
+    def _mapping(self, node: MappingNode, path: tuple[str | int, ...], depth: int) -> Any:
+        data: dict[str, Any] = {}
+        spelled: dict[str, tuple[str, int]] = {}
+        for key_node, value_node in node.value:
+            line = key_node.start_mark.line + 1
+            if not isinstance(key_node, ScalarNode):
+                self._add(line, path, "yaml_value", "a key must be a word, not a list or mapping",
+                          "write `field: value`")
+                continue
+            key_value = self._value(key_node, (*path, key_node.value), depth + 1)
+            key = key_value if isinstance(key_value, str) else str(key_value)
+            child = (*path, key)
+            if key in spelled:
+                raw, first_line = spelled[key]
+                same = ("appears more than once here" if raw == key_node.value else
+                        f"reads as the same key as {raw!r} on line {first_line}")
+                self._add(line, child, "duplicate_key", f"the key {key_node.value!r} {same}",
+                          "keep one of them")
+                continue
+            spelled[key] = (key_node.value, line)
+            self.lines[child] = line
+            data[key] = self._value(value_node, child, depth + 1)
+        return data
+
+    def _kind_fits(self, node: Node, path: tuple[str | int, ...]) -> bool:
+        """An explicit ``!!map`` or ``!!seq`` on the wrong kind of node (``!!map male``)."""
+        wanted = {_YAML + "map": MappingNode, _YAML + "seq": SequenceNode}.get(node.tag,
+                                                                               ScalarNode)
+        if isinstance(node, wanted):
+            return True
+        kinds = {MappingNode: "a mapping", SequenceNode: "a list", ScalarNode: "a single value"}
+        tag = node.tag.removeprefix(_YAML)
+        self._add(node.start_mark.line + 1, path, "yaml_value",
+                  f"the tag !!{tag} says {kinds[wanted]}, but this is {kinds[type(node)]}",
+                  "remove the tag")
+        return False
+
+    def _scalar(self, node: ScalarNode, path: tuple[str | int, ...]) -> Any:
+        tag, text = node.tag.removeprefix(_YAML), node.value
+        try:
+            return _SCALARS[tag](text)
+        except (ValueError, OverflowError) as err:
+            reason = f": {err}" if isinstance(err, _Unreadable) else ""
+            self._add(node.start_mark.line + 1, path, "yaml_value",
+                      f"{_short(text)!r} cannot be read as {_TAG_NAMES[tag]}{reason}",
+                      "quote it to keep it as text, or write the value the field expects")
+            return None
+
+
+class _Unreadable(ValueError):
+    """A scalar that is not what its tag says, with the reason worth telling the author."""
+
+
+def _int(text: str) -> int:
+    digits = text.replace("_", "")
+    sign = -1 if digits.startswith("-") else 1
+    digits = digits.lstrip("+-")
+    base = _INT_BASES.get(digits[:2].lower(), 10)
+    if base != 10:
+        digits = digits[2:]
+    if len(digits) > 100:
+        raise _Unreadable(f"a number of {len(digits):,} digits")
+    return sign * int(digits, base)
+
+
+def _bool(text: str) -> bool:
+    if text.lower() not in ("true", "false"):
+        raise ValueError(text)
+    return text.lower() == "true"
+
+
+def _null(text: str) -> None:
+    if text not in ("", "~", "null", "Null", "NULL"):
+        raise ValueError(text)
+
+
+def _float(text: str) -> float:
+    special = {".inf": "inf", "+.inf": "inf", "-.inf": "-inf", ".nan": "nan"}
+    return float(special.get(text.lower(), text.replace("_", "")))
+
+
+def _timestamp(text: str) -> datetime.date:
+    if len(text) <= 10:
+        return datetime.date.fromisoformat("-".join(part.zfill(2) for part in text.split("-")))
+    return datetime.datetime.fromisoformat(text)
+
+
+_SCALARS: dict[str, Callable[[str], Any]] = {
+    "str": str, "int": _int, "float": _float, "bool": _bool, "null": _null,
+    "timestamp": _timestamp,
+}
+_TAG_NAMES = {"str": "text", "int": "a whole number", "float": "a number",
+              "bool": "true or false", "null": "an empty value (~)", "timestamp": "a date"}
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from dystonia_teach.cli._common import examples, load
+from dystonia_teach.cli._common import echo, examples, load
 from dystonia_teach.render.text import preview_text
 
 
@@ -16,4 +16,4 @@ from dystonia_teach.render.text import preview_text
 def show(case: str) -> None:
     """Preview a case (by id or file path) as an instructor: every stage, the facts, the
     results, the recommended pathway derived from the facts, and the evidence it cites."""
-    click.echo(preview_text(load(case)))
+    echo(preview_text(load(case)))

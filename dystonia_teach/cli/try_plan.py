@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from dystonia_teach.cli._common import EXIT_USAGE, examples, load
+from dystonia_teach.cli._common import EXIT_USAGE, echo, examples, load
 from dystonia_teach.core.engine import evaluate
 from dystonia_teach.core.errors import ActionError
 from dystonia_teach.core.vocabulary import DIAGNOSES
@@ -29,9 +29,9 @@ def try_pathway(case: str, steps: tuple[str, ...], diagnosis: str | None) -> Non
         actions = [_action(step) for step in steps]
         assessment = evaluate(loaded, actions, working_diagnosis=diagnosis)
     except ActionError as err:
-        click.echo(f"error: {err}", err=True)
+        echo(f"error: {err}", err=True)
         sys.exit(EXIT_USAGE)
-    click.echo(assessment_text(assessment))
+    echo(assessment_text(assessment))
 
 
 def _action(text: str) -> str | dict[str, object]:

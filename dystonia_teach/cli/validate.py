@@ -9,7 +9,7 @@ import click
 
 from dystonia_teach.casefiles.loader import validate_paths
 from dystonia_teach.casefiles.locate import bundled_cases_dir
-from dystonia_teach.cli._common import EXIT_PROBLEMS, examples, print_issues
+from dystonia_teach.cli._common import EXIT_PROBLEMS, echo, examples, print_issues
 
 
 @click.command(epilog=examples(
@@ -27,7 +27,7 @@ def validate(paths: tuple[Path, ...]) -> None:
     targets = list(paths) or [bundled_cases_dir()]
     reports = validate_paths(targets)
     if not reports:
-        click.echo(f"no case files (*.yaml, *.yml) in {', '.join(map(str, targets))}", err=True)
+        echo(f"no case files (*.yaml, *.yml) in {', '.join(map(str, targets))}", err=True)
         sys.exit(EXIT_PROBLEMS)
     print_issues(reports)
     sys.exit(EXIT_PROBLEMS if any(r.issues for r in reports) else 0)

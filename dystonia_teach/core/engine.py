@@ -7,6 +7,7 @@ knowledge base, never the case's own answers (a case holds none).
 from __future__ import annotations
 
 import math
+import reprlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -20,40 +21,68 @@ from dystonia_teach.core.rules import RULE_KINDS, Context
 from dystonia_teach.core.vocabulary import DIAGNOSES
 
 ActionLike = str | Mapping[str, Any] | Action
-_ACTION_KEYS = {"step", "dose_mg_per_day"}
+_ACTION_KEYS = ("step", "dose_mg_per_day")
+_SHORT_REPR = reprlib.Repr()
+_SHORT_REPR.maxstring = _SHORT_REPR.maxother = 60
 
 
 def parse_action(raw: ActionLike, kb: KnowledgeBase | None = None) -> Action:
-    """Turn a step id or ``{"step": id, "dose_mg_per_day": n}`` into an Action, checking both."""
+    """Turn a step id or ``{"step": id, "dose_mg_per_day": n}`` into an Action, checking both.
+
+    Raises :class:`ActionError` for anything else: an unknown step, an unknown key, or a dose
+    that is not a positive, finite number of mg a day (also one too large for a float, 10**400).
+    """
     kb = kb or knowledge()
     if isinstance(raw, Action):
         step, dose = raw.step, raw.dose_mg_per_day
     elif isinstance(raw, str):
         step, dose = raw, None
     elif isinstance(raw, Mapping):
-        unknown = set(raw) - _ACTION_KEYS
+        unknown = [key for key in raw if key not in _ACTION_KEYS]
         if unknown:
-            name = sorted(unknown)[0]
-            hint = did_you_mean(name, _ACTION_KEYS) or "use 'dose_mg_per_day' (mg per day)"
-            raise ActionError(f"action {dict(raw)!r}: unknown key {name!r}; {hint}")
+            key = unknown[0]
+            hint = (did_you_mean(key, _ACTION_KEYS) if isinstance(key, str) else "") or (
+                "use 'dose_mg_per_day' (mg per day)")
+            raise ActionError(f"action {_shown(raw)}: unknown key {_shown(key)}; {hint}")
         if "step" not in raw:
-            raise ActionError(f"action {dict(raw)!r}: missing 'step'")
+            raise ActionError(f"action {_shown(raw)}: missing 'step'")
         step, dose = raw["step"], raw.get("dose_mg_per_day")
     else:
-        raise ActionError(f"action {raw!r}: expected a step id or a mapping with 'step'")
+        raise ActionError(f"action {_shown(raw)}: expected a step id or a mapping with 'step'")
     if not isinstance(step, str) or step not in kb.steps:
-        hint = did_you_mean(str(step), kb.steps) or "see step_catalogue() for the ids"
-        raise ActionError(f"unknown step id {step!r}; {hint}")
+        hint = (did_you_mean(step, kb.steps) if isinstance(step, str) else "") or (
+            "see step_catalogue() for the ids")
+        raise ActionError(f"unknown step id {_shown(step)}; {hint}")
     if dose is not None:
         if kb.steps[step].dose is None:
             raise ActionError(f"{step}: a dose was given, but {step} is not a dosed drug")
-        if isinstance(dose, bool) or not isinstance(dose, int | float) or not math.isfinite(dose):
-            raise ActionError(
-                f"{step}: dose_mg_per_day must be a number of mg per day, not {dose!r}")
-        if dose <= 0:
-            raise ActionError(f"{step}: dose_mg_per_day must be positive, not {dose!r}")
-        dose = float(dose)
+        dose = _dose(step, dose)
     return Action(step, dose)
+
+
+def _dose(step: str, dose: object) -> float:
+    """A dose as a positive, finite float, or an :class:`ActionError` naming the problem."""
+    if isinstance(dose, bool) or not isinstance(dose, int | float):
+        raise ActionError(f"{step}: dose_mg_per_day must be a number of mg per day, "
+                          f"not {_shown(dose)}")
+    try:
+        value = float(dose)
+    except OverflowError:  # an int beyond a float's range
+        value = math.inf
+    if not math.isfinite(value):
+        raise ActionError(f"{step}: dose_mg_per_day must be a number of mg per day, "
+                          f"not {_shown(dose)} (not finite, or too large)")
+    if value <= 0:
+        raise ActionError(f"{step}: dose_mg_per_day must be positive, not {_shown(dose)}")
+    return value
+
+
+def _shown(value: object) -> str:
+    """A short repr for messages; never fails (a huge int or a deep structure is cut)."""
+    try:
+        return _SHORT_REPR.repr(value)
+    except (ValueError, RecursionError):
+        return f"<{type(value).__name__}>"
 
 
 def derive_pathway(
@@ -119,17 +148,21 @@ def evaluate(
 ) -> Assessment:
     """Judge ``actions`` (step ids or ``{"step", "dose_mg_per_day"}``) for ``case``.
 
-    Raises :class:`ActionError` for an unknown step id or a malformed dose; every clinical
-    judgement is returned as a finding.
+    Raises :class:`ActionError` for actions that are not a list, an unknown step id or
+    diagnosis, or a malformed dose (see :func:`parse_action`); every clinical judgement is
+    returned as a finding.
     """
     kb = knowledge()
+    if isinstance(actions, str | Mapping) or not isinstance(actions, Iterable):
+        raise ActionError(f"actions must be a list of steps, not {_shown(actions)}")
     parsed = [parse_action(raw, kb) for raw in actions]
     chosen: dict[str, Action] = {}
     for action in parsed:
         chosen.setdefault(action.step, action)
     if working_diagnosis is not None and working_diagnosis not in DIAGNOSES:
-        hint = did_you_mean(working_diagnosis, DIAGNOSES) or f"one of {', '.join(DIAGNOSES)}"
-        raise ActionError(f"unknown diagnosis {working_diagnosis!r}; {hint}")
+        hint = (did_you_mean(working_diagnosis, DIAGNOSES)
+                if isinstance(working_diagnosis, str) else "") or f"one of {', '.join(DIAGNOSES)}"
+        raise ActionError(f"unknown diagnosis {_shown(working_diagnosis)}; {hint}")
 
     slots, acceptable = derive_pathway(case, kb)
     recommended = frozenset(s for slot, _ in slots for s in slot.any_of)

@@ -27,12 +27,21 @@ from pathlib import Path
 ISSUE_CODES: dict[str, str] = {
     "empty_file": "The file is empty or holds only comments.",
     "binary_file": "The file is not UTF-8 text (a binary file or a wrong encoding).",
+    "unreadable_file": "The file cannot be read: permission denied, a broken symbolic link or a "
+                       "loop of links (or a folder that cannot be listed).",
+    "not_a_file": "The entry is not a regular file: a folder, a named pipe (FIFO) or a device.",
     "file_too_large": "The file is larger than a case file can reasonably be.",
     "yaml_syntax": "The YAML cannot be parsed (indentation, quotes, colons).",
     "tab_indent": "A tab character is used for indentation; YAML needs spaces.",
-    "duplicate_key": "The same key appears twice in one mapping.",
+    "duplicate_key": "The same key appears twice in one mapping (also keys that read the same, "
+                     "such as ~ and null, or 1 and 0x1).",
     "yaml_tag": "A YAML tag (!!python/..., !something) is used; case files hold plain data only.",
     "yaml_alias": "An anchor or alias (&name, *name) is used; write the values out instead.",
+    "yaml_value": "A value cannot be read as its tag or form says: !!int forty-six, !!map male, "
+                  "an impossible date such as 2030-13-45, a number of over 100 digits, or a list "
+                  "used as a key.",
+    "control_character": "Text carries a control character or a bidirectional override (such as "
+                         "an escape sequence or U+202E) that could change what is displayed.",
     "not_a_mapping": "The top level of the file must be a mapping of field: value.",
     "unknown_field": "A field that the case format does not have (often a misspelling).",
     "missing_field": "A required field is absent.",
