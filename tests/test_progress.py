@@ -14,6 +14,7 @@ import pytest
 from dystonia_teach import Assessment, evaluate, load_case, recommended_actions
 from dystonia_teach.store.sqlite import (
     ENV_VAR,
+    SCHEMA_VERSION,
     ProgressStore,
     ProgressStoreError,
     pseudonym,
@@ -54,7 +55,7 @@ def test_record_then_resume_after_restart(tmp_path: Path) -> None:
         assert attempt.working_diagnosis == assessment.working_diagnosis
         assert attempt.learner_id == "stu_1" and attempt.case_id == CASE_ID
         assert datetime.fromisoformat(attempt.submitted_at).utcoffset() == timedelta(0)
-        assert attempt.schema_version == 1
+        assert attempt.schema_version == SCHEMA_VERSION
     assert poor.pitfalls and "bed_rest" in attempts[0].actions
     assert any(isinstance(a, dict) and a["dose_mg_per_day"] for a in attempts[1].actions)
 
