@@ -178,11 +178,30 @@ def report_html(frame: pd.DataFrame, title: str = "Class report", pass_mark: flo
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), sections=sections)
 
 
-def write_report(frame: pd.DataFrame, path: Path | str, title: str = "Class report") -> Path:
+def report_text(frame: pd.DataFrame, title: str = "Class report", pass_mark: float = 0.8) -> str:
+    """The report's text alone (every figure's text alternative), for a terminal."""
+    frame = reports.with_paths(reports.check_frame(frame))
+    parts = [f"{title}: {len(frame)} attempts by {frame['learner_id'].nunique()} learners at "
+             f"{frame['case_id'].nunique()} cases"]
+    if is_demo(frame):
+        parts.append("Demo data: a generated class, not real learners.")
+    if len(frame):
+        parts += [scores_text(frame, pass_mark), pitfalls_text(frame), trend_text(frame)]
+        parts += [f"Paths through: {reports.case_title(c)}\n{paths_text(frame, c)}"
+                  for c in sorted(frame["case_id"].unique())]
+        needing = help_table(frame)
+        parts.append("Learners who may need help (the same critical pitfall in two or more "
+                     "attempts, still in the latest):\n" + (
+                         needing.to_string(index=False) if len(needing) else "none"))
+    return "\n\n".join(parts)
+
+
+def write_report(frame: pd.DataFrame, path: Path | str, title: str = "Class report",
+                 pass_mark: float = 0.8) -> Path:
     """Write ``report_html`` to ``path`` (through a temporary file, so a failure leaves no
     half-written report)."""
     target = Path(path)
     tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_text(report_html(frame, title), encoding="utf-8")
+    tmp.write_text(report_html(frame, title, pass_mark), encoding="utf-8")
     tmp.replace(target)
     return target

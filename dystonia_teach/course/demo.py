@@ -9,6 +9,7 @@ over attempts. The same seed always gives the same class.
 from __future__ import annotations
 
 import random
+import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -23,11 +24,9 @@ from dystonia_teach.core.engine import evaluate, recommended_actions
 from dystonia_teach.core.knowledge import knowledge
 from dystonia_teach.core.results import Action, Assessment
 from dystonia_teach.core.vocabulary import DIAGNOSES
-from dystonia_teach.store.sqlite import ProgressStore
+from dystonia_teach.store import FRAME_COLUMNS, open_store
 
 DEMO_PREFIX = "demo-"
-FRAME_COLUMNS = ("attempt_id", "learner_id", "case_id", "number", "submitted_at", "score",
-                 "pitfalls", "actions", "working_diagnosis", "package_version")
 _START = datetime(2026, 1, 12, 8, 0, tzinfo=UTC)
 
 
@@ -106,12 +105,14 @@ def demo_frame(learners: int = 30, cases: Sequence[str] | None = None, *,
     return frame
 
 
-def write_demo_store(path: Path | str, learners: int = 30, *, seed: int = 0) -> Path:
-    """Save a generated class into a new SQLite store file at ``path`` (demo data only)."""
-    target = Path(path)
+def write_demo_store(path: Path | str | None = None, learners: int = 30, *, seed: int = 0) -> str:
+    """Save a generated class into a new SQLite store file (``path``, else a new temporary
+    folder) and return its store URL. Demo data only: learners are ``demo-…`` ids."""
+    target = Path(tempfile.mkdtemp(prefix="dystonia-demo-")) / "demo.sqlite3" if (
+        path is None) else Path(path)
     if target.exists():
         raise FileExistsError(f"{target} already exists; the demo class goes into a new file")
-    with ProgressStore(target) as store:
+    with open_store(target) as store:
         for attempt in demo_attempts(learners, seed=seed):
             store.record(attempt.learner_id, attempt.assessment)
-    return target
+    return f"sqlite:///{target.resolve()}"
