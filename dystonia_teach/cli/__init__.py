@@ -12,6 +12,7 @@ import click
 from dystonia_teach.cli._common import examples
 from dystonia_teach.cli.export import export
 from dystonia_teach.cli.new_case import new_case
+from dystonia_teach.cli.release import release
 from dystonia_teach.cli.report import report
 from dystonia_teach.cli.schema import schema
 from dystonia_teach.cli.show import show
@@ -35,7 +36,7 @@ def cli() -> None:
     """
 
 
-for _command in (validate, new_case, show, try_pathway, schema, report, export):
+for _command in (validate, new_case, show, try_pathway, schema, report, export, release):
     cli.add_command(_command)
 
 
