@@ -18,6 +18,7 @@ from dystonia_teach import __version__
 from dystonia_teach.course import reports
 from dystonia_teach.course.demo import DEMO_PREFIX
 from dystonia_teach.render import class_figures as figures
+from dystonia_teach.store import open_store
 
 _TEMPLATE = jinja2.Environment(autoescape=True).from_string("""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title>
@@ -45,6 +46,19 @@ Generated {{ generated }} by dystonia_teach {{ version }}.</p>
 {% endfor %}
 </body></html>
 """)
+
+
+def class_frame(store_url: str | None = None) -> pd.DataFrame:
+    """Every attempt in the store at ``store_url`` (see ``open_store``), opened read-only."""
+    with open_store(store_url, read_only=True) as store:
+        return store.to_frame()
+
+
+def describe_class(frame: pd.DataFrame) -> str:
+    """One line: how many attempts, learners and cases, and whether it is demo data."""
+    demo = " (demo data: a generated class, not real learners)" if is_demo(frame) else ""
+    return (f"{len(frame)} attempts by {frame['learner_id'].nunique()} learners at "
+            f"{frame['case_id'].nunique()} cases{demo}")
 
 
 def is_demo(frame: pd.DataFrame) -> bool:
