@@ -164,19 +164,25 @@ def report_html(frame: pd.DataFrame, title: str = "Class report", pass_mark: flo
 
     sections = []
     if len(frame):
+        frequency = reports.pitfall_frequency(frame)
+        trend = reports.pitfall_trend(frame)
         sections += [
             {"heading": "Attempts and scores per case", "figure": embed(scores_spec(frame)),
              "text": scores_text(frame, pass_mark),
              "table": _html_table(overview_table(frame, pass_mark))},
             {"heading": "Pitfalls: which, where, how often",
-             "figure": embed(pitfalls_spec(frame)), "text": pitfalls_text(frame)},
-            {"heading": "Pitfalls over attempts", "figure": embed(trend_spec(frame)),
-             "text": trend_text(frame)},
+             "figure": embed(figures.pitfall_heatmap(frequency, reports.case_title)),
+             "text": figures.pitfall_description(reports.pitfall_totals(frame), frequency,
+                                                 reports.case_title)},
+            {"heading": "Pitfalls over attempts",
+             "figure": embed(figures.trend_figure(trend, reports.pitfall_label)),
+             "text": figures.trend_description(trend, reports.pitfall_label,
+                                               reports.attempts_by_number(frame))},
         ]
-        for case_id in sorted(frame["case_id"].unique()):
-            sections.append({"heading": f"Paths through: {reports.case_title(case_id)}",
-                             "figure": embed(paths_spec(frame, case_id)),
-                             "text": paths_text(frame, case_id)})
+        for case_id, at_case in frame.groupby("case_id", sort=True):
+            sections.append({"heading": f"Paths through: {reports.case_title(str(case_id))}",
+                             "figure": embed(paths_spec(at_case, str(case_id))),
+                             "text": paths_text(at_case, str(case_id))})
         needing = help_table(frame)
         sections.append({
             "heading": "Learners who may need help",

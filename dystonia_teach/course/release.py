@@ -246,8 +246,8 @@ def stage_nbval(root: Path, bar: Callable[..., Iterator[str]]) -> StageResult:
     for name, lines in failures.items():
         if lines:
             result.problems.append(
-                f"{name}: saved outputs differ from a fresh run (nbval strict; re-execute it "
-                f"with `make notebooks`): {'; '.join(lines[:5])}")
+                f"{name}: nbval strict failed: a saved output differs from a fresh run, or a "
+                f"cell fails (re-execute with `make notebooks`): {'; '.join(lines[:5])}")
     return result
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from dystonia_teach.casefiles.loader import load_case
+from dystonia_teach.core.case_model import Case
 from dystonia_teach.core.engine import recommended_actions
 from dystonia_teach.core.errors import DystoniaTeachError
 from dystonia_teach.core.knowledge import knowledge
@@ -40,21 +41,31 @@ def check_frame(frame: pd.DataFrame) -> pd.DataFrame:
 # -- labels (instructor-facing text instead of ids) ------------------------------------------
 
 @cache
+def _case(case_id: str) -> Case | None:
+    """The case, read once per process (None when its file is not available here)."""
+    try:
+        return load_case(case_id)
+    except DystoniaTeachError:
+        return None
+
+
 def case_title(case_id: str) -> str:
     """The case's title, or its id when the case file is not available here."""
-    try:
-        return load_case(case_id).title
-    except DystoniaTeachError:
-        return case_id
+    case = _case(case_id)
+    return case.title if case else case_id
 
 
 @cache
 def recommended_steps(case_id: str) -> tuple[str, ...]:
     """The derived pathway's step ids (empty when the case file is not available here)."""
-    try:
-        return tuple(a.step for a in recommended_actions(load_case(case_id)))
-    except DystoniaTeachError:
-        return ()
+    case = _case(case_id)
+    return tuple(a.step for a in recommended_actions(case)) if case else ()
+
+
+def forget_cases() -> None:
+    """Drop the cached cases (after a case file changed, or to time a cold report)."""
+    _case.cache_clear()
+    recommended_steps.cache_clear()
 
 
 def step_label(step: str) -> str:
