@@ -11,7 +11,10 @@ import click
 
 from dystonia_teach.cli._common import examples
 from dystonia_teach.cli.codes import codes
+from dystonia_teach.cli.export import export
 from dystonia_teach.cli.new_case import new_case
+from dystonia_teach.cli.release import release
+from dystonia_teach.cli.report import report
 from dystonia_teach.cli.schema import schema
 from dystonia_teach.cli.show import show
 from dystonia_teach.cli.try_plan import try_pathway
@@ -34,7 +37,7 @@ def cli() -> None:
     """
 
 
-for _command in (validate, new_case, show, try_pathway, schema, codes):
+for _command in (validate, new_case, show, try_pathway, schema, codes, report, export, release):
     cli.add_command(_command)
 
 
