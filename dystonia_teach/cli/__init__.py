@@ -10,6 +10,8 @@ from __future__ import annotations
 import click
 
 from dystonia_teach.cli._common import examples
+from dystonia_teach.cli.export import export
+from dystonia_teach.cli.export_delivery import COMMANDS as DELIVERY_EXPORTS
 from dystonia_teach.cli.new_case import new_case
 from dystonia_teach.cli.schema import schema
 from dystonia_teach.cli.show import show
@@ -33,8 +35,10 @@ def cli() -> None:
     """
 
 
-for _command in (validate, new_case, show, try_pathway, schema):
+for _command in (validate, new_case, show, try_pathway, schema, export):
     cli.add_command(_command)
+for _command in DELIVERY_EXPORTS:
+    export.add_command(_command)
 
 
 def main() -> None:
