@@ -50,6 +50,7 @@ benchmark: setup browser-deps
 	$(VENV)/bin/python benchmarks/bench_core.py
 	$(VENV)/bin/python benchmarks/bench_notebooks.py
 	$(VENV)/bin/python benchmarks/bench_browser.py
+	$(VENV)/bin/python benchmarks/bench_pages.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .ruff_cache .hypothesis
