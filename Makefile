@@ -7,14 +7,18 @@ UV_VERSION := 0.13.9
 ALLOW_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: course test setup browser-deps lint unit nbval notebooks benchmark clean
+.PHONY: course app test setup browser-deps axe-deps lint unit nbval notebooks benchmark clean
 
 ## course: set up the environment and open the course in JupyterLab
 course: setup
 	$(VENV)/bin/jupyter lab $(ALLOW_ROOT) --notebook-dir=notebooks
 
+## app: set up the environment and serve the learner app (Voila, no code) on 127.0.0.1:8866
+app: setup
+	$(VENV)/bin/python -m dystonia_teach.widgets.app --port 8866
+
 ## test: set up everything (including Debian's Chromium) and run lint, unit, notebook and browser tests
-test: setup browser-deps lint
+test: setup browser-deps axe-deps lint
 	$(VENV)/bin/python -m pytest --nbval tests $(wildcard notebooks/*.ipynb)
 
 $(UV):
@@ -31,6 +35,15 @@ browser-deps:
 	@if [ -x /usr/bin/chromium ]; then echo "chromium: $$(/usr/bin/chromium --version 2>/dev/null)"; \
 	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	else echo "Debian's Chromium is missing: run 'sudo apt-get install chromium' (the browser test is skipped without it)"; fi
+
+## axe-deps: axe-core from npm, as pinned in tests/browser/package-lock.json (npm via apt as root)
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+axe-deps: $(AXE)
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	@command -v npm >/dev/null || [ "$$(id -u)" != 0 ] || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }
+	npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
+	touch $@
 
 lint: setup
 	$(VENV)/bin/ruff check dystonia_teach tests benchmarks
