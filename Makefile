@@ -7,14 +7,18 @@ UV_VERSION := 0.13.9
 ALLOW_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: course test setup browser-deps pg-deps hub-deps hub lint unit nbval notebooks benchmark clean
+.PHONY: course app test setup browser-deps pg-deps hub-deps hub axe-deps lint unit nbval notebooks docs benchmark clean
 
 ## course: set up the environment and open the course in JupyterLab
 course: setup
 	$(VENV)/bin/jupyter lab $(ALLOW_ROOT) --notebook-dir=notebooks
 
+## app: set up the environment and serve the learner app (Voila, no code) on 127.0.0.1:8866
+app: setup
+	$(VENV)/bin/python -m dystonia_teach.widgets.app --port 8866
+
 ## test: set up everything (including Debian's Chromium) and run lint, unit, notebook and browser tests
-test: setup browser-deps pg-deps hub-deps lint
+test: setup browser-deps pg-deps hub-deps axe-deps lint
 	$(VENV)/bin/python -m pytest --nbval tests $(wildcard notebooks/*.ipynb)
 
 $(UV):
@@ -48,6 +52,15 @@ deploy/jupyterhub/node_modules/.package-lock.json: deploy/jupyterhub/package-loc
 hub: setup hub-deps
 	$(VENV)/bin/jupyterhub -f deploy/jupyterhub/jupyterhub_config.py
 
+## axe-deps: axe-core from npm, as pinned in tests/browser/package-lock.json (npm via apt as root)
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+axe-deps: $(AXE)
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	@command -v npm >/dev/null || [ "$$(id -u)" != 0 ] || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }
+	npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
+	touch $@
+
 lint: setup
 	$(VENV)/bin/ruff check dystonia_teach tests benchmarks
 	$(VENV)/bin/lint-imports --no-cache
@@ -71,6 +84,7 @@ benchmark: setup browser-deps
 	$(VENV)/bin/python benchmarks/bench_course.py
 	$(VENV)/bin/python benchmarks/bench_notebooks.py
 	$(VENV)/bin/python benchmarks/bench_browser.py
+	$(VENV)/bin/python benchmarks/bench_pages.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .ruff_cache .hypothesis

@@ -12,6 +12,7 @@ import click
 from dystonia_teach.cli._common import examples
 from dystonia_teach.cli.codes import codes
 from dystonia_teach.cli.export import export
+from dystonia_teach.cli.export_delivery import COMMANDS as DELIVERY_EXPORTS
 from dystonia_teach.cli.new_case import new_case
 from dystonia_teach.cli.release import release
 from dystonia_teach.cli.report import report
@@ -39,6 +40,8 @@ def cli() -> None:
 
 for _command in (validate, new_case, show, try_pathway, schema, codes, report, export, release):
     cli.add_command(_command)
+for _command in DELIVERY_EXPORTS:
+    export.add_command(_command)
 
 
 def main() -> None:

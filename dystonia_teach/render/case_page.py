@@ -1,0 +1,135 @@
+"""A case as one self-contained, printable HTML page (for an LMS upload or a handout).
+
+The page needs no script: the vignette, the recommended pathway derived from the facts with its
+reasons, the evidence with levels and caveats, and the flowchart as inline SVG. Every piece of
+case text is escaped, so a case file can never put live markup on the page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from html import escape
+from pathlib import Path
+
+from dystonia_teach.core.case_model import Case
+from dystonia_teach.core.engine import recommended_pathway
+from dystonia_teach.core.knowledge import knowledge, source_ref
+from dystonia_teach.core.results import PathwayItem, SourceRef
+from dystonia_teach.core.vocabulary import DIAGNOSIS_LABELS, PHASE_LABELS
+from dystonia_teach.render.flowchart_svg import flowchart_svg, route_description
+
+STYLE = """
+body{font-family:system-ui,sans-serif;line-height:1.5;color:#1a1a1a;background:#fff;
+ max-width:62rem;margin:0 auto;padding:1rem 1.5rem}
+h1{font-size:1.7rem}h2{border-bottom:1px solid #999;margin-top:2rem}
+.dt-level{border:1px solid #333;border-radius:4px;padding:0 4px;white-space:nowrap}
+.dt-weak{border:2px dashed #8a3a6b}
+.dt-note{background:#f3f3f3;border-left:4px solid #595959;padding:.5rem 1rem}
+table{border-collapse:collapse;width:100%}th,td{border:1px solid #999;padding:4px 6px;
+ vertical-align:top;text-align:left}
+@media print{h2{break-after:avoid}svg{break-inside:avoid}}
+"""
+INVESTIGATION_LABELS = {
+    "imaging": "Lumbar imaging",
+    "instability": "Flexion-extension films",
+    "electrodiagnosis": "EMG and nerve conduction",
+    "brain_imaging": "Brain imaging",
+    "dat_scan": "DaT scan",
+    "levodopa_response": "Levodopa trial",
+    "genetics": "Genetic testing",
+}
+
+
+def _e(text: object) -> str:
+    return escape(" ".join(str(text).split()), quote=True)
+
+
+def level_badge(source: SourceRef) -> str:
+    """The level as text; a weak claim says so in words (and by a dashed border)."""
+    weak = source.weak
+    css = "dt-level dt-weak" if weak else "dt-level"
+    return f'<span class="{css}">{"⚠ weak: " if weak else ""}{_e(source.badge)}</span>'
+
+
+def _pathway_item(item: PathwayItem, numbers: dict[str, int]) -> str:
+    kb = knowledge()
+    dose = f", {item.dose_mg_per_day:g} mg/day" if item.dose_mg_per_day else ""
+    alternatives = ", ".join(kb.steps[s].label for s in item.alternatives)
+    alt = f" <i>(or: {_e(alternatives)})</i>" if alternatives else ""
+    refs = " ".join(f"{level_badge(s)} [{numbers[s.claim_id]}]" for s in item.sources)
+    evidence = f"<br>Evidence: {refs}" if refs else ""
+    return (f"<li><b>{_e(item.label)}</b>{_e(dose)}{alt} "
+            f"<span>({_e(PHASE_LABELS[item.phase])})</span><br>"
+            f"Why: {_e(item.reason)}{evidence}</li>")
+
+
+def _claims(case: Case, items: Iterable[PathwayItem]) -> list[SourceRef]:
+    """The case's own evidence, then every claim the pathway cites, once each."""
+    ids = [*case.evidence, *(s.claim_id for item in items for s in item.sources)]
+    return [source_ref(claim_id) for claim_id in dict.fromkeys(ids)]
+
+
+def _evidence_table(claims: list[SourceRef]) -> str:
+    rows = []
+    for number, ref in enumerate(claims, 1):
+        caveat = _e(ref.caveat) if ref.caveat else "—"
+        rows.append(f"<tr><td>[{number}]</td><td>{_e(ref.claim)}</td>"
+                    f"<td>{level_badge(ref)}</td><td>{caveat}</td>"
+                    f"<td>{'<br>'.join(_e(c) for c in ref.citations)}</td></tr>")
+    head = "".join(f'<th scope="col">{h}</th>' for h in
+                   ("No.", "Statement", "Level of evidence", "Caveat", "Sources"))
+    return (f"<table><caption>Evidence cited by this case and its pathway "
+            f"({_e(knowledge().scheme)} levels)</caption><thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>")
+
+
+def case_page(case: Case) -> str:
+    """The whole page for ``case`` as an HTML document (a string)."""
+    items = recommended_pathway(case)
+    claims = _claims(case, items)
+    numbers = {ref.claim_id: n for n, ref in enumerate(claims, 1)}
+    results = "".join(f"<dt>{_e(INVESTIGATION_LABELS.get(name, name))}</dt>"
+                      f"<dd>{_e(value.report)}</dd>"
+                      for name, value in case.investigations if value is not None)
+    sections = [
+        f"<h1>{_e(case.title)}</h1>",
+        f"<p>{_e(case.summary)}</p>",
+        '<p class="dt-note">A teaching case. The link between root compression and foot '
+        "dystonia rests on two case reports (level 4); the steps below borrow from the "
+        "evidence on low back pain, radiculopathy and lumbar stenosis. Weak claims are marked "
+        "⚠ weak.</p>",
+        "<h2>Vignette</h2>",
+        f"<p><b>Patient:</b> {_e(case.patient.age)}-year-old {_e(case.patient.sex)}</p>",
+        f"<h3>Presentation</h3><p>{_e(case.stages.presentation)}</p>",
+        f"<h3>Examination</h3><p>{_e(case.stages.examination)}</p>",
+        f"<h3>Results of investigations (when ordered)</h3><dl>{results}</dl>" if results else "",
+        "<h2>Recommended pathway</h2>",
+        "<p>Derived from the patient's facts by the course's algorithm; numbers in brackets "
+        "point to the evidence table.</p>",
+        f'<ol class="dt-pathway">{"".join(_pathway_item(i, numbers) for i in items)}</ol>',
+        "<h2>Flowchart</h2>",
+        f"<figure>{flowchart_svg(case)}<figcaption>Recommended path (thick line, bold boxes "
+        f"marked ✔): {_e(route_description(case))}.</figcaption></figure>",
+        "<h2>Outcome and teaching notes</h2>",
+        f"<h3>Follow-up</h3><p>{_e(case.stages.follow_up)}</p>",
+        f"<h3>Diagnosis</h3><p>{_e(DIAGNOSIS_LABELS[case.diagnosis])}</p>",
+        f"<h3>Teaching notes</h3><p>{_e(case.teaching_notes)}</p>",
+        "<h2>Evidence</h2>",
+        _evidence_table(claims),
+    ]
+    return ("<!DOCTYPE html>\n"
+            '<html lang="en"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{_e(case.title)}</title><style>{STYLE}</style></head>"
+            f"<body><main>{''.join(sections)}</main></body></html>\n")
+
+
+def write_case_pages(cases: Iterable[Case], folder: Path) -> list[Path]:
+    """One page per case, ``<folder>/<case id>.html`` (folder created); the paths written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for case in cases:
+        path = folder / f"{case.id}.html"
+        path.write_text(case_page(case), encoding="utf-8")
+        written.append(path)
+    return written

@@ -1,0 +1,200 @@
+"""The algorithm as a FHIR R4 PlanDefinition, read from the same knowledge base as the engine.
+
+One action per pathway block of ``knowledge/algorithm.yaml`` (its ``when`` as an applicability
+condition, one sub-action per slot, the acceptable steps as an optional group) and one per rule
+(what it checks and the finding it raises). Evidence is cited as ``relatedArtifact`` entries
+that carry their OCEBM 2011 level. The header is honest: a draft, experimental, for teaching,
+shareable but not computable (the conditions name predicates, there is no CQL).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dystonia_teach.core.kb_model import KnowledgeBase, PathwayBlock, Rule, Slot
+from dystonia_teach.core.knowledge import knowledge
+from dystonia_teach.core.predicates import PREDICATES
+
+#: Not a published canonical base: example.org is FHIR's own namespace for illustrations.
+BASE = "http://example.org/fhir/dystonia-teach"
+PLAN_URL = f"{BASE}/PlanDefinition/walking-foot-dystonia-radiculopathy"
+LEVEL_EXTENSION = f"{BASE}/StructureDefinition/ocebm-2011-level"
+LEVEL_SYSTEM = f"{BASE}/CodeSystem/ocebm-2011-level"
+STATUS_EXTENSION = f"{BASE}/StructureDefinition/verification-status"
+PREDICATE_LANGUAGE = "text/x-dystonia-teach-predicates"
+CAPABILITY = "http://hl7.org/fhir/uv/cpg/StructureDefinition/cpg-knowledgeCapability"
+RULE_CHECKS = {
+    "require_steps": "each of {steps} is in the plan",
+    "require_any": "at least one of {steps} is in the plan",
+    "forbid_steps": "none of {steps} is in the plan",
+    "require_with": "a plan with any of {if_any} also has one of {needs_any}",
+    "procedure_fits_pathology": "the procedure chosen fits the pathology",
+    "symptomatic_only": "the plan is not only symptomatic treatment when surgery is indicated",
+    "contraindicated": "no drug is contraindicated for the patient",
+    "dose_in_range": "every drug has a daily dose within its labelled range",
+}
+
+
+def condition_expression(when: tuple[str, ...]) -> str:
+    """The block's ``when`` list as one expression, e.g. ``a and not b`` (``true`` if empty)."""
+    return " and ".join(when) or "true"
+
+
+def condition_description(when: tuple[str, ...]) -> str:
+    """The conditions in words, from the predicates' own docstrings where they have one."""
+    if not when:
+        return "Always applies."
+    parts = []
+    for name in when:
+        bare = name.removeprefix("not ")
+        doc = (PREDICATES[bare].__doc__ or "").strip().splitlines()
+        text = doc[0].rstrip(".") if doc and doc[0] else bare.replace("_", " ")
+        parts.append(f"not ({text})" if name.startswith("not ") else text)
+    return "Applies when: " + "; and ".join(parts) + "."
+
+
+def citation(kb: KnowledgeBase, claim_id: str) -> dict[str, Any]:
+    """A ``relatedArtifact`` citing one evidence claim, with its level and status."""
+    claim = kb.claim(claim_id)
+    level = f"{kb.scheme} level {claim.level}"
+    artifact: dict[str, Any] = {
+        "extension": [
+            {"url": LEVEL_EXTENSION, "valueCodeableConcept": {"coding": [
+                {"system": LEVEL_SYSTEM, "code": str(claim.level), "display": level}]}},
+            {"url": STATUS_EXTENSION, "valueCode": claim.status},
+        ],
+        "type": "citation",
+        "label": claim.id,
+        "display": f"{claim.claim} ({level}, {claim.status.replace('_', ' ')}, "
+                   f"{claim.directness})" + (f" Caveat: {claim.caveat}" if claim.caveat else ""),
+        "citation": " | ".join(source.citation for source in claim.sources),
+    }
+    doi = next((s.doi for s in claim.sources if s.verified and s.doi), None)
+    if doi:
+        artifact["url"] = f"https://doi.org/{doi}"
+    return artifact
+
+
+def _step_action(kb: KnowledgeBase, prefix: str, step_id: str,
+                 slot: Slot | None = None) -> dict[str, Any]:
+    step = kb.step(step_id)
+    action: dict[str, Any] = {
+        "id": f"{prefix}-{step.id}",
+        "title": step.label,
+        "description": step.description,
+        "code": [{"coding": [{"system": f"{BASE}/CodeSystem/step", "code": step.id,
+                              "display": step.label}]}],
+    }
+    if slot is not None and slot.dose_mg_per_day and step.id == slot.step:
+        action["textEquivalent"] = f"{step.label}, {slot.dose_mg_per_day:g} mg per day"
+    if slot is not None and len(slot.any_of) > 1 and step.id == slot.step:
+        action["precheckBehavior"] = "yes"  # the preferred option
+    refs = (*step.evidence, *([step.dose.source] if step.dose else ()))
+    if refs:
+        action["documentation"] = [citation(kb, ref) for ref in dict.fromkeys(refs)]
+    return action
+
+
+def block_action(kb: KnowledgeBase, block: PathwayBlock) -> dict[str, Any]:
+    """One pathway block: its condition, a required choice per slot, optional extras."""
+    children: list[dict[str, Any]] = []
+    for n, slot in enumerate(block.slots, 1):
+        options = [_step_action(kb, block.id, s, slot) for s in slot.any_of]
+        if len(options) == 1:
+            children.append({**options[0], "requiredBehavior": "must"})
+        else:
+            children.append({"id": f"{block.id}-slot-{n}", "title": "One of",
+                             "groupingBehavior": "logical-group",
+                             "selectionBehavior": "exactly-one", "requiredBehavior": "must",
+                             "action": options})
+    if block.acceptable:
+        children.append({"id": f"{block.id}-acceptable", "title": "Also acceptable",
+                         "groupingBehavior": "logical-group", "selectionBehavior": "any",
+                         "requiredBehavior": "could",
+                         "action": [_step_action(kb, f"{block.id}-acceptable", s)
+                                    for s in block.acceptable]})
+    action: dict[str, Any] = {
+        "id": block.id,
+        "title": block.id.replace("_", " ").capitalize(),
+        "description": block.reason,
+        "condition": [{"kind": "applicability", "expression": {
+            "description": condition_description(block.when),
+            "language": PREDICATE_LANGUAGE,
+            "expression": condition_expression(block.when)}}],
+        "groupingBehavior": "logical-group",
+        "selectionBehavior": "all",
+    }
+    if children:
+        action["action"] = children
+    return action
+
+
+def rule_action(kb: KnowledgeBase, rule: Rule) -> dict[str, Any]:
+    """One rule: when it applies, what it checks, and the finding raised when the check fails."""
+    finding = kb.findings[rule.code]
+    names = {key: ", ".join(kb.steps[s].label for s in value)
+             for key, value in rule.params.items() if key in ("steps", "if_any", "needs_any")}
+    check = RULE_CHECKS.get(rule.kind, rule.kind.replace("_", " ")).format(**names)
+    action: dict[str, Any] = {
+        "id": f"rule-{rule.id}",
+        "title": f"Check that {check}",
+        "description": f"Otherwise: {finding.label} ({finding.severity}). {finding.why}",
+        "condition": [{"kind": "applicability", "expression": {
+            "description": condition_description(rule.when),
+            "language": PREDICATE_LANGUAGE,
+            "expression": condition_expression(rule.when)}}],
+    }
+    if finding.evidence:
+        action["documentation"] = [citation(kb, ref) for ref in finding.evidence]
+    return action
+
+
+def plan_definition(kb: KnowledgeBase | None = None, version: str = "") -> dict[str, Any]:
+    """The algorithm as a PlanDefinition resource (a JSON-ready dict)."""
+    kb = kb or knowledge()
+    cited = dict.fromkeys(ref for step in kb.steps.values() for ref in step.evidence)
+    plan: dict[str, Any] = {
+        "resourceType": "PlanDefinition",
+        "id": "walking-foot-dystonia-radiculopathy",
+        "extension": [{"url": CAPABILITY, "valueCode": "shareable"}],
+        "url": PLAN_URL,
+        "name": "WalkingFootDystoniaRadiculopathy",
+        "title": "Walking (action-induced) foot dystonia caused by lumbar radiculopathy: "
+                 "teaching algorithm",
+        "type": {"coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/plan-definition-type",
+            "code": "clinical-protocol", "display": "Clinical Protocol"}]},
+        "status": "draft",
+        "experimental": True,
+        "publisher": "dystonia_teach (a teaching package)",
+        "description": (
+            "The teaching algorithm of the dystonia_teach course as data. The entity rests on "
+            "two case reports (OCEBM 2011 level 4); every downstream step borrows from the "
+            "evidence on low back pain, radiculopathy and lumbar stenosis. Each citation "
+            "carries its level and verification status."),
+        "purpose": "Teaching medical students; not for clinical decision support.",
+        "usage": ("Action conditions name predicates over a teaching case's facts "
+                  f"({PREDICATE_LANGUAGE}); they are not executable CQL."),
+        "relatedArtifact": [citation(kb, ref) for ref in cited],
+        "action": [
+            {"id": "pathway", "title": "Recommended pathway",
+             "description": "Each block applies when its condition holds for the case; its "
+                            "steps join the recommended pathway.",
+             "groupingBehavior": "logical-group", "selectionBehavior": "all",
+             "action": [block_action(kb, block) for block in kb.pathway]},
+            {"id": "checks", "title": "Checks of a learner's plan",
+             "description": "Each check that applies and fails raises a finding.",
+             "groupingBehavior": "logical-group", "selectionBehavior": "all",
+             "action": [rule_action(kb, rule) for rule in kb.rules]},
+        ],
+    }
+    if version:
+        plan["version"] = version
+    return plan
+
+
+def bundle(version: str = "") -> dict[str, Any]:
+    """A collection Bundle holding the PlanDefinition."""
+    plan = plan_definition(version=version)
+    return {"resourceType": "Bundle", "id": "dystonia-teach-algorithm", "type": "collection",
+            "entry": [{"fullUrl": plan["url"], "resource": plan}]}

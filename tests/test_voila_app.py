@@ -1,0 +1,167 @@
+"""The learner app in Voilà, in Debian's Chromium: work a case to feedback, keys typed into its
+controls, keyboard-only operation, and the axe-core audit (0 serious or critical WCAG 2.0/2.1
+A/AA violations). One Voilà server for the module, stopped by its pid; each test opens its own
+page (a fresh kernel) and uses its own learner id in the app's own progress store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from dystonia_teach.render.html import SEVERITY_LABEL
+from dystonia_teach.store.sqlite import ProgressStore
+
+from .jupyterlab_server import CHROMIUM, LAUNCH_ARGS
+from .voila_server import axe_violations, blocking, require_browser_tools, running_app
+
+pytestmark = pytest.mark.browser
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+CASE = "early_uncomplicated"
+STEP = "Assessment: Neurological examination of the legs"
+#: Keys a learner might press anywhere; in JupyterLab some would be notebook shortcuts.
+KEYS = ["a", "b", "d", "d", "x", "z", "m", "y", "Shift+Enter", "Control+Enter", "Escape",
+        "Enter", "Space", "ArrowDown", "ArrowUp", "Backspace", "Delete", "0", "0"]
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    require_browser_tools()
+    with running_app(tmp_path_factory.mktemp("voila")) as served:
+        yield served
+
+
+@pytest.fixture
+def page(app: tuple[str, Path]):
+    """A Chromium page on the app, its picker shown; page errors collected in ``page.errors``."""
+    from playwright.sync_api import sync_playwright
+
+    base, _ = app
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        tab = browser.new_page(viewport={"width": 1280, "height": 900})
+        tab.errors = []
+        tab.on("pageerror", lambda exc: tab.errors.append(str(exc)))
+        tab.goto(base + "/")
+        tab.locator(".widget-dropdown select").first.wait_for(timeout=90_000)
+        try:
+            yield tab
+        finally:
+            browser.close()
+
+
+def _open(page, case_id: str, learner: str) -> None:
+    page.get_by_label("Learner id").fill(learner)
+    cases = page.locator(".widget-dropdown select").first
+    cases.select_option(label=next(o for o in cases.locator("option").all_inner_texts()
+                                   if f"({case_id})" in o))
+    page.get_by_role("button", name="Open case").click()
+    page.locator(".widget-select select").first.wait_for(timeout=30_000)
+
+
+def _submit_and_read(page) -> str:
+    page.get_by_role("button", name="Submit plan").click()
+    feedback = page.locator(".dt-feedback")
+    feedback.wait_for(timeout=30_000)
+    return feedback.inner_text()
+
+
+def _tab_to(page, target, limit: int = 80) -> None:
+    """Press Tab until ``target`` has the focus (the keyboard's only way around the page)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if target.evaluate("e => e === document.activeElement"):
+            return
+    raise AssertionError(f"Tab never reaches {target}")
+
+
+def test_app_shows_no_code_works_a_case_and_saves_to_the_store(page, app) -> None:
+    _, store_path = app
+    html = page.content()
+    assert "case_picker" not in html and "import" not in page.inner_text("body")
+    assert page.locator(".cm-editor, .jp-CodeMirrorEditor, .jp-InputPrompt").count() == 0
+    _open(page, CASE, "voila_owl")
+    page.locator(".widget-select select").first.select_option(label=STEP)
+    page.get_by_role("button", name="Add step").click()
+    text = _submit_and_read(page)
+    page.locator("text=saved as attempt 1").first.wait_for(timeout=30_000)
+    page.locator(".widget-output svg.main-svg").first.wait_for(timeout=30_000)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator("body").screenshot(path=str(ARTIFACTS / "voila_app.png"))
+    assert "Score:" in text and "OCEBM 2011 level" in text
+    assert "Characterise the dystonia" in text  # a missing assessment step is reported
+    assert "Error displaying widget" not in page.content() and not page.errors
+    with ProgressStore(store_path) as store:
+        (attempt,) = store.attempts("voila_owl", CASE)
+    assert attempt.actions == ("neuro_exam",) and 0 <= attempt.score < 1
+
+
+def test_severity_and_pathway_are_told_in_words_not_only_colour(page) -> None:
+    _open(page, CASE, "voila_wren")
+    page.locator(".widget-select select").first.select_option(label=STEP)
+    page.get_by_role("button", name="Add step").click()
+    _submit_and_read(page)
+    findings = page.locator(".dt-finding")
+    assert findings.count() > 1
+    for text in findings.all_inner_texts():
+        assert any(label in text for label in SEVERITY_LABEL.values()), text
+    pathway = page.locator(".dt-feedback ol").last.inner_text()
+    assert "✔ in your plan" in pathway and "✖ not in your plan" in pathway
+
+
+def test_keys_typed_into_the_controls_never_break_the_app(page) -> None:
+    _open(page, CASE, "voila_keys")
+    steps = page.locator(".widget-select select").first
+    steps.select_option(label=next(o for o in steps.locator("option").all_inner_texts()
+                                   if "Naproxen" in o))  # a drug: the dose is enabled
+    controls = [page.get_by_label("Learner id"), page.locator(".widget-select select").first,
+                page.get_by_label("Daily dose (mg/day)"), page.get_by_label("Working diagnosis"),
+                page.get_by_role("button", name="Undo last step"),
+                page.locator(".widget-dropdown select").first]
+    for control in controls:
+        control.focus()
+        for key in KEYS:
+            page.keyboard.press(key)
+    page.get_by_label("Daily dose (mg/day)").focus()
+    page.keyboard.type("-1e999 mg!")
+    page.keyboard.press("Enter")
+    page.locator(".widget-select select").first.select_option(label=STEP)
+    page.get_by_role("button", name="Add step").click()
+    text = _submit_and_read(page)
+    assert "Score:" in text and "Neurological examination of the legs" in text
+    assert page.locator(".cm-editor, .jp-InputPrompt").count() == 0  # still no code
+    assert "Error displaying widget" not in page.content()
+    assert "Unexpected error" not in page.inner_text("body") and not page.errors
+
+
+def test_a_case_can_be_worked_with_the_keyboard_alone(page) -> None:
+    cases = page.locator(".widget-dropdown select").first
+    _tab_to(page, cases)
+    page.keyboard.press("ArrowDown")  # the first case of the bank
+    _tab_to(page, page.get_by_role("button", name="Open case"))
+    page.keyboard.press("Enter")
+    steps = page.locator(".widget-select select").first
+    steps.wait_for(timeout=30_000)
+    _tab_to(page, steps)
+    page.keyboard.press("ArrowDown")  # the first step
+    _tab_to(page, page.get_by_role("button", name="Add step"))
+    page.keyboard.press("Enter")
+    page.locator(".widget-html ol li").first.wait_for(timeout=30_000)
+    _tab_to(page, page.get_by_role("button", name="Submit plan"))
+    page.keyboard.press("Space")
+    page.locator(".dt-feedback").wait_for(timeout=30_000)
+    assert "Score:" in page.locator(".dt-feedback").inner_text()
+    assert not page.errors
+
+
+def test_axe_finds_no_serious_or_critical_wcag_violation_in_the_app(page) -> None:
+    before = axe_violations(page)
+    _open(page, CASE, "voila_axe")
+    page.locator(".widget-select select").first.select_option(label=STEP)
+    page.get_by_role("button", name="Add step").click()
+    _submit_and_read(page)
+    page.locator(".widget-output svg.main-svg").first.wait_for(timeout=30_000)
+    after = axe_violations(page)
+    assert blocking(before) == [] and blocking(after) == []
+    assert page.evaluate("typeof axe.run") == "function"  # the audit did run
