@@ -42,7 +42,7 @@ from dystonia_teach.widgets._errors import ErrorArea
 from dystonia_teach.widgets._keyboard import KeyboardGuard
 
 CHOOSE = "— choose —"
-FIXED_FIELDS = ("schema_version",)
+FIXED_FIELDS = ("schema_version", "visits")  # not edited in the form (visits: in YAML)
 LONG_TEXT = ("stages.", "teaching_notes", ".report")
 _LABEL = {"description_width": "initial"}
 _WIDTH = Layout(width="98%")
