@@ -7,14 +7,14 @@ UV_VERSION := 0.13.9
 ALLOW_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: course test setup browser-deps lint unit nbval notebooks benchmark clean
+.PHONY: course test setup browser-deps pg-deps lint unit nbval notebooks benchmark clean
 
 ## course: set up the environment and open the course in JupyterLab
 course: setup
 	$(VENV)/bin/jupyter lab $(ALLOW_ROOT) --notebook-dir=notebooks
 
 ## test: set up everything (including Debian's Chromium) and run lint, unit, notebook and browser tests
-test: setup browser-deps lint
+test: setup browser-deps pg-deps lint
 	$(VENV)/bin/python -m pytest --nbval tests $(wildcard notebooks/*.ipynb)
 
 $(UV):
@@ -31,6 +31,12 @@ browser-deps:
 	@if [ -x /usr/bin/chromium ]; then echo "chromium: $$(/usr/bin/chromium --version 2>/dev/null)"; \
 	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	else echo "Debian's Chromium is missing: run 'sudo apt-get install chromium' (the browser test is skipped without it)"; fi
+
+## pg-deps: Debian's PostgreSQL server binaries for the store tests (the tests start their own server)
+pg-deps:
+	@if ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then echo "postgresql: $$(ls -d /usr/lib/postgresql/*/bin | tail -1)"; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	else echo "Debian's PostgreSQL is missing: run 'sudo apt-get install postgresql' (the PostgreSQL store tests are skipped without it)"; fi
 
 lint: setup
 	$(VENV)/bin/ruff check dystonia_teach tests benchmarks
