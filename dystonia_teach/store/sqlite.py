@@ -12,6 +12,7 @@ Path: the ``path`` argument, else ``$DYSTONIA_TEACH_PROGRESS``, else
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import sqlite3
@@ -19,6 +20,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -26,6 +28,7 @@ from dystonia_teach.store.base import (
     Attempt,
     AttemptStore,
     CaseSummary,
+    Grade,
     NewAttempt,
     ProgressStoreError,
     pseudonym,
@@ -162,6 +165,19 @@ class ProgressStore(AttemptStore):
                "OVER (PARTITION BY learner_id, case_id ORDER BY id) AS number FROM attempts "
                f"WHERE {where}) ORDER BY id")
         return self._run(lambda conn: conn.execute(sql, params).fetchall(), mode="read")
+
+    def _write_grades(self, grades: list[Grade]) -> None:
+        graded_at = datetime.now(UTC).isoformat(timespec="microseconds")
+        rows = [(g.attempt_id, g.score, json.dumps(list(g.pitfalls)), g.package_version,
+                 g.knowledge_version, graded_at) for g in grades]
+        self._run(lambda conn: conn.executemany(
+            "INSERT OR REPLACE INTO grades (attempt_id, score, pitfalls, package_version, "
+            "knowledge_version, graded_at) VALUES (?, ?, ?, ?, ?, ?)", rows), mode="write")
+
+    def _grade_rows(self) -> list[tuple[Any, ...]]:
+        return self._run(lambda conn: conn.execute(
+            "SELECT attempt_id, score, pitfalls, package_version, knowledge_version FROM grades "
+            "ORDER BY attempt_id").fetchall())
 
     # -- opening: check, create, upgrade ---------------------------------------------------
 
