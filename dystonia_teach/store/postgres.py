@@ -83,6 +83,7 @@ class PostgresStore(AttemptStore):
         self._psycopg = _psycopg()
         self._lock = threading.Lock()
         self._conn: psycopg.Connection[Any] | None = None
+        self._reached = False  # connected at least once: later failures are retried
         try:
             version = self.schema_version()
             if version > SCHEMA_VERSION:
@@ -178,6 +179,7 @@ class PostgresStore(AttemptStore):
             self._conn = self._psycopg.connect(
                 self.url, autocommit=True, connect_timeout=max(2, int(self.timeout)),
                 options=options)
+            self._reached = True
         return self._conn
 
     def _run(self, work: Callable[[psycopg.Connection[Any]], T], *,
@@ -194,7 +196,12 @@ class PostgresStore(AttemptStore):
                 except errors.InsufficientPrivilege as exc:
                     raise self._refused(exc, learner) from exc
                 except (self._psycopg.OperationalError, errors.AdminShutdown) as exc:
-                    if time.monotonic() >= deadline:
+                    if not self._reached:  # a wrong URL fails at once
+                        raise ProgressStoreError(
+                            f"{self.location} could not be opened ({str(exc).strip()}). Check "
+                            "the URL (host, port, user, password, database) given as argument "
+                            "or $DYSTONIA_TEACH_STORE.") from exc
+                    if time.monotonic() >= deadline:  # a server that answered is waited for
                         raise ProgressStoreError(
                             f"{self.location} could not be reached (waited {self.timeout:g} s: "
                             f"{str(exc).strip()}). Nothing was saved by this call and earlier "
