@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlsplit
 
 from dystonia_teach.store.base import (
     FRAME_COLUMNS,
+    STORE_VAR,
     Attempt,
     AttemptStore,
     CaseSummary,
@@ -33,7 +34,6 @@ __all__ = ["FRAME_COLUMNS", "STORE_VAR", "Attempt", "AttemptStore", "CaseSummary
            "ProgressStore", "ProgressStoreError", "current_learner", "open_store", "pseudonym",
            "upgrade", "upgrade_sql", "validate_learner_id"]
 
-STORE_VAR = "DYSTONIA_TEACH_STORE"
 _POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 

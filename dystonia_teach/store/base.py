@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 HUB_USER_VAR = "JUPYTERHUB_USER"
+STORE_VAR = "DYSTONIA_TEACH_STORE"  # the store's URL (or SQLite path)
 _LEARNER_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
