@@ -44,10 +44,12 @@ from dystonia_teach.render.html import (
     step_help_html,
 )
 from dystonia_teach.render.text import assessment_text
-from dystonia_teach.store.sqlite import (
+from dystonia_teach.store import (
     Attempt,
-    ProgressStore,
+    AttemptStore,
     ProgressStoreError,
+    current_learner,
+    open_store,
     validate_learner_id,
 )
 from dystonia_teach.widgets._errors import ErrorArea
@@ -82,7 +84,7 @@ class Workbench(VBox):
     learner's earlier attempts are listed and the latest can be resumed.
     """
 
-    def __init__(self, case: Case | str, *, store: ProgressStore | None = None,
+    def __init__(self, case: Case | str, *, store: AttemptStore | None = None,
                  learner_id: str | None = None) -> None:
         super().__init__(layout=Layout(width="100%"), _dom_classes=("dt-root",))
         case = case if isinstance(case, Case) else load_case(case)
@@ -283,7 +285,7 @@ class CasePicker(VBox):
     resume after a restart. Without one, the case is worked without saving.
     """
 
-    def __init__(self, *, store: ProgressStore | None = None,
+    def __init__(self, *, store: AttemptStore | None = None,
                  learner_id: str | None = None, save: bool = True) -> None:
         super().__init__(_dom_classes=("dt-root",))
         self.store, self.save = store, save
@@ -297,7 +299,13 @@ class CasePicker(VBox):
                 problems.append(f"{case_id}: {exc}")
         self.cases = Dropdown(options=options, value="", description="Case", style=_WIDE,
                               tooltip="The case to work", layout=Layout(width="98%"))
-        self.learner = Text(value=learner_id or "", description="Learner id", style=_WIDE,
+        hub_user, hub_problem = None, None
+        try:  # under JupyterHub the learner is the hub user, not a typed nickname
+            hub_user = current_learner()
+        except ProgressStoreError as exc:
+            hub_problem = exc
+        self.learner = Text(value=hub_user or learner_id or "", description="Learner id",
+                            style=_WIDE, disabled=hub_user is not None,
                             placeholder="a nickname, never your real name",
                             tooltip="Type the same nickname each time to keep and resume "
                                     "your attempts; leave empty to work without saving",
@@ -313,6 +321,8 @@ class CasePicker(VBox):
         if problems:
             self.errors.show(DystoniaTeachError("some cases could not be loaded and are not "
                                                 "listed: " + " | ".join(problems)))
+        if hub_problem is not None:
+            self.errors.show(hub_problem)
 
     def __repr__(self) -> str:
         return f"CasePicker(cases={len(self.cases.options) - 1})"
@@ -325,12 +335,13 @@ class CasePicker(VBox):
         if learner_id:
             validate_learner_id(learner_id)
             try:
-                store = self.store = self.store or ProgressStore()
+                store = self.store = self.store or open_store()
             except ProgressStoreError as exc:  # the case still opens; nothing is overwritten
                 problem = exc
         if store is not None:
-            note = (f"Saving your attempts as {learner_id!r} in {store.path}; use the same "
-                    "learner id after a restart to resume.")
+            note = (f"Saving your attempts as {learner_id!r} (your JupyterHub user)."
+                    if self.learner.disabled else f"Saving your attempts as {learner_id!r}; use "
+                    "the same learner id after a restart to resume.")
         elif problem is not None:
             note = "Not saving: the progress store could not be opened (see the message above)."
         else:
@@ -344,7 +355,7 @@ class CasePicker(VBox):
             self.errors.show(problem)
 
 
-def case_picker(*, store: ProgressStore | None = None, learner_id: str | None = None,
+def case_picker(*, store: AttemptStore | None = None, learner_id: str | None = None,
                 save: bool = True) -> CasePicker:
     """A case chooser that opens a workbench; with a learner id, attempts are saved (to
     ``store``, else the default progress store). ``save=False`` hides the learner id."""
