@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from dystonia_teach.core.case_model import Case
+from dystonia_teach.core.cautions import cautions_for, contraindicated_steps
 from dystonia_teach.core.errors import ActionError, did_you_mean
 from dystonia_teach.core.kb_model import SEVERITY_ORDER, KnowledgeBase, Slot
 from dystonia_teach.core.knowledge import knowledge, source_ref
@@ -64,8 +65,12 @@ def derive_pathway(
     items: list[tuple[Slot, PathwayItem]] = []
     acceptable: set[str] = set()
     seen: set[str] = set()
+    barred = contraindicated_steps(case, kb)
     for block in kb.pathway:
         if not holds(case, block.when):
+            continue
+        if not barred.issuperset(block.if_contraindicated) or barred.intersection(
+                block.unless_contraindicated):
             continue
         acceptable.update(block.acceptable)
         for slot in block.slots:
@@ -82,7 +87,27 @@ def derive_pathway(
                 reason=block.reason,
                 sources=tuple(source_ref(c) for c in step.evidence),
             )))
+    items.extend(_companions(case, kb, items, seen))
     return items, acceptable
+
+
+def _companions(case: Case, kb: KnowledgeBase, items: list[tuple[Slot, PathwayItem]],
+                seen: set[str]) -> list[tuple[Slot, PathwayItem]]:
+    """Slots for the steps that resolve a caution on a recommended step (a periprocedural
+    plan before an elective operation on an anticoagulant, gastro-protection for an NSAID)."""
+    extra: list[tuple[Slot, PathwayItem]] = []
+    for slot, _ in items:
+        for caution in cautions_for(case, kb, slot.step):
+            if not caution.unless_any or caution.unless_any[0] in seen:
+                continue
+            seen.add(caution.unless_any[0])
+            companion = Slot(any_of=caution.unless_any)
+            step = kb.steps[companion.step]
+            extra.append((companion, PathwayItem(
+                step=step.id, label=step.label, phase=step.phase,
+                alternatives=caution.unless_any[1:], dose_mg_per_day=None,
+                reason=caution.text, sources=tuple(source_ref(c) for c in step.evidence))))
+    return extra
 
 
 def recommended_pathway(case: Case) -> tuple[PathwayItem, ...]:
@@ -145,9 +170,10 @@ def evaluate(
     for rule in kb.rules:
         if not holds(case, rule.when):
             continue
-        for code, step, extra in RULE_KINDS[rule.kind](rule, ctx):
+        for code, step, extra, *cited in RULE_KINDS[rule.kind](rule, ctx):
             found = _finding(kb, code, step, " ".join(p for p in (extra, rule.note) if p),
-                             severity=rule.severity, evidence=rule.evidence)
+                             severity=rule.severity,
+                             evidence=(cited[0] if cited else ()) or rule.evidence)
             findings.append(found)
             if found.severity != "info" and step in chosen:
                 ctx.flagged.add(step)
