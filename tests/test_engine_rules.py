@@ -24,6 +24,8 @@ EARLY = {"course__conservative_care_weeks": 2, "course__symptom_weeks": 3,
 DISCORDANT = {"investigations__imaging": {"lesion": "compressive", "level": "L3-L4",
                                           "root": "L4", "concordant": False, "report": "L3-4."}}
 
+WARFARIN = {"conditions": [{"name": "anticoagulant", "drug": "warfarin"}]}
+CKD4 = {"conditions": [{"name": "ckd", "stage": 4}]}
 DRD_CHILD = {"diagnosis": "dopa_responsive_dystonia", "pathology": "none", "patient__age": 9,
              "radicular__root": "none",
              "investigations__imaging": {"lesion": "none", "concordant": False, "report": "N."}}
@@ -91,12 +93,31 @@ ROWS = [
     row("premature_surgery", True, "microdiscectomy at two weeks", facts=EARLY,
         add=("microdiscectomy", "postoperative_rehabilitation")),
     row("premature_surgery", False, "surgery after an adequate trial"),
-    row("contraindicated", True, "naproxen with CKD", facts={"contraindications": ["ckd"]},
+    row("contraindicated", True, "naproxen with CKD", facts=CKD4,
         add=({"step": "naproxen", "dose_mg_per_day": 1000},)),
-    row("contraindicated", False, "acetaminophen with CKD", facts={"contraindications": ["ckd"]},
+    row("contraindicated", False, "acetaminophen with CKD", facts=CKD4,
         add=("acetaminophen",)),
     row("contraindicated", False, "naproxen without contraindication",
         add=({"step": "naproxen", "dose_mg_per_day": 1000},)),
+    row("contraindicated", True, "epidural injection on an anticoagulant, no plan",
+        facts=WARFARIN, drop=("anticoagulation_plan",), add=("epidural_steroid_injection",)),
+    row("contraindicated", False, "epidural injection on an anticoagulant with a plan",
+        facts=WARFARIN, add=("epidural_steroid_injection", "anticoagulation_plan")),
+    row("contraindicated", True, "naproxen at 24 weeks of pregnancy",
+        facts={"conditions": [{"name": "pregnancy", "weeks": 24}]},
+        add=({"step": "naproxen", "dose_mg_per_day": 1000},)),
+    row("caution", True, "duloxetine after falls", facts={"conditions": ["falls_history"]},
+        add=("duloxetine",)),
+    row("caution", False, "duloxetine without falls", add=("duloxetine",)),
+    row("caution_note", True, "acetaminophen on warfarin", facts=WARFARIN,
+        add=({"step": "acetaminophen", "dose_mg_per_day": 3000},)),
+    row("caution_note", False, "acetaminophen without warfarin",
+        add=({"step": "acetaminophen", "dose_mg_per_day": 3000},)),
+    row("dose_out_of_range", True, "acetaminophen 4 g/day with liver disease",
+        facts={"conditions": ["hepatic_disease"]},
+        add=({"step": "acetaminophen", "dose_mg_per_day": 4000},)),
+    row("dose_out_of_range", False, "acetaminophen 4 g/day without liver disease",
+        add=({"step": "acetaminophen", "dose_mg_per_day": 4000},)),
     row("dose_out_of_range", True, "naproxen 2000 mg/day",
         add=({"step": "naproxen", "dose_mg_per_day": 2000},)),
     row("dose_out_of_range", True, "naproxen 250 mg/day",
@@ -213,7 +234,7 @@ def test_early_case_gets_conservative_care_and_no_imaging() -> None:
 
 
 def test_nsaid_contraindication_switches_to_acetaminophen() -> None:
-    steps = [a.step for a in recommended_actions(make_case(contraindications=["gi_bleed_history"],
+    steps = [a.step for a in recommended_actions(make_case(conditions=["gi_bleed_history"],
                                                            **EARLY))]
     assert "acetaminophen" in steps and "naproxen" not in steps
 

@@ -58,7 +58,8 @@ def test_broken_cross_reference_is_caught(mutate, message) -> None:
 def test_every_finding_code_is_reachable() -> None:
     kb = knowledge()
     by_rules = {rule.code for rule in kb.rules} | {
-        rule.params["missing_code"] for rule in kb.rules if "missing_code" in rule.params}
+        rule.params[key] for rule in kb.rules
+        for key in ("missing_code", "warning_code", "info_code") if key in rule.params}
     by_engine = {"appropriate_step", "acceptable_step", "missing_step",
                  "working_diagnosis_correct", "working_diagnosis_incorrect",
                  *kb.scoring.not_indicated_codes.values()}

@@ -44,6 +44,18 @@ POLYNEUROPATHY = {"diagnosis": "polyneuropathy", "pathology": "none", "radicular
                   "investigations__imaging": NO_LESION,
                   "investigations__electrodiagnosis": {"result": "polyneuropathy",
                                                        "report": "Length-dependent."}}
+ANTICOAGULATED_CKD4 = {**EARLY, "patient__age": 72, "conditions": [
+    {"name": "ckd", "stage": 4}, {"name": "anticoagulant", "drug": "doac"}]}
+PREGNANT_22 = {**EARLY, "patient__age": 31,
+               "conditions": [{"name": "pregnancy", "weeks": 22}]}
+PREGNANT_12 = {**PREGNANT_22, "conditions": [{"name": "pregnancy", "weeks": 12}]}
+WARFARIN = {**EARLY, "conditions": [{"name": "anticoagulant", "drug": "warfarin"}]}
+CES_ON_WARFARIN = {**CES, "conditions": [{"name": "anticoagulant", "drug": "warfarin"}]}
+ELECTIVE_ON_DOAC = {**DISC_AFTER_TRIAL, "conditions": [{"name": "anticoagulant",
+                                                        "drug": "doac"}]}
+FRAIL = {**EARLY, "patient__age": 84, "conditions": ["frailty", "ckd"]}
+OLDER_ON_ASPIRIN = {**EARLY, "patient__age": 70, "course__conservative_care_weeks": 1,
+                    "conditions": [{"name": "antiplatelet", "drug": "aspirin"}]}
 FRACTURE = {"red_flags": ["suspected_fracture"], "course__conservative_care_weeks": 0,
             "course__symptom_weeks": 1}
 
@@ -56,10 +68,10 @@ class Lesson:
     drop: tuple[str, ...] = ()
     only: tuple[Any, ...] | None = None  # a plan written out in full
     raised: tuple[str, ...] = ()  # finding codes that must appear
-    absent: tuple[str, ...] = ()  # finding codes that must not appear
+    absent: tuple[str, ...] = ()  # finding codes (or steps) that must not appear
     safety: str | None = None
     full_marks: bool = False
-    steps_judged: dict[str, str] = field(default_factory=dict)  # step -> finding code
+    steps_judged: dict[str, str] = field(default_factory=dict)  # step -> a finding it gets
 
     def plan(self) -> list[Any]:
         if self.only is not None:
@@ -147,6 +159,43 @@ LESSONS = [
            steps_judged={"epidural_steroid_injection": "acceptable_step"}, full_marks=True),
     Lesson("polyneuropathy: the cause screen is part of the work-up", POLYNEUROPATHY,
            drop=("polyneuropathy_screen",), raised=("missing_step",)),
+    Lesson("anticoagulated, CKD stage 4 + epidural injection and duloxetine: contraindicated",
+           ANTICOAGULATED_CKD4, add=("epidural_steroid_injection", "duloxetine"),
+           safety="unsafe", steps_judged={"epidural_steroid_injection": "contraindicated",
+                                          "duloxetine": "contraindicated"}),
+    Lesson("anticoagulated, acute severe sciatica: injection with a periprocedural plan",
+           {**ANTICOAGULATED_CKD4, "course__pain_severity": "severe"},
+           add=("epidural_steroid_injection", "anticoagulation_plan"),
+           absent=("contraindicated",), full_marks=True),
+    Lesson("CKD stage 4 + anticoagulant: acetaminophen replaces the NSAID",
+           ANTICOAGULATED_CKD4, steps_judged={"acetaminophen": "appropriate_step"},
+           absent=("naproxen",), full_marks=True),
+    Lesson("pregnancy at 22 weeks + naproxen: contraindicated (FDA 2020, from 20 weeks)",
+           PREGNANT_22, add=({"step": "naproxen", "dose_mg_per_day": 1000},),
+           steps_judged={"naproxen": "contraindicated"}, safety="unsafe"),
+    Lesson("pregnancy at 12 weeks + naproxen: a caution, not silence", PREGNANT_12,
+           raised=("caution_note",), full_marks=True),
+    Lesson("pregnancy + DaT scan: radiation is a caution", PREGNANT_12, add=("dat_scan",),
+           raised=("caution",)),
+    Lesson("warfarin + regular acetaminophen: INR note", WARFARIN,
+           steps_judged={"acetaminophen": "caution_note"}),
+    Lesson("acetaminophen 4 g/day in a frail patient: above the 3 g ceiling", FRAIL,
+           drop=("acetaminophen",), add=({"step": "acetaminophen", "dose_mg_per_day": 4000},),
+           steps_judged={"acetaminophen": "dose_out_of_range"}),
+    Lesson("acetaminophen without a dose: the dose is asked for", FRAIL,
+           drop=("acetaminophen",), add=("acetaminophen",),
+           steps_judged={"acetaminophen": "dose_missing"}),
+    Lesson("cauda equina on warfarin: reverse and operate, never blocked", CES_ON_WARFARIN,
+           add=("microdiscectomy", "postoperative_rehabilitation"),
+           absent=("contraindicated", "caution"), full_marks=True),
+    Lesson("elective operation on a DOAC without a perioperative plan: caution",
+           ELECTIVE_ON_DOAC, drop=("anticoagulation_plan",), raised=("caution",)),
+    Lesson("elective operation on a DOAC with its plan: full marks", ELECTIVE_ON_DOAC,
+           full_marks=True, steps_judged={"anticoagulation_plan": "appropriate_step"}),
+    Lesson("aged 70 on aspirin + NSAID without gastro-protection: Beers caution",
+           OLDER_ON_ASPIRIN, drop=("gastroprotection",), raised=("caution",)),
+    Lesson("aged 70 on aspirin: the pathway adds gastro-protection", OLDER_ON_ASPIRIN,
+           steps_judged={"gastroprotection": "appropriate_step"}, full_marks=True),
 ]
 
 
@@ -154,10 +203,12 @@ LESSONS = [
 def test_lesson(lesson: Lesson) -> None:
     assessment = evaluate(make_case(**lesson.facts), lesson.plan())
     codes = {f.code for f in assessment.findings}
+    chosen = {a.step for a in assessment.chosen}
     assert set(lesson.raised) <= codes, sorted(codes)
+    assert not chosen & set(lesson.absent), "a step named in absent was chosen"
     assert not set(lesson.absent) & codes, sorted(codes)
-    judged = {f.step: f.code for f in assessment.findings if f.step in lesson.steps_judged}
-    assert judged == lesson.steps_judged
+    judged = {(f.step, f.code) for f in assessment.findings}
+    assert set(lesson.steps_judged.items()) <= judged, sorted(judged, key=str)
     if lesson.safety:
         assert assessment.safety == lesson.safety, assessment.rubric
     if lesson.full_marks:

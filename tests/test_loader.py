@@ -65,7 +65,7 @@ def test_semantic_issues_after_a_valid_model(tmp_path: Path) -> None:
 
 
 def test_schema_too_new_names_the_fix(tmp_path: Path) -> None:
-    report = validate_file(write(tmp_path, GOOD.replace("schema_version: 1", "schema_version: 7")))
+    report = validate_file(write(tmp_path, GOOD.replace("schema_version: 2", "schema_version: 7")))
     assert [i.code for i in report.issues] == ["schema_too_new"]
     assert "upgrade dystonia_teach" in report.issues[0].hint
 

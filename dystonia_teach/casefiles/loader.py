@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import reprlib
 import types
 import typing
@@ -15,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from dystonia_teach.casefiles.lints import text_problems
 from dystonia_teach.casefiles.locate import CASE_SUFFIXES, case_dirs, case_files
+from dystonia_teach.casefiles.upgrade import upgrade
 from dystonia_teach.casefiles.yamlio import YamlDocument, read_yaml_file, read_yaml_text
 from dystonia_teach.core.case_model import SCHEMA_VERSION, Case
 from dystonia_teach.core.errors import CaseInvalidError, CaseNotFoundError, Issue, did_you_mean
@@ -33,6 +35,14 @@ _LINT_HINTS = {
 HINTS_PER_FILE = 20
 _SHORT_REPR = reprlib.Repr()
 _SHORT_REPR.maxstring = _SHORT_REPR.maxother = 60
+#: Chronic reinnervation on EMG needs about three months of denervation (emg_timing).
+REINNERVATION_WEEKS = 12
+#: Text that denies the need for imaging (a contradiction in a red-flag case).
+NO_IMAGING_TEXT = re.compile(
+    r"\b(no (need for )?(imaging|MRI|scan)( is)? (needed|indicated|required)"
+    r"|(imaging|MRI|a scan) (is|was) not (needed|indicated|required))\b", re.IGNORECASE)
+#: Versions read (older ones are upgraded first, casefiles.upgrade).
+SUPPORTED_VERSIONS = (1, SCHEMA_VERSION)
 _TYPE_ERRORS = {
     "int_parsing", "int_type", "int_from_float", "float_parsing", "float_type", "bool_parsing",
     "bool_type", "string_type", "tuple_type", "list_type", "model_type", "model_attributes_type",
@@ -108,9 +118,9 @@ def _validate_document(doc: YamlDocument, expected_id: str | None) -> CaseReport
         return report
     hints = _Hints()
     try:
-        case = Case.model_validate(data)
+        case = Case.model_validate(upgrade(data))
     except ValidationError as err:
-        report.issues.extend(_pydantic_issues(doc, err, hints))
+        report.issues.extend(_pydantic_issues(doc, err, hints, renamed=_renamed_fields(data)))
         report.issues.sort(key=lambda i: (i.line or 0, i.field))
         return report
     report.issues.extend(_semantic_issues(doc, case, expected_id, hints))
@@ -128,10 +138,11 @@ def _schema_version_ok(doc: YamlDocument, report: CaseReport) -> bool:
             f"({SCHEMA_VERSION})", "upgrade dystonia_teach, or write the case for "
             f"schema_version: {SCHEMA_VERSION}"))
         return False
-    if version != SCHEMA_VERSION or type(version) is not int:  # not true, not 1.0
+    if version not in SUPPORTED_VERSIONS or type(version) is not int:  # not true, not 1.0
         report.issues.append(doc.issue(
             ["schema_version"], "schema_unknown",
-            f"schema_version must be {SCHEMA_VERSION}, found {_shown(version)}",
+            f"schema_version must be {SCHEMA_VERSION} (or an older "
+            f"{', '.join(map(str, SUPPORTED_VERSIONS[:-1]))}), found {_shown(version)}",
             f"add `schema_version: {SCHEMA_VERSION}` as the first line"))
         return False
     return True
@@ -198,10 +209,18 @@ def _shown(value: Any) -> str:
     return _SHORT_REPR.repr(value)
 
 
-def _pydantic_issues(doc: YamlDocument, err: ValidationError, hints: _Hints) -> list[Issue]:
+def _renamed_fields(data: Any) -> dict[str, str]:
+    """Version 2 field -> the version 1 field it was upgraded from (to point at its line)."""
+    return {"conditions": "contraindications"} if data.get("schema_version") == 1 else {}
+
+
+def _pydantic_issues(doc: YamlDocument, err: ValidationError, hints: _Hints,
+                     renamed: dict[str, str] | None = None) -> list[Issue]:
     issues = []
     for error in err.errors(include_url=False):
         loc = [p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
+        if loc and renamed and loc[0] in renamed:
+            loc[0] = renamed[str(loc[0])]
         kind, value = error["type"], error.get("input")
         hint = ""
         if kind == "extra_forbidden":
@@ -313,6 +332,29 @@ def _consistency_issues(doc: YamlDocument, case: Case) -> list[Issue]:
         add(["pathology"], "pathology and investigations.instability.present disagree")
     if case.diagnosis == "radiculopathy_dystonia" and case.radicular.root == "none":
         add(["radicular", "root"], "radiculopathy dystonia needs radicular findings (a root)")
+    edx = case.investigations.electrodiagnosis
+    if edx is not None and edx.chronic_reinnervation and (
+            case.course.symptom_weeks < REINNERVATION_WEEKS):
+        add(["investigations", "electrodiagnosis", "chronic_reinnervation"],
+            f"chronic reinnervation after {case.course.symptom_weeks:g} weeks of symptoms: it "
+            f"takes about {REINNERVATION_WEEKS} weeks or more",
+            "report fibrillation potentials or a normal study, or lengthen symptom_weeks")
+    status = case.course.imaging_status
+    if status != "not_yet_imaged" and (imaging is None or (imaging.lesion == "compressive") != (
+            status == "imaged_with_lesion")):
+        add(["course", "imaging_status"], f"imaging_status is {status} but "
+            "investigations.imaging does not show that", "make the two agree")
+    if "cauda_equina" in case.red_flags and not (case.radicular.level
+                                                 or case.radicular.other_roots):
+        add(["radicular"], "cauda equina needs its level or the roots involved",
+            "add radicular.level (e.g. L5-S1) or radicular.other_roots")
+    if case.red_flags and NO_IMAGING_TEXT.search(" ".join(
+            (case.teaching_notes, *case.stages.model_dump().values()))):
+        add(["teaching_notes"], "the text says imaging is not needed, but the case has red "
+            "flags: urgent imaging is part of its pathway", "rewrite the sentence")
+    pregnancy = case.condition("pregnancy")
+    if pregnancy is not None and case.patient.sex == "male":
+        add(["conditions"], "pregnancy is recorded for a male patient")
     cauda_signs = sorted(CAUDA_EQUINA_SIGNS.intersection(case.other_signs))
     if cauda_signs and "cauda_equina" not in case.red_flags:
         add(["red_flags"], f"other_signs lists {', '.join(cauda_signs)} but red_flags does not "

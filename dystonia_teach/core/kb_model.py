@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from dystonia_teach.core.vocabulary import Contraindication, Phase, Reveal
+from dystonia_teach.core.vocabulary import Phase, Reveal
 
 Severity = Literal["info", "warning", "critical"]
 SEVERITY_ORDER: dict[str, int] = {"critical": 0, "warning": 1, "info": 2}
@@ -22,6 +22,14 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
+class DoseAdjustment(_Strict):
+    """A lower daily ceiling while the case's facts meet ``when`` (predicate names)."""
+
+    when: tuple[str, ...] = Field(min_length=1)
+    max_mg_per_day: float = Field(gt=0)
+    reason: str
+
+
 class DoseRange(_Strict):
     """A labelled adult daily dose range with its source and verification status."""
 
@@ -31,6 +39,7 @@ class DoseRange(_Strict):
     source: str
     status: Status
     seed_figure: str = ""
+    adjustments: tuple[DoseAdjustment, ...] = ()
 
     def contains(self, dose: float) -> bool:
         return dose > 0 and (self.min_mg_per_day or 0) <= dose <= self.max_mg_per_day
@@ -82,7 +91,19 @@ class Step(_Strict):
     description: str
     reveals: Reveal | None = None
     dose: DoseRange | None = None
-    contraindications: tuple[Contraindication, ...] = ()
+    evidence: tuple[str, ...] = ()
+
+
+class Caution(_Strict):
+    """A contraindication (critical) or caution on steps, met when the case's facts meet
+    ``when``; a step of ``unless_any`` chosen too (e.g. a periprocedural plan) resolves it."""
+
+    id: str
+    steps: tuple[str, ...] = Field(min_length=1)
+    when: tuple[str, ...] = Field(min_length=1)
+    severity: Severity
+    unless_any: tuple[str, ...] = ()
+    text: str
     evidence: tuple[str, ...] = ()
 
 
@@ -124,6 +145,9 @@ class Slot(_Strict):
 class PathwayBlock(_Strict):
     id: str
     when: tuple[str, ...]
+    #: The block applies only if every listed step is / none is contraindicated (cautions).
+    if_contraindicated: tuple[str, ...] = ()
+    unless_contraindicated: tuple[str, ...] = ()
     slots: tuple[Slot, ...]
     acceptable: tuple[str, ...] = ()
     reason: str
@@ -258,6 +282,7 @@ class KnowledgeBase(_Strict):
 
     scoring: Scoring
     steps: dict[str, Step]
+    cautions: tuple[Caution, ...]
     findings: dict[str, FindingKind]
     pathway: tuple[PathwayBlock, ...]
     rules: tuple[Rule, ...]

@@ -25,6 +25,12 @@ EMG_EARLIEST_WEEKS = 3
 ACUTE_SCIATICA_WEEKS = 12
 #: EFNS 2011: DYT1 testing for limb-onset isolated dystonia before 30.
 EARLY_ONSET_AGE = 30
+#: Beers criteria: older adults.
+OLDER_ADULT_AGE = 65
+#: FDA 2020: avoid NSAIDs from 20 weeks of pregnancy.
+NSAID_PREGNANCY_WEEKS = 20
+SEVERE_CKD_STAGE = 4
+SEVERE_CRCL_ML_MIN = 30
 
 
 def neuro_red_flag(case: Case) -> bool:
@@ -106,6 +112,11 @@ def imaging_concordant(case: Case) -> bool:
             and imaging.concordant)
 
 
+def already_imaged(case: Case) -> bool:
+    """Spine imaging was done before this visit: no need to order it again."""
+    return case.course.imaging_status != "not_yet_imaged"
+
+
 def onset_before_30(case: Case) -> bool:
     return case.patient.age - case.course.symptom_weeks / 52 < EARLY_ONSET_AGE
 
@@ -138,9 +149,83 @@ def young_onset_dystonia_diagnosis(case: Case) -> bool:
     return case.diagnosis in ("isolated_dystonia", "dopa_responsive_dystonia")
 
 
-def nsaid_contraindicated(case: Case) -> bool:
-    """Any recorded contraindication (all recorded ones are NSAID contraindications)."""
-    return bool(case.contraindications)
+def renal_severe(case: Case) -> bool:
+    """CKD stage 4-5 or CrCl under 30 mL/min; CKD without a measure counts as severe (the
+    meaning of schema version 1's ``ckd``)."""
+    ckd = case.condition("ckd")
+    if ckd is None:
+        return False
+    if ckd.stage is None and ckd.crcl_ml_min is None:
+        return True
+    return ((ckd.stage or 0) >= SEVERE_CKD_STAGE
+            or (ckd.crcl_ml_min is not None and ckd.crcl_ml_min < SEVERE_CRCL_ML_MIN))
+
+
+def renal_moderate(case: Case) -> bool:
+    """CKD recorded but not severe: check renal function on an NSAID."""
+    return case.condition("ckd") is not None and not renal_severe(case)
+
+
+def anticoagulated(case: Case) -> bool:
+    return case.condition("anticoagulant") is not None
+
+
+def on_warfarin(case: Case) -> bool:
+    drug = case.condition("anticoagulant")
+    return drug is not None and drug.drug == "warfarin"
+
+
+def on_p2y12_inhibitor(case: Case) -> bool:
+    drug = case.condition("antiplatelet")
+    return drug is not None and drug.drug == "p2y12_inhibitor"
+
+
+def on_aspirin_only(case: Case) -> bool:
+    """Aspirin (or an unnamed antiplatelet) without an anticoagulant or P2Y12 inhibitor."""
+    drug = case.condition("antiplatelet")
+    return drug is not None and drug.drug != "p2y12_inhibitor" and not anticoagulated(case)
+
+
+def on_antithrombotic(case: Case) -> bool:
+    return anticoagulated(case) or case.condition("antiplatelet") is not None
+
+
+def older_adult(case: Case) -> bool:
+    return case.patient.age >= OLDER_ADULT_AGE
+
+
+def older_with_bleeding_risk_drug(case: Case) -> bool:
+    """Beers: an older adult on an antiplatelet or a corticosteroid (NSAIDs need
+    gastro-protection)."""
+    return older_adult(case) and bool(
+        {"antiplatelet", "corticosteroid"} & {c.name for c in case.conditions})
+
+
+def older_after_a_short_trial(case: Case) -> bool:
+    """An older adult past a short NSAID trial (our ~2 weeks, a design choice, not Beers)."""
+    return older_adult(case) and case.course.conservative_care_weeks >= 2
+
+
+def pregnant(case: Case) -> bool:
+    return case.condition("pregnancy") is not None
+
+
+def pregnant_from_20_weeks(case: Case) -> bool:
+    pregnancy = case.condition("pregnancy")
+    return pregnancy is not None and (pregnancy.weeks or 0) >= NSAID_PREGNANCY_WEEKS
+
+
+def pregnant_before_20_weeks(case: Case) -> bool:
+    return pregnant(case) and not pregnant_from_20_weeks(case)
+
+
+def hepatic_disease_or_alcohol(case: Case) -> bool:
+    return bool({"hepatic_disease", "alcohol_excess"} & {c.name for c in case.conditions})
+
+
+def hepatic_risk(case: Case) -> bool:
+    """Hepatic disease, alcohol excess or frailty: acetaminophen at most 3 g/day."""
+    return hepatic_disease_or_alcohol(case) or case.condition("frailty") is not None
 
 
 def concordant_compression(case: Case) -> bool:
@@ -196,19 +281,37 @@ PREDICATES: dict[str, Predicate] = {
         emg_too_early,
         imaging_concordant,
         onset_before_30,
+        already_imaged,
         trial_completed,
         conservative_phase,
         radicular_picture,
         spine_diagnosis,
         spine_work_up_indicated,
         young_onset_dystonia_diagnosis,
-        nsaid_contraindicated,
+        renal_severe,
+        renal_moderate,
+        anticoagulated,
+        on_warfarin,
+        on_p2y12_inhibitor,
+        on_aspirin_only,
+        on_antithrombotic,
+        older_adult,
+        older_with_bleeding_risk_drug,
+        older_after_a_short_trial,
+        pregnant,
+        pregnant_from_20_weeks,
+        pregnant_before_20_weeks,
+        hepatic_disease_or_alcohol,
+        hepatic_risk,
         concordant_compression,
         disabling,
         surgery_indicated,
         stenosis_before_12_weeks,
     )
 }
+for _value in ("gi_bleed_history", "heart_failure", "nsaid_allergy", "falls_history",
+               "corticosteroid"):
+    PREDICATES[_value] = lambda case, v=_value: case.condition(v) is not None
 for _value in PATHOLOGIES:
     PREDICATES[f"pathology_{_value}"] = lambda case, v=_value: case.pathology == v
 for _value in DIAGNOSES:

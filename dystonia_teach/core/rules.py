@@ -11,10 +11,12 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from dystonia_teach.core.case_model import Case
-from dystonia_teach.core.kb_model import KnowledgeBase, Rule
+from dystonia_teach.core.kb_model import Caution, KnowledgeBase, Rule
+from dystonia_teach.core.predicates import holds
 from dystonia_teach.core.results import Action
 
-Hit = tuple[str, str | None, str]  # (finding code, step id or None, extra detail)
+#: (finding code, step id or None, extra detail), optionally + the evidence ids it rests on.
+Hit = tuple[str, str | None, str] | tuple[str, str | None, str, tuple[str, ...]]
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,8 @@ class Context:
     kb: KnowledgeBase
     chosen: Mapping[str, Action]
     recommended: frozenset[str]
+    #: Step id -> the cautions on it this case meets (``cautions.cautions_met``).
+    cautions: Mapping[str, tuple[Caution, ...]] = field(default_factory=dict)
     #: Steps already judged wrong by an earlier rule (warning or critical).
     flagged: set[str] = field(default_factory=set)
 
@@ -87,12 +91,20 @@ def symptomatic_only(rule: Rule, ctx: Context) -> Iterator[Hit]:
 
 
 def contraindicated(rule: Rule, ctx: Context) -> Iterator[Hit]:
-    """A chosen step whose contraindications meet the case's recorded ones."""
-    recorded = set(ctx.case.contraindications)
+    """Every chosen step against the cautions its patient meets (``knowledge/cautions.yaml``):
+    critical ones raise ``code``, warnings ``warning_code``, notes ``info_code``; a caution is
+    resolved when one of its ``unless_any`` steps is chosen too."""
+    codes = {"critical": rule.code, "warning": rule.params["warning_code"],
+             "info": rule.params["info_code"]}
     for step in ctx.chosen:
-        hits = [c for c in ctx.kb.steps[step].contraindications if c in recorded]
-        if hits:
-            yield rule.code, step, "Recorded: " + ", ".join(h.replace("_", " ") for h in hits) + "."
+        for caution in ctx.cautions.get(step, ()):
+            if any(s in ctx.chosen for s in caution.unless_any):
+                continue
+            extra = caution.text
+            if caution.unless_any:
+                needed = " or ".join(ctx.label(s) for s in caution.unless_any)
+                extra += f" Needed with it: {needed}."
+            yield codes[caution.severity], step, extra, caution.evidence
 
 
 def dose_in_range(rule: Rule, ctx: Context) -> Iterator[Hit]:
@@ -103,12 +115,19 @@ def dose_in_range(rule: Rule, ctx: Context) -> Iterator[Hit]:
             continue
         if action.dose_mg_per_day is None:
             yield rule.params["missing_code"], step, f"Labelled range: {dose_range.describe()}."
-        elif not dose_range.contains(action.dose_mg_per_day):
+            continue
+        lowered = [a for a in dose_range.adjustments if holds(ctx.case, a.when)]
+        ceiling = min((a.max_mg_per_day for a in lowered), default=dose_range.max_mg_per_day)
+        if not dose_range.contains(action.dose_mg_per_day):
             extra = (f"You gave {action.dose_mg_per_day:g} mg/day; labelled range "
                      f"{dose_range.describe()}.")
             if dose_range.seed_figure:
                 extra += f" {dose_range.seed_figure}"
             yield rule.code, step, extra
+        elif action.dose_mg_per_day > ceiling:
+            reasons = " ".join(a.reason for a in lowered)
+            yield rule.code, step, (f"You gave {action.dose_mg_per_day:g} mg/day; for this "
+                                    f"patient at most {ceiling:g} mg/day. {reasons}")
 
 
 RuleKind = Callable[[Rule, Context], Iterator[Hit]]

@@ -23,7 +23,7 @@ from typing import Any
 from tqdm import tqdm
 
 from dystonia_teach.casefiles.loader import load_case
-from dystonia_teach.core.engine import derive_pathway, evaluate
+from dystonia_teach.core.engine import evaluate
 from dystonia_teach.core.errors import DystoniaTeachError
 from dystonia_teach.store.base import AttemptStore, Grade
 
@@ -126,13 +126,12 @@ def _grade_case(job: tuple[str, list[Plan], str, str]) -> CaseResult:
     except DystoniaTeachError as exc:
         result.skipped[f"case {case_id} ({len(rows)} attempts)"] = str(exc)
         return result
-    pathway = derive_pathway(case)  # once per case
     judged: dict[str, tuple[float, tuple[str, ...]] | str] = {}
     for attempt_id, actions, diagnosis, old_score in rows:
         plan = json.dumps([actions, diagnosis], sort_keys=True)
         if plan not in judged:
             try:
-                assessment = evaluate(case, actions, diagnosis, pathway=pathway)
+                assessment = evaluate(case, actions, diagnosis)  # pathway derived once per case
                 judged[plan] = (assessment.score, assessment.pitfalls)
             except DystoniaTeachError as exc:  # e.g. a step removed from the knowledge base
                 judged[plan] = str(exc)
