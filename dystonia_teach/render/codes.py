@@ -19,7 +19,8 @@ _INTRO = (
     "teaches; the other codes mark appropriate, optional, missing or not-indicated steps. "
     "The feedback a learner sees for a code is the summary (with the step's name in place of "
     "'the step'), why it matters, what to do instead, and the evidence below with its level "
-    "(Oxford CEBM 2011) and verification status."
+    "(Oxford CEBM 2011) and verification status; 'On the harm' marks the evidence about the "
+    "harm a pitfall names."
 )
 
 
@@ -39,8 +40,9 @@ def _evidence_lines(kb: KnowledgeBase, kind: FindingKind) -> list[tuple[str, str
     for claim_id in kind.evidence:
         ref = source_ref(claim_id)
         sources = "; ".join(short_citation(s) for s, _ in kb.cited_sources(claim_id))
+        harm = "On the harm: " if kind.code in kb.claims[claim_id].harm_of else ""
         lines.append((f"{claim_id}, {ref.badge}",
-                      f"{_plain(ref.claim)} Sources: {sources or 'none found'}."))
+                      f"{harm}{_plain(ref.claim)} Sources: {sources or 'none found'}."))
     return lines
 
 
