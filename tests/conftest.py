@@ -15,14 +15,14 @@ CASES_DIR = REPO / "cases"
 BAD_CASES_DIR = Path(__file__).resolve().parent / "bad_cases"
 
 BASE_FACTS: dict[str, Any] = {
-    "schema_version": 1,
+    "schema_version": 2,
     "id": "factory_case",
     "title": "Factory case",
     "summary": "Built from facts by the test factory.",
     "patient": {"age": 60, "sex": "female"},
     "course": {"symptom_weeks": 20, "conservative_care_weeks": 14, "conservative_care": []},
     "red_flags": [],
-    "contraindications": [],
+    "conditions": [],
     "dystonia": {
         "foot": "left",
         "postures": ["inversion"],

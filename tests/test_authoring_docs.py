@@ -17,7 +17,7 @@ GUIDE = (REPO / "docs" / "authoring.md").read_text()
 #: The field named in each vocabulary heading, and the Literal it must list.
 VOCABULARIES = {
     "red_flags": vocabulary.RedFlag,
-    "contraindications": vocabulary.Contraindication,
+    "conditions": vocabulary.ConditionName,
     "functional_signs": vocabulary.FunctionalSign,
     "dystonia.postures": vocabulary.Posture,
     "dystonia.triggers": vocabulary.Trigger,

@@ -48,8 +48,8 @@ def test_bank_validates_without_issues() -> None:
 def test_recommended_pathway_scores_full_marks(path: Path) -> None:
     case = load_case(path)
     assessment = evaluate(case, recommended_actions(case))
-    problems = [f for f in assessment.findings
-                if f.code not in ("appropriate_step", "acceptable_step")]
+    problems = [f for f in assessment.findings  # a caution note (e.g. INR on warfarin) is read
+                if f.code not in ("appropriate_step", "acceptable_step", "caution_note")]
     assert assessment.score == 1.0, f"{case.id}: score {assessment.score}"
     assert not problems, f"{case.id}: " + "; ".join(f"{f.code} ({f.step})" for f in problems)
 
@@ -77,12 +77,12 @@ def _edx_polyneuropathy(case: Case) -> bool:
 SCENARIOS = (
     Scenario(
         "early uncomplicated radiculopathy dystonia (conservative phase, NSAID allowed)",
-        ("conservative_phase", "spine_diagnosis", "not nsaid_contraindicated"),
+        ("conservative_phase", "spine_diagnosis"),
         lambda case, steps: bool(steps & NSAIDS) and not steps & PROCEDURES,
     ),
     Scenario(
         "early radiculopathy dystonia with an NSAID contraindication (acetaminophen, no NSAID)",
-        ("conservative_phase", "spine_diagnosis", "nsaid_contraindicated"),
+        ("conservative_phase", "spine_diagnosis", "renal_severe", "anticoagulated"),
         lambda case, steps: "acetaminophen" in steps and not steps & NSAIDS,
     ),
     Scenario(

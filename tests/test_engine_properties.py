@@ -15,6 +15,11 @@ from dystonia_teach.core.vocabulary import COMPRESSIVE_PATHOLOGIES, DIAGNOSES
 from .conftest import bundled_case_paths, make_case
 
 STEP_IDS = sorted(knowledge().steps)
+CONDITIONS = [{"name": "ckd", "stage": 4}, {"name": "ckd", "stage": 3},
+              {"name": "anticoagulant", "drug": "warfarin"}, {"name": "antiplatelet"},
+              {"name": "antiplatelet", "drug": "p2y12_inhibitor"}, {"name": "corticosteroid"},
+              {"name": "pregnancy", "weeks": 24}, {"name": "pregnancy", "weeks": 10},
+              {"name": "hepatic_disease"}, {"name": "falls_history"}, {"name": "frailty"}]
 DOSED = sorted(s for s, step in knowledge().steps.items() if step.dose)
 BUNDLED = [load_case(p) for p in bundled_case_paths()]
 
@@ -35,13 +40,15 @@ def random_facts(draw: st.DrawFn) -> dict[str, Any]:
     weeks = draw(st.sampled_from([0, 2, 5.9, 6, 8, 12, 20]))
     facts: dict[str, Any] = {
         "pathology": pathology,
+        "patient__age": draw(st.sampled_from([9, 40, 70])),
+        "preference": draw(st.sampled_from(["not_stated", "surgery", "conservative"])),
         "course__conservative_care_weeks": weeks,
         "course__symptom_weeks": weeks + 1,
         "red_flags": draw(st.lists(st.sampled_from(
             ["cauda_equina", "severe_motor_deficit", "suspected_infection"]), unique=True,
             max_size=2)),
-        "contraindications": draw(st.lists(st.sampled_from(["ckd", "anticoagulation"]),
-                                           unique=True, max_size=1)),
+        "conditions": draw(st.lists(st.sampled_from(CONDITIONS), max_size=3,
+                                    unique_by=lambda c: c["name"])),
         "disabling": draw(st.booleans()),
         "diagnosis": draw(st.sampled_from(DIAGNOSES)),
         "radicular__root": draw(st.sampled_from(["S1", "none"])),

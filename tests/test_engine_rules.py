@@ -24,6 +24,12 @@ EARLY = {"course__conservative_care_weeks": 2, "course__symptom_weeks": 3,
 DISCORDANT = {"investigations__imaging": {"lesion": "compressive", "level": "L3-L4",
                                           "root": "L4", "concordant": False, "report": "L3-4."}}
 
+WARFARIN = {"conditions": [{"name": "anticoagulant", "drug": "warfarin"}]}
+CKD4 = {"conditions": [{"name": "ckd", "stage": 4}]}
+DRD_CHILD = {"diagnosis": "dopa_responsive_dystonia", "pathology": "none", "patient__age": 9,
+             "radicular__root": "none",
+             "investigations__imaging": {"lesion": "none", "concordant": False, "report": "N."}}
+
 
 def plan(facts: dict[str, Any], add: tuple[Any, ...] = (), drop: tuple[str, ...] = ()) -> list[Any]:
     """The derived pathway for ``facts`` with steps dropped and added."""
@@ -57,7 +63,9 @@ ROWS = [
     row("misdiagnosis_primary_or_functional", False, "functional case, functional treatment",
         facts={"diagnosis": "functional_dystonia", "pathology": "none", "radicular__root": "none",
                "investigations__imaging": {"lesion": "none", "concordant": False, "report": "N."}}),
-    row("delayed_surgery", True, "indicated decompression left out",
+    row("delayed_surgery", True, "indicated decompression left out, no surgical opinion",
+        drop=("decompressive_laminectomy", "surgical_opinion_shared_decision")),
+    row("delayed_surgery", False, "surgical opinion without operating (shared decision)",
         drop=("decompressive_laminectomy",)),
     row("delayed_surgery", True, "red flags, concordant disc, no surgery", facts=RED_FLAG,
         drop=("microdiscectomy", "urgent_surgical_referral")),
@@ -65,7 +73,8 @@ ROWS = [
     row("delayed_surgery", False, "not disabling: no indication",
         facts={"disabling": False}, drop=("decompressive_laminectomy",)),
     row("symptomatic_only", True, "toxin instead of decompression",
-        drop=("decompressive_laminectomy",), add=("botulinum_toxin",)),
+        drop=("decompressive_laminectomy", "surgical_opinion_shared_decision"),
+        add=("botulinum_toxin",)),
     row("symptomatic_only", False, "toxin beside decompression", add=("botulinum_toxin",)),
     row("no_postop_rehab", True, "surgery without rehabilitation",
         drop=("postoperative_rehabilitation",)),
@@ -84,12 +93,31 @@ ROWS = [
     row("premature_surgery", True, "microdiscectomy at two weeks", facts=EARLY,
         add=("microdiscectomy", "postoperative_rehabilitation")),
     row("premature_surgery", False, "surgery after an adequate trial"),
-    row("contraindicated", True, "naproxen with CKD", facts={"contraindications": ["ckd"]},
+    row("contraindicated", True, "naproxen with CKD", facts=CKD4,
         add=({"step": "naproxen", "dose_mg_per_day": 1000},)),
-    row("contraindicated", False, "acetaminophen with CKD", facts={"contraindications": ["ckd"]},
+    row("contraindicated", False, "acetaminophen with CKD", facts=CKD4,
         add=("acetaminophen",)),
     row("contraindicated", False, "naproxen without contraindication",
         add=({"step": "naproxen", "dose_mg_per_day": 1000},)),
+    row("contraindicated", True, "epidural injection on an anticoagulant, no plan",
+        facts=WARFARIN, drop=("anticoagulation_plan",), add=("epidural_steroid_injection",)),
+    row("contraindicated", False, "epidural injection on an anticoagulant with a plan",
+        facts=WARFARIN, add=("epidural_steroid_injection", "anticoagulation_plan")),
+    row("contraindicated", True, "naproxen at 24 weeks of pregnancy",
+        facts={"conditions": [{"name": "pregnancy", "weeks": 24}]},
+        add=({"step": "naproxen", "dose_mg_per_day": 1000},)),
+    row("caution", True, "duloxetine after falls", facts={"conditions": ["falls_history"]},
+        add=("duloxetine",)),
+    row("caution", False, "duloxetine without falls", add=("duloxetine",)),
+    row("caution_note", True, "acetaminophen on warfarin", facts=WARFARIN,
+        add=({"step": "acetaminophen", "dose_mg_per_day": 3000},)),
+    row("caution_note", False, "acetaminophen without warfarin",
+        add=({"step": "acetaminophen", "dose_mg_per_day": 3000},)),
+    row("dose_out_of_range", True, "acetaminophen 4 g/day with liver disease",
+        facts={"conditions": ["hepatic_disease"]},
+        add=({"step": "acetaminophen", "dose_mg_per_day": 4000},)),
+    row("dose_out_of_range", False, "acetaminophen 4 g/day without liver disease",
+        add=({"step": "acetaminophen", "dose_mg_per_day": 4000},)),
     row("dose_out_of_range", True, "naproxen 2000 mg/day",
         add=({"step": "naproxen", "dose_mg_per_day": 2000},)),
     row("dose_out_of_range", True, "naproxen 250 mg/day",
@@ -128,11 +156,17 @@ ROWS = [
         facts={}, drop=tuple(knowledge().steps), add=("brain_mri",)),
     row("acceptable_step", True, "gait assessment", add=("gait_assessment",)),
     row("acceptable_step", False, "full pathway only"),
-    row("step_not_indicated", True, "DaT scan in radiculopathy", add=("dat_scan",)),
+    row("step_not_indicated", True, "functional physiotherapy in radiculopathy",
+        add=("specialist_physiotherapy",)),
+    row("low_value_care", True, "DaT scan in radiculopathy", add=("dat_scan",)),
+    row("unindicated_procedure", True, "DBS for dopa-responsive dystonia", facts=DRD_CHILD,
+        add=("deep_brain_stimulation",)),
+    row("unindicated_procedure", False, "DRD child, levodopa", facts=DRD_CHILD),
     row("step_not_indicated", False, "full pathway"),
-    row("missing_step", True, "EMG left out", drop=("emg_ncs",)),
-    row("missing_step", False, "paraspinal mapping fills the EMG slot", drop=("emg_ncs",),
-        add=("paraspinal_mapping",)),
+    row("missing_step", True, "EMG left out with discordant imaging", facts=DISCORDANT,
+        drop=("emg_ncs",)),
+    row("missing_step", False, "paraspinal mapping fills the EMG slot", facts=DISCORDANT,
+        drop=("emg_ncs",), add=("paraspinal_mapping",)),
     row("dose_missing", True, "naproxen without a dose", add=("naproxen",)),
     row("dose_missing", False, "naproxen with a dose",
         add=({"step": "naproxen", "dose_mg_per_day": 750},)),
@@ -170,13 +204,14 @@ def test_every_finding_code_is_tested_both_ways() -> None:
     assert catalogue <= not_raised, catalogue - not_raised
 
 
-def test_pitfalls_are_the_specification_fourteen() -> None:
+def test_pitfalls_are_the_specification_fourteen_and_v2_additions() -> None:
     pitfalls = {code for code, kind in knowledge().findings.items() if kind.pitfall}
     assert pitfalls == {
         "misdiagnosis_primary_or_functional", "delayed_surgery", "symptomatic_only",
         "no_postop_rehab", "splinting", "missed_red_flag", "premature_imaging",
         "premature_surgery", "contraindicated", "dose_out_of_range", "procedure_mismatch",
         "surgery_without_concordant_imaging", "incomplete_assessment", "low_value_care",
+        "unindicated_procedure",  # version 2: an unindicated operation or DBS is critical
     }
 
 
@@ -199,7 +234,7 @@ def test_early_case_gets_conservative_care_and_no_imaging() -> None:
 
 
 def test_nsaid_contraindication_switches_to_acetaminophen() -> None:
-    steps = [a.step for a in recommended_actions(make_case(contraindications=["gi_bleed_history"],
+    steps = [a.step for a in recommended_actions(make_case(conditions=["gi_bleed_history"],
                                                            **EARLY))]
     assert "acetaminophen" in steps and "naproxen" not in steps
 

@@ -65,7 +65,7 @@ def test_semantic_issues_after_a_valid_model(tmp_path: Path) -> None:
 
 
 def test_schema_too_new_names_the_fix(tmp_path: Path) -> None:
-    report = validate_file(write(tmp_path, GOOD.replace("schema_version: 1", "schema_version: 7")))
+    report = validate_file(write(tmp_path, GOOD.replace("schema_version: 2", "schema_version: 7")))
     assert [i.code for i in report.issues] == ["schema_too_new"]
     assert "upgrade dystonia_teach" in report.issues[0].hint
 
@@ -73,7 +73,8 @@ def test_schema_too_new_names_the_fix(tmp_path: Path) -> None:
 def test_missing_result_for_a_derived_step(tmp_path: Path) -> None:
     start = GOOD.index("  electrodiagnosis:")
     end = GOOD.index("pathology: stenosis")
-    report = validate_file(write(tmp_path, GOOD[:start] + GOOD[end:]))
+    discordant = GOOD[:start].replace("concordant: true", "concordant: false")
+    report = validate_file(write(tmp_path, discordant + GOOD[end:]))  # EMG is now needed
     assert [i.code for i in report.issues] == ["missing_result"]
     assert "emg_ncs" in report.issues[0].message
 

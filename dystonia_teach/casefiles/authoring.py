@@ -12,13 +12,13 @@ import re
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from dystonia_teach.casefiles.loader import CaseReport
 from dystonia_teach.core.case_model import SCHEMA_VERSION, Case
 from dystonia_teach.core.errors import ISSUE_CODES
 from dystonia_teach.core.knowledge import knowledge, source_ref
-from dystonia_teach.core.vocabulary import PHASE_LABELS
+from dystonia_teach.core.vocabulary import PHASE_LABELS, ConditionName
 
 #: Notes for authors, by dotted field path, added to the model's own descriptions.
 FIELD_NOTES: dict[str, str] = {
@@ -34,7 +34,9 @@ FIELD_NOTES: dict[str, str] = {
     "course.conservative_care": "See the step ids in `dystonia-teach schema`.",
     "red_flags": "Red flags present; [] when there are none. Any red flag changes the derived "
                  "pathway (urgent imaging, and surgical referral for neurological ones).",
-    "contraindications": "Recorded contraindications to NSAIDs; [] when there are none.",
+    "conditions": "Conditions that contraindicate or caution steps, stated once; [] when none. "
+                  "A name (- heart_failure) or a mapping ({name: ckd, stage: 4}); pregnancy "
+                  "needs weeks. The knowledge base applies them to every step.",
     "dystonia.postures": "The observed postures of the foot and toes (at least one).",
     "dystonia.triggers": "What brings the dystonia on (at least one).",
     "dystonia.relieved_by_rest": "Does stopping or sitting relieve it?",
@@ -64,7 +66,9 @@ FIELD_NOTES: dict[str, str] = {
 }
 
 _KIND_OVERRIDES = {"course.conservative_care": "list of step ids",
-                   "evidence": "list of evidence ids"}
+                   "evidence": "list of evidence ids",
+                   "conditions": "list of conditions (a name, or a mapping with its measure)"}
+_OVERRIDE_ALLOWED = {"conditions": get_args(ConditionName)}
 _TYPE_NAMES = {"string": "text", "number": "number", "integer": "whole number",
                "boolean": "true or false", "object": "section"}
 _NO_DEFAULT = object()
@@ -109,8 +113,10 @@ def _walk(node: dict[str, Any], defs: dict[str, Any], prefix: str, out: list[Fie
     for name, prop in node["properties"].items():
         path = f"{prefix}{name}"
         spec, nullable = _resolve(prop, defs)
-        kind, allowed = _kind(spec)
-        kind = _KIND_OVERRIDES.get(path, kind)
+        if path in _KIND_OVERRIDES:
+            kind, allowed = _KIND_OVERRIDES[path], _OVERRIDE_ALLOWED.get(path, ())
+        else:
+            kind, allowed = _kind(spec)
         parts = (spec.get("description") if kind == "section" else "", prop.get("description"),
                  FIELD_NOTES.get(path))
         description = " ".join(p for p in parts if p).replace("``", "`")

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from dystonia_teach.casefiles.lints import text_problems
 from dystonia_teach.casefiles.locate import CASE_SUFFIXES, case_dirs, case_files
+from dystonia_teach.casefiles.upgrade import upgrade
 from dystonia_teach.casefiles.yamlio import YamlDocument, read_yaml_file, read_yaml_text
 from dystonia_teach.core.case_model import SCHEMA_VERSION, Case
 from dystonia_teach.core.errors import CaseInvalidError, CaseNotFoundError, Issue, did_you_mean
@@ -20,6 +21,10 @@ from dystonia_teach.core.knowledge import knowledge
 
 #: Signs that make cauda equina syndrome a red flag the case must state.
 CAUDA_EQUINA_SIGNS = frozenset({"saddle_anaesthesia", "bladder_dysfunction"})
+#: Chronic reinnervation on EMG needs about three months of denervation (emg_timing).
+REINNERVATION_WEEKS = 12
+#: Versions read (older ones are upgraded first, casefiles.upgrade).
+SUPPORTED_VERSIONS = (1, SCHEMA_VERSION)
 _TYPE_ERRORS = {
     "int_parsing", "int_type", "int_from_float", "float_parsing", "float_type", "bool_parsing",
     "bool_type", "string_type", "tuple_type", "list_type", "model_type", "model_attributes_type",
@@ -86,9 +91,9 @@ def _validate_document(doc: YamlDocument, expected_id: str | None) -> CaseReport
     if not _schema_version_ok(doc, report):
         return report
     try:
-        case = Case.model_validate(_plain(data))
+        case = Case.model_validate(upgrade(_plain(data)))
     except ValidationError as err:
-        report.issues.extend(_pydantic_issues(doc, err))
+        report.issues.extend(_pydantic_issues(doc, err, renamed=_renamed_fields(data)))
         report.issues.sort(key=lambda i: (i.line or 0, i.field))
         return report
     report.issues.extend(_semantic_issues(doc, case, expected_id))
@@ -106,10 +111,11 @@ def _schema_version_ok(doc: YamlDocument, report: CaseReport) -> bool:
             f"({SCHEMA_VERSION})", "upgrade dystonia_teach, or write the case for "
             f"schema_version: {SCHEMA_VERSION}"))
         return False
-    if version != SCHEMA_VERSION or isinstance(version, bool):
+    if version not in SUPPORTED_VERSIONS or isinstance(version, bool):
         report.issues.append(doc.issue(
             ["schema_version"], "schema_unknown",
-            f"schema_version must be {SCHEMA_VERSION}, found {version!r}",
+            f"schema_version must be {SCHEMA_VERSION} (or an older "
+            f"{', '.join(map(str, SUPPORTED_VERSIONS[:-1]))}), found {version!r}",
             f"add `schema_version: {SCHEMA_VERSION}` as the first line"))
         return False
     return True
@@ -167,10 +173,18 @@ def _allowed_literals(loc: Sequence[str | int]) -> tuple[str, ...]:
     return tuple(values)
 
 
-def _pydantic_issues(doc: YamlDocument, err: ValidationError) -> list[Issue]:
+def _renamed_fields(data: Any) -> dict[str, str]:
+    """Version 2 field -> the version 1 field it was upgraded from (to point at its line)."""
+    return {"conditions": "contraindications"} if data.get("schema_version") == 1 else {}
+
+
+def _pydantic_issues(doc: YamlDocument, err: ValidationError,
+                     renamed: dict[str, str] | None = None) -> list[Issue]:
     issues = []
     for error in err.errors(include_url=False):
         loc = [p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
+        if loc and renamed and loc[0] in renamed:
+            loc[0] = renamed[str(loc[0])]
         kind, value = error["type"], error.get("input")
         hint = ""
         if kind == "extra_forbidden":
@@ -250,6 +264,16 @@ def _consistency_issues(doc: YamlDocument, case: Case) -> list[Issue]:
         add(["pathology"], "pathology and investigations.instability.present disagree")
     if case.diagnosis == "radiculopathy_dystonia" and case.radicular.root == "none":
         add(["radicular", "root"], "radiculopathy dystonia needs radicular findings (a root)")
+    edx = case.investigations.electrodiagnosis
+    if edx is not None and edx.chronic_reinnervation and (
+            case.course.symptom_weeks < REINNERVATION_WEEKS):
+        add(["investigations", "electrodiagnosis", "chronic_reinnervation"],
+            f"chronic reinnervation after {case.course.symptom_weeks:g} weeks of symptoms: it "
+            f"takes about {REINNERVATION_WEEKS} weeks or more",
+            "report fibrillation potentials or a normal study, or lengthen symptom_weeks")
+    pregnancy = case.condition("pregnancy")
+    if pregnancy is not None and case.patient.sex == "male":
+        add(["conditions"], "pregnancy is recorded for a male patient")
     cauda_signs = sorted(CAUDA_EQUINA_SIGNS.intersection(case.other_signs))
     if cauda_signs and "cauda_equina" not in case.red_flags:
         add(["red_flags"], f"other_signs lists {', '.join(cauda_signs)} but red_flags does not "

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints, model_validator
 
 from dystonia_teach.core.vocabulary import (
-    Contraindication,
+    AntithromboticDrug,
+    ConditionName,
     Diagnosis,
     EdxResult,
     FunctionalSign,
@@ -24,7 +25,7 @@ from dystonia_teach.core.vocabulary import (
     Trigger,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 CaseId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{1,63}$")]
@@ -43,12 +44,66 @@ class Patient(_Strict):
     sex: Literal["female", "male", "other"]
 
 
+_ANTICOAGULANTS = ("warfarin", "doac", "heparin")
+_ANTIPLATELETS = ("aspirin", "p2y12_inhibitor")
+
+
+class Condition(_Strict):
+    """A patient condition that contraindicates or cautions steps, with its measure.
+
+    Written as a name (``- heart_failure``) or a mapping (``- {name: ckd, stage: 4}``).
+    """
+
+    name: ConditionName
+    stage: Annotated[int, Strict(), Field(ge=1, le=5)] | None = Field(
+        None, description="CKD stage (ckd only).")
+    crcl_ml_min: Annotated[float, Strict(), Field(ge=0, le=200)] | None = Field(
+        None, description="Creatinine clearance in mL/min (ckd only).")
+    weeks: Annotated[float, Strict(), Field(ge=0, le=44)] | None = Field(
+        None, description="Completed weeks of pregnancy (pregnancy only, required there).")
+    drug: AntithromboticDrug | None = Field(
+        None, description="warfarin, doac or heparin (anticoagulant); aspirin or "
+        "p2y12_inhibitor (antiplatelet).")
+
+    def describe(self) -> str:
+        """E.g. "ckd (stage 4)", "pregnancy (24 weeks)", "anticoagulant (warfarin)"."""
+        measures = [f"stage {self.stage}" if self.stage else "",
+                    f"CrCl {self.crcl_ml_min:g} mL/min" if self.crcl_ml_min is not None else "",
+                    f"{self.weeks:g} weeks" if self.weeks is not None else "",
+                    self.drug.replace("_", " ") if self.drug else ""]
+        shown = ", ".join(m for m in measures if m)
+        name = self.name.replace("_", " ")
+        return f"{name} ({shown})" if shown else name
+
+    @model_validator(mode="before")
+    @classmethod
+    def _name_alone(cls, data: object) -> object:
+        return {"name": data} if isinstance(data, str) else data
+
+    @model_validator(mode="after")
+    def _measures_fit_the_name(self) -> Condition:
+        if self.name == "pregnancy" and self.weeks is None:
+            raise ValueError("pregnancy needs weeks (completed weeks of pregnancy)")
+        if self.weeks is not None and self.name != "pregnancy":
+            raise ValueError("weeks belongs to pregnancy only")
+        if (self.stage is not None or self.crcl_ml_min is not None) and self.name != "ckd":
+            raise ValueError("stage and crcl_ml_min belong to ckd only")
+        allowed = {"anticoagulant": _ANTICOAGULANTS, "antiplatelet": _ANTIPLATELETS}
+        if self.drug is not None and self.drug not in allowed.get(self.name, ()):
+            kinds = ", ".join(allowed.get(self.name, ())) or "no drug"
+            raise ValueError(f"drug {self.drug!r} does not fit {self.name} (allowed: {kinds})")
+        return self
+
+
 class Course(_Strict):
     symptom_weeks: Weeks
     conservative_care_weeks: Weeks = Field(
         description="Weeks of optimal conservative management already completed.")
     conservative_care: tuple[str, ...] = Field(
         (), description="Step ids of the conservative care already given (e.g. naproxen).")
+    pain_severity: Literal["not_stated", "mild", "moderate", "severe"] = Field(
+        "not_stated", description="Leg pain severity (NICE: epidural injection for acute and "
+        "severe sciatica).")
 
 
 class Dystonia(_Strict):
@@ -72,6 +127,7 @@ class Radicular(_Strict):
     sensory_loss: str = ""
     reflexes: str = ""
     straight_leg_raise: Literal["positive", "negative", "not_tested"] = "not_tested"
+    foot_drop: bool = Field(False, description="Ankle dorsiflexion too weak to clear the foot.")
 
 
 class Imaging(_Strict):
@@ -85,14 +141,21 @@ class Imaging(_Strict):
 
 
 class Instability(_Strict):
+    """Flexion-extension films; a spondylolisthesis with its grade (Meyerding) and type."""
+
     present: bool
     report: Text
+    slip_grade: Annotated[int, Strict(), Field(ge=0, le=5)] | None = Field(
+        None, description="Meyerding grade of the slip (0 = none, 1 = up to 25%).")
+    slip_type: Literal["degenerative", "isthmic"] | None = None
 
 
 class Electrodiagnosis(_Strict):
     result: EdxResult
     root: Root | None = None
     report: Text
+    chronic_reinnervation: bool = Field(
+        False, description="Chronic reinnervation (large, polyphasic units): needs ~3 months.")
 
 
 class Report(_Strict):
@@ -131,7 +194,8 @@ class Case(_Strict):
     patient: Patient
     course: Course
     red_flags: tuple[RedFlag, ...] = ()
-    contraindications: tuple[Contraindication, ...] = ()
+    conditions: tuple[Condition, ...] = Field(
+        (), description="Conditions that contraindicate or caution steps; [] when none.")
     dystonia: Dystonia
     functional_signs: tuple[FunctionalSign, ...] = ()
     other_signs: tuple[OtherSign, ...] = ()
@@ -139,10 +203,16 @@ class Case(_Strict):
     investigations: Investigations
     pathology: Pathology
     disabling: bool
+    preference: Literal["not_stated", "surgery", "conservative"] = Field(
+        "not_stated", description="The patient's informed preference once surgery is offered.")
     diagnosis: Diagnosis
     stages: Stages
     teaching_notes: Text
     evidence: Annotated[tuple[str, ...], Field(min_length=1)]
+
+    def condition(self, name: str) -> Condition | None:
+        """The recorded condition called ``name``, if any."""
+        return next((c for c in self.conditions if c.name == name), None)
 
     def result(self, reveal: str) -> Imaging | Instability | Electrodiagnosis | Report | None:
         """The investigation result a step with ``reveals: <reveal>`` shows, if the case has one."""

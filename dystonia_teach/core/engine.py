@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from dystonia_teach.core.case_model import Case
+from dystonia_teach.core.cautions import cautions_for, contraindicated_steps
 from dystonia_teach.core.errors import ActionError, did_you_mean
 from dystonia_teach.core.kb_model import SEVERITY_ORDER, KnowledgeBase, Slot
 from dystonia_teach.core.knowledge import knowledge, source_ref
@@ -20,7 +21,6 @@ from dystonia_teach.core.rules import RULE_KINDS, Context
 from dystonia_teach.core.vocabulary import DIAGNOSES
 
 ActionLike = str | Mapping[str, Any] | Action
-PENALTY = {"critical": 0.25, "warning": 0.1, "info": 0.0}
 _ACTION_KEYS = {"step", "dose_mg_per_day"}
 
 
@@ -65,8 +65,12 @@ def derive_pathway(
     items: list[tuple[Slot, PathwayItem]] = []
     acceptable: set[str] = set()
     seen: set[str] = set()
+    barred = contraindicated_steps(case, kb)
     for block in kb.pathway:
         if not holds(case, block.when):
+            continue
+        if not barred.issuperset(block.if_contraindicated) or barred.intersection(
+                block.unless_contraindicated):
             continue
         acceptable.update(block.acceptable)
         for slot in block.slots:
@@ -83,7 +87,27 @@ def derive_pathway(
                 reason=block.reason,
                 sources=tuple(source_ref(c) for c in step.evidence),
             )))
+    items.extend(_companions(case, kb, items, seen))
     return items, acceptable
+
+
+def _companions(case: Case, kb: KnowledgeBase, items: list[tuple[Slot, PathwayItem]],
+                seen: set[str]) -> list[tuple[Slot, PathwayItem]]:
+    """Slots for the steps that resolve a caution on a recommended step (a periprocedural
+    plan before an elective operation on an anticoagulant, gastro-protection for an NSAID)."""
+    extra: list[tuple[Slot, PathwayItem]] = []
+    for slot, _ in items:
+        for caution in cautions_for(case, kb, slot.step):
+            if not caution.unless_any or caution.unless_any[0] in seen:
+                continue
+            seen.add(caution.unless_any[0])
+            companion = Slot(any_of=caution.unless_any)
+            step = kb.steps[companion.step]
+            extra.append((companion, PathwayItem(
+                step=step.id, label=step.label, phase=step.phase,
+                alternatives=caution.unless_any[1:], dose_mg_per_day=None,
+                reason=caution.text, sources=tuple(source_ref(c) for c in step.evidence))))
+    return extra
 
 
 def recommended_pathway(case: Case) -> tuple[PathwayItem, ...]:
@@ -97,14 +121,15 @@ def recommended_actions(case: Case) -> list[Action]:
 
 
 def _finding(kb: KnowledgeBase, code: str, step: str | None, extra: str = "",
-             reason: str = "") -> Finding:
+             reason: str = "", severity: str | None = None,
+             evidence: tuple[str, ...] = ()) -> Finding:
     kind = kb.findings[code]
     label = kb.steps[step].label if step else "This plan"
-    evidence = kind.evidence or (kb.steps[step].evidence if step else ())
+    evidence = evidence or kind.evidence or (kb.steps[step].evidence if step else ())
     detail = " ".join(part for part in (reason or kind.why, extra) if part)
     return Finding(
         code=code,
-        severity=kind.severity,
+        severity=severity or kind.severity,
         summary=kind.summary.format(step=label),
         step=step,
         detail=detail,
@@ -135,27 +160,45 @@ def evaluate(
     recommended = frozenset(s for slot, _ in slots for s in slot.any_of)
     ctx = Context(case, kb, chosen, recommended)
 
+    # A step that is neither recommended nor acceptable counts as judged wrong from the start
+    # (unless harmless), so no rule asks for its companions ("add rehabilitation" beside an
+    # operation that is not indicated).
+    ctx.flagged.update(s for s in chosen if s not in recommended and s not in acceptable
+                       and kb.scoring.harm(kb.steps[s].harm).not_indicated != "info")
+    by_rules: set[str] = set()
     findings: list[Finding] = []
     for rule in kb.rules:
-        if holds(case, rule.when):
-            findings.extend(_finding(kb, code, step, extra)
-                            for code, step, extra in RULE_KINDS[rule.kind](rule, ctx))
+        if not holds(case, rule.when):
+            continue
+        for code, step, extra, *cited in RULE_KINDS[rule.kind](rule, ctx):
+            found = _finding(kb, code, step, " ".join(p for p in (extra, rule.note) if p),
+                             severity=rule.severity,
+                             evidence=(cited[0] if cited else ()) or rule.evidence)
+            findings.append(found)
+            if found.severity != "info" and step in chosen:
+                ctx.flagged.add(step)
+                by_rules.add(step)
     raised = {f.code for f in findings}
-    flagged = {f.step for f in findings if f.severity != "info"}
+    flagged = ctx.flagged
 
     reasons = {s: item.reason for slot, item in slots for s in slot.any_of}
     for step in chosen:
-        if step in flagged:
+        if step in by_rules:
             continue
         if step in recommended:
             findings.append(_finding(kb, "appropriate_step", step, reason=reasons[step]))
         elif step in acceptable:
             findings.append(_finding(kb, "acceptable_step", step))
         elif not any(f.step == step for f in findings):
-            findings.append(_finding(kb, "step_not_indicated", step))
+            harm = kb.scoring.harm(kb.steps[step].harm)
+            findings.append(_finding(kb, kb.scoring.not_indicated_codes[harm.not_indicated],
+                                     step, severity=harm.not_indicated))
 
+    counted = [(slot, item) for slot, item in slots
+               if not slot.only_with or any(s in chosen and s not in flagged
+                                            for s in slot.only_with)]
     covered = 0
-    for slot, item in slots:
+    for slot, item in counted:
         if any(s in chosen for s in slot.any_of):
             covered += 1
         elif not raised.intersection(slot.reported_by):
@@ -167,12 +210,11 @@ def evaluate(
         findings.append(_finding(kb, code, None))
 
     findings.sort(key=lambda f: SEVERITY_ORDER[f.severity])  # stable: rule order within a level
-    coverage = covered / len(slots) if slots else 1.0
-    penalty = sum(PENALTY[f.severity] for f in findings if f.code != "missing_step")
     pitfalls = tuple(dict.fromkeys(f.code for f in findings if f.pitfall))
+    points, rubric, safety = _score(kb, findings, chosen, covered, len(counted))
     return Assessment(
         case_id=case.id,
-        score=round(max(0.0, min(1.0, coverage - penalty)), 3),
+        score=round(max(0.0, min(1.0, points / kb.scoring.coverage_points)), 3),
         findings=tuple(findings),
         pitfalls=pitfalls,
         recommended=tuple(item for _, item in slots),
@@ -180,4 +222,29 @@ def evaluate(
         diagnosis=case.diagnosis,
         working_diagnosis=working_diagnosis,
         covered=tuple(s for s in chosen if s in recommended),
+        points=points,
+        safety=safety,
+        rubric=rubric,
     )
+
+
+def _score(kb: KnowledgeBase, findings: list[Finding], chosen: Mapping[str, Action],
+           covered: int, slots: int) -> tuple[float, str, str]:
+    """The unclipped points, the rubric sentence and the safety verdict (scoring.yaml)."""
+    rules = kb.scoring
+    coverage = rules.coverage_points * (covered / slots if slots else 1.0)
+    penalty = 0.0
+    for f in findings:
+        if f.code == "missing_step":  # a missed slot already costs its share of coverage
+            continue
+        weight = rules.harm(kb.steps[f.step].harm).weight if f.step in chosen else 1.0
+        penalty += rules.severity_points[f.severity] * weight
+    severities = {f.severity for f in findings}
+    safety = ("unsafe" if "critical" in severities else
+              "caution" if "warning" in severities else "safe")
+    points = round(coverage - penalty, 1)
+    score = round(max(0.0, min(rules.coverage_points, points)) / rules.coverage_points * 100)
+    rubric = " ".join(rules.rubric.format(
+        score=score, covered=covered, slots=slots, coverage=f"{coverage:.0f}",
+        penalty=f"{penalty:.0f}", safety=safety).split())
+    return points, rubric, safety

@@ -53,7 +53,7 @@ def step_catalogue() -> pd.DataFrame:
     kb = knowledge()
     rows = []
     for step in kb.steps.values():
-        levels = [kb.claims[ref].level for ref in step.evidence]
+        levels = [kb.claims[ref].level for ref in step.evidence]  # a step may await a claim
         rows.append({
             "step": step.id,
             "label": step.label,
@@ -63,7 +63,9 @@ def step_catalogue() -> pd.DataFrame:
             "reveals": step.reveals or "",
             "dose_range": step.dose.describe() if step.dose else "",
             "dose_status": step.dose.status if step.dose else "",
-            "contraindications": ", ".join(step.contraindications),
+            "contraindications": ", ".join(
+                c.id for c in kb.cautions if step.id in c.steps and c.severity == "critical"),
+            "harm": step.harm,
             "evidence": ", ".join(step.evidence),
             "best_level": min(levels) if levels else None,
         })

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from dystonia_teach.core.vocabulary import Contraindication, Phase, Reveal
+from dystonia_teach.core.vocabulary import Phase, Reveal
 
 Severity = Literal["info", "warning", "critical"]
 SEVERITY_ORDER: dict[str, int] = {"critical": 0, "warning": 1, "info": 2}
@@ -22,6 +22,14 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
+class DoseAdjustment(_Strict):
+    """A lower daily ceiling while the case's facts meet ``when`` (predicate names)."""
+
+    when: tuple[str, ...] = Field(min_length=1)
+    max_mg_per_day: float = Field(gt=0)
+    reason: str
+
+
 class DoseRange(_Strict):
     """A labelled adult daily dose range with its source and verification status."""
 
@@ -31,6 +39,7 @@ class DoseRange(_Strict):
     source: str
     status: Status
     seed_figure: str = ""
+    adjustments: tuple[DoseAdjustment, ...] = ()
 
     def contains(self, dose: float) -> bool:
         return dose > 0 and (self.min_mg_per_day or 0) <= dose <= self.max_mg_per_day
@@ -43,6 +52,34 @@ class DoseRange(_Strict):
         return f"{span} (label{status}: {self.usual})"
 
 
+HarmClassId = Literal[
+    "examination", "laboratory", "immobilisation", "imaging", "drug", "invasive_test",
+    "injection", "operation",
+]
+
+
+class HarmClass(_Strict):
+    """How much harm a kind of step can do; its weight scales penalties on chosen steps."""
+
+    id: HarmClassId
+    label: str
+    weight: float = Field(gt=0)
+    not_indicated: Severity
+
+
+class Scoring(_Strict):
+    """The rubric as data (``knowledge/scoring.yaml``, explained in ``docs/scoring.md``)."""
+
+    coverage_points: float = Field(gt=0)
+    severity_points: dict[Severity, float]
+    harm_classes: tuple[HarmClass, ...]
+    not_indicated_codes: dict[Severity, str]
+    rubric: str
+
+    def harm(self, harm_id: str) -> HarmClass:
+        return next(h for h in self.harm_classes if h.id == harm_id)
+
+
 class Step(_Strict):
     """One learner choice."""
 
@@ -50,10 +87,23 @@ class Step(_Strict):
     label: str
     phase: Phase
     category: str
+    harm: HarmClassId
     description: str
     reveals: Reveal | None = None
     dose: DoseRange | None = None
-    contraindications: tuple[Contraindication, ...] = ()
+    evidence: tuple[str, ...] = ()
+
+
+class Caution(_Strict):
+    """A contraindication (critical) or caution on steps, met when the case's facts meet
+    ``when``; a step of ``unless_any`` chosen too (e.g. a periprocedural plan) resolves it."""
+
+    id: str
+    steps: tuple[str, ...] = Field(min_length=1)
+    when: tuple[str, ...] = Field(min_length=1)
+    severity: Severity
+    unless_any: tuple[str, ...] = ()
+    text: str
     evidence: tuple[str, ...] = ()
 
 
@@ -77,6 +127,9 @@ class Slot(_Strict):
     preferred: str | None = None
     dose_mg_per_day: float | None = None
     reported_by: tuple[str, ...] = ()
+    #: The slot counts only when one of these steps is chosen and not judged wrong (aftercare
+    #: exists only for an operation the learner chose).
+    only_with: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _preferred_is_an_option(self) -> Slot:
@@ -92,6 +145,9 @@ class Slot(_Strict):
 class PathwayBlock(_Strict):
     id: str
     when: tuple[str, ...]
+    #: The block applies only if every listed step is / none is contraindicated (cautions).
+    if_contraindicated: tuple[str, ...] = ()
+    unless_contraindicated: tuple[str, ...] = ()
     slots: tuple[Slot, ...]
     acceptable: tuple[str, ...] = ()
     reason: str
@@ -105,6 +161,11 @@ class Rule(_Strict):
     kind: str
     when: tuple[str, ...]
     code: str
+    severity: Severity | None = Field(
+        None, description="Overrides the finding's usual severity for this rule instance.")
+    note: str = Field("", description="Added to the finding's explanation: the rule's reason.")
+    evidence: tuple[str, ...] = Field(
+        (), description="Claim ids this rule rests on (else the finding code's evidence).")
 
     @property
     def params(self) -> dict[str, Any]:
@@ -219,7 +280,9 @@ class Scheme(_Strict):
 class KnowledgeBase(_Strict):
     """Everything the engine knows, cross-checked."""
 
+    scoring: Scoring
     steps: dict[str, Step]
+    cautions: tuple[Caution, ...]
     findings: dict[str, FindingKind]
     pathway: tuple[PathwayBlock, ...]
     rules: tuple[Rule, ...]

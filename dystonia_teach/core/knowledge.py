@@ -52,6 +52,23 @@ def _cross_reference_errors(kb: KnowledgeBase) -> list[str]:
             need("evidence id", ref, kb.claims, f"step {step.id}")
         if step.dose:
             need("evidence id", step.dose.source, kb.claims, f"step {step.id} dose")
+            for adjustment in step.dose.adjustments:
+                for name in adjustment.when:
+                    if not known_predicate(name):
+                        errors.append(f"step {step.id} dose: unknown predicate {name!r}")
+    for caution in kb.cautions:
+        where = f"caution {caution.id}"
+        for ref in (*caution.steps, *caution.unless_any):
+            need("step", ref, kb.steps, where)
+        for ref in caution.evidence:
+            need("evidence id", ref, kb.claims, where)
+        for name in caution.when:
+            if not known_predicate(name):
+                errors.append(f"{where}: unknown predicate {name!r}")
+    for severity, code in kb.scoring.not_indicated_codes.items():
+        need("finding code", code, kb.findings, f"scoring not_indicated_codes.{severity}")
+        if code in kb.findings and kb.findings[code].severity != severity:
+            errors.append(f"scoring not_indicated_codes.{severity}: {code} is not {severity}")
     for finding in kb.findings.values():
         for ref in finding.evidence:
             need("evidence id", ref, kb.claims, f"finding {finding.code}")
@@ -70,7 +87,7 @@ def _cross_reference_errors(kb: KnowledgeBase) -> list[str]:
             errors.append(f"rule {rule.id}: unknown rule kind {rule.kind!r}")
             continue
         need("finding code", rule.code, kb.findings, f"rule {rule.id}")
-        for key in ("missing_code",):
+        for key in ("missing_code", "warning_code", "info_code"):
             if key in rule.params:
                 need("finding code", rule.params[key], kb.findings, f"rule {rule.id}")
         for name in rule.when:
@@ -78,6 +95,8 @@ def _cross_reference_errors(kb: KnowledgeBase) -> list[str]:
                 errors.append(f"rule {rule.id}: unknown predicate {name!r}")
         for ref in rule_step_ids(rule):
             need("step", ref, kb.steps, f"rule {rule.id}")
+        for ref in rule.evidence:
+            need("evidence id", ref, kb.claims, f"rule {rule.id}")
     return errors
 
 
@@ -111,7 +130,9 @@ def knowledge() -> KnowledgeBase:
         registry = _read("sources.yaml")
         algorithm = _read("algorithm.yaml")
         kb = KnowledgeBase(
+            scoring=_read("scoring.yaml"),
             steps=_by_key(_read("steps.yaml")["steps"], "id", "steps.yaml"),
+            cautions=_read("cautions.yaml")["cautions"],
             findings=_by_key(_read("findings.yaml")["findings"], "code", "findings.yaml"),
             pathway=algorithm["pathway"],
             rules=algorithm["rules"],

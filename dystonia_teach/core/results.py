@@ -96,6 +96,12 @@ class Assessment:
     diagnosis: str
     working_diagnosis: str | None = None
     covered: tuple[str, ...] = field(default=())
+    #: The unclipped ranking value (100 = the full pathway, no problems; may be negative).
+    points: float = 0.0
+    #: "safe", "caution" (a warning) or "unsafe" (a critical finding), apart from the score.
+    safety: str = "safe"
+    #: One plain sentence explaining the score, to be shown under it.
+    rubric: str = ""
 
     def by_severity(self, severity: str) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.severity == severity)

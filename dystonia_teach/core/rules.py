@@ -8,13 +8,16 @@ triples; the engine turns them into findings with text and evidence.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from dystonia_teach.core.case_model import Case
+from dystonia_teach.core.cautions import cautions_for
 from dystonia_teach.core.kb_model import KnowledgeBase, Rule
+from dystonia_teach.core.predicates import holds
 from dystonia_teach.core.results import Action
 
-Hit = tuple[str, str | None, str]  # (finding code, step id or None, extra detail)
+#: (finding code, step id or None, extra detail), optionally + the evidence ids it rests on.
+Hit = tuple[str, str | None, str] | tuple[str, str | None, str, tuple[str, ...]]
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,8 @@ class Context:
     kb: KnowledgeBase
     chosen: Mapping[str, Action]
     recommended: frozenset[str]
+    #: Steps already judged wrong by an earlier rule (warning or critical).
+    flagged: set[str] = field(default_factory=set)
 
     def label(self, step_id: str) -> str:
         return self.kb.steps[step_id].label
@@ -42,8 +47,7 @@ def require_any(rule: Rule, ctx: Context) -> Iterator[Hit]:
     steps = rule.params["steps"]
     if not any(step in ctx.chosen for step in steps):
         target = next((step for step in steps if step in ctx.recommended), None)
-        extra = f"Recommended here: {ctx.label(target)}." if target else ""
-        yield rule.code, None, extra
+        yield rule.code, target, ""
 
 
 def forbid_steps(rule: Rule, ctx: Context) -> Iterator[Hit]:
@@ -54,21 +58,25 @@ def forbid_steps(rule: Rule, ctx: Context) -> Iterator[Hit]:
 
 
 def require_with(rule: Rule, ctx: Context) -> Iterator[Hit]:
-    """If any of ``if_any`` is chosen, one of ``needs_any`` must be chosen too."""
-    trigger = next((step for step in rule.params["if_any"] if step in ctx.chosen), None)
+    """If any of ``if_any`` is chosen (and not already judged wrong: never "add X" beside "do
+    not do Y"), one of ``needs_any`` must be chosen too."""
+    trigger = next((step for step in rule.params["if_any"]
+                    if step in ctx.chosen and step not in ctx.flagged), None)
     if trigger and not any(step in ctx.chosen for step in rule.params["needs_any"]):
         needed = ", ".join(ctx.label(step) for step in rule.params["needs_any"])
         yield rule.code, trigger, f"Needed with it: {needed}."
 
 
 def procedure_fits_pathology(rule: Rule, ctx: Context) -> Iterator[Hit]:
-    """A chosen procedure must be the one that fits the case's pathology."""
-    procedures: dict[str, str] = rule.params["procedures"]
-    fit = procedures.get(ctx.case.pathology)
-    for step in dict.fromkeys(procedures.values()):
-        if step in ctx.chosen and step != fit:
+    """A chosen procedure must be one that fits the case's pathology (a list: any of them)."""
+    procedures = {k: [v] if isinstance(v, str) else list(v)
+                  for k, v in rule.params["procedures"].items()}
+    fits = procedures.get(ctx.case.pathology, [])
+    for step in dict.fromkeys(s for steps in procedures.values() for s in steps):
+        if step in ctx.chosen and step not in fits:
             pathology = ctx.case.pathology.replace("_", " ")
-            extra = f"For {pathology} the procedure is {ctx.label(fit)}." if fit else ""
+            names = " or ".join(ctx.label(f) for f in fits)
+            extra = f"For {pathology} the procedure is {names}." if fits else ""
             yield rule.code, step, extra
 
 
@@ -82,12 +90,20 @@ def symptomatic_only(rule: Rule, ctx: Context) -> Iterator[Hit]:
 
 
 def contraindicated(rule: Rule, ctx: Context) -> Iterator[Hit]:
-    """A chosen step whose contraindications meet the case's recorded ones."""
-    recorded = set(ctx.case.contraindications)
+    """Every chosen step against the cautions its patient meets (``knowledge/cautions.yaml``):
+    critical ones raise ``code``, warnings ``warning_code``, notes ``info_code``; a caution is
+    resolved when one of its ``unless_any`` steps is chosen too."""
+    codes = {"critical": rule.code, "warning": rule.params["warning_code"],
+             "info": rule.params["info_code"]}
     for step in ctx.chosen:
-        hits = [c for c in ctx.kb.steps[step].contraindications if c in recorded]
-        if hits:
-            yield rule.code, step, "Recorded: " + ", ".join(h.replace("_", " ") for h in hits) + "."
+        for caution in cautions_for(ctx.case, ctx.kb, step):
+            if any(s in ctx.chosen for s in caution.unless_any):
+                continue
+            extra = caution.text
+            if caution.unless_any:
+                needed = " or ".join(ctx.label(s) for s in caution.unless_any)
+                extra += f" Needed with it: {needed}."
+            yield codes[caution.severity], step, extra, caution.evidence
 
 
 def dose_in_range(rule: Rule, ctx: Context) -> Iterator[Hit]:
@@ -98,12 +114,19 @@ def dose_in_range(rule: Rule, ctx: Context) -> Iterator[Hit]:
             continue
         if action.dose_mg_per_day is None:
             yield rule.params["missing_code"], step, f"Labelled range: {dose_range.describe()}."
-        elif not dose_range.contains(action.dose_mg_per_day):
+            continue
+        lowered = [a for a in dose_range.adjustments if holds(ctx.case, a.when)]
+        ceiling = min((a.max_mg_per_day for a in lowered), default=dose_range.max_mg_per_day)
+        if not dose_range.contains(action.dose_mg_per_day):
             extra = (f"You gave {action.dose_mg_per_day:g} mg/day; labelled range "
                      f"{dose_range.describe()}.")
             if dose_range.seed_figure:
                 extra += f" {dose_range.seed_figure}"
             yield rule.code, step, extra
+        elif action.dose_mg_per_day > ceiling:
+            reasons = " ".join(a.reason for a in lowered)
+            yield rule.code, step, (f"You gave {action.dose_mg_per_day:g} mg/day; for this "
+                                    f"patient at most {ceiling:g} mg/day. {reasons}")
 
 
 RuleKind = Callable[[Rule, Context], Iterator[Hit]]
@@ -126,5 +149,6 @@ _STEP_PARAMS = ("steps", "if_any", "needs_any", "surgical", "symptomatic")
 def rule_step_ids(rule: Rule) -> list[str]:
     """Every step id a rule instance names (checked against the catalogue at load time)."""
     ids = [step for key in _STEP_PARAMS for step in rule.params.get(key, ())]
-    ids.extend(rule.params.get("procedures", {}).values())
+    for value in rule.params.get("procedures", {}).values():
+        ids.extend([value] if isinstance(value, str) else value)
     return ids

@@ -16,6 +16,7 @@ NEUROLOGICAL_RED_FLAGS = frozenset(
     {"cauda_equina", "progressive_motor_deficit", "severe_motor_deficit"}
 )
 
+#: Schema version 1's NSAID-only list; version 2 states conditions (``ConditionName``).
 Contraindication = Literal[
     "ckd",
     "gi_bleed_history",
@@ -24,6 +25,22 @@ Contraindication = Literal[
     "nsaid_allergy",
     "pregnancy_third_trimester",
 ]
+#: Patient conditions that contraindicate or caution steps (knowledge/cautions.yaml).
+ConditionName = Literal[
+    "ckd",
+    "anticoagulant",
+    "antiplatelet",
+    "corticosteroid",
+    "gi_bleed_history",
+    "heart_failure",
+    "nsaid_allergy",
+    "pregnancy",
+    "hepatic_disease",
+    "alcohol_excess",
+    "frailty",
+    "falls_history",
+]
+AntithromboticDrug = Literal["warfarin", "doac", "heparin", "aspirin", "p2y12_inhibitor"]
 FunctionalSign = Literal[
     "distractibility",
     "inconsistency",

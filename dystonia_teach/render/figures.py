@@ -40,36 +40,41 @@ class Node:
 
 #: The algorithm of specification §3. Every pathway block of algorithm.yaml belongs to one node.
 NODES: tuple[Node, ...] = (
-    Node("assessment", "Assessment", "steps", 0, 10, ("core_assessment",),
+    Node("assessment", "Assessment", "steps", 0, 10,
+         ("core_assessment", "describe_the_dystonia", "urgent_before_description"),
          "Red-flag history, neurological examination, dystonia, functional signs"),
     Node("red_flags", "Red flags?", "decision", 0, 9, (),
          "Cauda equina, severe or progressive motor deficit; suspected infection, cancer, "
          "fracture"),
     Node("urgent", "Urgent MRI + urgent surgical referral", "steps", -2.5, 8,
-         ("urgent_neurological_red_flags", "urgent_systemic_red_flags")),
+         ("urgent_neurological_red_flags", "infection_or_malignancy", "infection_work_up",
+          "suspected_fracture", "foot_drop_orthosis")),
     Node("conservative", "Under 6 weeks: conservative care", "steps", 2.5, 8,
          ("early_conservative_nsaid", "early_conservative_acetaminophen",
-          "early_conservative_care"),
+          "early_conservative_care", "epidural_for_acute_severe_sciatica"),
          "NSAID within its labelled range (acetaminophen if NSAIDs are contraindicated), "
          "physical therapy, education"),
     Node("persistent", "Persistent after 6 weeks?", "decision", 2.5, 7, (),
          "Symptoms persist after six weeks of optimal conservative care"),
-    Node("work_up", "MRI without contrast + EMG/NCS", "steps", 2.5, 6, ("spine_work_up",)),
+    Node("work_up", "MRI without contrast + EMG/NCS", "steps", 2.5, 6,
+         ("spine_work_up", "electrodiagnosis_when_imaging_disagrees")),
     Node("surgical_decision", "Concordant compression + disabling?", "decision", 0, 5, (),
          "A compressive lesion matching the clinical and EMG level, with disabling symptoms"),
     Node("procedure", "Procedure by pathology: laminectomy / microdiscectomy / TLIF", "steps",
          -2.5, 4, ("instability_films", "decompression_for_stenosis",
                    "microdiscectomy_for_disc", "fusion_for_instability",
-                   "surgeon_decides_procedure"),
+                   "surgeon_decides_procedure", "surgical_opinion", "debated_slip"),
          "Stenosis: laminectomy; disc herniation: microdiscectomy; stenosis with "
          "instability: decompression with fusion (TLIF)"),
     Node("aftercare", "Postoperative rehabilitation + follow-up", "steps", -2.5, 3,
          ("aftercare", "surgeon_decides_aftercare")),
     Node("no_surgery", "Do not operate: continue conservative care", "steps", 2.5, 4,
-         ("continue_conservative",)),
+         ("continue_conservative", "informed_conservative_choice")),
     Node("mimics", "Reconsider the diagnosis: functional, isolated or dopa-responsive "
          "dystonia, parkinsonism, polyneuropathy", "steps", 2.5, 2.5,
-         ("functional_dystonia", "young_onset_dystonia", "parkinsonism", "polyneuropathy")),
+         ("functional_dystonia", "early_onset_dystonia", "adult_onset_isolated_dystonia",
+          "adult_onset_dopa_responsive_dystonia", "parkinsonism", "polyneuropathy",
+          "polyneuropathy_electrodiagnosis")),
     Node("outside", "Not in the algorithm", "outside", -2.5, 10, (),
          "Steps no pathway block lists (for example splinting, bed rest, opioids)"),
 )

@@ -105,7 +105,7 @@ def facts_lines(case: Case) -> list[str]:
                   f"{weeks(course.conservative_care_weeks)} of conservative care "
                   f"({listed(course.conservative_care)})",
         "red flags": listed(case.red_flags),
-        "contraindications": listed(case.contraindications),
+        "conditions": listed(c.describe() for c in case.conditions),
         "dystonia": f"{dystonia.foot} foot; {listed(dystonia.postures)}; triggered by "
                     f"{listed(dystonia.triggers)}; relieved by rest: "
                     f"{'yes' if dystonia.relieved_by_rest else 'no'}"

@@ -1,0 +1,222 @@
+"""The lessons of issue 8 ("Why"): each plan a clinical review found mis-scored, pinned as a
+regression pathway with its expected verdict. Cases are built from facts (``make_case``); plans
+start from the derived pathway and add or drop steps, or are written out in full."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from dystonia_teach import evaluate, recommended_actions
+from dystonia_teach.core.knowledge import knowledge
+
+from .conftest import make_case
+
+NO_LESION = {"lesion": "none", "concordant": False, "report": "No compression."}
+EARLY = {"course__conservative_care_weeks": 2, "course__symptom_weeks": 4,
+         "pathology": "disc_herniation"}
+CES = {"red_flags": ["cauda_equina"], "course__conservative_care_weeks": 0,
+       "course__symptom_weeks": 1, "pathology": "disc_herniation"}
+WEAKNESS = {"red_flags": ["progressive_motor_deficit"], "course__conservative_care_weeks": 1,
+            "course__symptom_weeks": 4, "pathology": "disc_herniation",
+            "radicular__root": "L5", "radicular__foot_drop": True,
+            "investigations__imaging": {"lesion": "compressive", "level": "L4-L5", "root": "L5",
+                                        "concordant": True, "report": "L4-5 disc."}}
+DISC_AFTER_TRIAL = {"pathology": "disc_herniation", "course__conservative_care_weeks": 8,
+                    "course__symptom_weeks": 10}
+INFECTION = {"red_flags": ["suspected_infection"], "course__conservative_care_weeks": 0,
+             "course__symptom_weeks": 2}
+SLIP = {"pathology": "stenosis_with_instability",
+        "investigations__instability": {"present": True, "report": "4 mm translation.",
+                                        "slip_grade": 1, "slip_type": "degenerative"}}
+ISTHMIC = {**SLIP, "investigations__instability": {
+    "present": True, "report": "Isthmic slip.", "slip_grade": 2, "slip_type": "isthmic"}}
+ADULT_FOCAL = {"diagnosis": "isolated_dystonia", "pathology": "none", "patient__age": 48,
+               "radicular__root": "none", "investigations__imaging": NO_LESION,
+               "investigations__electrodiagnosis": {"result": "normal", "report": "Normal."}}
+DRD_CHILD = {**ADULT_FOCAL, "diagnosis": "dopa_responsive_dystonia", "patient__age": 9}
+STENOSIS_CLAUDICATION = {"dystonia__triggers": ["walking", "after_minutes_walking"],
+                         "disabling": False}
+SCIATICA = {**EARLY, "course__pain_severity": "severe"}
+POLYNEUROPATHY = {"diagnosis": "polyneuropathy", "pathology": "none", "radicular__root": "none",
+                  "investigations__imaging": NO_LESION,
+                  "investigations__electrodiagnosis": {"result": "polyneuropathy",
+                                                       "report": "Length-dependent."}}
+ANTICOAGULATED_CKD4 = {**EARLY, "patient__age": 72, "conditions": [
+    {"name": "ckd", "stage": 4}, {"name": "anticoagulant", "drug": "doac"}]}
+PREGNANT_22 = {**EARLY, "patient__age": 31,
+               "conditions": [{"name": "pregnancy", "weeks": 22}]}
+PREGNANT_12 = {**PREGNANT_22, "conditions": [{"name": "pregnancy", "weeks": 12}]}
+WARFARIN = {**EARLY, "conditions": [{"name": "anticoagulant", "drug": "warfarin"}]}
+CES_ON_WARFARIN = {**CES, "conditions": [{"name": "anticoagulant", "drug": "warfarin"}]}
+ELECTIVE_ON_DOAC = {**DISC_AFTER_TRIAL, "conditions": [{"name": "anticoagulant",
+                                                        "drug": "doac"}]}
+FRAIL = {**EARLY, "patient__age": 84, "conditions": ["frailty", "ckd"]}
+OLDER_ON_ASPIRIN = {**EARLY, "patient__age": 70, "course__conservative_care_weeks": 1,
+                    "conditions": [{"name": "antiplatelet", "drug": "aspirin"}]}
+FRACTURE = {"red_flags": ["suspected_fracture"], "course__conservative_care_weeks": 0,
+            "course__symptom_weeks": 1}
+
+
+@dataclass(frozen=True)
+class Lesson:
+    name: str
+    facts: dict[str, Any]
+    add: tuple[Any, ...] = ()
+    drop: tuple[str, ...] = ()
+    only: tuple[Any, ...] | None = None  # a plan written out in full
+    raised: tuple[str, ...] = ()  # finding codes that must appear
+    absent: tuple[str, ...] = ()  # finding codes (or steps) that must not appear
+    safety: str | None = None
+    full_marks: bool = False
+    steps_judged: dict[str, str] = field(default_factory=dict)  # step -> a finding it gets
+
+    def plan(self) -> list[Any]:
+        if self.only is not None:
+            return list(self.only)
+        case = make_case(**self.facts)
+        base = [a.as_data() for a in recommended_actions(case) if a.step not in self.drop]
+        return base + list(self.add)
+
+
+LESSONS = [
+    Lesson("early radiculopathy + injection, brain MRI, DaT scan, genetics: low-value care",
+           EARLY, add=("epidural_steroid_injection", "brain_mri", "dat_scan",
+                       "genetic_testing_dystonia"),
+           raised=("low_value_care",), safety="caution",
+           steps_judged={"brain_mri": "low_value_care", "dat_scan": "low_value_care",
+                         "epidural_steroid_injection": "low_value_care",
+                         "genetic_testing_dystonia": "low_value_care"}),
+    Lesson("child with dopa-responsive dystonia + DBS referral: critical", DRD_CHILD,
+           add=("deep_brain_stimulation",), raised=("unindicated_procedure",), safety="unsafe"),
+    Lesson("cauda equina: urgent MRI and referral before describing the dystonia: full marks",
+           CES, only=("history_red_flags", "neuro_exam", "urgent_mri",
+                      "urgent_surgical_referral"),
+           absent=("incomplete_assessment", "missing_step"), full_marks=True),
+    Lesson("cauda equina: describing the dystonia too is acceptable", CES,
+           add=("dystonia_phenomenology", "functional_signs_exam"), full_marks=True),
+    Lesson("cauda equina without the surgeon: delay is critical", CES,
+           drop=("urgent_surgical_referral",), raised=("missed_red_flag", "delayed_surgery"),
+           safety="unsafe"),
+    Lesson("progressive weakness without an operation: the surgeon decides, never critical",
+           WEAKNESS, absent=("delayed_surgery", "no_postop_rehab"), full_marks=True),
+    Lesson("foot drop + ankle-foot orthosis: right, not splinting", WEAKNESS,
+           absent=("splinting",), steps_judged={"ankle_foot_orthosis": "appropriate_step"},
+           full_marks=True),
+    Lesson("foot drop + cast of the dystonic posture: still splinting", WEAKNESS,
+           add=("rigid_splinting",), raised=("splinting",)),
+    Lesson("disc after a trial, informed choice to continue conservative care: full marks",
+           {**DISC_AFTER_TRIAL, "preference": "conservative"},
+           absent=("delayed_surgery", "no_postop_rehab", "missing_step", "symptomatic_only"),
+           full_marks=True),
+    Lesson("disc after a trial, opinion sought, no operation yet: no rehabilitation advice",
+           DISC_AFTER_TRIAL, drop=("microdiscectomy",),
+           absent=("delayed_surgery", "no_postop_rehab", "symptomatic_only"), safety="caution"),
+    Lesson("disc after a trial, repeated injections with no surgical opinion: warning",
+           DISC_AFTER_TRIAL, drop=("microdiscectomy", "surgical_opinion_shared_decision"),
+           add=("epidural_steroid_injection",), raised=("delayed_surgery", "symptomatic_only"),
+           safety="caution"),
+    Lesson("no 'add rehabilitation' beside 'do not operate'",
+           {"investigations__imaging": {"lesion": "compressive", "level": "L3-L4",
+                                        "root": "L4", "concordant": False, "report": "L3-4."}},
+           add=("decompressive_laminectomy",),
+           raised=("surgery_without_concordant_imaging",),
+           absent=("no_postop_rehab", "missing_step")),
+    Lesson("suspected infection + MRI with contrast and cultures: full marks", INFECTION,
+           only=("history_red_flags", "neuro_exam", "mri_lumbar_contrast",
+                 "inflammatory_markers_cultures"),
+           absent=("missed_red_flag",), full_marks=True),
+    Lesson("suspected infection without cultures: missed red flag", INFECTION,
+           drop=("inflammatory_markers_cultures",), raised=("missed_red_flag",)),
+    Lesson("suspected fracture: imaging, no surgical referral implied", FRACTURE,
+           absent=("missed_red_flag", "delayed_surgery"), full_marks=True,
+           steps_judged={"urgent_mri": "appropriate_step"}),
+    Lesson("grade I degenerative slip + decompression alone: debated, not a mismatch", SLIP,
+           drop=("tlif",), add=("decompressive_laminectomy",),
+           absent=("procedure_mismatch",), full_marks=True),
+    Lesson("isthmic slip + decompression alone: still a mismatch", ISTHMIC,
+           drop=("tlif",), add=("decompressive_laminectomy",), raised=("procedure_mismatch",)),
+    Lesson("adult focal walking dystonia: toxin acceptable, genetics not required",
+           ADULT_FOCAL, add=("botulinum_toxin",), absent=("missing_step",),
+           steps_judged={"botulinum_toxin": "acceptable_step"}, full_marks=True),
+    Lesson("adult focal walking dystonia + genetic testing: low-value", ADULT_FOCAL,
+           add=("genetic_testing_dystonia",), raised=("low_value_care",)),
+    Lesson("child with dystonia: levodopa trial and genetic testing recommended", DRD_CHILD,
+           steps_judged={"levodopa_trial": "appropriate_step",
+                         "genetic_testing_dystonia": "appropriate_step"}, full_marks=True),
+    Lesson("EMG two weeks after onset: low-yield",
+           {**EARLY, "course__symptom_weeks": 2, "course__conservative_care_weeks": 1},
+           add=("emg_ncs",), steps_judged={"emg_ncs": "low_value_care"}),
+    Lesson("EMG optional when examination and MRI agree", {},
+           drop=("emg_ncs",), absent=("missing_step",), full_marks=True),
+    Lesson("epidural injection for neurogenic claudication with stenosis: low-value",
+           STENOSIS_CLAUDICATION, add=("epidural_steroid_injection",),
+           steps_judged={"epidural_steroid_injection": "low_value_care"}),
+    Lesson("epidural injection for acute and severe sciatica: acceptable (NICE)", SCIATICA,
+           add=("epidural_steroid_injection",),
+           steps_judged={"epidural_steroid_injection": "acceptable_step"}, full_marks=True),
+    Lesson("polyneuropathy: the cause screen is part of the work-up", POLYNEUROPATHY,
+           drop=("polyneuropathy_screen",), raised=("missing_step",)),
+    Lesson("anticoagulated, CKD stage 4 + epidural injection and duloxetine: contraindicated",
+           ANTICOAGULATED_CKD4, add=("epidural_steroid_injection", "duloxetine"),
+           safety="unsafe", steps_judged={"epidural_steroid_injection": "contraindicated",
+                                          "duloxetine": "contraindicated"}),
+    Lesson("anticoagulated, acute severe sciatica: injection with a periprocedural plan",
+           {**ANTICOAGULATED_CKD4, "course__pain_severity": "severe"},
+           add=("epidural_steroid_injection", "anticoagulation_plan"),
+           absent=("contraindicated",), full_marks=True),
+    Lesson("CKD stage 4 + anticoagulant: acetaminophen replaces the NSAID",
+           ANTICOAGULATED_CKD4, steps_judged={"acetaminophen": "appropriate_step"},
+           absent=("naproxen",), full_marks=True),
+    Lesson("pregnancy at 22 weeks + naproxen: contraindicated (FDA 2020, from 20 weeks)",
+           PREGNANT_22, add=({"step": "naproxen", "dose_mg_per_day": 1000},),
+           steps_judged={"naproxen": "contraindicated"}, safety="unsafe"),
+    Lesson("pregnancy at 12 weeks + naproxen: a caution, not silence", PREGNANT_12,
+           raised=("caution_note",), full_marks=True),
+    Lesson("pregnancy + DaT scan: radiation is a caution", PREGNANT_12, add=("dat_scan",),
+           raised=("caution",)),
+    Lesson("warfarin + regular acetaminophen: INR note", WARFARIN,
+           steps_judged={"acetaminophen": "caution_note"}),
+    Lesson("acetaminophen 4 g/day in a frail patient: above the 3 g ceiling", FRAIL,
+           drop=("acetaminophen",), add=({"step": "acetaminophen", "dose_mg_per_day": 4000},),
+           steps_judged={"acetaminophen": "dose_out_of_range"}),
+    Lesson("acetaminophen without a dose: the dose is asked for", FRAIL,
+           drop=("acetaminophen",), add=("acetaminophen",),
+           steps_judged={"acetaminophen": "dose_missing"}),
+    Lesson("cauda equina on warfarin: reverse and operate, never blocked", CES_ON_WARFARIN,
+           add=("microdiscectomy", "postoperative_rehabilitation"),
+           absent=("contraindicated", "caution"), full_marks=True),
+    Lesson("elective operation on a DOAC without a perioperative plan: caution",
+           ELECTIVE_ON_DOAC, drop=("anticoagulation_plan",), raised=("caution",)),
+    Lesson("elective operation on a DOAC with its plan: full marks", ELECTIVE_ON_DOAC,
+           full_marks=True, steps_judged={"anticoagulation_plan": "appropriate_step"}),
+    Lesson("aged 70 on aspirin + NSAID without gastro-protection: Beers caution",
+           OLDER_ON_ASPIRIN, drop=("gastroprotection",), raised=("caution",)),
+    Lesson("aged 70 on aspirin: the pathway adds gastro-protection", OLDER_ON_ASPIRIN,
+           steps_judged={"gastroprotection": "appropriate_step"}, full_marks=True),
+]
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.name)
+def test_lesson(lesson: Lesson) -> None:
+    assessment = evaluate(make_case(**lesson.facts), lesson.plan())
+    codes = {f.code for f in assessment.findings}
+    chosen = {a.step for a in assessment.chosen}
+    assert set(lesson.raised) <= codes, sorted(codes)
+    assert not chosen & set(lesson.absent), "a step named in absent was chosen"
+    assert not set(lesson.absent) & codes, sorted(codes)
+    judged = {(f.step, f.code) for f in assessment.findings}
+    assert set(lesson.steps_judged.items()) <= judged, sorted(judged, key=str)
+    if lesson.safety:
+        assert assessment.safety == lesson.safety, assessment.rubric
+    if lesson.full_marks:
+        assert (assessment.score, assessment.safety) == (1.0, "safe"), [
+            (f.code, f.step) for f in assessment.findings if f.severity != "info"]
+
+
+def test_every_rule_that_raises_a_pitfall_cites_a_source() -> None:
+    kb = knowledge()
+    for rule in kb.rules:
+        assert rule.evidence or kb.findings[rule.code].evidence, rule.id
