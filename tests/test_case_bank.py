@@ -54,6 +54,12 @@ def test_recommended_pathway_scores_full_marks(path: Path) -> None:
     assert not problems, f"{case.id}: " + "; ".join(f"{f.code} ({f.step})" for f in problems)
 
 
+def test_every_history_states_medications_and_family_history(bank: list[Case]) -> None:
+    """Mimics hide there (a dopamine blocker, an affected parent): every case says."""
+    missing = [case.id for case in bank if not (case.medications and case.family_history)]
+    assert not missing, missing
+
+
 @dataclass(frozen=True)
 class Scenario:
     name: str

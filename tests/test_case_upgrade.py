@@ -97,3 +97,27 @@ def test_chronic_reinnervation_before_three_months_is_inconsistent(tmp_path: Pat
     report = validate_file(write(tmp_path, text))
     (issue,) = report.issues
     assert issue.code == "inconsistent_facts" and "reinnervation" in issue.message
+
+
+def test_cauda_equina_needs_its_level_or_roots(tmp_path: Path) -> None:
+    text = (CASES_DIR / "cauda_equina_red_flags.yaml").read_text(encoding="utf-8")
+    text = text.replace("  level: L5-S1\n  other_roots: [S2]\n", "")
+    report = validate_file(write(tmp_path, text.replace("id: cauda_equina_red_flags",
+                                                        "id: nsaid_contraindicated_ckd")))
+    assert [i.field for i in report.issues] == ["radicular"]
+
+
+def test_no_imaging_text_in_an_emergency_is_a_contradiction(tmp_path: Path) -> None:
+    text = (CASES_DIR / "cauda_equina_red_flags.yaml").read_text(encoding="utf-8")
+    text = text.replace("teaching_notes: >-\n", "teaching_notes: >-\n  MRI is not indicated.\n")
+    report = validate_file(write(tmp_path, text.replace("id: cauda_equina_red_flags",
+                                                        "id: nsaid_contraindicated_ckd")))
+    assert [i.field for i in report.issues] == ["teaching_notes"]
+
+
+def test_imaging_status_must_match_the_imaging(tmp_path: Path) -> None:
+    text = V2.replace("  conservative_care: [education_stay_active]\n",
+                      "  conservative_care: [education_stay_active]\n"
+                      "  imaging_status: imaged_no_lesion\n")
+    report = validate_file(write(tmp_path, text))
+    assert [i.field for i in report.issues] == ["course.imaging_status"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from collections.abc import Iterable, Sequence
@@ -23,6 +24,10 @@ from dystonia_teach.core.knowledge import knowledge
 CAUDA_EQUINA_SIGNS = frozenset({"saddle_anaesthesia", "bladder_dysfunction"})
 #: Chronic reinnervation on EMG needs about three months of denervation (emg_timing).
 REINNERVATION_WEEKS = 12
+#: Text that denies the need for imaging (a contradiction in a red-flag case).
+NO_IMAGING_TEXT = re.compile(
+    r"\b(no (need for )?(imaging|MRI|scan)( is)? (needed|indicated|required)"
+    r"|(imaging|MRI|a scan) (is|was) not (needed|indicated|required))\b", re.IGNORECASE)
 #: Versions read (older ones are upgraded first, casefiles.upgrade).
 SUPPORTED_VERSIONS = (1, SCHEMA_VERSION)
 _TYPE_ERRORS = {
@@ -271,6 +276,19 @@ def _consistency_issues(doc: YamlDocument, case: Case) -> list[Issue]:
             f"chronic reinnervation after {case.course.symptom_weeks:g} weeks of symptoms: it "
             f"takes about {REINNERVATION_WEEKS} weeks or more",
             "report fibrillation potentials or a normal study, or lengthen symptom_weeks")
+    status = case.course.imaging_status
+    if status != "not_yet_imaged" and (imaging is None or (imaging.lesion == "compressive") != (
+            status == "imaged_with_lesion")):
+        add(["course", "imaging_status"], f"imaging_status is {status} but "
+            "investigations.imaging does not show that", "make the two agree")
+    if "cauda_equina" in case.red_flags and not (case.radicular.level
+                                                 or case.radicular.other_roots):
+        add(["radicular"], "cauda equina needs its level or the roots involved",
+            "add radicular.level (e.g. L5-S1) or radicular.other_roots")
+    if case.red_flags and NO_IMAGING_TEXT.search(" ".join(
+            (case.teaching_notes, *case.stages.model_dump().values()))):
+        add(["teaching_notes"], "the text says imaging is not needed, but the case has red "
+            "flags: urgent imaging is part of its pathway", "rewrite the sentence")
     pregnancy = case.condition("pregnancy")
     if pregnancy is not None and case.patient.sex == "male":
         add(["conditions"], "pregnancy is recorded for a male patient")

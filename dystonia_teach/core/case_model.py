@@ -101,6 +101,9 @@ class Course(_Strict):
         description="Weeks of optimal conservative management already completed.")
     conservative_care: tuple[str, ...] = Field(
         (), description="Step ids of the conservative care already given (e.g. naproxen).")
+    imaging_status: Literal["not_yet_imaged", "imaged_no_lesion", "imaged_with_lesion"] = Field(
+        "not_yet_imaged", description="Spine imaging before this visit; investigations.imaging "
+        "is what an MRI shows if ordered (now, or the one already done).")
     pain_severity: Literal["not_stated", "mild", "moderate", "severe"] = Field(
         "not_stated", description="Leg pain severity (NICE: epidural injection for acute and "
         "severe sciatica).")
@@ -128,6 +131,10 @@ class Radicular(_Strict):
     reflexes: str = ""
     straight_leg_raise: Literal["positive", "negative", "not_tested"] = "not_tested"
     foot_drop: bool = Field(False, description="Ankle dorsiflexion too weak to clear the foot.")
+    level: str = Field("", description="The spinal level, e.g. L5-S1 (needed for cauda equina "
+                       "unless other_roots are given).")
+    other_roots: tuple[Root, ...] = Field(
+        (), description="Further roots involved (cauda equina, multilevel stenosis).")
 
 
 class Imaging(_Strict):
@@ -193,6 +200,10 @@ class Case(_Strict):
     summary: Text
     patient: Patient
     course: Course
+    medications: str = Field("", description="Current medicines, including any dopamine "
+                             "blocker (antipsychotic, antiemetic); 'none' when none.")
+    family_history: str = Field("", description="Family history of dystonia, tremor, "
+                                "Parkinson's disease or neuropathy; 'none known' when none.")
     red_flags: tuple[RedFlag, ...] = ()
     conditions: tuple[Condition, ...] = Field(
         (), description="Conditions that contraindicate or caution steps; [] when none.")

@@ -6,18 +6,24 @@ a warning or an information note, and may be resolved by choosing a companion st
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from dystonia_teach.core.case_model import Case
 from dystonia_teach.core.kb_model import Caution, KnowledgeBase
 from dystonia_teach.core.predicates import holds
 
 
-def cautions_for(case: Case, kb: KnowledgeBase, step: str) -> list[Caution]:
-    """The cautions on ``step`` that this case's facts meet, in file order."""
-    return [c for c in kb.cautions if step in c.steps and holds(case, c.when)]
+def cautions_met(case: Case, kb: KnowledgeBase) -> dict[str, tuple[Caution, ...]]:
+    """Step id -> the cautions on it that this case's facts meet, in file order."""
+    met: dict[str, list[Caution]] = {}
+    for caution in kb.cautions:
+        if holds(case, caution.when):
+            for step in caution.steps:
+                met.setdefault(step, []).append(caution)
+    return {step: tuple(found) for step, found in met.items()}
 
 
-def contraindicated_steps(case: Case, kb: KnowledgeBase) -> frozenset[str]:
+def contraindicated_steps(met: Mapping[str, tuple[Caution, ...]]) -> frozenset[str]:
     """Steps this patient must not have, whatever else is chosen (critical, unresolvable)."""
-    return frozenset(step for c in kb.cautions
-                     if c.severity == "critical" and not c.unless_any and holds(case, c.when)
-                     for step in c.steps)
+    return frozenset(step for step, cautions in met.items()
+                     if any(c.severity == "critical" and not c.unless_any for c in cautions))

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from dystonia_teach.core.case_model import Case
-from dystonia_teach.core.cautions import cautions_for, contraindicated_steps
+from dystonia_teach.core.cautions import cautions_met, contraindicated_steps
 from dystonia_teach.core.errors import ActionError, did_you_mean
-from dystonia_teach.core.kb_model import SEVERITY_ORDER, KnowledgeBase, Slot
+from dystonia_teach.core.kb_model import (
+    SEVERITY_ORDER,
+    Caution,
+    HarmClass,
+    KnowledgeBase,
+    Rule,
+    Slot,
+)
 from dystonia_teach.core.knowledge import knowledge, source_ref
 from dystonia_teach.core.predicates import holds
 from dystonia_teach.core.results import Action, Assessment, Finding, PathwayItem
@@ -62,10 +71,15 @@ def derive_pathway(
 ) -> tuple[list[tuple[Slot, PathwayItem]], set[str]]:
     """The recommended pathway (slots with their display items) and the acceptable steps."""
     kb = kb or knowledge()
+    return _derive(case, kb, cautions_met(case, kb))
+
+
+def _derive(case: Case, kb: KnowledgeBase, met: Mapping[str, tuple[Caution, ...]]
+            ) -> tuple[list[tuple[Slot, PathwayItem]], set[str]]:
     items: list[tuple[Slot, PathwayItem]] = []
     acceptable: set[str] = set()
     seen: set[str] = set()
-    barred = contraindicated_steps(case, kb)
+    barred = contraindicated_steps(met)
     for block in kb.pathway:
         if not holds(case, block.when):
             continue
@@ -87,17 +101,18 @@ def derive_pathway(
                 reason=block.reason,
                 sources=tuple(source_ref(c) for c in step.evidence),
             )))
-    items.extend(_companions(case, kb, items, seen))
+    items.extend(_companions(kb, met, items, seen))
     return items, acceptable
 
 
-def _companions(case: Case, kb: KnowledgeBase, items: list[tuple[Slot, PathwayItem]],
+def _companions(kb: KnowledgeBase, met: Mapping[str, tuple[Caution, ...]],
+                items: list[tuple[Slot, PathwayItem]],
                 seen: set[str]) -> list[tuple[Slot, PathwayItem]]:
     """Slots for the steps that resolve a caution on a recommended step (a periprocedural
     plan before an elective operation on an anticoagulant, gastro-protection for an NSAID)."""
     extra: list[tuple[Slot, PathwayItem]] = []
     for slot, _ in items:
-        for caution in cautions_for(case, kb, slot.step):
+        for caution in met.get(slot.step, ()):
             if not caution.unless_any or caution.unless_any[0] in seen:
                 continue
             seen.add(caution.unless_any[0])
@@ -108,6 +123,37 @@ def _companions(case: Case, kb: KnowledgeBase, items: list[tuple[Slot, PathwayIt
                 alternatives=caution.unless_any[1:], dose_mg_per_day=None,
                 reason=caution.text, sources=tuple(source_ref(c) for c in step.evidence))))
     return extra
+
+
+@dataclass(frozen=True)
+class _CaseFacts:
+    """Everything ``evaluate`` derives from the case alone (kept for the case's lifetime)."""
+
+    slots: list[tuple[Slot, PathwayItem]]
+    acceptable: set[str]
+    recommended: frozenset[str]
+    rules: tuple[Rule, ...]
+    cautions: Mapping[str, tuple[Caution, ...]]
+
+
+_FACTS: dict[int, tuple[Case, _CaseFacts]] = {}
+_FACTS_KEPT = 256
+
+
+def _case_facts(case: Case, kb: KnowledgeBase) -> _CaseFacts:
+    """The derivation for ``case``, cached by identity (hashing a case costs more than this);
+    the entry holds the case, so its id cannot be reused while cached."""
+    hit = _FACTS.get(id(case))
+    if hit is not None and hit[0] is case:
+        return hit[1]
+    met = cautions_met(case, kb)
+    slots, acceptable = _derive(case, kb, met)
+    facts = _CaseFacts(slots, acceptable, frozenset(s for slot, _ in slots for s in slot.any_of),
+                       tuple(r for r in kb.rules if holds(case, r.when)), met)
+    if len(_FACTS) >= _FACTS_KEPT:
+        _FACTS.clear()
+    _FACTS[id(case)] = (case, facts)
+    return facts
 
 
 def recommended_pathway(case: Case) -> tuple[PathwayItem, ...]:
@@ -123,6 +169,19 @@ def recommended_actions(case: Case) -> list[Action]:
 def _finding(kb: KnowledgeBase, code: str, step: str | None, extra: str = "",
              reason: str = "", severity: str | None = None,
              evidence: tuple[str, ...] = ()) -> Finding:
+    if kb is knowledge():  # the packaged knowledge never changes: findings are shared values
+        return _packaged_finding(code, step, extra, reason, severity, evidence)
+    return _build_finding(kb, code, step, extra, reason, severity, evidence)
+
+
+@lru_cache(maxsize=8192)
+def _packaged_finding(code: str, step: str | None, extra: str, reason: str,
+                      severity: str | None, evidence: tuple[str, ...]) -> Finding:
+    return _build_finding(knowledge(), code, step, extra, reason, severity, evidence)
+
+
+def _build_finding(kb: KnowledgeBase, code: str, step: str | None, extra: str, reason: str,
+                   severity: str | None, evidence: tuple[str, ...]) -> Finding:
     kind = kb.findings[code]
     label = kb.steps[step].label if step else "This plan"
     evidence = evidence or kind.evidence or (kb.steps[step].evidence if step else ())
@@ -156,20 +215,19 @@ def evaluate(
         hint = did_you_mean(working_diagnosis, DIAGNOSES) or f"one of {', '.join(DIAGNOSES)}"
         raise ActionError(f"unknown diagnosis {working_diagnosis!r}; {hint}")
 
-    slots, acceptable = derive_pathway(case, kb)
-    recommended = frozenset(s for slot, _ in slots for s in slot.any_of)
-    ctx = Context(case, kb, chosen, recommended)
+    facts = _case_facts(case, kb)
+    slots, acceptable, recommended = facts.slots, facts.acceptable, facts.recommended
+    ctx = Context(case, kb, chosen, recommended, facts.cautions)
+    harms = {h.id: h for h in kb.scoring.harm_classes}
 
     # A step that is neither recommended nor acceptable counts as judged wrong from the start
     # (unless harmless), so no rule asks for its companions ("add rehabilitation" beside an
     # operation that is not indicated).
     ctx.flagged.update(s for s in chosen if s not in recommended and s not in acceptable
-                       and kb.scoring.harm(kb.steps[s].harm).not_indicated != "info")
+                       and harms[kb.steps[s].harm].not_indicated != "info")
     by_rules: set[str] = set()
     findings: list[Finding] = []
-    for rule in kb.rules:
-        if not holds(case, rule.when):
-            continue
+    for rule in facts.rules:
         for code, step, extra, *cited in RULE_KINDS[rule.kind](rule, ctx):
             found = _finding(kb, code, step, " ".join(p for p in (extra, rule.note) if p),
                              severity=rule.severity,
@@ -190,7 +248,7 @@ def evaluate(
         elif step in acceptable:
             findings.append(_finding(kb, "acceptable_step", step))
         elif not any(f.step == step for f in findings):
-            harm = kb.scoring.harm(kb.steps[step].harm)
+            harm = harms[kb.steps[step].harm]
             findings.append(_finding(kb, kb.scoring.not_indicated_codes[harm.not_indicated],
                                      step, severity=harm.not_indicated))
 
@@ -211,7 +269,7 @@ def evaluate(
 
     findings.sort(key=lambda f: SEVERITY_ORDER[f.severity])  # stable: rule order within a level
     pitfalls = tuple(dict.fromkeys(f.code for f in findings if f.pitfall))
-    points, rubric, safety = _score(kb, findings, chosen, covered, len(counted))
+    points, rubric, safety = _score(kb, harms, findings, chosen, covered, len(counted))
     return Assessment(
         case_id=case.id,
         score=round(max(0.0, min(1.0, points / kb.scoring.coverage_points)), 3),
@@ -228,8 +286,8 @@ def evaluate(
     )
 
 
-def _score(kb: KnowledgeBase, findings: list[Finding], chosen: Mapping[str, Action],
-           covered: int, slots: int) -> tuple[float, str, str]:
+def _score(kb: KnowledgeBase, harms: Mapping[str, HarmClass], findings: list[Finding],
+           chosen: Mapping[str, Action], covered: int, slots: int) -> tuple[float, str, str]:
     """The unclipped points, the rubric sentence and the safety verdict (scoring.yaml)."""
     rules = kb.scoring
     coverage = rules.coverage_points * (covered / slots if slots else 1.0)
@@ -237,7 +295,7 @@ def _score(kb: KnowledgeBase, findings: list[Finding], chosen: Mapping[str, Acti
     for f in findings:
         if f.code == "missing_step":  # a missed slot already costs its share of coverage
             continue
-        weight = rules.harm(kb.steps[f.step].harm).weight if f.step in chosen else 1.0
+        weight = harms[kb.steps[f.step].harm].weight if f.step in chosen else 1.0
         penalty += rules.severity_points[f.severity] * weight
     severities = {f.severity for f in findings}
     safety = ("unsafe" if "critical" in severities else

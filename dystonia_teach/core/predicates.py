@@ -112,6 +112,11 @@ def imaging_concordant(case: Case) -> bool:
             and imaging.concordant)
 
 
+def already_imaged(case: Case) -> bool:
+    """Spine imaging was done before this visit: no need to order it again."""
+    return case.course.imaging_status != "not_yet_imaged"
+
+
 def onset_before_30(case: Case) -> bool:
     return case.patient.age - case.course.symptom_weeks / 52 < EARLY_ONSET_AGE
 
@@ -276,6 +281,7 @@ PREDICATES: dict[str, Predicate] = {
         emg_too_early,
         imaging_concordant,
         onset_before_30,
+        already_imaged,
         trial_completed,
         conservative_phase,
         radicular_picture,

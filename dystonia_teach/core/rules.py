@@ -11,8 +11,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from dystonia_teach.core.case_model import Case
-from dystonia_teach.core.cautions import cautions_for
-from dystonia_teach.core.kb_model import KnowledgeBase, Rule
+from dystonia_teach.core.kb_model import Caution, KnowledgeBase, Rule
 from dystonia_teach.core.predicates import holds
 from dystonia_teach.core.results import Action
 
@@ -28,6 +27,8 @@ class Context:
     kb: KnowledgeBase
     chosen: Mapping[str, Action]
     recommended: frozenset[str]
+    #: Step id -> the cautions on it this case meets (``cautions.cautions_met``).
+    cautions: Mapping[str, tuple[Caution, ...]] = field(default_factory=dict)
     #: Steps already judged wrong by an earlier rule (warning or critical).
     flagged: set[str] = field(default_factory=set)
 
@@ -96,7 +97,7 @@ def contraindicated(rule: Rule, ctx: Context) -> Iterator[Hit]:
     codes = {"critical": rule.code, "warning": rule.params["warning_code"],
              "info": rule.params["info_code"]}
     for step in ctx.chosen:
-        for caution in cautions_for(ctx.case, ctx.kb, step):
+        for caution in ctx.cautions.get(step, ()):
             if any(s in ctx.chosen for s in caution.unless_any):
                 continue
             extra = caution.text

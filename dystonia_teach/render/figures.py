@@ -57,7 +57,7 @@ NODES: tuple[Node, ...] = (
     Node("persistent", "Persistent after 6 weeks?", "decision", 2.5, 7, (),
          "Symptoms persist after six weeks of optimal conservative care"),
     Node("work_up", "MRI without contrast + EMG/NCS", "steps", 2.5, 6,
-         ("spine_work_up", "electrodiagnosis_when_imaging_disagrees")),
+         ("spine_work_up", "spine_already_imaged", "electrodiagnosis_when_imaging_disagrees")),
     Node("surgical_decision", "Concordant compression + disabling?", "decision", 0, 5, (),
          "A compressive lesion matching the clinical and EMG level, with disabling symptoms"),
     Node("procedure", "Procedure by pathology: laminectomy / microdiscectomy / TLIF", "steps",
