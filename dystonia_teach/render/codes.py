@@ -19,7 +19,8 @@ _INTRO = (
     "teaches; the other codes mark appropriate, optional, missing or not-indicated steps. "
     "The feedback a learner sees for a code is the summary (with the step's name in place of "
     "'the step'), why it matters, what to do instead, and the evidence below with its level "
-    "(Oxford CEBM 2011) and verification status."
+    "(Oxford CEBM 2011) and verification status; 'On the harm' marks the evidence about the "
+    "harm a pitfall names."
 )
 
 
@@ -33,14 +34,36 @@ def _ordered(kb: KnowledgeBase) -> list[FindingKind]:
     return [k for k in kinds if k.pitfall] + [k for k in kinds if not k.pitfall]
 
 
+def _severity_text(kb: KnowledgeBase, kind: FindingKind) -> str:
+    """The usual severity, and where a rule raises the code at another severity."""
+    others = [f"{rule.severity} under rule `{rule.id}`" for rule in kb.rules
+              if rule.code == kind.code and rule.severity and rule.severity != kind.severity]
+    return kind.severity + (f" ({'; '.join(others)})" if others else "")
+
+
+def _cautions(kb: KnowledgeBase, kind: FindingKind) -> list[str]:
+    """The contraindications and cautions that raise this code, each with its steps."""
+    lines = []
+    for rule in kb.rules:
+        if rule.kind != "contraindicated":
+            continue
+        codes = {"critical": rule.code, "warning": rule.params["warning_code"],
+                 "info": rule.params["info_code"]}
+        lines += [f"{_plain(c.text)} Steps: {', '.join(c.steps)}. Evidence: "
+                  f"{', '.join(c.evidence) or 'none cited'}."
+                  for c in kb.cautions if codes[c.severity] == kind.code]
+    return lines
+
+
 def _evidence_lines(kb: KnowledgeBase, kind: FindingKind) -> list[tuple[str, str]]:
     """(badge, text) per cited claim: the claim in brief and its sources."""
     lines = []
     for claim_id in kind.evidence:
         ref = source_ref(claim_id)
         sources = "; ".join(short_citation(s) for s, _ in kb.cited_sources(claim_id))
+        harm = "On the harm: " if kind.code in kb.claims[claim_id].harm_of else ""
         lines.append((f"{claim_id}, {ref.badge}",
-                      f"{_plain(ref.claim)} Sources: {sources or 'none found'}."))
+                      f"{harm}{_plain(ref.claim)} Sources: {sources or 'none found'}."))
     return lines
 
 
@@ -51,7 +74,7 @@ def _text(kb: KnowledgeBase) -> str:
     out = [textwrap.fill(_INTRO, WIDTH), ""]
     for kind in _ordered(kb):
         role = "pitfall" if kind.pitfall else "finding"
-        out.append(f"{kind.code}  [{kind.severity}, {role}]")
+        out.append(f"{kind.code}  [{_severity_text(kb, kind)}, {role}]")
         out.append(wrap(kind.label, "  "))
         out.append(wrap("Says: " + _plain(kind.summary), "  "))
         out.append(wrap("Why: " + _plain(kind.why), "  "))
@@ -59,6 +82,8 @@ def _text(kb: KnowledgeBase) -> str:
             out.append(wrap("Instead: " + _plain(kind.instead), "  "))
         for badge, text in _evidence_lines(kb, kind):
             out.append(wrap(f"Evidence ({badge}): {text}", "  "))
+        for text in _cautions(kb, kind):
+            out.append(wrap(f"Raised when: {text}", "  "))
         out.append("")
     return "\n".join(out)
 
@@ -76,7 +101,7 @@ def _markdown(kb: KnowledgeBase) -> str:
             f"{_cell(k.label)} |" for k in _ordered(kb)]
     for kind in _ordered(kb):
         out += ["", f"## {kind.code}", "",
-                f"**{_cell(kind.label)}** · severity **{kind.severity}** · "
+                f"**{_cell(kind.label)}** · severity **{_severity_text(kb, kind)}** · "
                 f"{'pitfall' if kind.pitfall else 'not a pitfall'}", "",
                 f"- Says: {_plain(kind.summary)}", f"- Why: {_plain(kind.why)}"]
         if kind.instead:
@@ -85,6 +110,11 @@ def _markdown(kb: KnowledgeBase) -> str:
         out.append("- Evidence:" if evidence else "- Evidence: none cited.")
         out += [f"  - `{badge.split(', ')[0]}` ({badge.split(', ', 1)[1]}): {text}"
                 for badge, text in evidence]
+        cautions = _cautions(kb, kind)
+        if cautions:
+            out.append("- Raised when (one line per contraindication or caution, with the "
+                       "evidence ids it cites):")
+            out += [f"  - {text}" for text in cautions]
     return "\n".join(out) + "\n"
 
 
