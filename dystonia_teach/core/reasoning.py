@@ -72,7 +72,11 @@ class Differential:
 
 @dataclass(frozen=True)
 class OrderedTest:
-    """A test ordered with its justification, its value as judged, then its result."""
+    """A test ordered with its justification, its value as judged, then its result.
+
+    Show ``report`` at once; show ``value``, ``verdict`` and ``target_note`` with the feedback
+    after submission, since they reveal what the derived pathway holds.
+    """
 
     step: str
     label: str
