@@ -317,3 +317,18 @@ def test_differential_scripts_with_bad_references_are_reported_at_load() -> None
     assert len(errors) == 7  # defined twice, then feature, step and evidence for each copy
     assert "diagnoses.yaml: diagnosis made_up: defined twice" in errors
     assert all(e.startswith("diagnoses.yaml: diagnosis made_up") for e in errors)
+
+
+def test_visit_debrief_names_a_differential_fixed_before_the_examination() -> None:
+    session = ReasoningSession(load_case("early_uncomplicated"))
+    session.set_differential(RADICULAR, must_not_miss="cauda_equina_syndrome")
+    session.add("neuro_exam")
+    session.order_test("emg_ncs", change="a root pattern")
+    session.submit()
+    closure = {p.name: p.observation for p in session.debrief().prompts}["Premature closure"]
+    assert closure == "You settled your differential before examining and never revisited it."
+    examined_first = examined()
+    examined_first.set_differential(RADICULAR, must_not_miss="cauda_equina_syndrome")
+    examined_first.order_test("emg_ncs", change="a root pattern")
+    examined_first.submit()
+    assert all(p.observation == "" for p in examined_first.debrief().prompts)
