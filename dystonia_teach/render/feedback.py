@@ -4,7 +4,7 @@ A summary comes first: the score with its rubric in one sentence, what was right
 top three things to change. Then the details, one entry per kind of finding (collapsed in
 HTML), and an evidence section where each source's caveat appears once. Findings of the same
 kind (three skipped assessment steps) are one entry, not three. With a reasoning session's
-:class:`~dystonia_teach.core.reasoning.VisitReport`, the differential, the tests' value,
+:class:`~dystonia_teach.core.reasoning_judge.VisitReport`, the differential, the tests' value,
 the confidence and the problem statement are judged too. No internal ids reach the text::
 
     html = feedback_html(report.assessment, report)    # or feedback_html(assessment)
@@ -20,7 +20,7 @@ from html import escape
 from dystonia_teach.core.diagnoses import diagnosis_label
 from dystonia_teach.core.engine import PENALTY
 from dystonia_teach.core.knowledge import knowledge
-from dystonia_teach.core.reasoning import Debrief, VisitReport
+from dystonia_teach.core.reasoning_judge import Debrief, VisitReport
 from dystonia_teach.core.results import Assessment, Finding, PathwayItem, SourceRef
 
 RIGHT_CODES = ("appropriate_step", "acceptable_step", "working_diagnosis_correct")
