@@ -364,5 +364,6 @@ class ReasoningSession:
         return session
 
 
-__all__ = ["BiasPrompt", "ConfidenceFeedback", "Debrief", "Differential", "DifferentialFeedback",
-           "OrderedTest", "ProblemFeedback", "ReasoningSession", "VisitReport"]
+__all__ = ["TOP", "BiasPrompt", "ConfidenceFeedback", "Debrief", "Differential",
+           "DifferentialFeedback", "OrderedTest", "ProblemFeedback", "ReasoningSession",
+           "VisitReport"]
