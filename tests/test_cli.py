@@ -204,14 +204,14 @@ def test_new_case_creates_its_folder(tmp_path: Path) -> None:
     assert (folder / "week3_case.yaml").is_file()
 
 
-def test_case_list_text_gives_title_id_and_summary_of_each_case() -> None:
+def test_case_list_text_gives_each_case_its_neutral_numbered_teaser() -> None:
     from dystonia_teach import list_cases, load_case
+    from dystonia_teach.render.teaser import case_teaser
     from dystonia_teach.render.text import case_list_text
 
     cases = [load_case(case_id) for case_id in list_cases()]
     text = case_list_text()
     assert text == case_list_text(cases)
+    assert text.splitlines() == [case_teaser(case, n) for n, case in enumerate(cases, 1)]
     for case in cases:
-        assert f"{case.title} ({case.id})" in text
-        assert " ".join(case.summary.split()[:4]) in text
-    assert all(len(line) <= 100 or "(" in line for line in text.splitlines())
+        assert case.id not in text and case.title not in text

@@ -15,6 +15,7 @@ from dystonia_teach.core.knowledge import knowledge, source_ref
 from dystonia_teach.core.results import Assessment, PathwayItem
 from dystonia_teach.core.visits import case_at_visit
 from dystonia_teach.core.vocabulary import DIAGNOSIS_LABELS
+from dystonia_teach.render.teaser import case_teaser
 
 WIDTH = 88
 
@@ -48,12 +49,11 @@ def case_text(case: Case, *, reveal_answers: bool = False) -> str:
 
 
 def case_list_text(cases: list[Case] | None = None) -> str:
-    """One entry per case (default: every available case): its title, its id (as the case
-    picker shows it) and its one-line summary."""
+    """One neutral line per case (default: every available case), numbered as the case picker
+    shows them: "Case 4 — a 46-year-old postal worker whose right toes curl ..."."""
     if cases is None:
         cases = [load_case(case_id) for case_id in list_cases()]
-    return "\n".join(f"{case.title} ({case.id})\n{_wrap(case.summary, '    ')}"
-                     for case in cases)
+    return "\n".join(case_teaser(case, number) for number, case in enumerate(cases, 1))
 
 
 def assessment_text(assessment: Assessment, *, detail: bool = True) -> str:
