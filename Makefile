@@ -48,6 +48,7 @@ notebooks: setup
 
 benchmark: setup browser-deps
 	$(VENV)/bin/python benchmarks/bench_core.py
+	$(VENV)/bin/python benchmarks/bench_validate.py
 	$(VENV)/bin/python benchmarks/bench_notebooks.py
 	$(VENV)/bin/python benchmarks/bench_browser.py
 

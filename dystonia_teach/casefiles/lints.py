@@ -12,8 +12,10 @@ also keeps validation fast.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
 
 _CONTROLS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"  # C0 and C1, but tab and line breaks
@@ -33,10 +35,10 @@ class Lint:
     pattern: re.Pattern[str]
     needles: tuple[str, ...] = ()  # empty: always tried (the pattern starts with a literal)
 
-    def search(self, text: str, folded: str) -> re.Match[str] | None:
+    def finditer(self, text: str, folded: str) -> Iterator[re.Match[str]]:
         if self.needles and not any(needle in folded for needle in self.needles):
-            return None
-        return self.pattern.search(text)
+            return iter(())
+        return self.pattern.finditer(text)
 
 
 IDENTIFIER_LINTS: tuple[Lint, ...] = (
@@ -62,47 +64,65 @@ IDENTIFIER_LINTS: tuple[Lint, ...] = (
 #: A tag (also ``<a/href=…>``, whose attributes follow a slash), an inline event handler or a
 #: script URL.
 MARKUP_LINTS: tuple[Lint, ...] = (
-    Lint("a tag", re.compile(r"<\s{0,8}/?\s{0,8}[a-zA-Z][\w:-]{0,40}(?:[\s/][^<>]{0,2000})?>"),
-         ("<",)),
+    Lint("a tag", re.compile(
+        r"<\s{0,8}/?\s{0,8}[a-zA-Z][\w:-]{0,40}(?:[\s/][^<>\uffff]{0,2000})?>"), ("<",)),
     Lint("an event handler", re.compile(r"\bon[a-z]{1,40}\s{0,8}=", re.I), ("=",)),
     Lint("a script URL", re.compile(r"(?:java|vb)script\s{0,8}:", re.I), ("script",)),
 )
 
 
 Path = tuple[str | int, ...]
+_SEPARATOR = "\uffff"  # a noncharacter: no word, space or digit, and excluded from the tag lint
+_CODES = ("control_character", "markup_in_text", "patient_identifier")
 
 
-def walk_strings(data: Any, path: Path = ()) -> Iterator[tuple[Path, str]]:
-    """Every string value (and mapping key) in ``data`` with its path."""
-    if isinstance(data, dict):
-        for key, value in data.items():
-            yield (*path, key), str(key)
-            yield from walk_strings(value, (*path, key))
-    elif isinstance(data, list | tuple):
-        for i, value in enumerate(data):
-            yield from walk_strings(value, (*path, i))
-    elif isinstance(data, str):
-        yield path, data
+def walk_strings(data: Any, path: Path = ()) -> list[tuple[Path, str]]:
+    """Every string value (and mapping key) in ``data`` with its path, in document order."""
+    found: list[tuple[Path, str]] = []
+
+    def walk(node: Any, at: Path) -> None:
+        if isinstance(node, str):
+            found.append((at, node))
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                found.append(((*at, key), str(key)))
+                walk(value, (*at, key))
+        elif isinstance(node, list | tuple):
+            for i, value in enumerate(node):
+                walk(value, (*at, i))
+
+    walk(data, path)
+    return found
 
 
 def text_problems(data: Any) -> Iterator[tuple[Path, str, str]]:
     """``(path, code, message)`` for each string carrying control characters, markup or
-    something like a patient identifier."""
-    for path, text in walk_strings(data):
-        unsafe = UNSAFE_IN_TEXT.search(text)
-        if unsafe:
-            yield path, "control_character", f"text carries {describe_character(unsafe.group(0))}"
-        folded = text.casefold()
-        for lint in MARKUP_LINTS:
-            match = lint.search(text, folded)
-            if match:
-                yield path, "markup_in_text", f"text carries markup: {match.group(0)[:40]!r}"
-                break
-        for lint in IDENTIFIER_LINTS:
-            match = lint.search(text, folded)
-            if match:
-                yield path, "patient_identifier", f"looks like {lint.what}: {match.group(0)!r}"
-                break
+    something like a patient identifier (at most one of each per string).
+
+    The strings are scanned together, joined by a character no pattern crosses: a dozen scans
+    of one text instead of a dozen for each of a case's hundred strings.
+    """
+    entries = walk_strings(data)
+    joined = _SEPARATOR.join(text for _, text in entries)
+    folded = joined.casefold()
+    starts = list(accumulate((len(text) + 1 for _, text in entries), initial=0))
+    found: dict[tuple[int, str], str] = {}
+
+    def note(match: re.Match[str], code: str, message: str) -> None:
+        found.setdefault((bisect_right(starts, match.start()) - 1, code), message)
+
+    for match in UNSAFE_IN_TEXT.finditer(joined):
+        note(match, "control_character", f"text carries {describe_character(match.group(0))}")
+    for code, lints in (("markup_in_text", MARKUP_LINTS), ("patient_identifier",
+                                                           IDENTIFIER_LINTS)):
+        for lint in lints:  # in order: the first lint to match a string names its problem
+            for match in lint.finditer(joined, folded):
+                note(match, code, f"text carries markup: {match.group(0)[:40]!r}"
+                     if code == "markup_in_text" else f"looks like {lint.what}: {match.group(0)!r}")
+    for i, (path, _text) in enumerate(entries):
+        for code in _CODES:
+            if (i, code) in found:
+                yield path, code, found[i, code]
 
 
 def describe_character(char: str) -> str:
