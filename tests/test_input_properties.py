@@ -133,8 +133,8 @@ WORDS = st.sampled_from([
 def test_fast_lints_find_what_the_patterns_find(texts: list[str]) -> None:
     """Needles and the joined scan are only speed: each string is flagged exactly as the
     patterns alone would flag it, by the first lint that matches it."""
-    data = {f"f{i}": text for i, text in enumerate(texts)}
-    found = {(path, code): message for path, code, message in text_problems(data)}
+    strings = [((f"f{i}",), text) for i, text in enumerate(texts)]
+    found = {(path, code): message for path, code, message in text_problems(strings)}
     for i, text in enumerate(texts):
         for code, lints in (("markup_in_text", MARKUP_LINTS),
                             ("patient_identifier", IDENTIFIER_LINTS)):

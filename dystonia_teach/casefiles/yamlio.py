@@ -41,6 +41,8 @@ MAX_BYTES = 256 * 1024
 MAX_DEPTH = 32  # case files nest four levels; libyaml itself crashes on ~100,000 open brackets
 _YAML = "tag:yaml.org,2002:"
 _FLOW_BRACKETS = re.compile(r"[\[\]{}]")
+_LINE_PREFIX = re.compile(r"^[ ?-]*", re.M)
+_TAB_INDENT = re.compile(r"^[^\S\n]*\t", re.M)
 
 
 #: The YAML 1.2 core schema's implicit types (plus dates, which ruamel also reads), by the
@@ -86,6 +88,8 @@ class YamlDocument:
     issues: list[Issue] = field(default_factory=list)
     text: str = ""
     root: Node | None = None
+    #: every text value and key with its path (keys by their text), in document order
+    strings: list[tuple[tuple[str | int, ...], str]] = field(default_factory=list, repr=False)
     _lines: dict[tuple[str | int, ...], int] | None = field(default=None, repr=False)
 
     def line_of(self, path: Sequence[str | int]) -> int | None:
@@ -134,7 +138,7 @@ def read_yaml_text(text: str, file: str) -> YamlDocument:
         doc.issues.append(Issue(file, root.start_mark.line + 1, "", "not_a_mapping",
                                 "the top level must be a mapping of `field: value` lines"))
         return doc
-    doc.data, doc.root = data, root
+    doc.data, doc.root, doc.strings = data, root, builder.strings
     return doc
 
 
@@ -237,10 +241,9 @@ def _os_problem(path: Path, err: OSError) -> str:
 
 def _text_issues(text: str, file: str) -> list[Issue]:
     """Tab indentation, control characters and over-deep nesting, found before composing."""
-    issues = [Issue(file, n, "", "tab_indent", "tab used for indentation",
-                    "indent with spaces (two per level)")
-              for n, line in enumerate(text.splitlines(), 1)
-              if "\t" in line[: len(line) - len(line.lstrip())]]
+    issues = [Issue(file, text.count("\n", 0, match.start()) + 1, "", "tab_indent",
+                    "tab used for indentation", "indent with spaces (two per level)")
+              for match in _TAB_INDENT.finditer(text)]
     last_line = 0
     for match in CONTROL_CHARACTERS.finditer(text):
         line = text.count("\n", 0, match.start()) + 1
@@ -259,17 +262,16 @@ def _nesting_issue(text: str, file: str) -> Issue | None:
     """Nesting deeper than MAX_DEPTH, found before composing (libyaml slows down quadratically
     on deep brackets and crashes on very deep ones).
 
-    A cheap bound first: the deepest flow bracket count plus, for each line, its indentation
-    and its compact ``- ``/``? `` indicators. Only a file over that bound has its parser events
-    counted, which stops at the first event too deep.
+    A cheap bound first: the deepest flow bracket count plus the longest run of spaces and
+    ``-``/``?`` indicators starting a line (a block collection opens only there). Only a file
+    over that bound has its parser events counted, which stops at the first event too deep.
     """
     depth = flow = 0
     for match in _FLOW_BRACKETS.finditer(text):
         depth = depth + 1 if match.group(0) in "[{" else max(0, depth - 1)
         flow = max(flow, depth)
-    block = max((len(line) - len(line.lstrip(" ")) + line.count("- ") + line.count("? ")
-                 for line in text.splitlines()), default=0)
-    if flow + block <= MAX_DEPTH:
+    block = max(map(len, _LINE_PREFIX.findall(text)), default=0)
+    if flow + block + 1 <= MAX_DEPTH:  # + 1: a line's own mapping
         return None
     depth = 0
     try:
@@ -329,6 +331,8 @@ class _Builder:
         #: tracked when the text has an ``&``, as an anchor needs one
         self._seen: dict[int, tuple[str, int]] | None = {} if aliases_possible else None
         self._reported: set[int] = set()
+        #: every text value and key with its path, for the lints (added by the collections)
+        self.strings: list[tuple[tuple[str | int, ...], str]] = []
 
     def _add(self, node: Node, path: tuple[str | int, ...], code: str, message: str,
              hint: str = "") -> None:
@@ -357,7 +361,12 @@ class _Builder:
         if kind is MappingNode:
             return self._mapping(node, path, depth)
         if kind is SequenceNode:
-            return [self.value(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
+            items = []
+            for i, item in enumerate(node.value):
+                items.append(self.value(item, (*path, i), depth + 1))
+                if type(items[-1]) is str:
+                    self.strings.append(((*path, i), items[-1]))
+            return items
         return node.value if tag == _STR else self._scalar(node, path)
 
     def _is_alias(self, node: Node, path: tuple[str | int, ...]) -> bool:
@@ -377,24 +386,36 @@ class _Builder:
 
     def _mapping(self, node: MappingNode, path: tuple[str | int, ...], depth: int) -> Any:
         data: dict[str, Any] = {}
-        spelled: dict[str, tuple[str, int]] = {}
+        first: dict[str, ScalarNode] = {}  # key -> the key node that first gave it
+        plain = self._seen is None  # no aliases: a text scalar is just its value
         for key_node, value_node in node.value:
-            if type(key_node) is not ScalarNode:
+            if plain and key_node.tag == _STR and type(key_node) is ScalarNode:
+                key = key_node.value
+            elif type(key_node) is ScalarNode:
+                key = self.value(key_node, (*path, key_node.value), depth + 1)
+                key = key if isinstance(key, str) else str(key)
+            else:
                 self._add(key_node, path, "yaml_value",
                           "a key must be a word, not a list or mapping", "write `field: value`")
                 continue
-            key = self.value(key_node, (*path, key_node.value), depth + 1)
-            key = key if isinstance(key, str) else str(key)
-            line = key_node.start_mark.line + 1
-            if key in spelled:
-                raw, first_line = spelled[key]
+            child = (*path, key)
+            if key in first:
+                raw = first[key].value
                 same = ("appears more than once here" if raw == key_node.value else
-                        f"reads as the same key as {raw!r} on line {first_line}")
-                self._add(key_node, (*path, key), "duplicate_key",
+                        f"reads as the same key as {raw!r} on line "
+                        f"{first[key].start_mark.line + 1}")
+                self._add(key_node, child, "duplicate_key",
                           f"the key {key_node.value!r} {same}", "keep one of them")
                 continue
-            spelled[key] = (key_node.value, line)
-            data[key] = self.value(value_node, (*path, key), depth + 1)
+            first[key] = key_node
+            self.strings.append((child, key))
+            if plain and value_node.tag == _STR and type(value_node) is ScalarNode:
+                value = value_node.value
+            else:
+                value = self.value(value_node, child, depth + 1)
+            if type(value) is str:
+                self.strings.append((child, value))
+            data[key] = value
         return data
 
     def _scalar(self, node: ScalarNode, path: tuple[str | int, ...]) -> Any:
