@@ -23,6 +23,7 @@ import re
 import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,8 +42,7 @@ MAX_BYTES = 256 * 1024
 MAX_DEPTH = 32  # case files nest four levels; libyaml itself crashes on ~100,000 open brackets
 _YAML = "tag:yaml.org,2002:"
 _FLOW_BRACKETS = re.compile(r"[\[\]{}]")
-_LINE_PREFIX = re.compile(r"^[ ?-]*", re.M)
-_TAB_INDENT = re.compile(r"^[^\S\n]*\t", re.M)
+_TAB_INDENT = re.compile(r"\n[^\S\n]*\t")
 
 
 #: The YAML 1.2 core schema's implicit types (plus dates, which ruamel also reads), by the
@@ -241,9 +241,10 @@ def _os_problem(path: Path, err: OSError) -> str:
 
 def _text_issues(text: str, file: str) -> list[Issue]:
     """Tab indentation, control characters and over-deep nesting, found before composing."""
-    issues = [Issue(file, text.count("\n", 0, match.start()) + 1, "", "tab_indent",
+    lines = "\n" + text  # every line starts after a "\n": a literal the regex engine skips to
+    issues = [Issue(file, lines.count("\n", 0, match.start() + 1), "", "tab_indent",
                     "tab used for indentation", "indent with spaces (two per level)")
-              for match in _TAB_INDENT.finditer(text)]
+              for match in _TAB_INDENT.finditer(lines)]
     last_line = 0
     for match in CONTROL_CHARACTERS.finditer(text):
         line = text.count("\n", 0, match.start()) + 1
@@ -254,11 +255,11 @@ def _text_issues(text: str, file: str) -> list[Issue]:
             last_line = line
     if issues:
         return issues
-    nesting = _nesting_issue(text, file)
+    nesting = _nesting_issue(text, lines, file)
     return [nesting] if nesting else []
 
 
-def _nesting_issue(text: str, file: str) -> Issue | None:
+def _nesting_issue(text: str, lines: str, file: str) -> Issue | None:
     """Nesting deeper than MAX_DEPTH, found before composing (libyaml slows down quadratically
     on deep brackets and crashes on very deep ones).
 
@@ -269,9 +270,9 @@ def _nesting_issue(text: str, file: str) -> Issue | None:
     depth = flow = 0
     for match in _FLOW_BRACKETS.finditer(text):
         depth = depth + 1 if match.group(0) in "[{" else max(0, depth - 1)
-        flow = max(flow, depth)
-    block = max(map(len, _LINE_PREFIX.findall(text)), default=0)
-    if flow + block + 1 <= MAX_DEPTH:  # + 1: a line's own mapping
+        if depth > flow:
+            flow = depth
+    if not _line_prefix(MAX_DEPTH - flow).search(lines):  # within bound, + 1 for a line's mapping
         return None
     depth = 0
     try:
@@ -287,6 +288,12 @@ def _nesting_issue(text: str, file: str) -> Issue | None:
     except YAMLError:
         pass  # composing reports the syntax error with its line
     return None
+
+
+@cache
+def _line_prefix(length: int) -> re.Pattern[str]:
+    """A line starting with ``length`` or more spaces and ``-``/``?`` indicators."""
+    return re.compile(rf"\n[ ?-]{{{max(length, 0)}}}")
 
 
 def _syntax_issue(err: MarkedYAMLError, file: str) -> Issue:
