@@ -83,6 +83,7 @@ benchmark: setup browser-deps
 	$(VENV)/bin/python benchmarks/bench_core.py
 	$(VENV)/bin/python benchmarks/bench_course.py
 	$(VENV)/bin/python benchmarks/bench_feedback.py
+	$(VENV)/bin/python benchmarks/bench_validate.py
 	$(VENV)/bin/python benchmarks/bench_notebooks.py
 	$(VENV)/bin/python benchmarks/bench_browser.py
 	$(VENV)/bin/python benchmarks/bench_pages.py

@@ -69,3 +69,18 @@ def test_every_finding_code_is_reachable() -> None:
 def test_issue_codes_are_closed() -> None:
     with pytest.raises(ValueError):
         errors.Issue("f", 1, "x", "not_a_code", "m")
+
+
+@pytest.mark.parametrize("name", ["algorithm.yaml", "evidence.yaml", "findings.yaml",
+                                  "steps.yaml"])
+def test_knowledge_files_read_the_same_by_a_strict_yaml_1_2_parser(name: str) -> None:
+    """The knowledge is read fast with libyaml (YAML 1.1, duplicate keys allowed); ruamel's
+    strict 1.2 reading (a duplicate key is an error, `no` is text) must give the same data."""
+    from importlib.resources import files
+
+    from ruamel.yaml import YAML
+
+    from dystonia_teach.core.knowledge import _read
+
+    text = files("dystonia_teach").joinpath("knowledge", name).read_text("utf-8")
+    assert YAML(typ="safe").load(text) == _read(name)

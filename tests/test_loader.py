@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -102,3 +103,70 @@ def test_a_file_named_twice_is_validated_once() -> None:
     reports = validate_paths([CASES_DIR, one, str(one)])
     assert len(reports) == len(bundled_case_paths())
     assert all(report.ok for report in reports)
+
+
+def hostile_folder(folder: Path) -> dict[str, str]:
+    """A folder of one good case and bad entries: case id -> the code loading it must raise."""
+    good = GOOD.replace("id: failed_conservative_stenosis", "id: good_one")
+    write(folder, good, "good_one.yaml")
+    bad = {
+        "impossible_date": GOOD.replace("title: ", "title: 2030-13-45 #", 1),
+        "words_for_age": GOOD.replace("  age: 68", "  age: !!int forty-six"),
+        "null_twice": GOOD + "~: 1\nnull: 2\n",
+        "many_digits": GOOD.replace("  age: 68", "  age: " + "9" * 5000),
+        "title_escape": GOOD.replace("title: ", 'title: "\\e]0;owned\\a" #', 1),
+    }
+    for case_id, text in bad.items():
+        write(folder, text.replace("id: failed_conservative_stenosis", f"id: {case_id}"),
+              f"{case_id}.yaml")
+    codes = {"impossible_date": "yaml_value", "words_for_age": "yaml_value",
+             "null_twice": "duplicate_key", "many_digits": "yaml_value",
+             "title_escape": "control_character"}
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(folder / "a_fifo.yaml")
+        (folder / "a_loop.yaml").symlink_to(folder / "a_loop.yaml")
+        codes |= {"a_fifo": "not_a_file", "a_loop": "unreadable_file"}
+    return codes
+
+
+def test_bad_files_in_the_instructor_folder_are_named_not_fatal(tmp_path: Path,
+                                                                monkeypatch) -> None:
+    """list_cases() lists every entry; loading a bad one raises CaseInvalidError naming it
+    (never a YAML or OS exception, never a hang on a FIFO)."""
+    codes = hostile_folder(tmp_path)
+    monkeypatch.setenv("DYSTONIA_TEACH_CASES", str(tmp_path))
+    assert {"good_one", *codes} <= set(list_cases())
+    assert load_case("good_one").id == "good_one"
+    for case_id, code in codes.items():
+        with pytest.raises(CaseInvalidError) as err:
+            load_case(case_id)
+        assert err.value.path == str(tmp_path / f"{case_id}.yaml")
+        assert code in {issue.code for issue in err.value.issues}, str(err.value)
+
+
+def test_case_picker_lists_the_good_cases_and_names_the_bad(tmp_path: Path,
+                                                            monkeypatch) -> None:
+    from dystonia_teach.widgets.workbench import case_picker
+
+    codes = hostile_folder(tmp_path)
+    monkeypatch.setenv("DYSTONIA_TEACH_CASES", str(tmp_path))
+    picker = case_picker(save=False)
+    listed = {value for _label, value in picker.cases.options}
+    assert "good_one" in listed and not listed & set(codes)
+    assert {p.stem for p in bundled_case_paths()} <= listed
+    for case_id in codes:
+        assert f"{case_id}.yaml" in picker.errors.value
+    assert "\x1b" not in picker.errors.value
+
+
+def test_a_bad_file_opened_by_path_is_reported(tmp_path: Path) -> None:
+    for name, make in (("folder.yaml", Path.mkdir), ("gone.yaml", None)):
+        path = tmp_path / name
+        if make is None:
+            path.symlink_to(tmp_path / "missing.yaml")
+        else:
+            make(path)
+        with pytest.raises(CaseInvalidError, match=r"not_a_file|unreadable_file"):
+            load_case(path)
+    with pytest.raises(CaseNotFoundError, match="no case file at"):
+        load_case(tmp_path / "never_written.yaml")

@@ -112,7 +112,7 @@ def _validate_document(doc: YamlDocument, expected_id: str | None) -> CaseReport
     if report.issues:
         return report
     data = doc.data
-    for path, code, message in text_problems(data):
+    for path, code, message in text_problems(doc.strings):
         report.issues.append(doc.issue(path, code, message, _LINT_HINTS[code]))
     if not _schema_version_ok(doc, report):
         return report

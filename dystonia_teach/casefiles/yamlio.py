@@ -23,8 +23,9 @@ import re
 import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from yaml.error import MarkedYAMLError, YAMLError
@@ -41,46 +42,65 @@ MAX_BYTES = 256 * 1024
 MAX_DEPTH = 32  # case files nest four levels; libyaml itself crashes on ~100,000 open brackets
 _YAML = "tag:yaml.org,2002:"
 _FLOW_BRACKETS = re.compile(r"[\[\]{}]")
+_TAB_INDENT = re.compile(r"\n[^\S\n]*\t")
+
+
+#: The YAML 1.2 core schema's implicit types (plus dates, which ruamel also reads), by the
+#: first character of a plain scalar; ``<<`` is resolved so that it is refused as a tag.
+_IMPLICIT: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+for _tag, _pattern, _first in (
+    ("bool", r"(?:true|True|TRUE|false|False|FALSE)", "tTfF"),
+    ("int", r"(?:[-+]?0b[0-1_]+|[-+]?0o[0-7_]+|[-+]?[0-9_]+|[-+]?0x[0-9a-fA-F_]+)",
+     "-+0123456789"),
+    ("float", r"(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?"
+              r"|[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)|[-+]?\.[0-9_]+(?:[eE][-+]?[0-9]+)?"
+              r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))", "-+0123456789."),
+    ("null", r"(?:~|null|Null|NULL|)", ["~", "n", "N", ""]),
+    ("timestamp", r"(?:[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}"
+                  r":[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?)",
+     "0123456789"),
+    ("merge", r"<<", "<"),
+):
+    for _char in _first:
+        _IMPLICIT.setdefault(_char, []).append((_YAML + _tag, re.compile(_pattern)))
+_DEFAULT_TAGS = {ScalarNode: _YAML + "str", SequenceNode: _YAML + "seq",
+                 MappingNode: _YAML + "map"}
 
 
 class _CaseLoader(yaml.CSafeLoader):
-    """libyaml's parser with the YAML 1.2 core schema's implicit types (plus dates)."""
+    """libyaml's parser, resolving plain scalars with :data:`_IMPLICIT`."""
 
-    yaml_implicit_resolvers: ClassVar[dict[str | None, list[tuple[str, re.Pattern[str]]]]] = {}
-
-
-for _tag, _pattern, _first in (
-    ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
-    ("int", r"^(?:[-+]?0b[0-1_]+|[-+]?0o[0-7_]+|[-+]?[0-9_]+|[-+]?0x[0-9a-fA-F_]+)$",
-     "-+0123456789"),
-    ("float", r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?"
-              r"|[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)|[-+]?\.[0-9_]+(?:[eE][-+]?[0-9]+)?"
-              r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$", "-+0123456789."),
-    ("null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
-    ("timestamp", r"^(?:[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}"
-                  r":[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?)$",
-     "0123456789"),
-    ("merge", r"^(?:<<)$", "<"),  # resolved so that it is refused as a tag, as ruamel does
-):
-    _CaseLoader.add_implicit_resolver(_YAML + _tag, re.compile(_pattern), list(_first))
+    def resolve(self, kind: type[Node], value: str, implicit: tuple[bool, bool]) -> str:
+        if kind is ScalarNode and implicit[0]:
+            for tag, pattern in _IMPLICIT.get(value[:1], ()):
+                if pattern.fullmatch(value):
+                    return tag
+        return _DEFAULT_TAGS[kind]
 
 
 @dataclass
 class YamlDocument:
-    """A parsed YAML mapping (plain dicts and lists), the line of each of its fields, and the
-    issues met while reading it."""
+    """A parsed YAML mapping (plain dicts and lists), the issues met while reading it, and the
+    nodes it was built from (for the line of each field)."""
 
     file: str
     data: Any = None
     issues: list[Issue] = field(default_factory=list)
-    lines: dict[tuple[str | int, ...], int] = field(default_factory=dict)
     text: str = ""
+    root: Node | None = None
+    #: every text value and key with its path (keys by their text), in document order
+    strings: list[tuple[tuple[str | int, ...], str]] = field(default_factory=list, repr=False)
+    _lines: dict[tuple[str | int, ...], int] | None = field(default=None, repr=False)
 
     def line_of(self, path: Sequence[str | int]) -> int | None:
         """1-based line of the deepest existing node on ``path`` (a dotted field's parts)."""
+        if self.root is None:
+            return None
+        if self._lines is None:  # indexed on the first question: a valid file is never asked
+            self._lines = _line_index(self.root)
         parts = tuple(path)
         for end in range(len(parts), -1, -1):
-            line = self.lines.get(parts[:end])
+            line = self._lines.get(parts[:end])
             if line is not None:
                 return line
         return None
@@ -109,8 +129,8 @@ def read_yaml_text(text: str, file: str) -> YamlDocument:
         doc.issues.append(Issue(file, None, "", "empty_file", "the file holds no data",
                                 "start from `dystonia-teach new-case ID`"))
         return doc
-    builder = _Builder(file)
-    data = builder.build(root)
+    builder = _Builder(file, aliases_possible="&" in text)
+    data = builder.value(root, (), 0)
     if builder.issues:
         doc.issues = sorted(builder.issues, key=lambda issue: (issue.line or 0, issue.code))
         return doc
@@ -118,7 +138,7 @@ def read_yaml_text(text: str, file: str) -> YamlDocument:
         doc.issues.append(Issue(file, root.start_mark.line + 1, "", "not_a_mapping",
                                 "the top level must be a mapping of `field: value` lines"))
         return doc
-    doc.data, doc.lines = data, builder.lines
+    doc.data, doc.root, doc.strings = data, root, builder.strings
     return doc
 
 
@@ -221,10 +241,10 @@ def _os_problem(path: Path, err: OSError) -> str:
 
 def _text_issues(text: str, file: str) -> list[Issue]:
     """Tab indentation, control characters and over-deep nesting, found before composing."""
-    issues = [Issue(file, n, "", "tab_indent", "tab used for indentation",
-                    "indent with spaces (two per level)")
-              for n, line in enumerate(text.splitlines(), 1)
-              if "\t" in line[: len(line) - len(line.lstrip())]]
+    lines = "\n" + text  # every line starts after a "\n": a literal the regex engine skips to
+    issues = [Issue(file, lines.count("\n", 0, match.start() + 1), "", "tab_indent",
+                    "tab used for indentation", "indent with spaces (two per level)")
+              for match in _TAB_INDENT.finditer(lines)]
     last_line = 0
     for match in CONTROL_CHARACTERS.finditer(text):
         line = text.count("\n", 0, match.start()) + 1
@@ -235,25 +255,24 @@ def _text_issues(text: str, file: str) -> list[Issue]:
             last_line = line
     if issues:
         return issues
-    nesting = _nesting_issue(text, file)
+    nesting = _nesting_issue(text, lines, file)
     return [nesting] if nesting else []
 
 
-def _nesting_issue(text: str, file: str) -> Issue | None:
+def _nesting_issue(text: str, lines: str, file: str) -> Issue | None:
     """Nesting deeper than MAX_DEPTH, found before composing (libyaml slows down quadratically
     on deep brackets and crashes on very deep ones).
 
-    A cheap bound first: the deepest flow bracket count plus, for each line, its indentation
-    and its compact ``- ``/``? `` indicators. Only a file over that bound has its parser events
-    counted, which stops at the first event too deep.
+    A cheap bound first: the deepest flow bracket count plus the longest run of spaces and
+    ``-``/``?`` indicators starting a line (a block collection opens only there). Only a file
+    over that bound has its parser events counted, which stops at the first event too deep.
     """
     depth = flow = 0
     for match in _FLOW_BRACKETS.finditer(text):
         depth = depth + 1 if match.group(0) in "[{" else max(0, depth - 1)
-        flow = max(flow, depth)
-    block = max((len(line) - len(line.lstrip(" ")) + line.count("- ") + line.count("? ")
-                 for line in text.splitlines()), default=0)
-    if flow + block <= MAX_DEPTH:
+        if depth > flow:
+            flow = depth
+    if not _line_prefix(MAX_DEPTH - flow).search(lines):  # within bound, + 1 for a line's mapping
         return None
     depth = 0
     try:
@@ -269,6 +288,12 @@ def _nesting_issue(text: str, file: str) -> Issue | None:
     except YAMLError:
         pass  # composing reports the syntax error with its line
     return None
+
+
+@cache
+def _line_prefix(length: int) -> re.Pattern[str]:
+    """A line starting with ``length`` or more spaces and ``-``/``?`` indicators."""
+    return re.compile(rf"\n[ ?-]{{{max(length, 0)}}}")
 
 
 def _syntax_issue(err: MarkedYAMLError, file: str) -> Issue:
@@ -297,94 +322,108 @@ def _first_line(text: str) -> str:
 
 _PLAIN_TAGS = {_YAML + name for name in
                ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")}
+_STR = _YAML + "str"
+_NODE_OF_TAG: dict[str, type[Node]] = {_YAML + "map": MappingNode, _YAML + "seq": SequenceNode}
+_KIND_NAMES = {MappingNode: "a mapping", SequenceNode: "a list", ScalarNode: "a single value"}
 _INT_BASES = {"0b": 2, "0o": 8, "0x": 16}
 
 
 class _Builder:
-    """Plain data from a node graph, with each field's line and every issue found on the way."""
+    """Plain data from a node graph, and every issue found on the way."""
 
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, aliases_possible: bool) -> None:
         self.file = file
         self.issues: list[Issue] = []
-        self.lines: dict[tuple[str | int, ...], int] = {}
-        self._seen: dict[int, tuple[str, int]] = {}  # node id -> where it was first met
+        #: node id -> where it was first met (an alias is the same node met again); only
+        #: tracked when the text has an ``&``, as an anchor needs one
+        self._seen: dict[int, tuple[str, int]] | None = {} if aliases_possible else None
+        self._reported: set[int] = set()
+        #: every text value and key with its path, for the lints (added by the collections)
+        self.strings: list[tuple[tuple[str | int, ...], str]] = []
 
-    def build(self, root: Node) -> Any:
-        self.lines[()] = root.start_mark.line + 1
-        return self._value(root, (), 0)
-
-    def _add(self, line: int, path: tuple[str | int, ...], code: str, message: str,
+    def _add(self, node: Node, path: tuple[str | int, ...], code: str, message: str,
              hint: str = "") -> None:
-        self.issues.append(Issue(self.file, line, ".".join(map(str, path)), code, message, hint))
+        self.issues.append(Issue(self.file, node.start_mark.line + 1, ".".join(map(str, path)),
+                                 code, message, hint))
 
-    def _value(self, node: Node, path: tuple[str | int, ...], depth: int) -> Any:
-        line = node.start_mark.line + 1
-        first = self._seen.get(id(node))
-        if first is not None:  # an alias: reported once, where its anchor is defined
-            where, anchor_line = first
-            if where != "alias":
-                self._seen[id(node)] = ("alias", anchor_line)
-                self.issues.append(Issue(self.file, anchor_line, where, "yaml_alias",
-                                         f"an anchor (&) here is repeated by an alias (*) on "
-                                         f"line {line}", "write values out in full"))
+    def value(self, node: Node, path: tuple[str | int, ...], depth: int) -> Any:
+        if self._seen is not None and self._is_alias(node, path):
             return None
-        self._seen[id(node)] = (".".join(map(str, path)), line)
         if depth > MAX_DEPTH:
-            self._add(line, path, "yaml_syntax", "the YAML is nested too deeply",
+            self._add(node, path, "yaml_syntax", "the YAML is nested too deeply",
                       f"case files nest at most {MAX_DEPTH} levels")
             return None
-        if node.tag not in _PLAIN_TAGS:
-            self._add(line, path, "yaml_tag", f"the tag {node.tag!r} is not allowed",
+        tag = node.tag
+        if tag not in _PLAIN_TAGS:
+            self._add(node, path, "yaml_tag", f"the tag {tag!r} is not allowed",
                       "remove the tag; case files hold plain text, numbers and lists")
             return None
-        if isinstance(node, MappingNode):
-            return self._mapping(node, path, depth) if self._kind_fits(node, path) else None
-        if isinstance(node, SequenceNode):
-            if not self._kind_fits(node, path):
-                return None
+        kind = type(node)
+        if kind is not _NODE_OF_TAG.get(tag, ScalarNode):  # `!!map male`
+            self._add(node, path, "yaml_value",
+                      f"the tag !!{tag.removeprefix(_YAML)} says "
+                      f"{_KIND_NAMES[_NODE_OF_TAG.get(tag, ScalarNode)]}, but this is "
+                      f"{_KIND_NAMES[kind]}", "remove the tag")
+            return None
+        if kind is MappingNode:
+            return self._mapping(node, path, depth)
+        if kind is SequenceNode:
             items = []
             for i, item in enumerate(node.value):
-                self.lines[(*path, i)] = item.start_mark.line + 1
-                items.append(self._value(item, (*path, i), depth + 1))
+                items.append(self.value(item, (*path, i), depth + 1))
+                if type(items[-1]) is str:
+                    self.strings.append(((*path, i), items[-1]))
             return items
-        return self._scalar(node, path) if self._kind_fits(node, path) else None
+        return node.value if tag == _STR else self._scalar(node, path)
+
+    def _is_alias(self, node: Node, path: tuple[str | int, ...]) -> bool:
+        """Whether ``node`` was met before; the first time again, the anchor is reported."""
+        assert self._seen is not None
+        first = self._seen.get(id(node))
+        if first is None:
+            self._seen[id(node)] = (".".join(map(str, path)), node.start_mark.line + 1)
+            return False
+        where, anchor_line = first
+        if id(node) not in self._reported:
+            self._reported.add(id(node))
+            self.issues.append(Issue(self.file, anchor_line, where, "yaml_alias",
+                                     f"an anchor (&) here is repeated by an alias (*) on line "
+                                     f"{node.start_mark.line + 1}", "write values out in full"))
+        return True
 
     def _mapping(self, node: MappingNode, path: tuple[str | int, ...], depth: int) -> Any:
         data: dict[str, Any] = {}
-        spelled: dict[str, tuple[str, int]] = {}
+        first: dict[str, ScalarNode] = {}  # key -> the key node that first gave it
+        plain = self._seen is None  # no aliases: a text scalar is just its value
         for key_node, value_node in node.value:
-            line = key_node.start_mark.line + 1
-            if not isinstance(key_node, ScalarNode):
-                self._add(line, path, "yaml_value", "a key must be a word, not a list or mapping",
-                          "write `field: value`")
+            if plain and key_node.tag == _STR and type(key_node) is ScalarNode:
+                key = key_node.value
+            elif type(key_node) is ScalarNode:
+                key = self.value(key_node, (*path, key_node.value), depth + 1)
+                key = key if isinstance(key, str) else str(key)
+            else:
+                self._add(key_node, path, "yaml_value",
+                          "a key must be a word, not a list or mapping", "write `field: value`")
                 continue
-            key_value = self._value(key_node, (*path, key_node.value), depth + 1)
-            key = key_value if isinstance(key_value, str) else str(key_value)
             child = (*path, key)
-            if key in spelled:
-                raw, first_line = spelled[key]
+            if key in first:
+                raw = first[key].value
                 same = ("appears more than once here" if raw == key_node.value else
-                        f"reads as the same key as {raw!r} on line {first_line}")
-                self._add(line, child, "duplicate_key", f"the key {key_node.value!r} {same}",
-                          "keep one of them")
+                        f"reads as the same key as {raw!r} on line "
+                        f"{first[key].start_mark.line + 1}")
+                self._add(key_node, child, "duplicate_key",
+                          f"the key {key_node.value!r} {same}", "keep one of them")
                 continue
-            spelled[key] = (key_node.value, line)
-            self.lines[child] = line
-            data[key] = self._value(value_node, child, depth + 1)
+            first[key] = key_node
+            self.strings.append((child, key))
+            if plain and value_node.tag == _STR and type(value_node) is ScalarNode:
+                value = value_node.value
+            else:
+                value = self.value(value_node, child, depth + 1)
+            if type(value) is str:
+                self.strings.append((child, value))
+            data[key] = value
         return data
-
-    def _kind_fits(self, node: Node, path: tuple[str | int, ...]) -> bool:
-        """An explicit ``!!map`` or ``!!seq`` on the wrong kind of node (``!!map male``)."""
-        wanted = {_YAML + "map": MappingNode, _YAML + "seq": SequenceNode}.get(node.tag,
-                                                                               ScalarNode)
-        if isinstance(node, wanted):
-            return True
-        kinds = {MappingNode: "a mapping", SequenceNode: "a list", ScalarNode: "a single value"}
-        tag = node.tag.removeprefix(_YAML)
-        self._add(node.start_mark.line + 1, path, "yaml_value",
-                  f"the tag !!{tag} says {kinds[wanted]}, but this is {kinds[type(node)]}",
-                  "remove the tag")
-        return False
 
     def _scalar(self, node: ScalarNode, path: tuple[str | int, ...]) -> Any:
         tag, text = node.tag.removeprefix(_YAML), node.value
@@ -392,10 +431,33 @@ class _Builder:
             return _SCALARS[tag](text)
         except (ValueError, OverflowError) as err:
             reason = f": {err}" if isinstance(err, _Unreadable) else ""
-            self._add(node.start_mark.line + 1, path, "yaml_value",
+            self._add(node, path, "yaml_value",
                       f"{_short(text)!r} cannot be read as {_TAG_NAMES[tag]}{reason}",
                       "quote it to keep it as text, or write the value the field expects")
             return None
+
+
+def _line_index(root: Node) -> dict[tuple[str | int, ...], int]:
+    """The line of every field and list item under ``root`` (a document read without issues):
+    a key's line for a field, the item's own for a list item; ``()`` is the document's."""
+    lines: dict[tuple[str | int, ...], int] = {(): root.start_mark.line + 1}
+    stack: list[tuple[Node, tuple[str | int, ...]]] = [(root, ())]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, MappingNode):
+            for key_node, value_node in node.value:
+                key = key_node.value
+                if key_node.tag != _STR:
+                    key = str(_SCALARS[key_node.tag.removeprefix(_YAML)](key))
+                child = (*path, key)
+                if child not in lines:  # a later duplicate never reaches the data
+                    lines[child] = key_node.start_mark.line + 1
+                    stack.append((value_node, child))
+        elif isinstance(node, SequenceNode):
+            for i, item in enumerate(node.value):
+                lines[(*path, i)] = item.start_mark.line + 1
+                stack.append((item, (*path, i)))
+    return lines
 
 
 class _Unreadable(ValueError):

@@ -1,11 +1,18 @@
-"""Evidence tables as pandas DataFrames (no styling here: see the widgets for that)."""
+"""Evidence tables as pandas DataFrames (no styling here: see the widgets for that).
+
+pandas is imported when a table is first built, not with the package: the command line never
+needs it, and it is most of the package's import time.
+"""
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from dystonia_teach.core.bibliography import citation_text
 from dystonia_teach.core.knowledge import knowledge
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 EVIDENCE_COLUMNS = [
     "claim_id", "topic", "claim", "level", "scheme", "design", "status", "directness",
@@ -45,6 +52,8 @@ def evidence_table() -> pd.DataFrame:
         }
         for claim in kb.claims.values()
     ]
+    import pandas as pd
+
     return pd.DataFrame(rows, columns=EVIDENCE_COLUMNS)
 
 
@@ -69,4 +78,6 @@ def step_catalogue() -> pd.DataFrame:
             "evidence": ", ".join(step.evidence),
             "best_level": min(levels) if levels else None,
         })
+    import pandas as pd
+
     return pd.DataFrame(rows)

@@ -11,9 +11,8 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
+import yaml
 from pydantic import ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
 
 from dystonia_teach.core.bibliography import citation_text, identifier_problems
 from dystonia_teach.core.errors import KnowledgeBaseError
@@ -24,10 +23,13 @@ from dystonia_teach.core.rules import RULE_KINDS, rule_step_ids
 
 
 def _read(name: str) -> Any:
+    """A knowledge file's data, parsed by libyaml (ruamel's pure-Python parser took most of the
+    command line's start-up); tests/test_knowledge.py checks ruamel's strict YAML 1.2 reading
+    gives the same data."""
     text = files("dystonia_teach").joinpath("knowledge", name).read_text("utf-8")
     try:
-        return YAML(typ="safe").load(text)
-    except YAMLError as err:
+        return yaml.load(text, Loader=yaml.CSafeLoader)
+    except yaml.YAMLError as err:
         raise KnowledgeBaseError(f"dystonia_teach/knowledge/{name}: {err}") from err
 
 
