@@ -19,6 +19,8 @@ from dystonia_teach.course.release import REGRESSION_TESTS, execute
 
 from .conftest import REPO
 
+#: The whole release runs every notebook twice and the regression tests: minutes, not seconds.
+pytestmark = pytest.mark.timeout(1800)
 TEST_SUPPORT = ("tests/__init__.py", "tests/conftest.py", "tests/store_fixtures.py",
                 "tests/nbval-sanitize.cfg", *REGRESSION_TESTS)
 

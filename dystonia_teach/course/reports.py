@@ -233,7 +233,7 @@ def path_agreement(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["case_id", "exact", "all_steps"])
 
 
-def step_transitions(frame: pd.DataFrame, case_id: str, min_share: float = 0.03,
+def step_transitions(frame: pd.DataFrame, case_id: str, min_share: float = 0.1,
                      max_steps: int = 12) -> pd.DataFrame:
     """Links between consecutive steps at one case, for a Sankey of step sequences.
 
