@@ -85,7 +85,8 @@ def xapi(store_url: str | None, output: Path, real_ids: bool, salt: str | None, 
     frame = read_frame(store_url, real_ids=real_ids, salt=salt)
     made = statements(frame, homepage, pass_mark)
     tmp = output.with_name(f".{output.name}.tmp")
-    tmp.write_text(json.dumps(made, indent=1, ensure_ascii=False), encoding="utf-8")
+    tmp.write_text(json.dumps(made, ensure_ascii=False, separators=(",", ":")),
+                   encoding="utf-8")
     os.replace(tmp, output)
     click.echo(f"wrote {output}: {len(made)} statements of {len(frame)} attempts")
     if lrs_url:
