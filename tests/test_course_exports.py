@@ -260,6 +260,13 @@ def test_cli_exports_pseudonymous_unless_real_ids(store_url: str, tmp_path: Path
     assert result.exit_code == 0, result.output
     learners = [r["learner"] for r in csv.DictReader(out.open(encoding="utf-8"))]
     assert len(learners) == 6 and all(name.startswith("learner-") for name in learners)
+    roster = tmp_path / "roster.txt"
+    roster.write_text("demo-0001\nnever-came\n", encoding="utf-8")
+    result = runner.invoke(cli, ["export", "gradebook", "--store", store_url, "-o", str(out),
+                                 "--salt", "s3", "--roster", str(roster)])
+    again = [r["learner"] for r in csv.DictReader(out.open(encoding="utf-8"))]
+    assert len(again) == 7 and set(learners) < set(again)  # the roster's demo-0001 matched
+    assert not any(name in ("demo-0001", "never-came") for name in again)
     result = runner.invoke(cli, ["export", "gradebook", "--store", store_url, "-o", str(out),
                                  "--real-ids"])
     assert [r["learner"] for r in csv.DictReader(out.open(encoding="utf-8"))] == [
