@@ -302,3 +302,20 @@ def test_cli_report_writes_html(store_url: str, tmp_path: Path) -> None:
     assert "Demo data" in (tmp_path / "r.html").read_text(encoding="utf-8")
     text = CliRunner().invoke(cli, ["report", "--store", store_url])
     assert "Most frequent pitfalls" in text.output
+
+
+def test_instructor_verbs_keep_the_command_quick_to_start() -> None:
+    """plotly, nbformat, jinja2 and tqdm load only when report/export/release run."""
+    import importlib
+    import subprocess
+    import sys
+
+    from dystonia_teach.course.xapi import DEFAULT_HOMEPAGE
+
+    assert importlib.import_module("dystonia_teach.cli.export").DEFAULT_HOMEPAGE == (
+        DEFAULT_HOMEPAGE)
+    code = ("import sys, dystonia_teach.cli; print(sorted(m for m in "
+            "('plotly', 'nbformat', 'jinja2', 'tqdm') if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120, check=True).stdout.strip()
+    assert loaded == "[]"

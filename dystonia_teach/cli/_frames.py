@@ -1,15 +1,21 @@
-"""What the instructor verbs share: reading the attempts frame from a store, pseudonymised."""
+"""What the instructor verbs share: reading the attempts frame from a store, pseudonymised.
+
+The instructor verbs import pandas, plotly and nbformat only when they run, so that every
+``dystonia-teach`` command starts as fast as ``validate`` needs to.
+"""
 
 from __future__ import annotations
 
 import secrets
 import sys
+from typing import TYPE_CHECKING
 
 import click
-import pandas as pd
 
 from dystonia_teach.cli._common import EXIT_PROBLEMS
-from dystonia_teach.store import ProgressStoreError, open_store
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SALT_VAR = "DYSTONIA_TEACH_COURSE_SALT"
 
@@ -43,6 +49,8 @@ def read_frame(store_url: str | None, salt: str | None = None) -> pd.DataFrame:
 
     A store that cannot be opened exits with status 1 and the store's own message.
     """
+    from dystonia_teach.store import ProgressStoreError, open_store
+
     try:
         with open_store(store_url, read_only=True) as store:
             return store.to_frame(salt=salt)

@@ -17,11 +17,8 @@ from dystonia_teach.cli._frames import (
     salt_option,
     store_option,
 )
-from dystonia_teach.course.gradebook import gradebook as gradebook_table
-from dystonia_teach.course.gradebook import write_csv
-from dystonia_teach.course.lrs import LrsError, post_statements
-from dystonia_teach.course.xapi import DEFAULT_HOMEPAGE, statements
-from dystonia_teach.store import pseudonym
+
+DEFAULT_HOMEPAGE = "https://jupyterhub.invalid"  # course.xapi.DEFAULT_HOMEPAGE (test-checked)
 
 output_option = click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
                              required=True, help="File to write.")
@@ -58,6 +55,10 @@ def gradebook(store_url: str | None, output: Path, real_ids: bool, salt: str | N
     A case the learner never tried has empty score cells and 0 attempts. Cells a spreadsheet
     would run as formulas are neutralised.
     """
+    from dystonia_teach.course.gradebook import gradebook as gradebook_table
+    from dystonia_teach.course.gradebook import write_csv
+    from dystonia_teach.store import pseudonym
+
     salt = pseudonym_salt(real_ids, salt)
     frame = read_frame(store_url, salt)
     names = [line.strip() for line in roster.read_text(encoding="utf-8").splitlines()
@@ -92,6 +93,9 @@ def xapi(store_url: str | None, output: Path, real_ids: bool, salt: str | None, 
          pass_mark: float, lrs_url: str | None, lrs_user: str | None, lrs_password: str | None,
          batch_size: int) -> None:
     """xAPI 1.0.3 statements (attempted, answered, completed) of every attempt, as JSON."""
+    from dystonia_teach.course.lrs import LrsError, post_statements
+    from dystonia_teach.course.xapi import statements
+
     frame = read_frame(store_url, pseudonym_salt(real_ids, salt))
     made = statements(frame, homepage, pass_mark)
     tmp = output.with_name(f".{output.name}.tmp")
