@@ -2,7 +2,9 @@
 
 A generated class of 10,000 attempts by 500 learners over 20 cases (the 12 shipped cases plus 8
 instructor cases: copies under new ids in a temporary $DYSTONIA_TEACH_CASES folder), every plan
-scored by the engine. Prints, each the median of 3 runs, against the 2 s targets:
+scored by the engine. Prints against the 2 s targets, for each: the cold run (as a fresh
+`dystonia-teach` process: the 20 case files read for their titles and pathways) and the median
+of 3 warm runs (cases already read):
 
 - report: the whole HTML report (tables, 3 + 20 figures, text alternatives, plotly.js inlined);
 - gradebook: the table and its CSV file;
@@ -37,13 +39,19 @@ def extra_cases(folder: Path, count: int) -> list[str]:
     return ids
 
 
-def median_seconds(work: Callable[[], object], runs: int = 3) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
+def cold_and_warm(work: Callable[[], object], runs: int = 3) -> tuple[float, float, float]:
+    """Wall seconds of one run with no case read yet, then the median of ``runs`` more, and
+    the warm runs' median CPU seconds (what the work costs on a machine shared with others)."""
+    from dystonia_teach.course.reports import forget_cases
+
+    forget_cases()
+    wall, cpu = [], []
+    for _ in range(runs + 1):
+        start, start_cpu = time.perf_counter(), time.process_time()
         work()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        wall.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    return wall[0], statistics.median(wall[1:]), statistics.median(cpu[1:])
 
 
 def main() -> int:
@@ -72,14 +80,16 @@ def main() -> int:
             (folder / "s.json").write_text(json.dumps(statements(frame)), encoding="utf-8")
 
         figures = {
-            "report": median_seconds(lambda: (folder / "r.html").write_text(
+            "report": cold_and_warm(lambda: (folder / "r.html").write_text(
                 report_html(frame), encoding="utf-8")),
-            "gradebook": median_seconds(lambda: write_csv(gradebook(frame), folder / "g.csv")),
-            "xapi": median_seconds(xapi_file),
+            "gradebook": cold_and_warm(lambda: write_csv(gradebook(frame), folder / "g.csv")),
+            "xapi": cold_and_warm(xapi_file),
         }
-    for name, seconds in figures.items():
-        verdict = "ok" if seconds <= TARGET_S else "OVER TARGET"
-        print(f"{name:<10} {seconds:6.2f} s  (target <= {TARGET_S:.0f} s: {verdict})")
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    for name, (cold, warm, cpu) in figures.items():
+        verdict = "ok" if max(cold, warm) <= TARGET_S else "OVER TARGET"
+        print(f"{name:<10} cold {cold:6.2f} s, warm {warm:6.2f} s (CPU {cpu:5.2f} s)  "
+              f"(target <= {TARGET_S:.0f} s wall: {verdict})")
     return 0
 
 

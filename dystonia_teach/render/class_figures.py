@@ -68,7 +68,7 @@ def score_figure(scores: pd.DataFrame) -> Spec:
         height=max(320, 48 * scores["label"].nunique() + 120),
         xaxis={"title": {"text": "score (0 to 1)"}, "range": [0, 1.02], "gridcolor": "#ddd"},
         yaxis={"autorange": "reversed", "automargin": True},
-        legend={"orientation": "h", "y": -0.08})}
+        legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0, "yanchor": "bottom"})}
 
 
 def score_description(overview: pd.DataFrame) -> str:
@@ -180,7 +180,7 @@ def path_sankey(links: pd.DataFrame, label: Callable[[str], str], title: str) ->
                       "value": links["attempts"].tolist(),
                       "color": ["rgba(0,114,178,0.45)" if r else "rgba(153,153,153,0.35)"
                                 for r in links["recommended"]]}}
-    return {"data": [trace], "layout": _layout(height=480, title={
+    return {"data": [trace], "layout": _layout(height=560, title={
         "text": f"{title}<br><sup>Steps in the order chosen; blue and ✓: the recommended "
                 "pathway, grey: other paths</sup>"})}
 
