@@ -81,6 +81,7 @@ def test_app_shows_no_code_works_a_case_and_saves_to_the_store(page, app) -> Non
     html = page.content()
     assert "case_picker" not in html and "import" not in page.inner_text("body")
     assert page.locator(".cm-editor, .jp-CodeMirrorEditor, .jp-InputPrompt").count() == 0
+    assert page.locator("main .widget-dropdown").count() == 1  # the app's template: a landmark
     _open(page, CASE, "voila_owl")
     page.locator(".widget-select select").first.select_option(label=STEP)
     page.get_by_role("button", name="Add step").click()
@@ -164,4 +165,6 @@ def test_axe_finds_no_serious_or_critical_wcag_violation_in_the_app(page) -> Non
     page.locator(".widget-output svg.main-svg").first.wait_for(timeout=30_000)
     after = axe_violations(page)
     assert blocking(before) == [] and blocking(after) == []
+    everything = axe_violations(page, tags=None)  # best practices too (e.g. landmarks)
+    assert blocking(everything) == []
     assert page.evaluate("typeof axe.run") == "function"  # the audit did run
