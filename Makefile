@@ -7,7 +7,7 @@ UV_VERSION := 0.13.9
 ALLOW_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: course app test setup browser-deps axe-deps lint unit nbval notebooks benchmark clean
+.PHONY: course app test setup browser-deps axe-deps pg-deps lint unit nbval notebooks benchmark clean
 
 ## course: set up the environment and open the course in JupyterLab
 course: setup
@@ -18,7 +18,7 @@ app: setup
 	$(VENV)/bin/python -m dystonia_teach.widgets.app --port 8866
 
 ## test: set up everything (including Debian's Chromium) and run lint, unit, notebook and browser tests
-test: setup browser-deps axe-deps lint
+test: setup browser-deps axe-deps pg-deps lint
 	$(VENV)/bin/python -m pytest --nbval tests $(wildcard notebooks/*.ipynb)
 
 $(UV):
@@ -44,6 +44,12 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }
 	npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
 	touch $@
+
+## pg-deps: Debian's PostgreSQL server binaries for the store tests (the tests start their own server)
+pg-deps:
+	@if ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then echo "postgresql: $$(ls -d /usr/lib/postgresql/*/bin | tail -1)"; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	else echo "Debian's PostgreSQL is missing: run 'sudo apt-get install postgresql' (the PostgreSQL store tests are skipped without it)"; fi
 
 lint: setup
 	$(VENV)/bin/ruff check dystonia_teach tests benchmarks

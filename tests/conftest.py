@@ -80,3 +80,6 @@ def flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 def bundled_case_paths() -> list[Path]:
     return sorted(CASES_DIR.glob("*.yaml"))
+
+
+from .store_fixtures import pg_server, pg_url, store, store_url  # noqa: E402, F401

@@ -90,6 +90,12 @@ def open_and_run(page: Page, base: str, notebook: str) -> None:
     page.locator("li[data-command='runmenu:run-all']").click()
 
 
+def wait_idle(page: Page) -> None:
+    """Wait until the kernel has answered everything sent so far (status bar says Idle)."""
+    page.wait_for_timeout(50)
+    page.locator(".jp-StatusBar-TextItem", has_text="Idle").first.wait_for(timeout=60_000)
+
+
 def open_case(page: Page, case_id: str) -> None:
     """In the cases notebook, pick ``case_id`` in the case picker and open it."""
     case_select = page.locator(".widget-dropdown select").first

@@ -8,13 +8,27 @@ under CI (CI=true), where a missing browser is a failure.
 
 from __future__ import annotations
 
+import json
 import os
+import time
 from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from .conftest import REPO
-from .jupyterlab_server import CHROMIUM, LAUNCH_ARGS, open_and_run, open_case, running_lab
+from .jupyterlab_server import (
+    CHROMIUM,
+    LAUNCH_ARGS,
+    open_and_run,
+    open_case,
+    running_lab,
+    wait_idle,
+)
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 NOTEBOOK = "02_work_the_cases.ipynb"
 ARTIFACTS = REPO / "test-artifacts"
@@ -30,11 +44,18 @@ def _require_chromium() -> None:
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A JupyterLab server on loopback serving a copy of notebooks/; yields its base URL."""
+def lab_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """A JupyterLab server on loopback serving a copy of notebooks/; yields its base URL and
+    the folder holding that copy."""
     _require_chromium()
-    with running_lab(tmp_path_factory.mktemp("lab")) as base:
-        yield base
+    root = tmp_path_factory.mktemp("lab")
+    with running_lab(root) as base:
+        yield base, root
+
+
+@pytest.fixture(scope="module")
+def lab(lab_root: tuple[str, Path]) -> str:
+    return lab_root[0]
 
 
 def test_work_a_case_in_jupyterlab(lab: str) -> None:
@@ -97,3 +118,68 @@ def test_case_builder_renders_and_validates_live_in_jupyterlab(lab: str) -> None
         browser.close()
     assert "19 problem(s)" in before and "18 problem(s)" in after
     assert "Error displaying widget" not in page_text
+
+
+#: Keys that JupyterLab reads as notebook commands in command mode: insert a cell, turn it into
+#: Markdown, delete it, restart the kernel, move between cells, enter edit mode.
+COMMAND_KEYS = ["a", "m", "d", "d", "0", "0", "ArrowDown", "ArrowUp", "Enter"]
+CONTROLS = ".jp-OutputArea-output .jupyter-widgets :is(select, input, textarea, button)"
+
+
+def _cells(page: Page) -> list[str]:
+    """Each cell's kind as the notebook shows it (code or markdown), in order."""
+    return page.locator(".jp-Notebook .jp-Cell").evaluate_all(
+        "cells => cells.map(c => c.classList.contains('jp-CodeCell') ? 'code' : 'markdown')")
+
+
+def _saved_cells(path: Path) -> list[tuple[str, str]]:
+    cells = json.loads(path.read_text())["cells"]
+    return [(cell["cell_type"], "".join(cell["source"])) for cell in cells]
+
+
+def test_keyboard_keys_in_widgets_never_reach_notebook_commands(lab_root: tuple[str, Path]) -> None:
+    """Type command keys into every control of the case picker and workbench: the notebook keeps
+    its cells, the saved file its cells and sources, and the kernel its state (the widgets still
+    answer)."""
+    from playwright.sync_api import sync_playwright
+
+    base, root = lab_root
+    shipped = _saved_cells(REPO / "notebooks" / NOTEBOOK)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        open_and_run(page, base, NOTEBOOK)
+        open_case(page, "early_uncomplicated")
+        wait_idle(page)
+        cells_before = _cells(page)
+        controls = page.locator(CONTROLS)
+        typed = 0
+        for index in range(controls.count()):
+            control = controls.nth(index)
+            if not control.is_visible() or control.is_disabled():
+                continue
+            for key in COMMAND_KEYS:
+                control.focus()  # Enter on a button may rebuild the widgets: focus anew
+                page.keyboard.press(key)
+            typed += 1
+            wait_idle(page)
+        dialogs = page.locator(".jp-Dialog").count()
+        cells_after = _cells(page)
+        # the kernel kept its objects: the workbench still answers a submission
+        page.get_by_role("button", name="Reset case").click()
+        page.get_by_role("button", name="Submit plan").click()
+        page.locator(".dt-feedback").first.wait_for(timeout=30_000)
+        saved = root / "notebooks" / NOTEBOOK
+        before_save = saved.stat().st_mtime_ns
+        page.get_by_role("menuitem", name="File", exact=True).click()
+        page.locator("li[data-command='docmanager:save']").click()
+        deadline = time.monotonic() + 30
+        while saved.stat().st_mtime_ns == before_save and time.monotonic() < deadline:
+            page.wait_for_timeout(100)
+        page.screenshot(path=str(ARTIFACTS / "keyboard.png"), full_page=False)
+        browser.close()
+    assert typed >= 8, f"only {typed} controls were found to type into"
+    assert dialogs == 0, "a key opened a JupyterLab dialog (e.g. Restart Kernel?)"
+    assert cells_after == cells_before
+    assert saved.stat().st_mtime_ns != before_save, "the notebook was not saved"
+    assert _saved_cells(saved) == shipped

@@ -1,9 +1,8 @@
-"""The progress store: round trip across restarts, refusal of damaged or locked files without
-touching them, learner-id rules, and no lost rows under concurrent writers."""
+"""The SQLite progress store: round trip across restarts, refusal of damaged or locked files
+without touching them, learner-id rules (concurrent writers: test_store_concurrency.py)."""
 
 from __future__ import annotations
 
-import multiprocessing
 import sqlite3
 import time
 from datetime import datetime, timedelta
@@ -14,6 +13,7 @@ import pytest
 from dystonia_teach import Assessment, evaluate, load_case, recommended_actions
 from dystonia_teach.store.sqlite import (
     ENV_VAR,
+    SCHEMA_VERSION,
     ProgressStore,
     ProgressStoreError,
     pseudonym,
@@ -54,7 +54,7 @@ def test_record_then_resume_after_restart(tmp_path: Path) -> None:
         assert attempt.working_diagnosis == assessment.working_diagnosis
         assert attempt.learner_id == "stu_1" and attempt.case_id == CASE_ID
         assert datetime.fromisoformat(attempt.submitted_at).utcoffset() == timedelta(0)
-        assert attempt.schema_version == 1
+        assert attempt.schema_version == SCHEMA_VERSION
     assert poor.pitfalls and "bed_rest" in attempts[0].actions
     assert any(isinstance(a, dict) and a["dose_mg_per_day"] for a in attempts[1].actions)
 
@@ -208,37 +208,3 @@ def test_pseudonym_is_stable_salted_and_hides_the_name() -> None:
     assert validate_learner_id(made) == made and "jane" not in made.lower()
     with pytest.raises(ValueError, match="course salt"):
         pseudonym("Jane", " ")
-
-
-WRITERS, PER_WRITER = 8, 500
-
-
-def _writer(path: str, index: int, assessment: Assessment, barrier) -> None:
-    """One process: wait for the others, then save PER_WRITER attempts, each its own write."""
-    barrier.wait(timeout=120)
-    store = ProgressStore(path)  # opened after the barrier: creation races too
-    for _ in range(PER_WRITER):
-        store.record(f"writer_{index}", assessment)
-    store.close()
-
-
-def test_concurrent_writers_lose_nothing(tmp_path: Path) -> None:
-    path = tmp_path / "shared.sqlite3"
-    ctx = multiprocessing.get_context("spawn")
-    barrier = ctx.Barrier(WRITERS)
-    assessment = _assessments()[1]
-    processes = [ctx.Process(target=_writer, args=(str(path), i, assessment, barrier))
-                 for i in range(WRITERS)]
-    started = time.monotonic()
-    for process in processes:
-        process.start()
-    for process in processes:
-        process.join(timeout=240)
-    elapsed = time.monotonic() - started
-    assert [p.exitcode for p in processes] == [0] * WRITERS, f"a writer failed ({elapsed:.1f} s)"
-    assert _rows(path) == WRITERS * PER_WRITER
-    store = ProgressStore(path)
-    for index in range(WRITERS):
-        numbers = [a.number for a in store.attempts(f"writer_{index}", CASE_ID)]
-        assert numbers == list(range(1, PER_WRITER + 1))
-    print(f"{WRITERS} processes x {PER_WRITER} attempts: {elapsed:.2f} s")

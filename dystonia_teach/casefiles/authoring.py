@@ -59,6 +59,11 @@ FIELD_NOTES: dict[str, str] = {
     "stages.examination": "Shown once the learner chooses an assessment step.",
     "stages.follow_up": "Shown after the learner submits: what happened next.",
     "teaching_notes": "Shown after submission: the teaching point, with honest evidence levels.",
+    "visits": "Follow-up visits, each a section with `week` (weeks since symptoms began), "
+              "`presentation` (what the patient reports then) and, optionally, `examination` "
+              "and the facts that changed: `conservative_care_weeks`, `conservative_care`, "
+              "`red_flags`, `other_signs`, `radicular`, `disabling`, `investigations`. Facts "
+              "left out stay as they were; the plan is judged again at each visit.",
     "evidence": "Ids of the evidence claims this case teaches; see the evidence ids in "
                 "`dystonia-teach schema`.",
 }
@@ -132,6 +137,8 @@ def _resolve(prop: dict[str, Any], defs: dict[str, Any]) -> tuple[dict[str, Any]
 
 def _kind(spec: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
     if spec.get("type") == "array":
+        if "$ref" in spec["items"]:
+            return "list of sections", ()
         item_kind, allowed = _kind(spec["items"])
         return f"list of {item_kind}s", allowed
     if "enum" in spec:

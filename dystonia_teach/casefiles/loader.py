@@ -17,6 +17,7 @@ from dystonia_teach.casefiles.yamlio import YamlDocument, read_yaml_file, read_y
 from dystonia_teach.core.case_model import SCHEMA_VERSION, Case
 from dystonia_teach.core.errors import CaseInvalidError, CaseNotFoundError, Issue, did_you_mean
 from dystonia_teach.core.knowledge import knowledge
+from dystonia_teach.core.visits import case_at_visit, visit_count
 
 #: Signs that make cauda equina syndrome a red flag the case must state.
 CAUDA_EQUINA_SIGNS = frozenset({"saddle_anaesthesia", "bladder_dysfunction"})
@@ -215,14 +216,45 @@ def _semantic_issues(doc: YamlDocument, case: Case, expected_id: str | None) -> 
                                     f"{ref!r} is not a step id",
                                     did_you_mean(ref, kb.steps) or "see step_catalogue()"))
     issues.extend(_consistency_issues(doc, case))
+    issues.extend(_visit_issues(doc, case))
     if not issues:
-        for item in recommended_pathway(case):
-            reveal = kb.steps[item.step].reveals
-            if reveal and case.result(reveal) is None:
-                issues.append(doc.issue(
-                    ["investigations"], "missing_result",
-                    f"the derived pathway orders {item.step} but investigations.{reveal} "
-                    "is not given", f"add investigations.{reveal} with its report"))
+        for index in range(visit_count(case)):
+            at_visit, where = case_at_visit(case, index), _visit_path(index)
+            for item in recommended_pathway(at_visit):
+                reveal = kb.steps[item.step].reveals
+                if reveal and at_visit.result(reveal) is None:
+                    issues.append(doc.issue(
+                        [*where, "investigations"], "missing_result",
+                        f"the derived pathway orders {item.step} but investigations.{reveal} "
+                        "is not given", f"add investigations.{reveal} with its report"))
+    return issues
+
+
+def _visit_path(index: int) -> list[str | int]:
+    """Where visit ``index`` (0 = the case's own facts) is written in the file."""
+    return ["visits", index - 1] if index else []
+
+
+def _visit_issues(doc: YamlDocument, case: Case) -> list[Issue]:
+    """Each follow-up visit: later than the one before, and its facts consistent."""
+    kb = knowledge()
+    issues: list[Issue] = []
+    week = case.course.symptom_weeks
+    for n, visit in enumerate(case.visits):
+        where = _visit_path(n + 1)
+        if visit.week <= week:
+            issues.append(doc.issue([*where, "week"], "inconsistent_facts",
+                                    f"visit week {visit.week:g} is not after week {week:g}"))
+        week = visit.week
+        for i, ref in enumerate(visit.conservative_care or ()):
+            if ref not in kb.steps:
+                issues.append(doc.issue([*where, "conservative_care", i], "unknown_step",
+                                        f"{ref!r} is not a step id",
+                                        did_you_mean(ref, kb.steps) or "see step_catalogue()"))
+        for issue in _consistency_issues(doc, case_at_visit(case, n + 1)):
+            field = issue.field.removeprefix("course.")
+            issues.append(doc.issue([*where, *field.split(".")], issue.code,
+                                    f"at this visit, {issue.message}", issue.hint))
     return issues
 
 

@@ -37,10 +37,11 @@ class _Strict(BaseModel):
 
 
 class Patient(_Strict):
-    """Age and sex only: no names, dates of birth or record numbers."""
+    """Age, sex and occupation only: no names, dates of birth or record numbers."""
 
     age: Annotated[int, Strict(), Field(ge=1, le=110)]
     sex: Literal["female", "male", "other"]
+    occupation: str = Field("", description="E.g. postal worker (shown in the case picker).")
 
 
 class Course(_Strict):
@@ -121,6 +122,25 @@ class Stages(_Strict):
     follow_up: Text
 
 
+class Visit(_Strict):
+    """A follow-up visit: what the learner is told then, and the facts that changed.
+
+    Facts left out stay as they were at the previous visit; the plan is judged again on the
+    changed facts (see :func:`dystonia_teach.core.visits.case_at_visit`).
+    """
+
+    week: Weeks = Field(description="Weeks since symptoms began, at this visit.")
+    presentation: Text = Field(description="What the patient reports at this visit.")
+    examination: Text | None = Field(None, description="Examination now (default: unchanged).")
+    conservative_care_weeks: Weeks | None = None
+    conservative_care: tuple[str, ...] | None = None
+    red_flags: tuple[RedFlag, ...] | None = None
+    other_signs: tuple[OtherSign, ...] | None = None
+    radicular: Radicular | None = None
+    disabling: bool | None = None
+    investigations: Investigations | None = None
+
+
 class Case(_Strict):
     """One vignette."""
 
@@ -143,6 +163,7 @@ class Case(_Strict):
     stages: Stages
     teaching_notes: Text
     evidence: Annotated[tuple[str, ...], Field(min_length=1)]
+    visits: tuple[Visit, ...] = Field((), description="Optional follow-up visits, in order.")
 
     def result(self, reveal: str) -> Imaging | Instability | Electrodiagnosis | Report | None:
         """The investigation result a step with ``reveals: <reveal>`` shows, if the case has one."""

@@ -39,9 +39,10 @@ from dystonia_teach.core.errors import Issue
 from dystonia_teach.core.knowledge import knowledge
 from dystonia_teach.render.html import PALETTE, case_html, pathway_html
 from dystonia_teach.widgets._errors import ErrorArea
+from dystonia_teach.widgets._keyboard import KeyboardGuard
 
 CHOOSE = "— choose —"
-FIXED_FIELDS = ("schema_version",)
+FIXED_FIELDS = ("schema_version", "visits")  # not edited in the form (visits: in YAML)
 LONG_TEXT = ("stages.", "teaching_notes", ".report")
 _LABEL = {"description_width": "initial"}
 _WIDTH = Layout(width="98%")
@@ -153,7 +154,7 @@ class CaseBuilder(VBox):
     """A form for one case file: fields with live validation, a preview, and Save."""
 
     def __init__(self, draft: CaseDraft) -> None:
-        super().__init__(layout=Layout(width="100%"))
+        super().__init__(layout=Layout(width="100%"), _dom_classes=("dt-root",))
         self.draft = draft
         self.controls: dict[str, FieldControl] = {}
         self.sections: dict[str, Checkbox] = {}
@@ -187,6 +188,7 @@ class CaseBuilder(VBox):
             form += [control.widget, control.message]
         self._enable_sections()
         self.children = (
+            KeyboardGuard(),
             HTML(f"<h3>Case builder: {escape(shown(draft.path))}</h3>"),
             self.problems,
             HBox([VBox(form, layout=Layout(flex="1 1 55%")),

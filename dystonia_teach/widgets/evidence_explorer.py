@@ -18,6 +18,7 @@ from dystonia_teach.core.evidence import evidence_table, step_catalogue
 from dystonia_teach.core.evidence_filter import filter_evidence
 from dystonia_teach.core.knowledge import knowledge
 from dystonia_teach.render.html import PALETTE
+from dystonia_teach.widgets._keyboard import KeyboardGuard
 
 UUID = "evidence"
 WEAK_MARK = "⚠ weak: "
@@ -122,8 +123,9 @@ class EvidenceExplorer(widgets.VBox):
         for control in controls:
             control.style.description_width = "initial"
             control.observe(self.refresh, names="value")
-        super().__init__(children=[widgets.HBox(controls[:2]), widgets.HBox(controls[2:]),
-                                   self.output], **kwargs)
+        kwargs.setdefault("_dom_classes", ("dt-root",))
+        super().__init__(children=[KeyboardGuard(), widgets.HBox(controls[:2]),
+                                   widgets.HBox(controls[2:]), self.output], **kwargs)
         self.refresh()
 
     def __repr__(self) -> str:  # the text/plain a notebook saves: short, not the whole table

@@ -51,6 +51,7 @@ from dystonia_teach.store.sqlite import (
     validate_learner_id,
 )
 from dystonia_teach.widgets._errors import ErrorArea
+from dystonia_teach.widgets._keyboard import KeyboardGuard
 
 NOT_CHOSEN = "— not chosen yet —"
 _WIDE = {"description_width": "initial"}
@@ -83,7 +84,7 @@ class Workbench(VBox):
 
     def __init__(self, case: Case | str, *, store: ProgressStore | None = None,
                  learner_id: str | None = None) -> None:
-        super().__init__(layout=Layout(width="100%"))
+        super().__init__(layout=Layout(width="100%"), _dom_classes=("dt-root",))
         case = case if isinstance(case, Case) else load_case(case)
         if store is not None:
             learner_id = validate_learner_id(learner_id)
@@ -144,8 +145,9 @@ class Workbench(VBox):
         saved: list[Any] = [_heading("Saved attempts"), self.history] if store else []
         columns = Box([picker, progress], layout=Layout(flex_flow="row wrap"))
         buttons = HBox([self.submit_button, self.resume_button])
-        self.children = (self.vignette, columns, self.diagnosis, buttons, self.status,
-                         self.errors, self.feedback, self.path_text, self.path_figure, *saved)
+        self.children = (KeyboardGuard(), self.vignette, columns, self.diagnosis, buttons,
+                         self.status, self.errors, self.feedback, self.path_text,
+                         self.path_figure, *saved)
         self._render()
         if store is not None:
             guard(self._show_saved)()
@@ -283,7 +285,7 @@ class CasePicker(VBox):
 
     def __init__(self, *, store: ProgressStore | None = None,
                  learner_id: str | None = None, save: bool = True) -> None:
-        super().__init__()
+        super().__init__(_dom_classes=("dt-root",))
         self.store, self.save = store, save
         self.errors = ErrorArea()
         options: list[tuple[str, str]] = [("— choose a case —", "")]
@@ -306,8 +308,8 @@ class CasePicker(VBox):
         self.workbench: Workbench | None = None
         self.status = HTML()
         self.area = VBox()
-        self.children = (HBox([self.cases, self.open_button]), self.learner, self.errors,
-                         self.status, self.area)
+        self.children = (KeyboardGuard(), HBox([self.cases, self.open_button]), self.learner,
+                         self.errors, self.status, self.area)
         if problems:
             self.errors.show(DystoniaTeachError("some cases could not be loaded and are not "
                                                 "listed: " + " | ".join(problems)))

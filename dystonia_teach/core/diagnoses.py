@@ -1,0 +1,200 @@
+"""Diagnoses a learner can name, their illness scripts, and the differential derived from facts.
+
+The scripts are data (``knowledge/diagnoses.yaml``); the facts they point to are the named
+features below, small pure functions of a case. ``derived_differential(case)`` ranks every
+diagnosis by the features of the case that point towards it minus those that point away,
+so it follows the facts, never an authored answer::
+
+    from dystonia_teach.core.diagnoses import derived_differential, search_diagnoses
+    [d.id for d in search_diagnoses("parkin")]        # ['parkinsonism_foot_dystonia']
+    derived_differential(case)[0].diagnosis           # the leading diagnosis the facts support
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from dystonia_teach.core.case_model import Case
+from dystonia_teach.core.errors import KnowledgeBaseError
+from dystonia_teach.core.knowledge import knowledge
+
+Feature = Callable[[Case], bool]
+PARKINSONIAN = frozenset({"bradykinesia", "rest_tremor", "reduced_arm_swing", "rigidity"})
+CAUDA_EQUINA = frozenset({"saddle_anaesthesia", "bladder_dysfunction"})
+CHILDHOOD_ONSET_AGE = 21
+
+
+def _edx(case: Case, result: str) -> bool:
+    edx = case.investigations.electrodiagnosis
+    return edx is not None and edx.result == result
+
+
+#: Facts a script can point to: name -> (plain description, test on the case).
+FEATURES: dict[str, tuple[str, Feature]] = {
+    "root_signs": ("signs of one nerve root on examination",
+                   lambda c: c.radicular.root != "none"),
+    "relieved_by_rest": ("the posture settles with rest", lambda c: c.dystonia.relieved_by_rest),
+    "concordant_compression": (
+        "a compressive lesion on imaging that matches the clinical level",
+        lambda c: (c.investigations.imaging is not None
+                   and c.investigations.imaging.lesion == "compressive"
+                   and c.investigations.imaging.concordant)),
+    "edx_radiculopathy": ("EMG showing a radiculopathy", lambda c: _edx(c, "radiculopathy")),
+    "edx_polyneuropathy": ("nerve conduction studies showing a polyneuropathy",
+                           lambda c: _edx(c, "polyneuropathy")),
+    "functional_signs": ("positive functional signs such as distractibility or inconsistency",
+                         lambda c: bool(set(c.functional_signs) - {"sudden_onset"})),
+    "sudden_onset": ("an abrupt onset with a fixed posture",
+                     lambda c: bool({"sudden_onset", "fixed_posture_at_onset"}
+                                    & set(c.functional_signs))),
+    "present_at_rest": ("the posture is present at rest", lambda c: c.dystonia.present_at_rest),
+    "parkinsonian_signs": ("slowness, rest tremor, rigidity or reduced arm swing",
+                           lambda c: bool(PARKINSONIAN & set(c.other_signs))),
+    "childhood_onset": ("onset in childhood or adolescence",
+                        lambda c: c.patient.age < CHILDHOOD_ONSET_AGE),
+    "diurnal_worsening": ("worse later in the day and better after sleep",
+                          lambda c: c.dystonia.diurnal_worsening
+                          or "diurnal_fluctuation" in c.other_signs),
+    "brisk_reflexes": ("brisk leg reflexes", lambda c: "brisk_reflexes" in c.other_signs),
+    "sensory_trick": ("a sensory trick eases the posture", lambda c: c.dystonia.sensory_trick),
+    "task_specific_trigger": (
+        "brought on by one gait task only",
+        lambda c: bool({"walking_forward_only", "stairs", "running"} & set(c.dystonia.triggers))
+        and "walking" not in c.dystonia.triggers),
+    "length_dependent_signs": (
+        "sensory loss in both feet or both ankle jerks absent",
+        lambda c: bool({"distal_sensory_loss", "absent_ankle_reflexes_bilateral"}
+                       & set(c.other_signs))),
+    "both_legs": ("symptoms in both legs",
+                  lambda c: c.dystonia.foot == "both" or "bilateral_leg_symptoms" in c.other_signs),
+    "cauda_equina_signs": ("reduced saddle sensation or a change in bladder function",
+                           lambda c: bool(CAUDA_EQUINA & set(c.other_signs))
+                           or "cauda_equina" in c.red_flags),
+    "progressive_deficit": ("weakness that is severe or getting worse",
+                            lambda c: bool({"progressive_motor_deficit", "severe_motor_deficit"}
+                                           & set(c.red_flags))),
+    "systemic_red_flag": ("a suspected infection, tumour or fracture",
+                          lambda c: bool({"suspected_infection", "suspected_malignancy",
+                                          "suspected_fracture"} & set(c.red_flags))),
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DiagnosisScript(_Strict):
+    """One diagnosis with its illness script (the features that discriminate it)."""
+
+    id: str
+    label: str
+    names: tuple[str, ...] = ()
+    script: str
+    for_: tuple[str, ...] = Field((), alias="for")
+    against: tuple[str, ...] = ()
+    tests: tuple[str, ...] = ()
+    must_not_miss: bool = False
+    evidence: tuple[str, ...] = ()
+
+
+class _File(_Strict):
+    diagnoses: Annotated[tuple[DiagnosisScript, ...], Field(min_length=1)]
+
+
+def _cross_reference_errors(scripts: tuple[DiagnosisScript, ...]) -> list[str]:
+    kb = knowledge()
+    errors: list[str] = []
+    seen: set[str] = set()
+    for d in scripts:
+        where = f"diagnoses.yaml: diagnosis {d.id}"
+        if d.id in seen:
+            errors.append(f"{where}: defined twice")
+        seen.add(d.id)
+        errors += [f"{where}: unknown feature {f!r}" for f in (*d.for_, *d.against)
+                   if f not in FEATURES]
+        errors += [f"{where}: unknown step {s!r}" for s in d.tests if s not in kb.steps]
+        errors += [f"{where}: unknown evidence id {c!r}" for c in d.evidence
+                   if c not in kb.claims]
+    return errors
+
+
+@cache
+def diagnosis_scripts() -> dict[str, DiagnosisScript]:
+    """Every diagnosis a learner can name, by id, checked against steps and evidence (cached)."""
+    text = files("dystonia_teach").joinpath("knowledge", "diagnoses.yaml").read_text("utf-8")
+    try:
+        data = _File.model_validate(YAML(typ="safe").load(text))
+    except (YAMLError, ValidationError) as err:
+        raise KnowledgeBaseError(f"dystonia_teach/knowledge/diagnoses.yaml: {err}") from err
+    errors = _cross_reference_errors(data.diagnoses)
+    if errors:
+        raise KnowledgeBaseError("diagnoses cross-references:\n  " + "\n  ".join(errors))
+    return {d.id: d for d in data.diagnoses}
+
+
+def search_diagnoses(text: str, limit: int = 8) -> list[DiagnosisScript]:
+    """Diagnoses matching ``text``: every word starting a word of the label or other names
+    first, then close misspellings, then words of the script; an empty query lists them all."""
+    scripts = list(diagnosis_scripts().values())
+    words = text.lower().split()
+    if not words:
+        return scripts[:limit] if limit else scripts
+
+    def rank(d: DiagnosisScript) -> float:
+        tokens = re.findall(r"[\w'-]+", " ".join((d.label, *d.names)).lower())
+        if all(any(t.startswith(w) for t in tokens) for w in words):
+            return 3.0
+        if all(len(w) > 4 and difflib.get_close_matches(w, tokens, n=1, cutoff=0.85)
+               for w in words):
+            return 2.0
+        script = d.script.lower()
+        return 1.0 if all(w in script for w in words) else 0.0
+
+    ranked = sorted((d for d in scripts if rank(d) > 0), key=rank, reverse=True)
+    return ranked[:limit] if limit else ranked
+
+
+def diagnosis_label(diagnosis_id: str) -> str:
+    return diagnosis_scripts()[diagnosis_id].label
+
+
+@dataclass(frozen=True)
+class DifferentialEntry:
+    """One diagnosis of a derived differential, with the facts for and against it."""
+
+    diagnosis: str
+    label: str
+    support: int
+    facts_for: tuple[str, ...]
+    facts_against: tuple[str, ...]
+    must_not_miss: bool
+    script: str
+
+
+def _entry(case: Case, d: DiagnosisScript) -> DifferentialEntry:
+    present_for = tuple(FEATURES[f][0] for f in d.for_ if FEATURES[f][1](case))
+    present_against = tuple(FEATURES[f][0] for f in d.against if FEATURES[f][1](case))
+    return DifferentialEntry(d.id, d.label, len(present_for) - len(present_against),
+                             present_for, present_against, d.must_not_miss, d.script)
+
+
+def derived_differential(case: Case) -> list[DifferentialEntry]:
+    """Diagnoses the case's facts point to, best supported first (ties keep the data order)."""
+    entries = [_entry(case, d) for d in diagnosis_scripts().values()]
+    return sorted((e for e in entries if e.facts_for and e.support > 0),
+                  key=lambda e: -e.support)
+
+
+def explain(case: Case, diagnosis_id: str) -> DifferentialEntry:
+    """The facts of ``case`` for and against one diagnosis (any diagnosis, supported or not)."""
+    return _entry(case, diagnosis_scripts()[diagnosis_id])

@@ -1,0 +1,37 @@
+"""A case as it stands at one of its visits: the first visit is the case file's own facts,
+each later visit applies the facts its ``visits:`` entry changes, cumulatively."""
+
+from __future__ import annotations
+
+from dystonia_teach.core.case_model import Case
+
+_CASE_FIELDS = ("red_flags", "other_signs", "radicular", "disabling", "investigations")
+
+
+def visit_count(case: Case) -> int:
+    """The first visit plus the follow-ups in the case file."""
+    return 1 + len(case.visits)
+
+
+def case_at_visit(case: Case, index: int) -> Case:
+    """The case's facts and staged text at visit ``index`` (0 = the first visit)."""
+    if not 0 <= index < visit_count(case):
+        raise IndexError(f"case has {visit_count(case)} visit(s); no visit {index}")
+    current = case
+    for visit in case.visits[:index]:
+        course = {"symptom_weeks": visit.week}
+        if visit.conservative_care_weeks is not None:
+            course["conservative_care_weeks"] = visit.conservative_care_weeks
+        if visit.conservative_care is not None:
+            course["conservative_care"] = visit.conservative_care
+        stages = {"presentation": visit.presentation}
+        if visit.examination is not None:
+            stages["examination"] = visit.examination
+        update = {name: getattr(visit, name) for name in _CASE_FIELDS
+                  if getattr(visit, name) is not None}
+        current = current.model_copy(update={
+            **update,
+            "course": current.course.model_copy(update=course),
+            "stages": current.stages.model_copy(update=stages),
+        })
+    return current.model_copy(update={"visits": ()}) if index else current

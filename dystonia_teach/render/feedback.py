@@ -1,0 +1,336 @@
+"""Feedback that teaches in thirty seconds, as HTML and as text.
+
+A summary comes first: the score with its rubric in one sentence, what was right, and the
+top three things to change. Then the details, one entry per kind of finding (collapsed in
+HTML), and an evidence section where each source's caveat appears once. Findings of the same
+kind (three skipped assessment steps) are one entry, not three. With a reasoning session's
+:class:`~dystonia_teach.core.reasoning.VisitReport`, the differential, the tests' value,
+the confidence and the problem statement are judged too. No internal ids reach the text::
+
+    html = feedback_html(report.assessment, report)    # or feedback_html(assessment)
+    text = feedback_text(report.assessment, report)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from html import escape
+
+from dystonia_teach.core.diagnoses import diagnosis_label
+from dystonia_teach.core.engine import PENALTY
+from dystonia_teach.core.knowledge import knowledge
+from dystonia_teach.core.reasoning import Debrief, VisitReport
+from dystonia_teach.core.results import Assessment, Finding, PathwayItem, SourceRef
+
+RIGHT_CODES = ("appropriate_step", "acceptable_step", "working_diagnosis_correct")
+TOP_CHANGES = 3
+SYMBOL = {"critical": "✖ Critical", "warning": "⚠ Warning", "info": "ℹ Note"}
+_ORDINAL = {1: "first", 2: "second", 3: "third"}
+
+
+@dataclass(frozen=True)
+class FindingGroup:
+    """All findings of one kind, shown as one entry."""
+
+    severity: str
+    title: str
+    why: tuple[str, ...]
+    instead: str
+    refs: tuple[int, ...]  # numbers in the evidence section
+
+
+@dataclass(frozen=True)
+class EvidenceNote:
+    number: int
+    badge: str
+    weak: bool
+    caveat: str
+
+
+@dataclass(frozen=True)
+class FeedbackView:
+    """Everything a feedback panel shows, in reading order, as plain strings."""
+
+    heading: str
+    score_line: str
+    right: tuple[str, ...]
+    changes: tuple[str, ...]
+    reasoning: tuple[str, ...]
+    scripts: tuple[str, ...]
+    groups: tuple[FindingGroup, ...]
+    evidence: tuple[EvidenceNote, ...]
+    plan: tuple[str, ...]
+    pathway: tuple[str, ...]
+
+
+def _label(step: str | None) -> str:
+    return knowledge().steps[step].label if step else "the plan"
+
+
+def _plain(value: object) -> str:
+    """A rubric or safety note from the engine as one sentence (text, list or mapping)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping):
+        return "; ".join(f"{k}: {v}" for k, v in value.items())
+    if isinstance(value, Iterable):
+        return "; ".join(str(v) for v in value)
+    return ""
+
+
+def _in_plan(item: PathwayItem, chosen: set[str]) -> bool:
+    return item.step in chosen or any(a in chosen for a in item.alternatives)
+
+
+def score_line(assessment: Assessment) -> str:
+    """The score and how it was reached, in one sentence."""
+    rubric = _plain(getattr(assessment, "rubric", None) or "")
+    points = getattr(assessment, "points", None)
+    head = f"Score {assessment.score:.2f} out of 1"
+    if isinstance(points, int | float) and not isinstance(points, bool):
+        head += f" ({points:g} points)"
+    if rubric:
+        return f"{head}: {rubric}"
+    chosen = {a.step for a in assessment.chosen}
+    total = len(assessment.recommended)
+    hit = sum(_in_plan(item, chosen) for item in assessment.recommended)
+    cover = f"{hit} of {total} recommended steps are in your plan ({hit / total:.2f})" if total \
+        else "no steps were recommended"
+    minus = []
+    for severity in ("critical", "warning"):
+        n = sum(1 for f in assessment.findings
+                if f.severity == severity and f.code != "missing_step")
+        if n:
+            noun = "critical error" if severity == "critical" else "warning"
+            minus.append(f"{n * PENALTY[severity]:.2f} for {n} {noun}{'s' if n > 1 else ''}")
+    return f"{head}: {cover}" + (", minus " + " and ".join(minus) if minus else "") + "."
+
+
+def _groups(findings: Iterable[Finding]) -> list[list[Finding]]:
+    grouped: dict[str, list[Finding]] = {}
+    for finding in findings:
+        grouped.setdefault(finding.code, []).append(finding)
+    return list(grouped.values())
+
+
+def _title(group: list[Finding]) -> str:
+    if len(group) == 1:
+        return group[0].summary
+    kind = knowledge().findings[group[0].code]
+    return f"{kind.label}: " + ", ".join(_label(f.step) for f in group)
+
+
+def _reasoning_lines(report: VisitReport) -> tuple[list[str], list[str], list[str]]:
+    """(reasoning lines, urgent changes, other changes) from a reasoning session's report."""
+    lines: list[str] = []
+    urgent: list[str] = []
+    other: list[str] = []
+    if report.problem:
+        p = report.problem
+        missing = f" Add: {', '.join(p.missing)}." if p.missing else " It has the essentials."
+        long = " Keep it to one line." if p.too_long else ""
+        lines.append(f"Problem statement:{missing}{long} One way to put it: {p.model}")
+    d = report.differential
+    if d:
+        leading = diagnosis_label(d.ranked[0])
+        if d.leading_correct:
+            lines.append(f"Differential: your leading diagnosis, {leading.lower()}, is right.")
+        else:
+            place = (f"you ranked it {_ORDINAL.get(d.diagnosis_rank, str(d.diagnosis_rank))}"
+                     if d.diagnosis_rank else "it was not in your list")
+            lead = d.derived[0].label.lower() if d.derived else "another diagnosis"
+            lines.append(f"Differential: you led with {leading.lower()}; the facts point to "
+                         f"{lead} ({place}).")
+            other.append(f"Rethink the leading diagnosis: the facts point to {lead}.")
+        also = [m for m in d.missed if d.leading_correct or not d.derived
+                or m != d.derived[0].label]
+        if also:
+            lines.append("Also supported by the facts: " + ", ".join(also).lower() + ".")
+        if d.against_facts:
+            lines.append("The facts speak against: " + ", ".join(d.against_facts).lower() + ".")
+        lines.append(d.must_not_miss_note)
+        if d.must_not_miss_note.startswith("Missed"):
+            urgent.append(d.must_not_miss_note)
+    for test in report.tests:
+        note = f" {test.target_note}" if test.target_note else ""
+        lines.append(f"{test.label} ({test.value}): {test.verdict}{note}")
+        if test.value == "low value":
+            other.append(f"{test.label} could not change management here: leave it out.")
+    c = report.confidence
+    if c:
+        lines.append(f"Confidence {c.confidence}%: {c.message}")
+        if c.verdict == "confidently wrong":
+            urgent.append(c.message)
+    return lines, urgent, other
+
+
+def feedback_view(assessment: Assessment, report: VisitReport | None = None) -> FeedbackView:
+    """The feedback's content, shared by the HTML and text renderings."""
+    kb = knowledge()
+    groups = _groups(assessment.findings)
+    right = [g for g in groups if g[0].code in RIGHT_CODES]
+    rest = [g for g in groups if g[0].code not in RIGHT_CODES]
+    right_items = [f.summary if f.step is None else _label(f.step) for g in right for f in g]
+
+    numbers: dict[str, int] = {}
+    notes: list[EvidenceNote] = []
+    views: list[FindingGroup] = []
+    for group in rest:
+        refs: list[int] = []
+        for source in dict.fromkeys(s for f in group for s in f.sources):
+            if source.claim_id not in numbers:
+                numbers[source.claim_id] = len(numbers) + 1
+                notes.append(_note(numbers[source.claim_id], source))
+            refs.append(numbers[source.claim_id])
+        views.append(FindingGroup(
+            severity=group[0].severity, title=_title(group),
+            why=tuple(dict.fromkeys(f.detail for f in group if f.detail)),
+            instead=group[0].instead, refs=tuple(refs)))
+
+    def change(view: FindingGroup) -> str:
+        return f"{view.title}." + (f" {view.instead}" if view.instead else "")
+
+    reasoning, urgent, other = _reasoning_lines(report) if report else ([], [], [])
+    ranked = [*urgent, *(change(v) for v in views if v.severity == "critical"),
+              *(change(v) for v in views if v.severity == "warning"), *other,
+              *(change(v) for v in views if v.severity == "info")]
+    safety = _plain(getattr(assessment, "safety", None) or "")
+    chosen = {a.step for a in assessment.chosen}
+    plan = tuple(_label(a.step) + (f" {a.dose_mg_per_day:g} mg/day" if a.dose_mg_per_day else "")
+                 for a in assessment.chosen)
+    pathway = tuple(
+        item.label + (f" {item.dose_mg_per_day:g} mg/day" if item.dose_mg_per_day else "")
+        + (" (or " + ", ".join(kb.steps[a].label for a in item.alternatives) + ")"
+           if item.alternatives else "")
+        + (" — in your plan" if _in_plan(item, chosen) else " — not in your plan")
+        for item in assessment.recommended)
+    d = report.differential if report else None
+    scripts = tuple(
+        f"{e.label}: {' '.join(e.script.split())}"
+        + (f" Here for it: {'; '.join(e.facts_for)}." if e.facts_for else "")
+        + (f" Against it: {'; '.join(e.facts_against)}." if e.facts_against else "")
+        for e in (d.scripts if d else ()))
+    heading = (f"Visit {report.visit + 1}, week {report.week:g}" if report and report.visit
+               else "Feedback")
+    return FeedbackView(
+        heading=heading,
+        score_line=score_line(assessment) + (f" Safety: {safety}" if safety else ""),
+        right=tuple(dict.fromkeys(right_items)),
+        changes=tuple(dict.fromkeys(ranked))[:TOP_CHANGES],
+        reasoning=tuple(reasoning), scripts=scripts, groups=tuple(views),
+        evidence=tuple(notes), plan=plan, pathway=pathway)
+
+
+def _note(number: int, source: SourceRef) -> EvidenceNote:
+    return EvidenceNote(number, source.badge, source.weak,
+                        " ".join(source.caveat.split()) if source.weak else "")
+
+
+# --- HTML ---------------------------------------------------------------------------------------
+
+def _e(text: object) -> str:
+    return escape(str(text), quote=True)
+
+
+def _list(items: Iterable[str], tag: str = "ul") -> str:
+    return f"<{tag}>" + "".join(f"<li>{_e(i)}</li>" for i in items) + f"</{tag}>"
+
+
+def feedback_html(assessment: Assessment, report: VisitReport | None = None) -> str:
+    """The feedback panel: summary, reasoning, collapsed details, evidence, plan and pathway."""
+    v = feedback_view(assessment, report)
+    parts = [f'<div class="dt-feedback" role="region" aria-label="{_e(v.heading)}">',
+             f'<section class="dt-summary"><h3>{_e(v.heading)}</h3>',
+             f'<p class="dt-score"><b>{_e(v.score_line)}</b></p>']
+    if v.right:
+        parts.append(f"<p><b>What was right:</b> {_e('; '.join(v.right))}.</p>")
+    if v.changes:
+        parts.append("<p><b>Top things to change:</b></p>" + _list(v.changes, "ol"))
+    else:
+        parts.append("<p><b>Nothing to change:</b> the plan follows the derived pathway.</p>")
+    parts.append("</section>")
+    if v.reasoning:
+        parts.append("<h4>Your reasoning</h4>" + _list(v.reasoning))
+    if v.scripts:
+        parts.append("<details><summary>Illness scripts: what tells these diagnoses apart"
+                     "</summary>" + _list(v.scripts) + "</details>")
+    if v.groups:
+        parts.append("<h4>Details</h4>")
+    for g in v.groups:
+        body = "".join(f"<p><b>Why:</b> {_e(w)}</p>" for w in g.why)
+        if g.instead:
+            body += f"<p><b>Instead:</b> {_e(g.instead)}</p>"
+        if g.refs:
+            body += "<p><b>Evidence:</b> " + ", ".join(f"[{n}]" for n in g.refs) + "</p>"
+        parts.append(f'<details class="dt-finding dt-{g.severity}"><summary>'
+                     f"{_e(SYMBOL[g.severity])}: {_e(g.title)}</summary>{body}</details>")
+    if v.evidence:
+        parts.append("<h4>Evidence behind this feedback</h4><ol class=\"dt-evidence\">")
+        for n in v.evidence:
+            mark = "weak evidence: " if n.weak else ""
+            caveat = f" — {_e(n.caveat)}" if n.caveat else ""
+            parts.append(f'<li value="{n.number}">{_e(mark)}{_e(n.badge)}{caveat}</li>')
+        parts.append("</ol>")
+    parts.append("<details><summary>Your plan beside the recommended pathway</summary>"
+                 '<div style="display:flex;gap:24px;flex-wrap:wrap">'
+                 f"<div><h4>Your plan</h4>{_list(v.plan or ('nothing chosen',), 'ol')}</div>"
+                 f"<div><h4>Recommended pathway</h4>{_list(v.pathway, 'ol')}</div>"
+                 "</div></details></div>")
+    return "".join(parts)
+
+
+def debrief_html(debrief: Debrief) -> str:
+    """Bias prompts (with what in this attempt suggests each) and the saved reflection."""
+    items = "".join(
+        f"<li><b>{_e(p.name)}:</b> {_e(p.question)}"
+        + (f"<br><i>In this attempt:</i> {_e(p.observation)}" if p.observation else "")
+        + "</li>" for p in debrief.prompts)
+    reflection = (f"<p><b>Your reflection:</b> {_e(debrief.reflection)}</p>"
+                  if debrief.reflection else "")
+    return (f'<div class="dt-debrief" role="region" aria-label="Debrief"><h3>Debrief</h3>'
+            f"<ul>{items}</ul>{reflection}</div>")
+
+
+# --- text ---------------------------------------------------------------------------------------
+
+def feedback_text(assessment: Assessment, report: VisitReport | None = None) -> str:
+    """The same feedback as plain text (deterministic)."""
+    v = feedback_view(assessment, report)
+    lines = [v.heading, v.score_line]
+    if v.right:
+        lines.append("What was right: " + "; ".join(v.right) + ".")
+    lines.append("Top things to change:" if v.changes else
+                 "Nothing to change: the plan follows the derived pathway.")
+    lines += [f"  {n}. {c}" for n, c in enumerate(v.changes, 1)]
+    if v.reasoning:
+        lines += ["", "Your reasoning:", *(f"  - {r}" for r in v.reasoning)]
+    if v.scripts:
+        lines += ["", "Illness scripts:", *(f"  - {s}" for s in v.scripts)]
+    if v.groups:
+        lines += ["", "Details:"]
+    for g in v.groups:
+        lines.append(f"  {SYMBOL[g.severity]}: {g.title}")
+        lines += [f"      Why: {w}" for w in g.why]
+        if g.instead:
+            lines.append(f"      Instead: {g.instead}")
+        if g.refs:
+            lines.append("      Evidence: " + ", ".join(f"[{n}]" for n in g.refs))
+    if v.evidence:
+        lines += ["", "Evidence behind this feedback:"]
+        lines += [f"  [{n.number}] {'weak evidence: ' if n.weak else ''}{n.badge}"
+                  + (f" — {n.caveat}" if n.caveat else "") for n in v.evidence]
+    lines += ["", "Your plan:", *(f"  - {p}" for p in v.plan or ("nothing chosen",)),
+              "Recommended pathway:", *(f"  {n}. {p}" for n, p in enumerate(v.pathway, 1))]
+    return "\n".join(lines)
+
+
+def debrief_text(debrief: Debrief) -> str:
+    lines = ["Debrief"]
+    for p in debrief.prompts:
+        lines.append(f"  - {p.name}: {p.question}")
+        if p.observation:
+            lines.append(f"    In this attempt: {p.observation}")
+    if debrief.reflection:
+        lines.append(f"Your reflection: {debrief.reflection}")
+    return "\n".join(lines)

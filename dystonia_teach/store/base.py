@@ -1,0 +1,255 @@
+"""The attempt-store interface shared by every backend.
+
+Learner-id validation, row shaping and the public methods live here once; a backend (SQLite,
+PostgreSQL) only moves rows: it implements ``_insert``, ``_rows`` and ``close``. Learners are
+stored under a pseudonymous id only (never a name or e-mail address).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import re
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Self
+
+from dystonia_teach.core.errors import DystoniaTeachError
+from dystonia_teach.core.results import Assessment
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+HUB_USER_VAR = "JUPYTERHUB_USER"
+_LEARNER_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+class ProgressStoreError(DystoniaTeachError, RuntimeError):
+    """The attempt store cannot be opened, read or written; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One saved submission; ``number`` counts the learner's attempts at this case from 1."""
+
+    id: int
+    learner_id: str
+    case_id: str
+    number: int
+    submitted_at: str
+    actions: tuple[str | dict[str, Any], ...]
+    working_diagnosis: str | None
+    score: float
+    pitfalls: tuple[str, ...]
+    schema_version: int
+    package_version: str
+
+
+#: The columns of ``to_frame()`` (Attempt's fields; ``id`` becomes ``attempt_id``).
+FRAME_COLUMNS = ("attempt_id", "learner_id", "case_id", "number", "submitted_at", "score",
+                 "pitfalls", "actions", "working_diagnosis", "package_version")
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    """A learner's record on one case."""
+
+    case_id: str
+    attempts: int
+    best_score: float
+    latest_score: float
+    last_submitted_at: str
+
+
+@dataclass(frozen=True)
+class NewAttempt:
+    """The values a backend inserts for one submission (JSON fields already encoded)."""
+
+    learner_id: str
+    case_id: str
+    submitted_at: datetime
+    actions: str
+    working_diagnosis: str | None
+    score: float
+    pitfalls: str
+    package_version: str
+
+
+def validate_learner_id(learner_id: object) -> str:
+    """Return ``learner_id`` if it is a pseudonym (1-64 of A-Z a-z 0-9 _ -); else ValueError."""
+    rule = ("a learner id is a pseudonym of 1-64 letters, digits, '_' or '-' "
+            "(never a real name or e-mail; pseudonym(name, course_salt) makes one)")
+    if not isinstance(learner_id, str):
+        raise ValueError(f"learner id {learner_id!r} is not text; {rule}")
+    if "@" in learner_id:
+        raise ValueError(f"learner id {learner_id!r} looks like an e-mail address; {rule}")
+    if not _LEARNER_ID.fullmatch(learner_id):
+        raise ValueError(f"learner id {learner_id!r} is not allowed; {rule}")
+    return learner_id
+
+
+def pseudonym(name: str, course_salt: str) -> str:
+    """A stable learner id derived from a name or e-mail and a course salt (HMAC-SHA256).
+
+    The same name and salt always give the same id; the name itself is never stored. Without
+    the salt the id cannot be recomputed from a guessed name, so keep the salt to the course.
+    """
+    if not course_salt.strip():
+        raise ValueError("pseudonym() needs the course salt your instructor gave you; "
+                         "without it anyone could recompute the id from your name")
+    normalised = " ".join(name.split()).casefold()
+    if not normalised:
+        raise ValueError("pseudonym() needs a non-empty name or e-mail address")
+    digest = hmac.new(course_salt.encode(), normalised.encode(), hashlib.sha256).hexdigest()
+    return f"learner-{digest[:16]}"
+
+
+def current_learner() -> str | None:
+    """The JupyterHub user (``$JUPYTERHUB_USER``) when running under a hub, else None.
+
+    Under a hub the learner is who the hub logged in, never a typed nickname. A hub user name
+    that is not a valid learner id is a ProgressStoreError naming the rule.
+    """
+    user = os.environ.get(HUB_USER_VAR, "").strip()
+    if not user:
+        return None
+    try:
+        return validate_learner_id(user)
+    except ValueError as exc:
+        raise ProgressStoreError(
+            f"the JupyterHub user name {user!r} cannot be used as a learner id ({exc}). Ask the "
+            "course administrator to configure user names of letters, digits, '_' or '-'.") from exc
+
+
+def _text_tuple(value: object, what: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise TypeError(f"{what} is not a list of step or pitfall codes")
+    return tuple(value)
+
+
+def _actions(value: object) -> tuple[str | dict[str, Any], ...]:
+    if not isinstance(value, list):
+        raise TypeError("actions is not a list")
+    for item in value:
+        dosed = (isinstance(item, dict) and isinstance(item.get("step"), str)
+                 and set(item) <= {"step", "dose_mg_per_day"})
+        if not (isinstance(item, str) or dosed):
+            raise TypeError(f"actions holds {item!r}, neither a step id nor a dosed step")
+    return tuple(value)
+
+
+def _decoded(value: object) -> object:
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+class AttemptStore(ABC):
+    """Saved attempts; the public methods are the same for every backend.
+
+    Subclasses implement ``_insert`` (one new row, returns its id), ``_rows`` (raw rows in
+    :class:`Attempt` field order, oldest first) and ``close``; ``location`` names the store in
+    messages (never a password).
+    """
+
+    location: str = "the attempt store"
+    read_only: bool = False
+
+    # -- backend primitives ----------------------------------------------------------------
+
+    @abstractmethod
+    def _insert(self, attempt: NewAttempt) -> int:
+        """Save one attempt in one transaction; return its server-generated id."""
+
+    @abstractmethod
+    def _rows(self, learner_id: str | None, case_id: str | None) -> list[tuple[Any, ...]]:
+        """Rows (id, learner_id, case_id, number, submitted_at, actions, working_diagnosis,
+        score, pitfalls, schema_version, package_version), oldest first; None = any."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the connection; the object may not be used afterwards."""
+
+    # -- public API ------------------------------------------------------------------------
+
+    def record(self, learner_id: str, assessment: Assessment) -> int:
+        """Save one submission; returns the new attempt id."""
+        from dystonia_teach import __version__
+
+        validate_learner_id(learner_id)
+        if self.read_only:
+            raise ProgressStoreError(f"{self.location} was opened read-only; nothing was saved")
+        return self._insert(NewAttempt(
+            learner_id=learner_id, case_id=assessment.case_id, submitted_at=datetime.now(UTC),
+            actions=json.dumps([a.as_data() for a in assessment.chosen]),
+            working_diagnosis=assessment.working_diagnosis, score=float(assessment.score),
+            pitfalls=json.dumps(list(assessment.pitfalls)), package_version=__version__))
+
+    def attempts(self, learner_id: str, case_id: str | None = None) -> list[Attempt]:
+        """The learner's attempts (at one case, or at all), oldest first."""
+        validate_learner_id(learner_id)
+        return [self._shape(row) for row in self._rows(learner_id, case_id)]
+
+    def all_attempts(self, case_id: str | None = None) -> list[Attempt]:
+        """Every learner's attempts (the instructor view), oldest first. On PostgreSQL the
+        database shows a learner's connection only that learner's own rows."""
+        return [self._shape(row) for row in self._rows(None, case_id)]
+
+    def latest(self, learner_id: str, case_id: str) -> Attempt | None:
+        """The learner's most recent attempt at ``case_id`` (to resume it), or None."""
+        found = self.attempts(learner_id, case_id)
+        return found[-1] if found else None
+
+    def summary(self, learner_id: str) -> list[CaseSummary]:
+        """Per case (sorted by id): number of attempts, best and latest score."""
+        by_case: dict[str, list[Attempt]] = {}
+        for attempt in self.attempts(learner_id):
+            by_case.setdefault(attempt.case_id, []).append(attempt)
+        return [CaseSummary(case_id, len(rows), max(r.score for r in rows), rows[-1].score,
+                            rows[-1].submitted_at) for case_id, rows in sorted(by_case.items())]
+
+    def to_frame(self, *, salt: str | None = None) -> pd.DataFrame:
+        """Every visible attempt, one row each (columns: ``FRAME_COLUMNS``).
+
+        With ``salt`` the learner ids are replaced by ``pseudonym(learner_id, salt)``, for
+        exports that leave the course; the salt itself is never part of the frame.
+        """
+        import pandas as pd
+
+        rows = []
+        for a in self.all_attempts():
+            learner = pseudonym(a.learner_id, salt) if salt is not None else a.learner_id
+            rows.append((a.id, learner, a.case_id, a.number, a.submitted_at, a.score,
+                         a.pitfalls, a.actions, a.working_diagnosis, a.package_version))
+        return pd.DataFrame.from_records(rows, columns=list(FRAME_COLUMNS))
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- row shaping -----------------------------------------------------------------------
+
+    def _shape(self, row: tuple[Any, ...]) -> Attempt:
+        """An Attempt from a raw row; a row of the wrong shape is a ProgressStoreError."""
+        try:
+            (id_, learner_id, case_id, number, submitted_at, actions, working_diagnosis, score,
+             pitfalls, schema_version, package_version) = row
+            if isinstance(submitted_at, datetime):
+                submitted_at = submitted_at.astimezone(UTC).isoformat(timespec="microseconds")
+            attempt = Attempt(int(id_), str(learner_id), str(case_id), int(number),
+                              str(submitted_at), _actions(_decoded(actions)),
+                              None if working_diagnosis is None else str(working_diagnosis),
+                              float(score), _text_tuple(_decoded(pitfalls), "pitfalls"),
+                              int(schema_version), str(package_version))
+        except (TypeError, ValueError) as exc:  # json.JSONDecodeError is a ValueError
+            ident = row[0] if row else "?"
+            raise ProgressStoreError(
+                f"{self.location}: attempt {ident} is not a saved attempt of the expected shape "
+                f"({exc}). Nothing was changed; the file may have been edited by another "
+                "program.") from exc
+        return attempt
+
+

@@ -1,0 +1,57 @@
+"""Keep keys typed in our widgets away from JupyterLab's command shortcuts.
+
+In a notebook's command mode JupyterLab reads single keys as commands ("a" inserts a cell,
+"m" turns it into Markdown, "0 0" restarts the kernel, arrows move between cells), and a focused
+select or button does not switch the notebook to edit mode. Lumino's key handling
+(``@lumino/commands``, ``Private.targetDistance``) walks from the event's target up to the
+document, matching each element against a binding's selector, and gives up at the first element
+carrying ``data-lm-suppress-shortcuts``. The command-mode selectors end in ``:focus``, which the
+focused control itself matches, so the attribute must sit on the control: the guard puts it on
+every element of its box that receives focus (and on the box).
+
+:class:`KeyboardGuard` is an invisible anywidget whose few lines of ESM set the attribute on
+the box it is placed in; its stylesheet also lets our figures and tables follow the width of
+the notebook. Add one as the first child of every top-level box.
+"""
+
+from __future__ import annotations
+
+import anywidget
+
+_ESM = """
+const SUPPRESS = 'data-lm-suppress-shortcuts';
+export default {
+  render({ el }) {
+    el.hidden = true;
+    let tries = 0;
+    const mark = () => {
+      const box = el.closest('.widget-box');  // anywidget nests el in its own view
+      if (box) {
+        box.setAttribute(SUPPRESS, 'true');
+        // the focused control itself matches the shortcuts' ':focus', so it needs the mark too
+        box.addEventListener('focusin', event => event.target.setAttribute(SUPPRESS, 'true'));
+      } else if (tries++ < 600) {
+        requestAnimationFrame(mark);  // views are attached after they render
+      }
+    };
+    mark();
+  }
+};
+"""
+
+_CSS = """
+.dt-root { max-width: 100%; box-sizing: border-box; }
+.dt-root .widget-output, .dt-root .js-plotly-plot, .dt-root .plot-container { max-width: 100%; }
+.dt-root table { max-width: 100%; }
+.dt-root td, .dt-root th { white-space: normal; overflow-wrap: anywhere; }
+"""
+
+
+class KeyboardGuard(anywidget.AnyWidget):
+    """Invisible: marks its parent box so that JupyterLab's shortcuts skip keys typed in it."""
+
+    _esm = _ESM
+    _css = _CSS
+
+    def __repr__(self) -> str:
+        return "KeyboardGuard()"

@@ -1,0 +1,75 @@
+"""Nothing a student sees before submitting names the diagnosis or shows the case id."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from dystonia_teach.casefiles.loader import list_cases, load_case
+from dystonia_teach.core.case_model import Case
+from dystonia_teach.core.diagnoses import diagnosis_scripts
+from dystonia_teach.core.knowledge import knowledge
+from dystonia_teach.core.reasoning import ReasoningSession
+from dystonia_teach.render.teaser import case_teaser
+from tests.conftest import make_case
+
+CASES = list_cases()
+
+
+def _mentions(text: str, term: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(term.lower())}(?!\w)", text.lower()) is not None
+
+
+def shown_before_submission(case: Case) -> dict[str, str]:
+    """Every text a learner can reach before submitting, visit by visit, tests included."""
+    session = ReasoningSession(case)
+    texts = {"teaser": case_teaser(case, 7), "title": case.title, "summary": case.summary}
+    tests = [s.id for s in knowledge().steps.values() if s.reveals]
+    while True:
+        texts[f"visit {session.visit} history"] = session.history
+        session.add("neuro_exam")
+        texts[f"visit {session.visit} examination"] = session.examination or ""
+        for step in tests:
+            if step not in {a.step for a in session.actions}:
+                ordered = session.order_test(step, change="any abnormal result")
+                texts[f"visit {session.visit} result of {step}"] = ordered.report
+        if not session.has_next_visit:
+            return texts
+        session.submit()
+        session.next_visit()
+
+
+@pytest.mark.parametrize("case_id", CASES)
+def test_nothing_shown_before_submission_names_the_diagnosis_or_the_case(case_id: str) -> None:
+    case = load_case(case_id)
+    script = diagnosis_scripts()[case.diagnosis]
+    for where, text in shown_before_submission(case).items():
+        assert not _mentions(text, case.id) and not _mentions(text, case.id.replace("_", " "))
+        assert not _mentions(text, script.label), (where, script.label)
+        if "result of" in where:
+            continue  # a result may name a finding (an EMG "radiculopathy"), never the label
+        for name in script.names:
+            assert not _mentions(text, name), (where, name)
+
+
+def test_step_labels_offered_are_the_same_for_every_case_and_name_no_case() -> None:
+    offered = {tuple(ReasoningSession(load_case(c)).offered_steps()) for c in CASES}
+    assert len(offered) == 1
+    labels = " ".join(label for _, label in offered.pop())
+    assert not any(_mentions(labels, c) for c in CASES)
+
+
+def test_case_teaser_is_built_from_facts() -> None:
+    teaser = case_teaser(load_case("early_uncomplicated"), 4)
+    assert teaser == ("Case 4 — a 46-year-old postal worker whose right toes curl after a "
+                      "few minutes' walk")
+    child = make_case(patient={"age": 8, "sex": "female"},
+                      dystonia={"foot": "both", "postures": ["inversion"], "triggers": ["stairs"],
+                                "relieved_by_rest": True})
+    assert case_teaser(child) == "An 8-year-old girl whose feet turn in on the stairs"
+
+
+def test_case_teasers_tell_the_bank_apart() -> None:
+    teasers = [case_teaser(load_case(c)) for c in CASES]
+    assert len(set(teasers)) == len(teasers)

@@ -1,0 +1,81 @@
+"""SQLite schema upgrades and files it must not touch: a store written by the released v1 code
+upgrades keeping every attempt (after a backup); an attempts table of the wrong shape is refused
+byte-for-byte untouched; read-only opens leave no side files."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from dystonia_teach import evaluate, load_case
+from dystonia_teach.store import ProgressStore, ProgressStoreError, open_store
+from dystonia_teach.store.sqlite import APPLICATION_ID, SCHEMA_VERSION
+
+V1_STORE = Path(__file__).parent / "fixtures" / "store_v1.sqlite3"  # made by the v1 release
+
+
+def _version(path: Path) -> int:
+    with sqlite3.connect(path) as conn:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    conn.close()
+    return int(version)
+
+
+def test_a_v1_store_upgrades_keeping_every_attempt(tmp_path: Path) -> None:
+    path = tmp_path / "progress.sqlite3"
+    shutil.copy(V1_STORE, path)
+    assert _version(path) == 1 < SCHEMA_VERSION
+    with ProgressStore(path, read_only=True) as old:  # a reader of any version reads v1 rows
+        before = old.all_attempts()
+        assert "CREATE TABLE grades" in old.upgrade_sql()
+    assert len(before) == 9 and {a.schema_version for a in before} == {1}
+
+    with open_store(path) as store:
+        assert store.schema_version() == SCHEMA_VERSION
+        assert store.all_attempts() == before
+        new = store.record("stu_1", evaluate(load_case(before[0].case_id), ["neuro_exam"]))
+        assert store.latest("stu_1", before[0].case_id).id == new
+        assert store.upgrade_sql() == ""
+    backup = tmp_path / "progress.sqlite3.v1-backup"
+    assert _version(backup) == 1
+    with ProgressStore(backup, read_only=True) as copy:
+        assert copy.all_attempts() == before
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT count(*) FROM grades").fetchone() == (0,)
+    conn.close()
+
+
+def test_an_attempts_table_of_the_wrong_shape_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "progress.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE attempts (id INTEGER PRIMARY KEY, learner TEXT, score TEXT)")
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        conn.execute("PRAGMA user_version = 1")
+    conn.close()
+    before = path.read_bytes()
+    for read_only in (False, True):
+        with pytest.raises(ProgressStoreError, match="expected columns") as error:
+            ProgressStore(path, read_only=read_only)
+        assert "learner_id" in str(error.value) and "score" in str(error.value)
+    assert path.read_bytes() == before  # not switched to WAL, not upgraded
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
+
+
+def test_read_only_opens_leave_no_side_files(tmp_path: Path) -> None:
+    path = tmp_path / "progress.sqlite3"
+    assessment = evaluate(load_case("early_uncomplicated"), ["neuro_exam"])
+    with ProgressStore(path) as store:
+        store.record("stu_1", assessment)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
+    before = path.read_bytes()
+    with ProgressStore(path, read_only=True) as reader:
+        assert len(reader.attempts("stu_1")) == 1
+        with ProgressStore(path) as writer:  # a write while the reader is open is seen
+            writer.record("stu_1", assessment)
+            assert len(reader.attempts("stu_1")) == 2
+        assert len(reader.attempts("stu_1")) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
+    assert path.read_bytes() != before  # (the writer's rows), and the reader added nothing
