@@ -67,6 +67,7 @@ notebooks: setup
 
 benchmark: setup browser-deps
 	$(VENV)/bin/python benchmarks/bench_core.py
+	$(VENV)/bin/python benchmarks/bench_course.py
 	$(VENV)/bin/python benchmarks/bench_notebooks.py
 	$(VENV)/bin/python benchmarks/bench_browser.py
 	$(VENV)/bin/python benchmarks/bench_pages.py

@@ -13,6 +13,8 @@ from dystonia_teach.cli._common import examples
 from dystonia_teach.cli.export import export
 from dystonia_teach.cli.export_delivery import COMMANDS as DELIVERY_EXPORTS
 from dystonia_teach.cli.new_case import new_case
+from dystonia_teach.cli.release import release
+from dystonia_teach.cli.report import report
 from dystonia_teach.cli.schema import schema
 from dystonia_teach.cli.show import show
 from dystonia_teach.cli.try_plan import try_pathway
@@ -35,7 +37,7 @@ def cli() -> None:
     """
 
 
-for _command in (validate, new_case, show, try_pathway, schema, export):
+for _command in (validate, new_case, show, try_pathway, schema, report, export, release):
     cli.add_command(_command)
 for _command in DELIVERY_EXPORTS:
     export.add_command(_command)

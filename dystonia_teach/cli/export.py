@@ -1,10 +1,98 @@
-"""`dystonia-teach export`: the group of commands that write the course in other forms."""
+"""`dystonia-teach export gradebook|xapi`: grades for an LMS, statements for an LRS."""
 
 from __future__ import annotations
 
+import json
+import os
+import sys
+from pathlib import Path
+
 import click
 
+from dystonia_teach.cli._common import EXIT_PROBLEMS, examples
+from dystonia_teach.cli._frames import read_frame, real_ids_option, salt_option, store_option
+from dystonia_teach.course.gradebook import gradebook as gradebook_table
+from dystonia_teach.course.gradebook import write_csv
+from dystonia_teach.course.lrs import LrsError, post_statements
+from dystonia_teach.course.xapi import DEFAULT_HOMEPAGE, statements
 
-@click.group()
+output_option = click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+                             required=True, help="File to write.")
+
+
+@click.group(epilog=examples(
+    "dystonia-teach export gradebook --store sqlite:///srv/progress.sqlite3 -o grades.csv",
+    "dystonia-teach export xapi --store postgresql://instructor@db/course -o statements.json",
+))
 def export() -> None:
-    """Write the course's data in other forms (pages, standards, reports)."""
+    """Export the class's attempts: a gradebook CSV or xAPI statements.
+
+    Learner ids are pseudonyms unless --real-ids is given (an LMS import needs real ids).
+    """
+
+
+@export.command(epilog=examples(
+    "dystonia-teach export gradebook --store progress.sqlite3 -o grades.csv --real-ids",
+    "dystonia-teach export gradebook -o grades.csv --roster class-list.txt --salt S3cret",
+))
+@store_option
+@output_option
+@real_ids_option
+@salt_option
+@click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="File with one learner id a line: learners with no attempt get a row too "
+                   "(use with --real-ids).")
+@click.option("--case", "cases", multiple=True, metavar="ID",
+              help="Only these cases, in this order (repeatable); default: every case tried.")
+def gradebook(store_url: str | None, output: Path, real_ids: bool, salt: str | None,
+              roster: Path | None, cases: tuple[str, ...]) -> None:
+    """One row per learner: best and last score (%) and attempts per case.
+
+    A case the learner never tried has empty score cells and 0 attempts. Cells a spreadsheet
+    would run as formulas are neutralised.
+    """
+    frame = read_frame(store_url, real_ids=real_ids, salt=salt)
+    names = [line.strip() for line in roster.read_text(encoding="utf-8").splitlines()
+             if line.strip()] if roster else []
+    table = gradebook_table(frame, roster=names, cases=cases or None)
+    write_csv(table, output)
+    click.echo(f"wrote {output}: {len(table)} learners, "
+               f"{len(cases) if cases else frame['case_id'].nunique()} cases")
+
+
+@export.command(epilog=examples(
+    "dystonia-teach export xapi -o statements.json --homepage https://hub.example.edu",
+    "DYSTONIA_TEACH_LRS_PASSWORD=… dystonia-teach export xapi -o s.json "
+    "--lrs https://lrs.example.edu/xapi --lrs-user course",
+))
+@store_option
+@output_option
+@real_ids_option
+@salt_option
+@click.option("--homepage", default=DEFAULT_HOMEPAGE, show_default=True,
+              help="URL of the system the learner accounts belong to (e.g. the JupyterHub).")
+@click.option("--pass-mark", type=click.FloatRange(0, 1), default=0.8, show_default=True,
+              help="Score from which an attempt counts as a success.")
+@click.option("--lrs", "lrs_url", metavar="URL", help="Also POST the statements to this LRS.")
+@click.option("--lrs-user", envvar="DYSTONIA_TEACH_LRS_USER", help="LRS basic-auth user.")
+@click.option("--lrs-password", envvar="DYSTONIA_TEACH_LRS_PASSWORD",
+              help="LRS basic-auth password (better: $DYSTONIA_TEACH_LRS_PASSWORD).")
+@click.option("--batch-size", type=click.IntRange(1, 10000), default=100, show_default=True)
+def xapi(store_url: str | None, output: Path, real_ids: bool, salt: str | None, homepage: str,
+         pass_mark: float, lrs_url: str | None, lrs_user: str | None, lrs_password: str | None,
+         batch_size: int) -> None:
+    """xAPI 1.0.3 statements (attempted, answered, completed) of every attempt, as JSON."""
+    frame = read_frame(store_url, real_ids=real_ids, salt=salt)
+    made = statements(frame, homepage, pass_mark)
+    tmp = output.with_name(f".{output.name}.tmp")
+    tmp.write_text(json.dumps(made, indent=1, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, output)
+    click.echo(f"wrote {output}: {len(made)} statements of {len(frame)} attempts")
+    if lrs_url:
+        auth = (lrs_user or "", lrs_password or "") if lrs_user or lrs_password else None
+        try:
+            sent = post_statements(made, lrs_url, auth=auth, batch_size=batch_size)
+        except LrsError as err:
+            click.echo(f"error: {err}", err=True)
+            sys.exit(EXIT_PROBLEMS)
+        click.echo(f"posted {sent} statements to {lrs_url}")

@@ -1,0 +1,94 @@
+"""Benchmark (not a test): the class report and the exports on a large class.
+
+A generated class of 10,000 attempts by 500 learners over 20 cases (the 12 shipped cases plus 8
+instructor cases: copies under new ids in a temporary $DYSTONIA_TEACH_CASES folder), every plan
+scored by the engine. Prints against the 2 s targets, for each: the cold run (as a fresh
+`dystonia-teach` process: the 20 case files read for their titles and pathways) and the median
+of 3 warm runs (cases already read):
+
+- report: the whole HTML report (tables, 3 + 20 figures, text alternatives, plotly.js inlined);
+- gradebook: the table and its CSV file;
+- xapi: the statements and their JSON file.
+
+    .venv/bin/python benchmarks/bench_course.py
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+ATTEMPTS, LEARNERS, CASES = 10_000, 500, 20
+TARGET_S = 2.0
+
+
+def extra_cases(folder: Path, count: int) -> list[str]:
+    """``count`` instructor cases: shipped cases copied under new ids."""
+    ids = []
+    for n, path in enumerate(sorted((REPO / "cases").glob("*.yaml"))[:count], 1):
+        new_id = f"{path.stem}_v{n}"
+        text = path.read_text(encoding="utf-8").replace(f"id: {path.stem}\n", f"id: {new_id}\n")
+        (folder / f"{new_id}.yaml").write_text(text, encoding="utf-8")
+        ids.append(new_id)
+    return ids
+
+
+def cold_and_warm(work: Callable[[], object], runs: int = 3) -> tuple[float, float]:
+    """Seconds of one run with no case read yet, then the median of ``runs`` more."""
+    from dystonia_teach.course.reports import forget_cases
+
+    forget_cases()
+    times = []
+    for _ in range(runs + 1):
+        start = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - start)
+    return times[0], statistics.median(times[1:])
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory(prefix="bench-course-") as tmp:
+        folder = Path(tmp)
+        shipped = sorted(p.stem for p in (REPO / "cases").glob("*.yaml"))
+        os.environ["DYSTONIA_TEACH_CASES"] = str(folder)
+        cases = shipped + extra_cases(folder, CASES - len(shipped))
+
+        from dystonia_teach.course.dashboard import report_html
+        from dystonia_teach.course.demo import demo_frame
+        from dystonia_teach.course.gradebook import gradebook, write_csv
+        from dystonia_teach.course.xapi import statements
+
+        start = time.perf_counter()
+        frame = demo_frame(learners=LEARNERS, cases=cases, seed=1, participation=1.0,
+                           max_attempts=2).head(ATTEMPTS)
+        print(f"generated {len(frame)} attempts by {frame['learner_id'].nunique()} learners at "
+              f"{frame['case_id'].nunique()} cases in {time.perf_counter() - start:.1f} s")
+        if len(frame) < ATTEMPTS:
+            print("warning: fewer attempts than the target class", file=sys.stderr)
+
+        def xapi_file() -> None:
+            import json
+
+            (folder / "s.json").write_text(json.dumps(statements(frame)), encoding="utf-8")
+
+        figures = {
+            "report": cold_and_warm(lambda: (folder / "r.html").write_text(
+                report_html(frame), encoding="utf-8")),
+            "gradebook": cold_and_warm(lambda: write_csv(gradebook(frame), folder / "g.csv")),
+            "xapi": cold_and_warm(xapi_file),
+        }
+    for name, (cold, warm) in figures.items():
+        verdict = "ok" if max(cold, warm) <= TARGET_S else "OVER TARGET"
+        print(f"{name:<10} cold {cold:6.2f} s, warm {warm:6.2f} s  "
+              f"(target <= {TARGET_S:.0f} s: {verdict})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

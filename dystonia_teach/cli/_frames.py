@@ -1,0 +1,44 @@
+"""What the instructor verbs share: reading the attempts frame from a store, pseudonymised."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+
+import click
+import pandas as pd
+
+from dystonia_teach.cli._common import EXIT_PROBLEMS
+from dystonia_teach.store import ProgressStoreError, open_store
+
+SALT_VAR = "DYSTONIA_TEACH_COURSE_SALT"
+
+store_option = click.option(
+    "--store", "store_url", metavar="URL",
+    help="postgresql://…, sqlite:///path or a file path (default: $DYSTONIA_TEACH_STORE, "
+         "else the laptop's progress file).")
+real_ids_option = click.option(
+    "--real-ids", is_flag=True,
+    help="Keep the learners' ids as stored (e.g. hub user names) instead of pseudonyms.")
+salt_option = click.option(
+    "--salt", envvar=SALT_VAR, metavar="TEXT",
+    help=f"Course salt for stable pseudonyms across exports (or ${SALT_VAR}); without it "
+         "the pseudonyms are random for this export.")
+
+
+def read_frame(store_url: str | None, *, real_ids: bool = True,
+               salt: str | None = None) -> pd.DataFrame:
+    """Every attempt in the store, read-only; learner ids pseudonymised unless ``real_ids``.
+
+    A store that cannot be opened exits with status 1 and the store's own message.
+    """
+    if not real_ids and not salt:
+        salt = secrets.token_hex(16)
+        click.echo(f"note: learner ids are pseudonyms with a one-off salt; pass --salt (or "
+                   f"${SALT_VAR}) to keep them the same across exports", err=True)
+    try:
+        with open_store(store_url, read_only=True) as store:
+            return store.to_frame(salt=None if real_ids else salt)
+    except ProgressStoreError as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(EXIT_PROBLEMS)

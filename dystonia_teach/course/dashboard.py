@@ -1,0 +1,227 @@
+"""The class dashboard: report tables turned into labelled figures, text and one HTML file.
+
+The notebook calls these one per cell; ``report_html`` puts them all in one self-contained page
+(plotly.js inlined once, no network needed to open it) that an instructor can mail.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import jinja2
+import pandas as pd
+import plotly.graph_objects as go
+from markupsafe import Markup
+
+from dystonia_teach import __version__
+from dystonia_teach.course import reports
+from dystonia_teach.course.demo import DEMO_PREFIX
+from dystonia_teach.render import class_figures as figures
+from dystonia_teach.store import open_store
+
+_TEMPLATE = jinja2.Environment(autoescape=True).from_string("""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+body{font-family:system-ui,sans-serif;max-width:1100px;margin:auto;padding:0 16px;color:#222}
+table{border-collapse:collapse;margin:8px 0 16px}th,td{border:1px solid #bbb;padding:3px 6px;
+text-align:left;font-size:90%}pre.dt-alt{white-space:pre-wrap;background:#f6f6f6;padding:8px}
+.dt-demo{border-left:6px solid #E69F00;padding:6px 10px;background:#fff8e6}
+</style></head><body>
+<h1>{{ title }}</h1>
+<p>{{ attempts }} attempts by {{ learners }} learners at {{ cases }} cases.
+Generated {{ generated }} by dystonia_teach {{ version }}.</p>
+{% if demo %}<p class="dt-demo"><b>Demo data:</b> a generated class, not real learners.</p>
+{% endif %}
+{% for section in sections %}
+<section><h2>{{ section.heading }}</h2>
+{% if section.intro %}<p>{{ section.intro }}</p>{% endif %}
+{% if section.figure %}<figure role="group" aria-label="{{ section.heading }}">{{ section.figure }}
+<figcaption><details open><summary>Text alternative</summary>
+<pre class="dt-alt">{{ section.text }}</pre></details></figcaption></figure>
+{% elif section.text %}<pre class="dt-alt">{{ section.text }}</pre>{% endif %}
+{% if section.table %}{{ section.table }}{% endif %}
+</section>
+{% endfor %}
+</body></html>
+""")
+
+
+def class_frame(store_url: str | None = None) -> pd.DataFrame:
+    """Every attempt in the store at ``store_url`` (see ``open_store``), opened read-only."""
+    with open_store(store_url, read_only=True) as store:
+        return store.to_frame()
+
+
+def describe_class(frame: pd.DataFrame) -> str:
+    """One line: how many attempts, learners and cases, and whether it is demo data."""
+    demo = " (demo data: a generated class, not real learners)" if is_demo(frame) else ""
+    return (f"{len(frame)} attempts by {frame['learner_id'].nunique()} learners at "
+            f"{frame['case_id'].nunique()} cases{demo}")
+
+
+def is_demo(frame: pd.DataFrame) -> bool:
+    """True when every learner is a generated demo learner."""
+    return bool(len(frame)) and bool(frame["learner_id"].str.startswith(DEMO_PREFIX).all())
+
+
+def overview_table(frame: pd.DataFrame, pass_mark: float = 0.8) -> pd.DataFrame:
+    """Attempts, learners and scores per case, with readable column names."""
+    table = reports.case_overview(frame, pass_mark).drop(columns="case_id")
+    return table.rename(columns=lambda c: c.replace("_", " ").capitalize())
+
+
+def scores_spec(frame: pd.DataFrame) -> figures.Spec:
+    """Score distributions per case: learners' first attempts against their later ones."""
+    reports.check_frame(frame)
+    first = frame["number"] == 1
+    scores = pd.DataFrame({
+        "label": frame["case_id"].map(reports.case_title),
+        "score": frame["score"],
+        "group": first.map({True: "first attempts", False: "later attempts"}),
+    }).sort_values(["group", "label"], kind="stable")
+    return figures.score_figure(scores)
+
+
+def scores_text(frame: pd.DataFrame, pass_mark: float = 0.8) -> str:
+    return figures.score_description(reports.case_overview(frame, pass_mark))
+
+
+def pitfalls_spec(frame: pd.DataFrame) -> figures.Spec:
+    """Which pitfalls, in which cases, how often."""
+    return figures.pitfall_heatmap(reports.pitfall_frequency(frame), reports.case_title)
+
+
+def pitfalls_text(frame: pd.DataFrame) -> str:
+    return figures.pitfall_description(reports.pitfall_totals(frame),
+                                       reports.pitfall_frequency(frame), reports.case_title)
+
+
+def trend_spec(frame: pd.DataFrame) -> figures.Spec:
+    """How the most frequent pitfalls change from first to later attempts."""
+    return figures.trend_figure(reports.pitfall_trend(frame), reports.pitfall_label)
+
+
+def trend_text(frame: pd.DataFrame) -> str:
+    return figures.trend_description(reports.pitfall_trend(frame), reports.pitfall_label,
+                                     reports.attempts_by_number(frame))
+
+
+def paths_spec(frame: pd.DataFrame, case_id: str) -> figures.Spec:
+    """The common paths through one case as a Sankey, the recommended pathway highlighted."""
+    return figures.path_sankey(reports.step_transitions(frame, case_id), reports.step_label,
+                               reports.case_title(case_id))
+
+
+def paths_text(frame: pd.DataFrame, case_id: str) -> str:
+    return figures.paths_description(reports.common_paths(frame, case_id), reports.step_label,
+                                     reports.recommended_steps(case_id))
+
+
+def scores_figure(frame: pd.DataFrame) -> go.Figure:
+    """Score distributions per case: learners' first attempts against their later ones."""
+    return figures.figure(scores_spec(frame))
+
+
+def pitfalls_figure(frame: pd.DataFrame) -> go.Figure:
+    """Which pitfalls, in which cases, how often (a heatmap with the counts written in)."""
+    return figures.figure(pitfalls_spec(frame))
+
+
+def trend_figure(frame: pd.DataFrame) -> go.Figure:
+    """How the most frequent pitfalls change from first to later attempts."""
+    return figures.figure(trend_spec(frame))
+
+
+def paths_figure(frame: pd.DataFrame, case_id: str) -> go.Figure:
+    """The common paths through one case as a Sankey, the recommended pathway highlighted."""
+    return figures.figure(paths_spec(frame, case_id))
+
+
+def help_table(frame: pd.DataFrame, min_repeats: int = 2) -> pd.DataFrame:
+    """Learners who may need help (repeated critical pitfalls), with readable columns."""
+    table = reports.learners_needing_help(frame, min_repeats)
+    return pd.DataFrame({"Learner": table["learner_id"], "Critical pitfall": table["label"],
+                         "Attempts with it": table["times"],
+                         "Cases": table["cases"].map(lambda ids: "; ".join(
+                             reports.case_title(c) for c in ids.split(", ")))})
+
+
+def _html_table(table: pd.DataFrame) -> Markup:
+    return Markup(table.to_html(index=False, escape=True, border=0, na_rep=""))
+
+
+def report_html(frame: pd.DataFrame, title: str = "Class report", pass_mark: float = 0.8) -> str:
+    """The whole class report as one self-contained HTML page."""
+    frame = reports.with_paths(reports.check_frame(frame))
+    first = [True]
+
+    def embed(spec: figures.Spec) -> Markup:
+        html = figures.spec_html(spec, include_plotlyjs=first[0])
+        first[0] = False
+        return Markup(html)
+
+    sections = []
+    if len(frame):
+        frequency = reports.pitfall_frequency(frame)
+        trend = reports.pitfall_trend(frame)
+        sections += [
+            {"heading": "Attempts and scores per case", "figure": embed(scores_spec(frame)),
+             "text": scores_text(frame, pass_mark),
+             "table": _html_table(overview_table(frame, pass_mark))},
+            {"heading": "Pitfalls: which, where, how often",
+             "figure": embed(figures.pitfall_heatmap(frequency, reports.case_title)),
+             "text": figures.pitfall_description(reports.pitfall_totals(frame), frequency,
+                                                 reports.case_title)},
+            {"heading": "Pitfalls over attempts",
+             "figure": embed(figures.trend_figure(trend, reports.pitfall_label)),
+             "text": figures.trend_description(trend, reports.pitfall_label,
+                                               reports.attempts_by_number(frame))},
+        ]
+        for case_id, at_case in frame.groupby("case_id", sort=True):
+            sections.append({"heading": f"Paths through: {reports.case_title(str(case_id))}",
+                             "figure": embed(paths_spec(at_case, str(case_id))),
+                             "text": paths_text(at_case, str(case_id))})
+        needing = help_table(frame)
+        sections.append({
+            "heading": "Learners who may need help",
+            "intro": "The same critical pitfall in two or more attempts, and still in the "
+                     "learner's latest attempt at one of those cases.",
+            "text": "" if len(needing) else "No learner keeps repeating a critical pitfall.",
+            "table": _html_table(needing) if len(needing) else None})
+    else:
+        sections.append({"heading": "No attempts yet", "text": "The store holds no attempts."})
+    return _TEMPLATE.render(
+        title=title, attempts=len(frame), learners=frame["learner_id"].nunique(),
+        cases=frame["case_id"].nunique(), demo=is_demo(frame), version=__version__,
+        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), sections=sections)
+
+
+def report_text(frame: pd.DataFrame, title: str = "Class report", pass_mark: float = 0.8) -> str:
+    """The report's text alone (every figure's text alternative), for a terminal."""
+    frame = reports.with_paths(reports.check_frame(frame))
+    parts = [f"{title}: {len(frame)} attempts by {frame['learner_id'].nunique()} learners at "
+             f"{frame['case_id'].nunique()} cases"]
+    if is_demo(frame):
+        parts.append("Demo data: a generated class, not real learners.")
+    if len(frame):
+        parts += [scores_text(frame, pass_mark), pitfalls_text(frame), trend_text(frame)]
+        parts += [f"Paths through: {reports.case_title(c)}\n{paths_text(frame, c)}"
+                  for c in sorted(frame["case_id"].unique())]
+        needing = help_table(frame)
+        parts.append("Learners who may need help (the same critical pitfall in two or more "
+                     "attempts, still in the latest):\n" + (
+                         needing.to_string(index=False) if len(needing) else "none"))
+    return "\n\n".join(parts)
+
+
+def write_report(frame: pd.DataFrame, path: Path | str, title: str = "Class report",
+                 pass_mark: float = 0.8) -> Path:
+    """Write ``report_html`` to ``path`` (through a temporary file, so a failure leaves no
+    half-written report)."""
+    target = Path(path)
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_text(report_html(frame, title, pass_mark), encoding="utf-8")
+    tmp.replace(target)
+    return target
