@@ -9,9 +9,11 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 .PHONY: course test setup browser-deps pg-deps lint unit nbval notebooks benchmark clean
 
-## course: set up the environment and open the course in JupyterLab
+## course: set up the environment and open the course in JupyterLab, on the learner's working
+## copy of notebooks/ (~/dystonia-teach-course or $$DYSTONIA_TEACH_WORKDIR): the course files stay
+## untouched
 course: setup
-	$(VENV)/bin/jupyter lab $(ALLOW_ROOT) --notebook-dir=notebooks
+	$(VENV)/bin/python -m dystonia_teach.course.workspace --source notebooks -- $(ALLOW_ROOT)
 
 ## test: set up everything (including Debian's Chromium) and run lint, unit, notebook and browser tests
 test: setup browser-deps pg-deps lint
