@@ -330,6 +330,7 @@ class Workbench(VBox):
 
     def _on_submit(self, _: Button) -> None:
         report = self.session.submit()
+        self.feedback.value = feedback_html(report.assessment, report)  # first: on screen soonest
         case = self.visit_case
         made = Submission(f"Visit {report.visit + 1}, not saved (score "
                           f"{report.assessment.score:.2f})", case, report.assessment, report)
