@@ -56,6 +56,7 @@ notebooks: setup
 
 benchmark: setup browser-deps
 	$(VENV)/bin/python benchmarks/bench_core.py
+	$(VENV)/bin/python benchmarks/bench_feedback.py
 	$(VENV)/bin/python benchmarks/bench_notebooks.py
 	$(VENV)/bin/python benchmarks/bench_browser.py
 
