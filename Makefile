@@ -59,6 +59,8 @@ benchmark: setup browser-deps
 	$(VENV)/bin/python benchmarks/bench_feedback.py
 	$(VENV)/bin/python benchmarks/bench_notebooks.py
 	$(VENV)/bin/python benchmarks/bench_browser.py
+	$(VENV)/bin/python benchmarks/bench_grade.py
+	$(VENV)/bin/python benchmarks/bench_store_race.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .ruff_cache .hypothesis

@@ -10,9 +10,11 @@ from __future__ import annotations
 import click
 
 from dystonia_teach.cli._common import examples
+from dystonia_teach.cli.grade import grade
 from dystonia_teach.cli.new_case import new_case
 from dystonia_teach.cli.schema import schema
 from dystonia_teach.cli.show import show
+from dystonia_teach.cli.store import store
 from dystonia_teach.cli.try_plan import try_pathway
 from dystonia_teach.cli.validate import validate
 
@@ -33,7 +35,7 @@ def cli() -> None:
     """
 
 
-for _command in (validate, new_case, show, try_pathway, schema):
+for _command in (validate, new_case, show, try_pathway, schema, store, grade):
     cli.add_command(_command)
 
 
