@@ -9,9 +9,11 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 .PHONY: course app test setup browser-deps axe-deps pg-deps lint unit nbval notebooks benchmark clean
 
-## course: set up the environment and open the course in JupyterLab
+## course: set up the environment and open the course in JupyterLab, on the learner's working
+## copy of notebooks/ (~/dystonia-teach-course or $$DYSTONIA_TEACH_WORKDIR): the course files stay
+## untouched
 course: setup
-	$(VENV)/bin/jupyter lab $(ALLOW_ROOT) --notebook-dir=notebooks
+	$(VENV)/bin/python -m dystonia_teach.course.workspace --source notebooks -- $(ALLOW_ROOT)
 
 ## app: set up the environment and serve the learner app (Voila, no code) on 127.0.0.1:8866
 app: setup
@@ -68,8 +70,11 @@ notebooks: setup
 benchmark: setup browser-deps
 	$(VENV)/bin/python benchmarks/bench_core.py
 	$(VENV)/bin/python benchmarks/bench_course.py
+	$(VENV)/bin/python benchmarks/bench_feedback.py
 	$(VENV)/bin/python benchmarks/bench_notebooks.py
 	$(VENV)/bin/python benchmarks/bench_browser.py
+	$(VENV)/bin/python benchmarks/bench_grade.py
+	$(VENV)/bin/python benchmarks/bench_store_race.py
 	$(VENV)/bin/python benchmarks/bench_pages.py
 
 clean:

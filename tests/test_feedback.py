@@ -151,13 +151,19 @@ def test_feedback_uses_the_engine_rubric_points_and_safety_when_present() -> Non
     class Scored(Assessment):
         rubric: str = "coverage 0.8 minus 0.1 for one warning"
         points: float = 7
-        safety: tuple[str, ...] = ("No unsafe step.",)
+        safety: str = "unsafe"
 
     base = evaluate(load_case("early_uncomplicated"), ["neuro_exam"])
     scored = Scored(**{name: getattr(base, name) for name in Assessment.__dataclass_fields__})
     line = score_line(scored)
     assert line.startswith(f"Score {base.score:.2f} out of 1 (7 points): coverage 0.8")
-    assert "Safety: No unsafe step." in feedback_text(scored)
+    assert "Unsafe: a step in this plan could harm this patient." in feedback_text(scored)
+    safe = feedback_text(Scored(**{**vars_of(scored), "safety": "safe"}))
+    assert "Unsafe" not in safe and "Caution" not in safe
+
+
+def vars_of(assessment: Assessment) -> dict[str, object]:
+    return {name: getattr(assessment, name) for name in type(assessment).__dataclass_fields__}
 
 
 def test_feedback_reasoning_names_confidently_wrong_and_low_value_tests_first() -> None:

@@ -11,6 +11,7 @@ from dystonia_teach.core.case_model import Case
 from dystonia_teach.core.diagnoses import diagnosis_scripts
 from dystonia_teach.core.knowledge import knowledge
 from dystonia_teach.core.reasoning import ReasoningSession
+from dystonia_teach.render.reasoning import NOT_EXAMINED, visit_html, visit_text
 from dystonia_teach.render.teaser import case_teaser
 from tests.conftest import make_case
 
@@ -34,6 +35,8 @@ def shown_before_submission(case: Case) -> dict[str, str]:
             if step not in {a.step for a in session.actions}:
                 ordered = session.order_test(step, change="any abnormal result")
                 texts[f"visit {session.visit} result of {step}"] = ordered.report
+        texts[f"visit {session.visit} view (with results)"] = (
+            visit_text(session) + re.sub(r"<[^>]+>", " ", visit_html(session)))
         if not session.has_next_visit:
             return texts
         session.submit()
@@ -47,7 +50,7 @@ def test_nothing_shown_before_submission_names_the_diagnosis_or_the_case(case_id
     for where, text in shown_before_submission(case).items():
         assert not _mentions(text, case.id) and not _mentions(text, case.id.replace("_", " "))
         assert not _mentions(text, script.label), (where, script.label)
-        if "result of" in where:
+        if "result" in where:
             continue  # a result may name a finding (an EMG "radiculopathy"), never the label
         for name in script.names:
             assert not _mentions(text, name), (where, name)
@@ -73,3 +76,20 @@ def test_case_teaser_is_built_from_facts() -> None:
 def test_case_teasers_tell_the_bank_apart() -> None:
     teasers = [case_teaser(load_case(c)) for c in CASES]
     assert len(set(teasers)) == len(teasers)
+
+
+def test_visit_view_discloses_history_then_examination_then_results() -> None:
+    session = ReasoningSession(load_case("nsaid_contraindicated_ckd"))
+    assert NOT_EXAMINED in visit_text(session)
+    assert visit_text(session).startswith("Visit 1 of 2, week 4")
+    session.add("neuro_exam")
+    session.order_test("emg_ncs", change="a <b>root</b> pattern")
+    html = visit_html(session)
+    assert session.examination in visit_text(session) and NOT_EXAMINED not in html
+    assert "a &lt;b&gt;root&lt;/b&gt; pattern" in html
+    assert "low value" not in html.lower() and "indicated" not in html.lower()
+    session.submit()
+    session.next_visit()
+    text = visit_text(session)
+    assert text.startswith("Visit 2 of 2, week 7") and "Earlier results" in text
+    assert "Tests ordered" not in text

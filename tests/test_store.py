@@ -123,3 +123,32 @@ def test_wrongly_shaped_rows_are_a_store_error(tmp_path: Path, column: str, valu
     with ProgressStore(path) as store, pytest.raises(ProgressStoreError) as error:
         store.attempts("stu_1")
     assert problem in str(error.value) and f"attempt {attempt_id}" in str(error.value)
+
+
+@pytest.mark.parametrize("bad", ["jane.doe@uni.example", "Jane Doe", ""])
+def test_bad_learner_ids_are_refused_and_save_nothing(store: AttemptStore, bad: str) -> None:
+    with pytest.raises(ValueError, match="pseudonym"):
+        store.record(bad, _assessments()[0])
+    with pytest.raises(ValueError, match="pseudonym"):
+        store.attempts(bad)
+    assert store.all_attempts() == []
+
+
+def test_a_read_only_store_reads_and_refuses_to_save(store_url: str) -> None:
+    poor, _ = _assessments()
+    with open_store(store_url) as store:
+        saved = store.record("stu_1", poor)
+    with open_store(store_url, read_only=True) as reader:
+        assert [a.id for a in reader.attempts("stu_1")] == [saved]
+        with pytest.raises(ProgressStoreError, match="read-only"):
+            reader.record("stu_1", poor)
+        assert len(reader.all_attempts()) == 1
+
+
+def test_an_unreachable_or_unknown_store_is_a_clear_error(tmp_path: Path) -> None:
+    from .store_fixtures import _free_port
+
+    url = f"postgresql://nobody:secret@127.0.0.1:{_free_port()}/course"
+    with pytest.raises(ProgressStoreError, match="could not be opened") as error:
+        open_store(url, timeout=30)
+    assert "secret" not in str(error.value) and "nobody:***@" in str(error.value)

@@ -12,11 +12,13 @@ import click
 from dystonia_teach.cli._common import examples
 from dystonia_teach.cli.export import export
 from dystonia_teach.cli.export_delivery import COMMANDS as DELIVERY_EXPORTS
+from dystonia_teach.cli.grade import grade
 from dystonia_teach.cli.new_case import new_case
 from dystonia_teach.cli.release import release
 from dystonia_teach.cli.report import report
 from dystonia_teach.cli.schema import schema
 from dystonia_teach.cli.show import show
+from dystonia_teach.cli.store import store
 from dystonia_teach.cli.try_plan import try_pathway
 from dystonia_teach.cli.validate import validate
 
@@ -37,7 +39,8 @@ def cli() -> None:
     """
 
 
-for _command in (validate, new_case, show, try_pathway, schema, report, export, release):
+for _command in (validate, new_case, show, try_pathway, schema, report, export, release, store,
+                 grade):
     cli.add_command(_command)
 for _command in DELIVERY_EXPORTS:
     export.add_command(_command)

@@ -32,6 +32,7 @@ Feature = Callable[[Case], bool]
 PARKINSONIAN = frozenset({"bradykinesia", "rest_tremor", "reduced_arm_swing", "rigidity"})
 CAUDA_EQUINA = frozenset({"saddle_anaesthesia", "bladder_dysfunction"})
 CHILDHOOD_ONSET_AGE = 21
+OTHER = "other"
 
 
 def _edx(case: Case, result: str) -> bool:
@@ -144,7 +145,8 @@ def diagnosis_scripts() -> dict[str, DiagnosisScript]:
 
 def search_diagnoses(text: str, limit: int = 8) -> list[DiagnosisScript]:
     """Diagnoses matching ``text``: every word starting a word of the label or other names
-    first, then close misspellings, then words of the script; an empty query lists them all."""
+    first, then close misspellings, then words of the script; an empty query lists them all,
+    and a query matching nothing offers "Another diagnosis"."""
     scripts = list(diagnosis_scripts().values())
     words = text.lower().split()
     if not words:
@@ -161,6 +163,8 @@ def search_diagnoses(text: str, limit: int = 8) -> list[DiagnosisScript]:
         return 1.0 if all(w in script for w in words) else 0.0
 
     ranked = sorted((d for d in scripts if rank(d) > 0), key=rank, reverse=True)
+    if not ranked and OTHER in diagnosis_scripts():
+        ranked = [diagnosis_scripts()[OTHER]]  # not in the list: "Another diagnosis"
     return ranked[:limit] if limit else ranked
 
 

@@ -6,8 +6,9 @@ knowledge base, never the case's own answers (a case holds none).
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from dystonia_teach.core.case_model import Case
@@ -96,6 +97,25 @@ def recommended_actions(case: Case) -> list[Action]:
     return [item.action for item in recommended_pathway(case)]
 
 
+def _built_once(build: Callable[..., Finding]) -> Callable[..., Finding]:
+    """A finding depends only on its arguments and is immutable: build each once. (The cache
+    keeps each knowledge base alive, so its id cannot be reused by another.)"""
+    cache: dict[tuple[Any, ...], tuple[KnowledgeBase, Finding]] = {}
+
+    @functools.wraps(build)
+    def cached(kb: KnowledgeBase, *args: Any, **kwargs: Any) -> Finding:
+        key = (id(kb), args, tuple(sorted(kwargs.items())))
+        hit = cache.get(key)
+        if hit is None:
+            if len(cache) >= 100_000:
+                cache.clear()
+            hit = cache[key] = (kb, build(kb, *args, **kwargs))
+        return hit[1]
+
+    return cached
+
+
+@_built_once
 def _finding(kb: KnowledgeBase, code: str, step: str | None, extra: str = "",
              reason: str = "") -> Finding:
     kind = kb.findings[code]
@@ -115,9 +135,12 @@ def _finding(kb: KnowledgeBase, code: str, step: str | None, extra: str = "",
 
 
 def evaluate(
-    case: Case, actions: Iterable[ActionLike], working_diagnosis: str | None = None
+    case: Case, actions: Iterable[ActionLike], working_diagnosis: str | None = None, *,
+    pathway: tuple[list[tuple[Slot, PathwayItem]], set[str]] | None = None,
 ) -> Assessment:
     """Judge ``actions`` (step ids or ``{"step", "dose_mg_per_day"}``) for ``case``.
+
+    ``pathway`` is ``derive_pathway(case)``, given by callers judging many plans for one case.
 
     Raises :class:`ActionError` for an unknown step id or a malformed dose; every clinical
     judgement is returned as a finding.
@@ -131,7 +154,7 @@ def evaluate(
         hint = did_you_mean(working_diagnosis, DIAGNOSES) or f"one of {', '.join(DIAGNOSES)}"
         raise ActionError(f"unknown diagnosis {working_diagnosis!r}; {hint}")
 
-    slots, acceptable = derive_pathway(case, kb)
+    slots, acceptable = pathway if pathway is not None else derive_pathway(case, kb)
     recommended = frozenset(s for slot, _ in slots for s in slot.any_of)
     ctx = Context(case, kb, chosen, recommended)
 

@@ -72,7 +72,11 @@ class Differential:
 
 @dataclass(frozen=True)
 class OrderedTest:
-    """A test ordered with its justification, its value as judged, then its result."""
+    """A test ordered with its justification, its value as judged, then its result.
+
+    Show ``report`` at once; show ``value``, ``verdict`` and ``target_note`` with the feedback
+    after submission, since they reveal what the derived pathway holds.
+    """
 
     step: str
     label: str
@@ -596,10 +600,13 @@ def bias_prompts(session: ReasoningSession) -> tuple[BiasPrompt, ...]:
             anchoring = "You ordered a scan that could not yet change management."
     if not anchoring and imaging and leading == "radiculopathy_dystonia" != case.diagnosis:
         anchoring = "After the scan you kept a spinal cause in the lead against the other facts."
-    sets = [d for _, _, d in session.differential_history]
+    history = session.differential_history
+    unchanged = bool(history) and len({d.ranked for _, _, d in history}) == 1
     closure = ""
-    if sets and len({d.ranked for d in sets}) == 1 and (session.tests or session.visit):
+    if unchanged and leading != case.diagnosis and (session.tests or session.visit):
         closure = "You never changed your differential as new results and visits came in."
+    elif unchanged and history[0][1] == "history" and (session.tests or session.visit):
+        closure = "You settled your differential before examining and never revisited it."
     elif session.differential and len(session.differential.ranked) < TOP:
         closure = f"You ranked fewer than {TOP} diagnoses."
     elif (session.confidence or 0) >= CONFIDENT and leading != case.diagnosis:

@@ -27,6 +27,9 @@ RIGHT_CODES = ("appropriate_step", "acceptable_step", "working_diagnosis_correct
 TOP_CHANGES = 3
 SYMBOL = {"critical": "✖ Critical", "warning": "⚠ Warning", "info": "ℹ Note"}
 _ORDINAL = {1: "first", 2: "second", 3: "third"}
+#: The engine's safety verdict in words ("safe" needs none).
+SAFETY = {"safe": "", "caution": "Caution: a step in this plan needs care for this patient.",
+          "unsafe": "Unsafe: a step in this plan could harm this patient."}
 
 
 @dataclass(frozen=True)
@@ -196,6 +199,7 @@ def feedback_view(assessment: Assessment, report: VisitReport | None = None) -> 
               *(change(v) for v in views if v.severity == "warning"), *other,
               *(change(v) for v in views if v.severity == "info")]
     safety = _plain(getattr(assessment, "safety", None) or "")
+    safety = SAFETY.get(safety, safety)
     chosen = {a.step for a in assessment.chosen}
     plan = tuple(_label(a.step) + (f" {a.dose_mg_per_day:g} mg/day" if a.dose_mg_per_day else "")
                  for a in assessment.chosen)
@@ -215,7 +219,7 @@ def feedback_view(assessment: Assessment, report: VisitReport | None = None) -> 
                else "Feedback")
     return FeedbackView(
         heading=heading,
-        score_line=score_line(assessment) + (f" Safety: {safety}" if safety else ""),
+        score_line=score_line(assessment) + (f" {safety}" if safety else ""),
         right=tuple(dict.fromkeys(right_items)),
         changes=tuple(dict.fromkeys(ranked))[:TOP_CHANGES],
         reasoning=tuple(reasoning), scripts=scripts, groups=tuple(views),

@@ -75,7 +75,9 @@ def pathway_html(items: tuple[PathwayItem, ...], chosen: set[str] | None = None)
     rows = []
     for item in items:
         dose = f" {item.dose_mg_per_day:g} mg/day" if item.dose_mg_per_day else ""
-        alt = f" (or {_e(', '.join(item.alternatives))})" if item.alternatives else ""
+        steps = knowledge().steps
+        alt = (f" (or {_e(', '.join(steps[a].label for a in item.alternatives))})"
+               if item.alternatives else "")
         status = ""
         if chosen is not None:
             hit = item.step in chosen or any(a in chosen for a in item.alternatives)

@@ -13,6 +13,7 @@ from dystonia_teach.core.case_model import Case
 from dystonia_teach.core.engine import recommended_pathway
 from dystonia_teach.core.knowledge import knowledge, source_ref
 from dystonia_teach.core.results import Assessment, PathwayItem
+from dystonia_teach.core.visits import case_at_visit
 from dystonia_teach.core.vocabulary import DIAGNOSIS_LABELS
 
 WIDTH = 88
@@ -132,7 +133,18 @@ def preview_text(case: Case) -> str:
             lines.append(textwrap.fill(" ".join(value.report.split()), 88,
                                        initial_indent=f"  {name}: ", subsequent_indent="    "))
     lines += ["", "Recommended pathway (derived from the facts)",
-              *pathway_lines(recommended_pathway(case)), "", "Evidence"]
+              *pathway_lines(recommended_pathway(case))]
+    for index, visit in enumerate(case.visits, 1):
+        changed = [name for name, value in visit if value is not None
+                   and name not in ("week", "presentation", "examination")]
+        lines += ["", f"Visit {index + 1} (week {visit.week:g}; changed: "
+                      f"{', '.join(changed) or 'nothing'})",
+                  _wrap(visit.presentation, "  ")]
+        if visit.examination:
+            lines += ["  Examination:", _wrap(visit.examination, "    ")]
+        lines += ["  Recommended pathway at this visit:",
+                  *pathway_lines(recommended_pathway(case_at_visit(case, index)))]
+    lines += ["", "Evidence"]
     for claim_id in case.evidence:
         lines.append(f"  {claim_id}: {source_ref(claim_id).badge}")
     return "\n".join(lines)

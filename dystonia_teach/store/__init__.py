@@ -18,9 +18,11 @@ from urllib.parse import unquote, urlsplit
 
 from dystonia_teach.store.base import (
     FRAME_COLUMNS,
+    STORE_VAR,
     Attempt,
     AttemptStore,
     CaseSummary,
+    Grade,
     ProgressStoreError,
     current_learner,
     pseudonym,
@@ -28,12 +30,33 @@ from dystonia_teach.store.base import (
 )
 from dystonia_teach.store.sqlite import ProgressStore
 
-__all__ = ["FRAME_COLUMNS", "STORE_VAR", "Attempt", "AttemptStore", "CaseSummary",
+__all__ = ["FRAME_COLUMNS", "STORE_VAR", "Attempt", "AttemptStore", "CaseSummary", "Grade",
            "ProgressStore", "ProgressStoreError", "current_learner", "open_store", "pseudonym",
-           "validate_learner_id"]
+           "upgrade", "upgrade_sql", "validate_learner_id"]
 
-STORE_VAR = "DYSTONIA_TEACH_STORE"
 _POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+def _resolve(url: str | os.PathLike[str] | None) -> str | Path | None:
+    """A PostgreSQL URL (str), an SQLite path, or None for the default SQLite file."""
+    if url is None:
+        url = os.environ.get(STORE_VAR, "").strip() or None
+    if url is None:
+        return None
+    text = os.fspath(url)
+    if text.startswith(_POSTGRES_SCHEMES):
+        return text
+    if text.startswith("sqlite:"):
+        parts = urlsplit(text)
+        if parts.netloc or not parts.path:
+            raise ProgressStoreError(f"{text!r} is not an SQLite store URL; write "
+                                     "sqlite:///absolute/path/progress.sqlite3 (three slashes)")
+        return Path(unquote(parts.path))
+    if "://" in text:
+        raise ProgressStoreError(
+            f"unknown store URL {text.split('://')[0]!r}://…; use postgresql://user@host/db, "
+            "sqlite:///path/to/progress.sqlite3 or a file path (argument or $" + STORE_VAR + ")")
+    return Path(text)
 
 
 def open_store(url: str | os.PathLike[str] | None = None, *, read_only: bool = False,
@@ -45,23 +68,36 @@ def open_store(url: str | os.PathLike[str] | None = None, *, read_only: bool = F
     ``$DYSTONIA_TEACH_STORE``, else the legacy ``$DYSTONIA_TEACH_PROGRESS`` path, else
     ``~/.dystonia_teach/progress.sqlite3``.
     """
-    if url is None:
-        url = os.environ.get(STORE_VAR, "").strip() or None
-    if url is None:
-        return ProgressStore(read_only=read_only, timeout=timeout)
-    text = os.fspath(url)
-    if text.startswith(_POSTGRES_SCHEMES):
+    target = _resolve(url)
+    if isinstance(target, str):
         from dystonia_teach.store.postgres import PostgresStore
 
-        return PostgresStore(text, read_only=read_only, timeout=timeout)
-    if text.startswith("sqlite:"):
-        parts = urlsplit(text)
-        if parts.netloc or not parts.path:
-            raise ProgressStoreError(f"{text!r} is not an SQLite store URL; write "
-                                     "sqlite:///absolute/path/progress.sqlite3 (three slashes)")
-        text = unquote(parts.path)
-    elif "://" in text:
-        raise ProgressStoreError(
-            f"unknown store URL {text.split('://')[0]!r}://…; use postgresql://user@host/db, "
-            "sqlite:///path/to/progress.sqlite3 or a file path (argument or $" + STORE_VAR + ")")
-    return ProgressStore(Path(text), read_only=read_only, timeout=timeout)
+        return PostgresStore(target, read_only=read_only, timeout=timeout)
+    return ProgressStore(target, read_only=read_only, timeout=timeout)
+
+
+def upgrade_sql(url: str | os.PathLike[str] | None = None) -> str:
+    """The SQL that ``upgrade(url)`` would run ("" when the store is current); runs nothing."""
+    target = _resolve(url)
+    if isinstance(target, str):
+        from dystonia_teach.store import postgres
+
+        return postgres.upgrade_sql(target)
+    with ProgressStore(target, read_only=True) as store:
+        return store.upgrade_sql()
+
+
+def upgrade(url: str | os.PathLike[str] | None = None) -> tuple[int, int]:
+    """Bring the store to this release's schema; returns (version before, version after).
+    An SQLite store is first copied to ``<file>.v<N>-backup``."""
+    target = _resolve(url)
+    if isinstance(target, str):
+        from dystonia_teach.store import postgres
+
+        return postgres.upgrade(target)
+    before = 0
+    if target is None or target.is_file():
+        with ProgressStore(target, read_only=True) as store:
+            before = store.schema_version()
+    with ProgressStore(target) as store:
+        return before, store.schema_version()

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 HUB_USER_VAR = "JUPYTERHUB_USER"
+STORE_VAR = "DYSTONIA_TEACH_STORE"  # the store's URL (or SQLite path)
 _LEARNER_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
@@ -62,6 +63,17 @@ class CaseSummary:
     best_score: float
     latest_score: float
     last_submitted_at: str
+
+
+@dataclass(frozen=True)
+class Grade:
+    """An attempt re-scored by batch re-grading, with the versions that scored it."""
+
+    attempt_id: int
+    score: float
+    pitfalls: tuple[str, ...]
+    package_version: str
+    knowledge_version: str
 
 
 @dataclass(frozen=True)
@@ -168,6 +180,14 @@ class AttemptStore(ABC):
         score, pitfalls, schema_version, package_version), oldest first; None = any."""
 
     @abstractmethod
+    def _write_grades(self, grades: list[Grade]) -> None:
+        """Insert or replace these grades in one transaction."""
+
+    @abstractmethod
+    def _grade_rows(self) -> list[tuple[Any, ...]]:
+        """Rows (attempt_id, score, pitfalls, package_version, knowledge_version)."""
+
+    @abstractmethod
     def close(self) -> None:
         """Release the connection; the object may not be used afterwards."""
 
@@ -208,6 +228,27 @@ class AttemptStore(ABC):
             by_case.setdefault(attempt.case_id, []).append(attempt)
         return [CaseSummary(case_id, len(rows), max(r.score for r in rows), rows[-1].score,
                             rows[-1].submitted_at) for case_id, rows in sorted(by_case.items())]
+
+    def record_grades(self, grades: list[Grade]) -> None:
+        """Save re-grades (replacing an attempt's earlier one), all or none."""
+        if self.read_only:
+            raise ProgressStoreError(f"{self.location} was opened read-only; nothing was saved")
+        self._write_grades(grades)
+
+    def grades(self) -> dict[int, Grade]:
+        """The latest re-grade of each re-graded attempt, by attempt id."""
+        found = {}
+        for row in self._grade_rows():
+            try:
+                attempt_id, score, pitfalls, package_version, knowledge_version = row
+                grade = Grade(int(attempt_id), float(score),
+                              _text_tuple(_decoded(pitfalls), "pitfalls"), str(package_version),
+                              str(knowledge_version))
+            except (TypeError, ValueError) as exc:
+                raise ProgressStoreError(f"{self.location}: a grade of the wrong shape ({exc}); "
+                                         "nothing was changed") from exc
+            found[grade.attempt_id] = grade
+        return found
 
     def to_frame(self, *, salt: str | None = None) -> pd.DataFrame:
         """Every visible attempt, one row each (columns: ``FRAME_COLUMNS``).

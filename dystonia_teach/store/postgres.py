@@ -13,6 +13,7 @@ and role names are quoted identifiers.
 
 from __future__ import annotations
 
+import json
 import secrets
 import threading
 import time
@@ -23,6 +24,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from dystonia_teach.store.base import (
     AttemptStore,
+    Grade,
     NewAttempt,
     ProgressStoreError,
     validate_learner_id,
@@ -81,6 +83,7 @@ class PostgresStore(AttemptStore):
         self._psycopg = _psycopg()
         self._lock = threading.Lock()
         self._conn: psycopg.Connection[Any] | None = None
+        self._reached = False  # connected at least once: later failures are retried
         try:
             version = self.schema_version()
             if version > SCHEMA_VERSION:
@@ -137,6 +140,26 @@ class PostgresStore(AttemptStore):
         params = {"learner": learner_id, "case": case_id}
         return self._run(lambda conn: conn.execute(_SELECT, params).fetchall())
 
+    def _write_grades(self, grades: list[Grade]) -> None:
+        rows = [(g.attempt_id, g.score, json.dumps(list(g.pitfalls)), g.package_version,
+                 g.knowledge_version) for g in grades]
+
+        def write(conn: psycopg.Connection[Any]) -> None:
+            with conn.transaction(), conn.cursor() as cursor:
+                cursor.executemany(
+                    "INSERT INTO grades (attempt_id, score, pitfalls, package_version, "
+                    "knowledge_version) VALUES (%s, %s, %s::jsonb, %s, %s) ON CONFLICT "
+                    "(attempt_id) DO UPDATE SET score = excluded.score, pitfalls = "
+                    "excluded.pitfalls, package_version = excluded.package_version, "
+                    "knowledge_version = excluded.knowledge_version, graded_at = now()", rows)
+
+        self._run(write)
+
+    def _grade_rows(self) -> list[tuple[Any, ...]]:
+        return self._run(lambda conn: conn.execute(
+            "SELECT attempt_id, score, pitfalls, package_version, knowledge_version FROM grades "
+            "ORDER BY attempt_id").fetchall())
+
     # -- schema ----------------------------------------------------------------------------
 
     def _migrate(self, conn: psycopg.Connection[Any]) -> None:
@@ -156,6 +179,7 @@ class PostgresStore(AttemptStore):
             self._conn = self._psycopg.connect(
                 self.url, autocommit=True, connect_timeout=max(2, int(self.timeout)),
                 options=options)
+            self._reached = True
         return self._conn
 
     def _run(self, work: Callable[[psycopg.Connection[Any]], T], *,
@@ -172,7 +196,12 @@ class PostgresStore(AttemptStore):
                 except errors.InsufficientPrivilege as exc:
                     raise self._refused(exc, learner) from exc
                 except (self._psycopg.OperationalError, errors.AdminShutdown) as exc:
-                    if time.monotonic() >= deadline:
+                    if not self._reached:  # a wrong URL fails at once
+                        raise ProgressStoreError(
+                            f"{self.location} could not be opened ({str(exc).strip()}). Check "
+                            "the URL (host, port, user, password, database) given as argument "
+                            "or $DYSTONIA_TEACH_STORE.") from exc
+                    if time.monotonic() >= deadline:  # a server that answered is waited for
                         raise ProgressStoreError(
                             f"{self.location} could not be reached (waited {self.timeout:g} s: "
                             f"{str(exc).strip()}). Nothing was saved by this call and earlier "
@@ -212,6 +241,14 @@ def upgrade_sql(url: str) -> str:
     return "\n".join(f"-- {s.version:04d}_{s.name}\n{s.sql.strip()}\n"
                      f"DELETE FROM store_schema; INSERT INTO store_schema VALUES ({s.version});"
                      for s in steps)
+
+
+def upgrade(url: str) -> tuple[int, int]:
+    """Apply the pending steps (an administrator's URL); returns (before, after) versions."""
+    with _admin(url) as conn:
+        before = _version(conn)
+    with PostgresStore(url, upgrade=True) as store:
+        return before, store.schema_version()
 
 
 def _admin(admin_url: str) -> psycopg.Connection[Any]:

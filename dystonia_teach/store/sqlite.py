@@ -12,6 +12,7 @@ Path: the ``path`` argument, else ``$DYSTONIA_TEACH_PROGRESS``, else
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import sqlite3
@@ -19,13 +20,16 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from dystonia_teach.store.base import (
+    STORE_VAR,
     Attempt,
     AttemptStore,
     CaseSummary,
+    Grade,
     NewAttempt,
     ProgressStoreError,
     pseudonym,
@@ -103,14 +107,14 @@ class ProgressStore(AttemptStore):
                                      "e.g. progress.sqlite3 inside it")
         if read_only and not self.path.is_file():
             raise ProgressStoreError(f"no progress store at {self.path}; nothing was created "
-                                     "(read-only). Check the path or $" + ENV_VAR)
+                                     "(read-only). Check the path or $" + STORE_VAR)
         if not read_only:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise ProgressStoreError(
                     f"cannot create the folder for the progress store {self.path}: {exc}. "
-                    f"Choose a writable path (argument or ${ENV_VAR})") from exc
+                    f"Choose a writable path (argument or ${STORE_VAR})") from exc
         try:
             version = self._run(self._check)  # refuses a file it must not touch
             if not read_only:
@@ -163,6 +167,19 @@ class ProgressStore(AttemptStore):
                f"WHERE {where}) ORDER BY id")
         return self._run(lambda conn: conn.execute(sql, params).fetchall(), mode="read")
 
+    def _write_grades(self, grades: list[Grade]) -> None:
+        graded_at = datetime.now(UTC).isoformat(timespec="microseconds")
+        rows = [(g.attempt_id, g.score, json.dumps(list(g.pitfalls)), g.package_version,
+                 g.knowledge_version, graded_at) for g in grades]
+        self._run(lambda conn: conn.executemany(
+            "INSERT OR REPLACE INTO grades (attempt_id, score, pitfalls, package_version, "
+            "knowledge_version, graded_at) VALUES (?, ?, ?, ?, ?, ?)", rows), mode="write")
+
+    def _grade_rows(self) -> list[tuple[Any, ...]]:
+        return self._run(lambda conn: conn.execute(
+            "SELECT attempt_id, score, pitfalls, package_version, knowledge_version FROM grades "
+            "ORDER BY attempt_id").fetchall())
+
     # -- opening: check, create, upgrade ---------------------------------------------------
 
     def _check(self, conn: sqlite3.Connection) -> int:
@@ -178,7 +195,7 @@ class ProgressStore(AttemptStore):
             raise ProgressStoreError(
                 f"{self.path} is an SQLite database of another program (tables: "
                 f"{', '.join(sorted(tables)) or 'none'}), not a dystonia_teach progress store. "
-                f"It was left unchanged; choose another path (argument or ${ENV_VAR}).")
+                f"It was left unchanged; choose another path (argument or ${STORE_VAR}).")
         if version > SCHEMA_VERSION:
             raise ProgressStoreError(
                 f"{self.path} was written by a newer dystonia_teach (store schema {version}, "
@@ -194,7 +211,7 @@ class ProgressStore(AttemptStore):
             raise ProgressStoreError(
                 f"{self.path}: its attempts table does not have the expected columns (missing "
                 f"or of another type: {', '.join(sorted(wrong))}). It was left unchanged; "
-                f"choose another path (argument or ${ENV_VAR}).")
+                f"choose another path (argument or ${STORE_VAR}).")
         return version
 
     def _prepare(self, conn: sqlite3.Connection) -> None:
@@ -321,9 +338,9 @@ class ProgressStore(AttemptStore):
                 f"{where} is damaged or is not a database ({exc}). It was left unchanged. Move it "
                 f"aside (e.g. rename it to {self.path.name}.damaged) and keep it: it may still "
                 f"hold earlier attempts. A new store is then created at the same path; or "
-                f"choose another path (argument or ${ENV_VAR}).")
+                f"choose another path (argument or ${STORE_VAR}).")
         if code == sqlite3.SQLITE_READONLY:
             return ProgressStoreError(f"{where} cannot be written ({exc}); check its permissions "
-                                      f"or choose another path (argument or ${ENV_VAR}).")
+                                      f"or choose another path (argument or ${STORE_VAR}).")
         return ProgressStoreError(f"{where} could not be used ({exc}). Check that the path is "
-                                  f"a writable file, or choose another path (${ENV_VAR}).")
+                                  f"a writable file, or choose another path (${STORE_VAR}).")

@@ -330,6 +330,7 @@ class Workbench(VBox):
 
     def _on_submit(self, _: Button) -> None:
         report = self.session.submit()
+        self.feedback.value = feedback_html(report.assessment, report)  # first: on screen soonest
         case = self.visit_case
         made = Submission(f"Visit {report.visit + 1}, not saved (score "
                           f"{report.assessment.score:.2f})", case, report.assessment, report)
@@ -463,11 +464,11 @@ class CasePicker(VBox):
         super().__init__(_dom_classes=("dt-root",))
         self.store, self.save = store, save
         self.errors = ErrorArea()
+        hub_problem: ProgressStoreError | None = None
         try:
             self.hub_user = current_learner() if save else None
         except ProgressStoreError as exc:  # a hub user name that cannot be a learner id
-            self.hub_user = None
-            self.errors.show(exc)
+            self.hub_user, hub_problem = None, exc
         options: list[tuple[str, str]] = [("— choose a case —", "")]
         problems = []
         for number, case_id in enumerate(list_cases(), 1):
@@ -477,7 +478,8 @@ class CasePicker(VBox):
                 problems.append(f"case {number}: {exc}")
         self.cases = Dropdown(options=options, value="", description="Case", style=_WIDE,
                               tooltip="The patient to see", layout=_FULL)
-        self.learner = Text(value=learner_id or "", description="Learner id", style=_WIDE,
+        self.learner = Text(value=self.hub_user or learner_id or "", description="Learner id",
+                            disabled=bool(self.hub_user), style=_WIDE,
                             continuous_update=False,
                             placeholder="a nickname, never your real name; press Enter",
                             tooltip="Type the same nickname each time to keep your attempts; "
@@ -494,6 +496,8 @@ class CasePicker(VBox):
         self.children = (KeyboardGuard(), self.learner, HBox([self.cases, self.open_button]),
                          self.errors, self.status, self.area)
         self.errors.guard(self._apply_learner)()
+        if hub_problem is not None:
+            self.errors.show(hub_problem)
         if problems:
             self.errors.show(DystoniaTeachError("some cases could not be loaded and are not "
                                                 "listed: " + " | ".join(problems)))
@@ -520,7 +524,9 @@ class CasePicker(VBox):
                 raise
         if self.workbench is not None:
             self.workbench.use_learner(learner_id, store)
-        if store is not None:
+        if store is not None and self.hub_user:
+            note = f"Saving your attempts as {learner_id} (your JupyterHub user)."
+        elif store is not None:
             note = (f"Saving your attempts as {learner_id}. Use the same learner id next time "
                     "to see them again.")
         else:

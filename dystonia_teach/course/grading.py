@@ -1,0 +1,147 @@
+"""Batch re-grading: re-score every stored attempt with the current engine and knowledge base.
+
+The derived pathway is computed once per case, identical plans are judged once and cases are
+judged in parallel processes, so a class's history re-grades in seconds (a notebook autograder
+re-executing each submission takes seconds per student). Each grade records the package and
+knowledge versions that produced it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import sys
+from collections import defaultdict
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from importlib.resources import files
+from typing import Any
+
+from tqdm import tqdm
+
+from dystonia_teach.casefiles.loader import load_case
+from dystonia_teach.core.engine import derive_pathway, evaluate
+from dystonia_teach.core.errors import DystoniaTeachError
+from dystonia_teach.store.base import AttemptStore, Grade
+
+
+def knowledge_version() -> str:
+    """A fingerprint of the packaged knowledge files (``kb-`` + 12 hex digits of SHA-256)."""
+    digest = hashlib.sha256()
+    folder = files("dystonia_teach").joinpath("knowledge")
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".yaml"):
+            digest.update(entry.name.encode() + b"\0" + entry.read_bytes() + b"\0")
+    return f"kb-{digest.hexdigest()[:12]}"
+
+
+@dataclass
+class GradeReport:
+    """What a re-grading run did."""
+
+    package_version: str
+    knowledge_version: str
+    attempts: int = 0
+    regraded: int = 0
+    changed: int = 0
+    distinct_plans: int = 0
+    skipped: dict[str, str] = field(default_factory=dict)  # case id or attempt -> why
+
+    def lines(self) -> list[str]:
+        out = [f"Re-graded {self.regraded} of {self.attempts} attempts ({self.distinct_plans} "
+               f"distinct plans) with dystonia_teach {self.package_version}, knowledge "
+               f"{self.knowledge_version}: {self.changed} scores changed."]
+        out += [f"Not re-graded: {what}: {why}" for what, why in self.skipped.items()]
+        return out
+
+
+def regrade(store: AttemptStore, *, progress: bool | None = None,
+            workers: int | None = None) -> GradeReport:
+    """Re-score every attempt ``store`` shows and save the grades (all in one transaction).
+
+    ``progress``: a tqdm bar on stderr (None: only when stderr is a terminal). ``workers``:
+    processes judging cases in parallel (default: one per CPU for large stores). Attempts whose
+    case is gone or whose plan names a step that no longer exists are listed, not graded.
+    """
+    from dystonia_teach import __version__
+
+    report = GradeReport(__version__, knowledge_version())
+    by_case: dict[str, list[Plan]] = defaultdict(list)
+    for a in store.all_attempts():
+        by_case[a.case_id].append((a.id, a.actions, a.working_diagnosis, a.score))
+    report.attempts = sum(len(rows) for rows in by_case.values())
+    if workers is None:
+        workers = min(os.cpu_count() or 1, len(by_case)) if report.attempts > 5000 else 1
+    grades: list[Grade] = []
+    jobs = [(case_id, rows, report.package_version, report.knowledge_version)
+            for case_id, rows in sorted(by_case.items(), key=lambda item: -len(item[1]))]
+    with tqdm(total=report.attempts, unit="attempt", file=sys.stderr, desc="re-grading",
+              disable=None if progress is None else not progress) as bar:
+        if workers <= 1:
+            results: Iterable[CaseResult] = map(_grade_case, jobs)
+            for result in results:
+                _merge(report, grades, result)
+                bar.update(result.attempts)
+        else:  # fork: the workers share the loaded knowledge base, nothing is re-imported
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(workers, mp_context=context) as pool:
+                for result in pool.map(_grade_case, jobs):
+                    _merge(report, grades, result)
+                    bar.update(result.attempts)
+    store.record_grades(grades)
+    report.regraded = len(grades)
+    return report
+
+
+Plan = tuple[int, tuple[str | dict[str, Any], ...], str | None, float]
+
+
+@dataclass
+class CaseResult:
+    """One case's grades (from a worker)."""
+
+    attempts: int
+    grades: list[Grade]
+    skipped: dict[str, str]
+    changed: int
+    distinct_plans: int
+
+
+def _merge(report: GradeReport, grades: list[Grade], result: CaseResult) -> None:
+    grades += result.grades
+    report.skipped.update(result.skipped)
+    report.changed += result.changed
+    report.distinct_plans += result.distinct_plans
+
+
+def _grade_case(job: tuple[str, list[Plan], str, str]) -> CaseResult:
+    """Judge one case's attempts: its pathway derived once, each distinct plan judged once."""
+    case_id, rows, package_version, kb_version = job
+    result = CaseResult(len(rows), [], {}, 0, 0)
+    try:
+        case = load_case(case_id)
+    except DystoniaTeachError as exc:
+        result.skipped[f"case {case_id} ({len(rows)} attempts)"] = str(exc)
+        return result
+    pathway = derive_pathway(case)  # once per case
+    judged: dict[str, tuple[float, tuple[str, ...]] | str] = {}
+    for attempt_id, actions, diagnosis, old_score in rows:
+        plan = json.dumps([actions, diagnosis], sort_keys=True)
+        if plan not in judged:
+            try:
+                assessment = evaluate(case, actions, diagnosis, pathway=pathway)
+                judged[plan] = (assessment.score, assessment.pitfalls)
+            except DystoniaTeachError as exc:  # e.g. a step removed from the knowledge base
+                judged[plan] = str(exc)
+        outcome = judged[plan]
+        if isinstance(outcome, str):
+            result.skipped[f"attempt {attempt_id}"] = outcome
+            continue
+        score, pitfalls = outcome
+        result.changed += score != old_score
+        result.grades.append(Grade(attempt_id, score, pitfalls, package_version, kb_version))
+    result.distinct_plans = len(judged)
+    return result
