@@ -260,6 +260,13 @@ def test_cli_exports_pseudonymous_unless_real_ids(store_url: str, tmp_path: Path
     assert result.exit_code == 0, result.output
     learners = [r["learner"] for r in csv.DictReader(out.open(encoding="utf-8"))]
     assert len(learners) == 6 and all(name.startswith("learner-") for name in learners)
+    roster = tmp_path / "roster.txt"
+    roster.write_text("demo-0001\nnever-came\n", encoding="utf-8")
+    result = runner.invoke(cli, ["export", "gradebook", "--store", store_url, "-o", str(out),
+                                 "--salt", "s3", "--roster", str(roster)])
+    again = [r["learner"] for r in csv.DictReader(out.open(encoding="utf-8"))]
+    assert len(again) == 7 and set(learners) < set(again)  # the roster's demo-0001 matched
+    assert not any(name in ("demo-0001", "never-came") for name in again)
     result = runner.invoke(cli, ["export", "gradebook", "--store", store_url, "-o", str(out),
                                  "--real-ids"])
     assert [r["learner"] for r in csv.DictReader(out.open(encoding="utf-8"))] == [
@@ -295,3 +302,20 @@ def test_cli_report_writes_html(store_url: str, tmp_path: Path) -> None:
     assert "Demo data" in (tmp_path / "r.html").read_text(encoding="utf-8")
     text = CliRunner().invoke(cli, ["report", "--store", store_url])
     assert "Most frequent pitfalls" in text.output
+
+
+def test_instructor_verbs_keep_the_command_quick_to_start() -> None:
+    """plotly, nbformat, jinja2 and tqdm load only when report/export/release run."""
+    import importlib
+    import subprocess
+    import sys
+
+    from dystonia_teach.course.xapi import DEFAULT_HOMEPAGE
+
+    assert importlib.import_module("dystonia_teach.cli.export").DEFAULT_HOMEPAGE == (
+        DEFAULT_HOMEPAGE)
+    code = ("import sys, dystonia_teach.cli; print(sorted(m for m in "
+            "('plotly', 'nbformat', 'jinja2', 'tqdm') if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120, check=True).stdout.strip()
+    assert loaded == "[]"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from importlib import metadata
 from pathlib import Path
 
 import nbformat
@@ -15,7 +16,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from dystonia_teach.cli import cli
 from dystonia_teach.course.manifest import check_manifest, locked_versions
-from dystonia_teach.course.release import REGRESSION_TESTS, execute
+from dystonia_teach.course.release import NO_PROGRESS_VAR, REGRESSION_TESTS, execute, progress
 
 from .conftest import REPO
 
@@ -45,7 +46,8 @@ def test_release_passes_on_the_shipped_tree(shipped) -> None:
     assert result.exit_code == 0, result.output
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["libraries"] == locked_versions(REPO)
-    assert manifest["libraries"]["plotly"] and manifest["libraries"]["pandas"]
+    for library in ("plotly", "pandas", "nbval"):  # .venv is synced from uv.lock, frozen
+        assert manifest["libraries"][library] == metadata.version(library)
     files = manifest["files"]
     assert [r["path"] for r in files["cases"]] == sorted(
         f"cases/{p.name}" for p in (REPO / "cases").glob("*.yaml"))
@@ -118,3 +120,14 @@ def test_release_refuses_a_broken_case_and_a_stale_notebook(tmp_path: Path) -> N
     assert "Traceback" not in result.output
     assert snapshot(root) == before
     assert not (root / "release").exists()
+
+
+def test_progress_bars_go_to_stderr_and_can_be_switched_off(capsys, monkeypatch) -> None:
+    monkeypatch.delenv(NO_PROGRESS_VAR, raising=False)
+    assert list(progress(["a", "b"], "validate", 2, enabled=True)) == ["a", "b"]
+    out, err = capsys.readouterr()
+    assert out == "" and "validate" in err and "2/2" in err
+    list(progress(["a"], "validate", 1, enabled=False))
+    monkeypatch.setenv(NO_PROGRESS_VAR, "1")
+    list(progress(["a"], "validate", 1, enabled=True))
+    assert capsys.readouterr() == ("", "")

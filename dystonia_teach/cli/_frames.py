@@ -1,15 +1,21 @@
-"""What the instructor verbs share: reading the attempts frame from a store, pseudonymised."""
+"""What the instructor verbs share: reading the attempts frame from a store, pseudonymised.
+
+The instructor verbs import pandas, plotly and nbformat only when they run, so that every
+``dystonia-teach`` command starts as fast as ``validate`` needs to.
+"""
 
 from __future__ import annotations
 
 import secrets
 import sys
+from typing import TYPE_CHECKING
 
 import click
-import pandas as pd
 
 from dystonia_teach.cli._common import EXIT_PROBLEMS
-from dystonia_teach.store import ProgressStoreError, open_store
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SALT_VAR = "DYSTONIA_TEACH_COURSE_SALT"
 
@@ -26,19 +32,28 @@ salt_option = click.option(
          "the pseudonyms are random for this export.")
 
 
-def read_frame(store_url: str | None, *, real_ids: bool = True,
-               salt: str | None = None) -> pd.DataFrame:
-    """Every attempt in the store, read-only; learner ids pseudonymised unless ``real_ids``.
+def pseudonym_salt(real_ids: bool, salt: str | None) -> str | None:
+    """The salt for pseudonyms (None: keep real ids); a one-off one, with a note, if none was
+    given."""
+    if real_ids:
+        return None
+    if not salt:
+        click.echo(f"note: learner ids are pseudonyms with a one-off salt; pass --salt (or "
+                   f"${SALT_VAR}) to keep them the same across exports", err=True)
+        return secrets.token_hex(16)
+    return salt
+
+
+def read_frame(store_url: str | None, salt: str | None = None) -> pd.DataFrame:
+    """Every attempt in the store, read-only; learner ids pseudonymised when ``salt`` is given.
 
     A store that cannot be opened exits with status 1 and the store's own message.
     """
-    if not real_ids and not salt:
-        salt = secrets.token_hex(16)
-        click.echo(f"note: learner ids are pseudonyms with a one-off salt; pass --salt (or "
-                   f"${SALT_VAR}) to keep them the same across exports", err=True)
+    from dystonia_teach.store import ProgressStoreError, open_store
+
     try:
         with open_store(store_url, read_only=True) as store:
-            return store.to_frame(salt=None if real_ids else salt)
+            return store.to_frame(salt=salt)
     except ProgressStoreError as err:
         click.echo(f"error: {err}", err=True)
         sys.exit(EXIT_PROBLEMS)

@@ -10,11 +10,15 @@ from pathlib import Path
 import click
 
 from dystonia_teach.cli._common import EXIT_PROBLEMS, examples
-from dystonia_teach.cli._frames import read_frame, real_ids_option, salt_option, store_option
-from dystonia_teach.course.gradebook import gradebook as gradebook_table
-from dystonia_teach.course.gradebook import write_csv
-from dystonia_teach.course.lrs import LrsError, post_statements
-from dystonia_teach.course.xapi import DEFAULT_HOMEPAGE, statements
+from dystonia_teach.cli._frames import (
+    pseudonym_salt,
+    read_frame,
+    real_ids_option,
+    salt_option,
+    store_option,
+)
+
+DEFAULT_HOMEPAGE = "https://jupyterhub.invalid"  # course.xapi.DEFAULT_HOMEPAGE (test-checked)
 
 output_option = click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
                              required=True, help="File to write.")
@@ -41,7 +45,7 @@ def export() -> None:
 @salt_option
 @click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="File with one learner id a line: learners with no attempt get a row too "
-                   "(use with --real-ids).")
+                   "(pseudonymised like the others unless --real-ids).")
 @click.option("--case", "cases", multiple=True, metavar="ID",
               help="Only these cases, in this order (repeatable); default: every case tried.")
 def gradebook(store_url: str | None, output: Path, real_ids: bool, salt: str | None,
@@ -51,9 +55,16 @@ def gradebook(store_url: str | None, output: Path, real_ids: bool, salt: str | N
     A case the learner never tried has empty score cells and 0 attempts. Cells a spreadsheet
     would run as formulas are neutralised.
     """
-    frame = read_frame(store_url, real_ids=real_ids, salt=salt)
+    from dystonia_teach.course.gradebook import gradebook as gradebook_table
+    from dystonia_teach.course.gradebook import write_csv
+    from dystonia_teach.store import pseudonym
+
+    salt = pseudonym_salt(real_ids, salt)
+    frame = read_frame(store_url, salt)
     names = [line.strip() for line in roster.read_text(encoding="utf-8").splitlines()
              if line.strip()] if roster else []
+    if salt is not None:
+        names = [pseudonym(name, salt) for name in names]
     table = gradebook_table(frame, roster=names, cases=cases or None)
     write_csv(table, output)
     click.echo(f"wrote {output}: {len(table)} learners, "
@@ -82,10 +93,14 @@ def xapi(store_url: str | None, output: Path, real_ids: bool, salt: str | None, 
          pass_mark: float, lrs_url: str | None, lrs_user: str | None, lrs_password: str | None,
          batch_size: int) -> None:
     """xAPI 1.0.3 statements (attempted, answered, completed) of every attempt, as JSON."""
-    frame = read_frame(store_url, real_ids=real_ids, salt=salt)
+    from dystonia_teach.course.lrs import LrsError, post_statements
+    from dystonia_teach.course.xapi import statements
+
+    frame = read_frame(store_url, pseudonym_salt(real_ids, salt))
     made = statements(frame, homepage, pass_mark)
     tmp = output.with_name(f".{output.name}.tmp")
-    tmp.write_text(json.dumps(made, indent=1, ensure_ascii=False), encoding="utf-8")
+    tmp.write_text(json.dumps(made, ensure_ascii=False, separators=(",", ":")),
+                   encoding="utf-8")
     os.replace(tmp, output)
     click.echo(f"wrote {output}: {len(made)} statements of {len(frame)} attempts")
     if lrs_url:

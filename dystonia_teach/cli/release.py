@@ -14,7 +14,6 @@ from dystonia_teach.course.manifest import (
     check_manifest,
     read_manifest,
 )
-from dystonia_teach.course.release import release as run_release
 
 
 @click.command(epilog=examples(
@@ -54,6 +53,8 @@ def release(root: Path, out: Path | None, check_only: bool, no_progress: bool) -
         click.echo(f"{out / MANIFEST_NAME}: " + (
             f"{len(problems)} difference(s) from the tree" if problems else "matches the tree"))
         sys.exit(EXIT_PROBLEMS if problems else 0)
+    from dystonia_teach.course.release import release as run_release  # nbformat: slow import
+
     results = run_release(root, out, show_progress=not no_progress)
     for result in results:
         status = "ok" if result.ok else f"FAILED ({len(result.problems)} problem(s))"

@@ -8,7 +8,6 @@ import click
 
 from dystonia_teach.cli._common import examples
 from dystonia_teach.cli._frames import read_frame, store_option
-from dystonia_teach.course import dashboard
 
 
 @click.command(epilog=examples(
@@ -28,6 +27,8 @@ def report(store_url: str | None, html_path: Path | None, title: str, pass_mark:
     Without --html, the report's text is printed; the HTML file adds the figures and opens in
     any browser without a network connection.
     """
+    from dystonia_teach.course import dashboard
+
     frame = read_frame(store_url)
     if html_path is not None:
         dashboard.write_report(frame, html_path, title, pass_mark)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from functools import cache
+from itertools import pairwise
 from typing import Any
 
 import pandas as pd
@@ -248,12 +249,12 @@ def step_transitions(frame: pd.DataFrame, case_id: str, min_share: float = 0.1,
         return pd.DataFrame(columns=columns)
     nodes = Counter((i, s) for p in paths for i, s in enumerate(p[:max_steps], 1))
     floor = max(1, min_share * len(paths))
-
-    def node(i: int, step: str) -> str:
-        return f"{i}:{step}" if nodes[(i, step)] >= floor else f"{i}:other"
-
-    links = Counter((node(i, p[i - 1]), node(i + 1, p[i]))
-                    for p in paths for i in range(1, min(len(p), max_steps)))
+    name = {(i, step): f"{i}:{step}" if n >= floor else f"{i}:other"
+            for (i, step), n in nodes.items()}
+    links: Counter[tuple[str, str]] = Counter()
+    for p in paths:
+        names = [name[(i, step)] for i, step in enumerate(p[:max_steps], 1)]
+        links.update(pairwise(names))
     wanted = {f"{i}:{s}" for i, s in enumerate(recommended_steps(case_id), 1)}
     table = pd.DataFrame([(a, b, n, a in wanted and b in wanted)
                           for (a, b), n in links.items()], columns=columns)
@@ -277,12 +278,13 @@ def learners_needing_help(frame: pd.DataFrame, min_repeats: int = 2) -> pd.DataF
                        == latest.reindex(pd.MultiIndex.from_frame(
                            hits[["learner_id", "case_id"]])).to_numpy())
     grouped = hits.groupby(["learner_id", "pitfall"])
-    table = pd.DataFrame({
-        "times": grouped["attempt_id"].nunique(),
-        "cases": grouped["case_id"].agg(lambda c: ", ".join(sorted(set(c)))),
-        "still_in_latest": grouped["latest"].any(),
-    }).reset_index()
+    table = pd.DataFrame({"times": grouped["attempt_id"].nunique(),
+                          "still_in_latest": grouped["latest"].any()})
     table = table[(table["times"] >= min_repeats) & table["still_in_latest"]]
+    where = (hits.drop_duplicates(["learner_id", "pitfall", "case_id"])
+             .sort_values("case_id").groupby(["learner_id", "pitfall"])["case_id"]
+             .agg(", ".join))
+    table = table.assign(cases=where.reindex(table.index)).reset_index()
     table["label"] = table["pitfall"].map(pitfall_label)
     return table.sort_values(["times", "learner_id", "pitfall"], ascending=[False, True, True],
                              ignore_index=True)[columns]

@@ -25,7 +25,6 @@ XAPI_VERSION = "1.0.3"
 VERBS = {verb: f"http://adlnet.gov/expapi/verbs/{verb}"
          for verb in ("attempted", "answered", "completed")}
 CASE_ACTIVITY_TYPE = "http://adlnet.gov/expapi/activities/simulation"
-COURSE_ACTIVITY_TYPE = "http://adlnet.gov/expapi/activities/course"
 DEFAULT_HOMEPAGE = "https://jupyterhub.invalid"
 LANGUAGE = "en-US"
 
@@ -53,58 +52,68 @@ def _case_activity(base: str, case_id: str) -> dict[str, Any]:
                            "type": CASE_ACTIVITY_TYPE}}
 
 
+def _timestamps(submitted_at: pd.Series) -> list[str]:
+    """``xapi_timestamp`` of a whole column at once."""
+    moments = pd.to_datetime(submitted_at, utc=True, format="ISO8601")
+    return [f"{t[:23]}Z" for t in moments.dt.strftime("%Y-%m-%dT%H:%M:%S.%f")]
+
+
 def statements(frame: pd.DataFrame, homepage: str = DEFAULT_HOMEPAGE,
                pass_mark: float = 0.8) -> list[dict[str, Any]]:
-    """The xAPI statements of every attempt in ``frame``, oldest first."""
+    """The xAPI statements of every attempt in ``frame``, oldest first.
+
+    Shared parts (verbs, activities, the course grouping) are the same objects in every
+    statement: serialise the list, do not mutate its statements.
+    """
     check_frame(frame)
     base = activity_base(homepage)
     namespace = uuid.uuid5(uuid.NAMESPACE_URL, base)
-    course = {"objectType": "Activity", "id": base,
-              "definition": {"name": {LANGUAGE: "Walking foot dystonia from lumbar "
-                                                "radiculopathy"},
-                             "type": COURSE_ACTIVITY_TYPE}}
+    grouping = {"grouping": [{"objectType": "Activity", "id": base}]}
+    verbs = {verb: {"id": iri, "display": {LANGUAGE: verb}} for verb, iri in VERBS.items()}
+    pitfalls_key, number_key, version_key = (
+        extension_iri(base, name) for name in ("pitfall-codes", "attempt-number",
+                                               "package-version"))
     activities: dict[str, dict[str, Any]] = {}
+    actors: dict[str, dict[str, Any]] = {}
     passed: set[tuple[str, str]] = set()
+    ordered = frame.sort_values("attempt_id")
+    versions = (ordered["package_version"] if "package_version" in ordered
+                else pd.Series(__version__, index=ordered.index)).fillna(__version__)
     out: list[dict[str, Any]] = []
-    for row in frame.sort_values("attempt_id").itertuples(index=False):
-        learner, case_id, attempt_id = str(row.learner_id), str(row.case_id), int(row.attempt_id)
-        activity = activities.setdefault(case_id, _case_activity(base, case_id))
-        score = float(row.score)
+
+    def statement(verb: str, key: str, common: dict[str, Any],
+                  result: dict[str, Any] | None = None) -> None:
+        made = {"id": str(uuid.uuid5(namespace, f"{key}|{verb}")), **common,
+                "verb": verbs[verb]}
+        if result is not None:
+            made["result"] = result
+        out.append(made)
+
+    for learner, case_id, attempt_id, number, score, pitfalls, actions, version, when in zip(
+            ordered["learner_id"], ordered["case_id"], ordered["attempt_id"],
+            ordered["number"], ordered["score"], ordered["pitfalls"], ordered["actions"],
+            versions, _timestamps(ordered["submitted_at"]), strict=True):
+        if case_id not in activities:
+            activities[case_id] = _case_activity(base, case_id)
+        if learner not in actors:
+            actors[learner] = {"objectType": "Agent",
+                               "account": {"homePage": homepage, "name": learner}}
+        score = float(score)
         success = score >= pass_mark
         result = {"score": {"scaled": round(score, 4), "raw": round(score, 4), "min": 0,
-                            "max": 1},
-                  "success": success, "completion": True}
-        context = {
-            "platform": "dystonia_teach", "language": LANGUAGE,
-            "contextActivities": {"grouping": [course]},
-            "extensions": {
-                extension_iri(base, "pitfall-codes"): list(row.pitfalls),
-                extension_iri(base, "attempt-number"): int(row.number),
-                extension_iri(base, "package-version"): str(getattr(
-                    row, "package_version", __version__) or __version__),
-            },
-        }
-
-        key = f"{learner}|{case_id}|{attempt_id}"
-        common = {"actor": {"objectType": "Agent",
-                            "account": {"homePage": homepage, "name": learner}},
-                  "object": activity, "context": context,
-                  "timestamp": xapi_timestamp(row.submitted_at)}
-        if int(row.number) == 1:
-            out.append(_statement(namespace, "attempted", key, common))
-        out.append(_statement(namespace, "answered", key, common, {
-            **result, "response": "[,]".join(step_sequence(row.actions))}))
+                            "max": 1}, "success": success, "completion": True}
+        common = {"actor": actors[learner], "object": activities[case_id], "timestamp": when,
+                  "context": {"platform": "dystonia_teach", "language": LANGUAGE,
+                              "contextActivities": grouping,
+                              "extensions": {pitfalls_key: list(pitfalls),
+                                             number_key: int(number),
+                                             version_key: str(version)}}}
+        key = f"{learner}|{case_id}|{int(attempt_id)}"
+        if int(number) == 1:
+            statement("attempted", key, common)
+        statement("answered", key, common,
+                  {**result, "response": "[,]".join(step_sequence(actions))})
         if success and (learner, case_id) not in passed:
             passed.add((learner, case_id))
-            out.append(_statement(namespace, "completed", key, common, result))
+            statement("completed", key, common, result)
     return out
-
-
-def _statement(namespace: uuid.UUID, verb: str, key: str, common: dict[str, Any],
-               result: dict[str, Any] | None = None) -> dict[str, Any]:
-    """One statement; its id is the UUID5 of the attempt's key and the verb."""
-    made = {"id": str(uuid.uuid5(namespace, f"{key}|{verb}")), **common,
-            "verb": {"id": VERBS[verb], "display": {LANGUAGE: verb}}}
-    if result is not None:
-        made["result"] = result
-    return made
