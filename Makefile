@@ -9,9 +9,11 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 .PHONY: course app test setup browser-deps pg-deps hub-deps hub axe-deps lint unit nbval notebooks docs benchmark clean
 
-## course: set up the environment and open the course in JupyterLab
+## course: set up the environment and open the course in JupyterLab, on the learner's working
+## copy of notebooks/ (~/dystonia-teach-course or $$DYSTONIA_TEACH_WORKDIR): the course files stay
+## untouched
 course: setup
-	$(VENV)/bin/jupyter lab $(ALLOW_ROOT) --notebook-dir=notebooks
+	$(VENV)/bin/python -m dystonia_teach.course.workspace --source notebooks -- $(ALLOW_ROOT)
 
 ## app: set up the environment and serve the learner app (Voila, no code) on 127.0.0.1:8866
 app: setup

@@ -4,7 +4,6 @@ and the browser benchmark. Chromium is Debian's, launched by path (no browser do
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -40,8 +39,8 @@ def _free_port() -> int:
 
 @contextmanager
 def running_lab(root: Path) -> Iterator[str]:
-    """Serve a copy of notebooks/ from ``root``; yield the base URL, stop the server after."""
-    shutil.copytree(REPO / "notebooks", root / "notebooks")
+    """Serve a working copy of notebooks/ in ``root / "notebooks"`` as ``make course`` does;
+    yield the base URL, stop the server after."""
     jupyter = root / "jupyter"
     env = dict(os.environ)
     for var, sub in [("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_DATA_DIR", "data"),
@@ -57,9 +56,10 @@ def running_lab(root: Path) -> Iterator[str]:
     log_path = root / "lab.log"
     with log_path.open("w") as log:
         server = subprocess.Popen(
-            [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip", "127.0.0.1",
-             "--port", str(port), f"--IdentityProvider.token={TOKEN}", "--ServerApp.password=",
-             "--allow-root", f"--ServerApp.root_dir={root / 'notebooks'}",
+            [sys.executable, "-m", "dystonia_teach.course.workspace",
+             "--source", str(REPO / "notebooks"), "--target", str(root / "notebooks"), "--",
+             "--no-browser", "--ip", "127.0.0.1", "--port", str(port),
+             f"--IdentityProvider.token={TOKEN}", "--ServerApp.password=", "--allow-root",
              "--LabApp.news_url=None"],
             env=env, stdout=log, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
@@ -98,9 +98,12 @@ def wait_idle(page: Page) -> None:
 
 def open_case(page: Page, case_id: str) -> None:
     """In the cases notebook, pick ``case_id`` in the case picker and open it."""
-    case_select = page.locator(".widget-dropdown select").first
+    from dystonia_teach import list_cases, load_case
+    from dystonia_teach.render.teaser import case_teaser
+
+    number = list_cases().index(case_id) + 1
+    case_select = page.get_by_label("Case", exact=True)
     case_select.wait_for(timeout=60_000)
-    case_select.select_option(label=next(
-        o for o in case_select.locator("option").all_inner_texts() if f"({case_id})" in o))
+    case_select.select_option(label=case_teaser(load_case(case_id), number))
     page.get_by_role("button", name="Open case").click()
-    page.locator(".widget-select select").first.wait_for(timeout=30_000)
+    page.get_by_label("Step", exact=True).wait_for(timeout=30_000)

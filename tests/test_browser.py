@@ -8,8 +8,11 @@ under CI (CI=true), where a missing browser is a failure.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -43,12 +46,22 @@ def _require_chromium() -> None:
         pytest.skip("Debian's Chromium is not installed (apt-get install chromium)")
 
 
+#: The shipped notebooks' digests, taken before the server starts.
+SHIPPED: dict[str, str] = {}
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.glob("*.ipynb"))}
+
+
 @pytest.fixture(scope="module")
 def lab_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """A JupyterLab server on loopback serving a copy of notebooks/; yields its base URL and
     the folder holding that copy."""
     _require_chromium()
     root = tmp_path_factory.mktemp("lab")
+    SHIPPED.update(_digests(REPO / "notebooks"))
     with running_lab(root) as base:
         yield base, root
 
@@ -58,39 +71,69 @@ def lab(lab_root: tuple[str, Path]) -> str:
     return lab_root[0]
 
 
-def test_work_a_case_in_jupyterlab(lab: str) -> None:
-    """Run the cases notebook, open a case, add a step, submit, and read the feedback."""
+def test_work_a_case_in_jupyterlab_at_800_px(lab: str) -> None:
+    """Run the cases notebook in an 800 px window: type a learner id, open a case, examine,
+    rank a differential found by search, order a justified test, submit; the summary-first
+    feedback and the flowchart appear, fit the width, and the attempt is saved."""
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page = browser.new_page(viewport={"width": 800, "height": 1000})
         open_and_run(page, lab, NOTEBOOK)
-        page.locator(".widget-dropdown select").first.wait_for(timeout=60_000)
+        learner = page.get_by_label("Learner id")
+        learner.wait_for(timeout=60_000)
         assert "Error displaying widget" not in page.content()
-        page.get_by_label("Learner id").fill("e2e_owl")  # save the attempt (a nickname)
         open_case(page, "early_uncomplicated")
-        steps = page.locator(".widget-select select").first
-        steps.wait_for(timeout=30_000)
-        steps.select_option(label="Assessment: Neurological examination of the legs")
+        page.screenshot(path=str(ARTIFACTS / "case_opened_800.png"), full_page=False)
+        learner.fill("e2e_owl")  # typed after opening the case: it applies from now on
+        learner.press("Enter")
+        page.locator("text=Saving your attempts as e2e_owl").first.wait_for(timeout=30_000)
+        page.get_by_label("Problem statement").fill("46-year-old man, toes curl on walking")
+        page.get_by_label("Problem statement").press("Enter")
+        page.get_by_label("Step", exact=True).select_option(
+            label="Assessment: Neurological examination of the legs")
         page.get_by_role("button", name="Add step").click()
+        page.locator("text=Right ankle dorsiflexion").first.wait_for(timeout=30_000)
+        page.get_by_label("Search diagnoses").fill("radicul")
+        page.get_by_label("Matches").locator("option").first.wait_for(timeout=30_000)
+        page.get_by_label("Matches").select_option(
+            label="Foot dystonia caused by lumbar radiculopathy")
+        page.get_by_role("button", name="Put in my differential").click()
+        page.get_by_role("button", name="Commit differential").click()
+        page.locator("text=Differential recorded").first.wait_for(timeout=30_000)
+        page.get_by_label("Test", exact=True).select_option(
+            label="Investigations: EMG and nerve conduction studies")
+        page.get_by_label("Which result would change management?").fill("an L5 radiculopathy")
+        page.get_by_role("button", name="Order test").click()
+        page.locator(".dt-test").first.wait_for(timeout=30_000)
         page.get_by_role("button", name="Submit plan").click()
         feedback = page.locator(".dt-feedback")
         feedback.wait_for(timeout=30_000)
         text = feedback.inner_text()
-        page.locator("text=saved as attempt 1").first.wait_for(timeout=30_000)
-        figure = page.locator(".widget-output svg.main-svg").first
+        page.locator("text=Saved.").first.wait_for(timeout=30_000)
+        figure = page.locator(".dt-flowchart svg.main-svg").first
         figure.wait_for(timeout=30_000)  # the flowchart with the learner's path, drawn by plotly
         figure.scroll_into_view_if_needed()
-        legend = page.locator(".widget-output .legend").first.text_content() or ""
+        legend = page.locator(".dt-flowchart .legend").first.text_content() or ""
+        label = page.locator(".dt-flowchart").first.get_attribute("aria-label") or ""
+        widths = page.evaluate("""() => {
+          const out = document.querySelector('.dt-root').closest('.jp-OutputArea-output');
+          const svg = document.querySelector('.dt-flowchart svg.main-svg');
+          return [out.scrollWidth, out.clientWidth, svg.getBoundingClientRect().right,
+                  out.getBoundingClientRect().right];
+        }""")
         page_text = page.content()
-        page.screenshot(path=str(ARTIFACTS / "work_a_case.png"), full_page=True)
+        page.screenshot(path=str(ARTIFACTS / "work_a_case_800.png"), full_page=True)
         browser.close()
-    assert "Score:" in text
-    assert "OCEBM 2011 level" in text
-    assert "Characterise the dystonia" in text  # a missing assessment step is reported
+    assert "Score" in text.split("What was right")[0]  # the summary comes first
+    assert "Top things to change" in text and "Your reasoning" in text
     assert "Your path" in legend and "Recommended path" in legend
+    assert "Flowchart" in label  # named for screen readers
+    scroll_width, client_width, svg_right, output_right = widths
+    assert scroll_width <= client_width + 1, "the workbench is wider than an 800 px window"
+    assert svg_right <= output_right + 1, "the flowchart is cut off at 800 px"
     assert "Error displaying widget" not in page_text
 
 
@@ -165,8 +208,7 @@ def test_keyboard_keys_in_widgets_never_reach_notebook_commands(lab_root: tuple[
             wait_idle(page)
         dialogs = page.locator(".jp-Dialog").count()
         cells_after = _cells(page)
-        # the kernel kept its objects: the workbench still answers a submission
-        page.get_by_role("button", name="Reset case").click()
+        # the kernel kept its objects: the workbench still answers
         page.get_by_role("button", name="Submit plan").click()
         page.locator(".dt-feedback").first.wait_for(timeout=30_000)
         saved = root / "notebooks" / NOTEBOOK
@@ -183,3 +225,17 @@ def test_keyboard_keys_in_widgets_never_reach_notebook_commands(lab_root: tuple[
     assert cells_after == cells_before
     assert saved.stat().st_mtime_ns != before_save, "the notebook was not saved"
     assert _saved_cells(saved) == shipped
+
+
+def test_a_session_leaves_the_course_files_unmodified(lab_root: tuple[str, Path]) -> None:
+    """After the sessions above (run, typed, submitted, saved), the learner's working copy
+    changed and the shipped notebooks did not (``git status`` is clean for them)."""
+    _, root = lab_root
+    assert SHIPPED, "the shipped notebooks were not recorded before the session"
+    assert _digests(REPO / "notebooks") == SHIPPED
+    copy = _digests(root / "notebooks")
+    assert copy.keys() >= SHIPPED.keys() and copy != SHIPPED  # the saves went to the copy
+    if (REPO / ".git").exists() and shutil.which("git"):
+        status = subprocess.run(["git", "status", "--porcelain", "--", "notebooks"], cwd=REPO,
+                                capture_output=True, text=True, check=True)
+        assert status.stdout == "", status.stdout

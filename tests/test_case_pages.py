@@ -12,6 +12,7 @@ import pytest
 
 from dystonia_teach import list_cases, load_case, recommended_pathway
 from dystonia_teach.core.knowledge import source_ref
+from dystonia_teach.core.visits import case_at_visit, visit_count
 from dystonia_teach.render.case_page import case_page
 
 from .conftest import make_case
@@ -80,8 +81,23 @@ def test_page_holds_vignette_pathway_flowchart_and_evidence(case_id: str) -> Non
         assert ref.badge in text
         if ref.weak:
             assert " ".join(ref.caveat.split())[:60] in text
+    ids = [attrs["id"] for _, attrs in page.tags if "id" in attrs]
+    assert len(ids) == len(set(ids))  # one flowchart per visit, each with its own ids
     headings = [int(tag[1]) for tag, _ in page.tags if tag in ("h1", "h2", "h3", "h4")]
     assert headings[0] == 1 and all(b - a <= 1 for a, b in pairwise(headings))
+
+
+def test_each_visit_has_its_story_pathway_and_flowchart() -> None:
+    case = load_case("early_uncomplicated")
+    assert visit_count(case) > 1
+    page = Page(case_page(case))
+    assert sum(tag == "svg" for tag, _ in page.tags) == visit_count(case)
+    for index in range(visit_count(case)):
+        at_visit = case_at_visit(case, index)
+        assert f"Visit {index + 1} of {visit_count(case)}" in page.plain
+        assert " ".join(at_visit.stages.presentation.split())[:60] in page.plain
+        for item in recommended_pathway(at_visit):
+            assert item.label in page.plain
 
 
 def test_flowchart_marks_the_recommended_path_by_more_than_colour() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import escape
 
 import pytest
 
@@ -143,3 +144,24 @@ def test_explorer_repr_is_short_and_counts_the_shown_claims() -> None:
     explorer.step.value = "naproxen"
     assert repr(explorer) == (f"EvidenceExplorer(showing {len(cited_by('steps', 'naproxen'))} "
                               f"of {total} claims)")
+
+
+def test_step_catalogue_is_grouped_by_phase_in_pathway_order() -> None:
+    from dystonia_teach.core.vocabulary import PHASE_LABELS, PHASES
+    from dystonia_teach.widgets.evidence_explorer import step_catalogue_html
+
+    html = step_catalogue_html().data
+    steps = knowledge().steps.values()
+    places = [html.index(f"<b>{escape(PHASE_LABELS[p])}</b>") for p in PHASES]
+    assert places == sorted(places) and html.count("<details>") == len(PHASES)
+    for step in steps:
+        section = html.index(f"<b>{escape(PHASE_LABELS[step.phase])}</b>")
+        assert html.count(f"<b>{escape(step.label)}</b>") == 1
+        assert html.index(f"<b>{escape(step.label)}</b>") > section
+    assert "mg/day" in html and "_" not in html.replace("dt-catalogue", "")
+
+
+def test_the_explorer_can_open_on_a_step() -> None:
+    explorer = EvidenceExplorer(step="neuro_exam")
+    assert explorer.step.value == "neuro_exam"
+    assert explorer.shown == len(cited_by("steps", "neuro_exam"))

@@ -110,3 +110,16 @@ def test_cards_match_the_findings_one_to_one(case_id: str, actions: list | None)
         for source in finding.sources:
             assert source.badge in card["detail"]
     json.dumps(produced)  # plain JSON
+
+
+def test_cards_command_writes_the_cards_of_a_plan(tmp_path: Path) -> None:
+    out = tmp_path / "cards.json"
+    run = [sys.executable, "-m", "dystonia_teach", "export", "cards", "early_uncomplicated"]
+    result = subprocess.run([*run, "neuro_exam", "naproxen=1000", "-o", str(out)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    expected = cards(evaluate(load_case("early_uncomplicated"),
+                              ["neuro_exam", {"step": "naproxen", "dose_mg_per_day": 1000}]))
+    assert json.loads(out.read_text()) == {"cards": expected}
+    bad = subprocess.run([*run, "neuro_exma", "-o", str(out)], capture_output=True, text=True)
+    assert bad.returncode == 2 and "neuro_exam" in bad.stderr and "Traceback" not in bad.stderr

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from dystonia_teach.widgets.app import voila_command
+from dystonia_teach.widgets.app import voila_command, voila_environment
 
 from .jupyterlab_server import CHROMIUM
 
@@ -46,7 +46,7 @@ def _free_port() -> int:
 @contextmanager
 def running_app(root: Path) -> Iterator[tuple[str, Path]]:
     """Serve the learner app; yield its base URL and the progress store file it saves to."""
-    env = dict(os.environ)
+    env = voila_environment()
     for var, sub in [("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_DATA_DIR", "data"),
                      ("JUPYTER_RUNTIME_DIR", "runtime")]:
         env[var] = str(root / "jupyter" / sub)

@@ -15,6 +15,7 @@ from dystonia_teach.core.case_model import Case
 from dystonia_teach.core.engine import recommended_pathway
 from dystonia_teach.core.knowledge import knowledge, source_ref
 from dystonia_teach.core.results import PathwayItem, SourceRef
+from dystonia_teach.core.visits import case_at_visit, visit_count
 from dystonia_teach.core.vocabulary import DIAGNOSIS_LABELS, PHASE_LABELS
 from dystonia_teach.render.flowchart_svg import flowchart_svg, route_description
 
@@ -63,10 +64,39 @@ def _pathway_item(item: PathwayItem, numbers: dict[str, int]) -> str:
             f"Why: {_e(item.reason)}{evidence}</li>")
 
 
-def _claims(case: Case, items: Iterable[PathwayItem]) -> list[SourceRef]:
-    """The case's own evidence, then every claim the pathway cites, once each."""
-    ids = [*case.evidence, *(s.claim_id for item in items for s in item.sources)]
+def _claims(case: Case, pathways: Iterable[tuple[PathwayItem, ...]]) -> list[SourceRef]:
+    """The case's own evidence, then every claim the pathways cite, once each."""
+    ids = [*case.evidence,
+           *(s.claim_id for items in pathways for item in items for s in item.sources)]
     return [source_ref(claim_id) for claim_id in dict.fromkeys(ids)]
+
+
+def _visit_section(at_visit: Case, index: int, count: int, items: tuple[PathwayItem, ...],
+                   numbers: dict[str, int]) -> str:
+    """One visit: what the patient tells, the examination, results, pathway and flowchart."""
+    week = f"week {at_visit.course.symptom_weeks:g} of symptoms"
+    results = "".join(f"<dt>{_e(INVESTIGATION_LABELS.get(name, name))}</dt>"
+                      f"<dd>{_e(value.report)}</dd>"
+                      for name, value in at_visit.investigations if value is not None)
+    parts = [f"<h2>Visit {index + 1} of {count} ({week})</h2>" if count > 1 else
+             f"<h2>Vignette ({week})</h2>"]
+    if index == 0:
+        parts.append(f"<p><b>Patient:</b> {_e(at_visit.patient.age)}-year-old "
+                     f"{_e(at_visit.patient.sex)}</p>")
+    parts += [
+        f"<h3>Presentation</h3><p>{_e(at_visit.stages.presentation)}</p>",
+        f"<h3>Examination</h3><p>{_e(at_visit.stages.examination)}</p>",
+        f"<h3>Results of investigations (when ordered)</h3><dl>{results}</dl>" if results else "",
+        "<h3>Recommended pathway</h3>",
+        "<p>Derived from the patient's facts at this visit by the course's algorithm; numbers "
+        "in brackets point to the evidence table.</p>",
+        f'<ol class="dt-pathway">{"".join(_pathway_item(i, numbers) for i in items)}</ol>',
+        "<h3>Flowchart</h3>",
+        f"<figure>{flowchart_svg(at_visit, key=f'dt-fc{index + 1}')}<figcaption>Recommended "
+        f"path (thick line, bold boxes marked ✔): {_e(route_description(at_visit))}."
+        "</figcaption></figure>",
+    ]
+    return "".join(parts)
 
 
 def _evidence_table(claims: list[SourceRef]) -> str:
@@ -85,12 +115,11 @@ def _evidence_table(claims: list[SourceRef]) -> str:
 
 def case_page(case: Case) -> str:
     """The whole page for ``case`` as an HTML document (a string)."""
-    items = recommended_pathway(case)
-    claims = _claims(case, items)
+    count = visit_count(case)
+    visits = [case_at_visit(case, index) for index in range(count)]
+    pathways = [recommended_pathway(at_visit) for at_visit in visits]
+    claims = _claims(case, pathways)
     numbers = {ref.claim_id: n for n, ref in enumerate(claims, 1)}
-    results = "".join(f"<dt>{_e(INVESTIGATION_LABELS.get(name, name))}</dt>"
-                      f"<dd>{_e(value.report)}</dd>"
-                      for name, value in case.investigations if value is not None)
     sections = [
         f"<h1>{_e(case.title)}</h1>",
         f"<p>{_e(case.summary)}</p>",
@@ -98,20 +127,10 @@ def case_page(case: Case) -> str:
         "dystonia rests on two case reports (level 4); the steps below borrow from the "
         "evidence on low back pain, radiculopathy and lumbar stenosis. Weak claims are marked "
         "⚠ weak.</p>",
-        "<h2>Vignette</h2>",
-        f"<p><b>Patient:</b> {_e(case.patient.age)}-year-old {_e(case.patient.sex)}</p>",
-        f"<h3>Presentation</h3><p>{_e(case.stages.presentation)}</p>",
-        f"<h3>Examination</h3><p>{_e(case.stages.examination)}</p>",
-        f"<h3>Results of investigations (when ordered)</h3><dl>{results}</dl>" if results else "",
-        "<h2>Recommended pathway</h2>",
-        "<p>Derived from the patient's facts by the course's algorithm; numbers in brackets "
-        "point to the evidence table.</p>",
-        f'<ol class="dt-pathway">{"".join(_pathway_item(i, numbers) for i in items)}</ol>',
-        "<h2>Flowchart</h2>",
-        f"<figure>{flowchart_svg(case)}<figcaption>Recommended path (thick line, bold boxes "
-        f"marked ✔): {_e(route_description(case))}.</figcaption></figure>",
+        *(_visit_section(at_visit, index, count, items, numbers)
+          for index, (at_visit, items) in enumerate(zip(visits, pathways, strict=True))),
         "<h2>Outcome and teaching notes</h2>",
-        f"<h3>Follow-up</h3><p>{_e(case.stages.follow_up)}</p>",
+        f"<h3>What happened next</h3><p>{_e(case.stages.follow_up)}</p>",
         f"<h3>Diagnosis</h3><p>{_e(DIAGNOSIS_LABELS[case.diagnosis])}</p>",
         f"<h3>Teaching notes</h3><p>{_e(case.teaching_notes)}</p>",
         "<h2>Evidence</h2>",

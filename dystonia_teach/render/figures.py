@@ -218,7 +218,7 @@ def algorithm_description(
     """Plain-text alternative of :func:`algorithm_figure`: the highlighted and learner paths."""
     kb = knowledge()
     steps = _step_ids(chosen)
-    lines = ["Flowchart of the algorithm (specification §3)."]
+    lines = ["Flowchart of the algorithm."]
     if case is None and not steps:
         lines += [f"- {NODE_BY_ID[s].label} → {NODE_BY_ID[d].label}" + (f" [{a}]" if a else "")
                   for s, d, a in EDGES]
@@ -227,7 +227,7 @@ def algorithm_description(
     if case is not None:
         route = recommended_route(case)
         on_route = {n for chain in route for n in chain}
-        lines.append(f"Recommended path for case {case.id!r}: "
+        lines.append("Recommended path: "
                      + "; then ".join(_chain_text(chain) for chain in route) + ".")
         items = recommended_pathway(case)
         placed = node_of_steps([item.step for item in items], case)
@@ -304,12 +304,12 @@ def algorithm_figure(
                     "line": {"width": 2, "color": "#333333"}}))
         for n in group:
             bold = n.id in on_route
-            lines = textwrap.wrap(n.label, 30 if n.id == "mimics" else 26)
+            lines = textwrap.wrap(n.label, 18)  # narrow, so labels fit a 450 px notebook
             left = n.x < 0
             fig.add_annotation(
                 x=n.x, y=n.y, text="<br>".join(f"<b>{ln}</b>" if bold else ln for ln in lines),
                 showarrow=False, xanchor="right" if left else "left", xshift=-24 if left else 24,
-                align="right" if left else "left", font={"size": 12},
+                align="right" if left else "left", font={"size": 11},
                 bgcolor="rgba(255,255,255,0.85)")
 
     if steps:
@@ -328,9 +328,9 @@ def algorithm_figure(
 
     title = "Algorithm: red flags, conservative care, work-up, surgery, mimics"
     if case is not None:
-        title = f"Recommended path for case {escape(case.id)}"
+        title = "Your path and the recommended path" if chosen is not None else "Recommended path"
     fig.update_layout(
-        title={"text": title}, template="plotly_white", height=720, width=980,
+        title={"text": title}, template="plotly_white", height=720, autosize=True,
         xaxis={"visible": False, "range": [-6.2, 6.4], "fixedrange": True},
         yaxis={"visible": False, "range": [1.6, 10.5], "fixedrange": True},
         legend={"orientation": "h", "yanchor": "top", "y": -0.02, "x": 0},
@@ -430,7 +430,7 @@ def evidence_map_figure() -> go.Figure:
                     "line": {"width": 1, "color": "#333333"}}))
     fig.update_layout(
         title={"text": "Evidence behind each step (one mark per cited claim)"},
-        template="plotly_white", width=980, height=max(500, 24 * len(order) + 160),
+        template="plotly_white", autosize=True, height=max(500, 24 * len(order) + 160),
         xaxis={"title": {"text": f"{kb.scheme} level (1 = strongest)"},
                "range": [0.5, 5.5], "tickvals": [1, 2, 3, 4, 5], "side": "top"},
         yaxis={"type": "multicategory", "autorange": "reversed"},

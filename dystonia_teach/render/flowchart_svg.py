@@ -47,9 +47,9 @@ def _edge_points(src: str, dst: str) -> list[tuple[float, float]]:
     return points
 
 
-def _polyline(points: list[tuple[float, float]], css: str) -> str:
+def _polyline(points: list[tuple[float, float]], css: str, key: str) -> str:
     coords = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
-    return f'<polyline class="{css}" points="{coords}" marker-end="url(#dt-arrow-{css})"/>'
+    return f'<polyline class="{css}" points="{coords}" marker-end="url(#{key}-{css})"/>'
 
 
 def _node(node: Node, recommended: bool) -> str:
@@ -86,8 +86,9 @@ def route_description(case: Case) -> str:
     return "; then ".join(chains) or "No recommended path"
 
 
-def flowchart_svg(case: Case | None = None) -> str:
-    """The flowchart as an inline ``<svg>`` element, with the recommended path of ``case``."""
+def flowchart_svg(case: Case | None = None, key: str = "dt-fc") -> str:
+    """The flowchart as an inline ``<svg>`` element, with the recommended path of ``case``;
+    ``key`` prefixes its ids (one key per flowchart of a page)."""
     route = recommended_route(case) if case is not None else []
     on_route = {n for chain in route for n in chain}
     route_edges = {(c[i], c[i + 1]) for c in route for i in range(len(c) - 1)}
@@ -97,12 +98,12 @@ def flowchart_svg(case: Case | None = None) -> str:
     desc = f"Recommended path: {route_description(case)}." if case else "The whole algorithm."
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="dt-flowchart" role="img" '
-        f'aria-labelledby="dt-fc-title dt-fc-desc" viewBox="0 0 {width:.0f} {height:.0f}" '
+        f'aria-labelledby="{key}-title {key}-desc" viewBox="0 0 {width:.0f} {height:.0f}" '
         f'width="100%" style="max-width:{width:.0f}px" font-family="sans-serif" font-size="13">',
-        f'<title id="dt-fc-title">{escape(title)}</title>',
-        f'<desc id="dt-fc-desc">{escape(desc)}</desc>',
+        f'<title id="{key}-title">{escape(title)}</title>',
+        f'<desc id="{key}-desc">{escape(desc)}</desc>',
         "<defs>",
-        *(f'<marker id="dt-arrow-{css}" viewBox="0 0 10 10" refX="9" refY="5" '
+        *(f'<marker id="{key}-{css}" viewBox="0 0 10 10" refX="9" refY="5" '
           f'markerWidth="{size}" markerHeight="{size}" markerUnits="userSpaceOnUse" '
           f'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{colour}"/></marker>'
           for css, colour, size in (("dt-edge", GREY, 10), ("dt-edge-on", RECOMMENDED_COLOUR, 16))),
@@ -114,7 +115,8 @@ def flowchart_svg(case: Case | None = None) -> str:
     ]
     for src, dst, label in EDGES:
         points = _edge_points(src, dst)
-        parts.append(_polyline(points, "dt-edge-on" if (src, dst) in route_edges else "dt-edge"))
+        css = "dt-edge-on" if (src, dst) in route_edges else "dt-edge"
+        parts.append(_polyline(points, css, key))
         if label:
             (x0, y0), (x1, y1) = points[0], points[1]
             mx, my = (x0 + x1) / 2, (y0 + y1) / 2

@@ -7,7 +7,8 @@ select or button does not switch the notebook to edit mode. Lumino's key handlin
 document, matching each element against a binding's selector, and gives up at the first element
 carrying ``data-lm-suppress-shortcuts``. The command-mode selectors end in ``:focus``, which the
 focused control itself matches, so the attribute must sit on the control: the guard puts it on
-every element of its box that receives focus (and on the box).
+every element of its box that receives focus (and on the box). It also names the flowcharts
+(``dt-flowchart`` outputs) and the sliders' handles (after their description) for screen readers.
 
 :class:`KeyboardGuard` is an invisible anywidget whose few lines of ESM set the attribute on
 the box it is placed in; its stylesheet also lets our figures and tables follow the width of
@@ -20,6 +21,8 @@ import anywidget
 
 _ESM = """
 const SUPPRESS = 'data-lm-suppress-shortcuts';
+const FLOWCHART = 'Flowchart of the algorithm: your path over the recommended path. '
+  + 'The same flowchart in words is just above it.';
 export default {
   render({ el }) {
     el.hidden = true;
@@ -30,6 +33,22 @@ export default {
         box.setAttribute(SUPPRESS, 'true');
         // the focused control itself matches the shortcuts' ':focus', so it needs the mark too
         box.addEventListener('focusin', event => event.target.setAttribute(SUPPRESS, 'true'));
+        const flowcharts = () => box.querySelectorAll('.dt-flowchart:not([aria-label])').forEach(
+          figure => {
+            figure.setAttribute('role', 'figure');
+            figure.setAttribute('aria-label', FLOWCHART);
+          });
+        // a slider's handle (role=slider) is not tied to its description: name it after it
+        const sliders = () => box.querySelectorAll('.widget-slider .noUi-handle:not([aria-label])')
+          .forEach(handle => {
+            const text = handle.closest('.widget-slider').querySelector('.widget-label');
+            if (text && text.textContent.trim()) {
+              handle.setAttribute('aria-label', text.textContent.trim());
+            }
+          });
+        const label = () => { flowcharts(); sliders(); };
+        label();
+        new MutationObserver(label).observe(box, { childList: true, subtree: true });
       } else if (tries++ < 600) {
         requestAnimationFrame(mark);  // views are attached after they render
       }

@@ -12,11 +12,13 @@ from typing import Any
 
 import ipywidgets as widgets
 import pandas as pd
+from IPython.display import HTML
 from pandas.io.formats.style import Styler
 
 from dystonia_teach.core.evidence import evidence_table, step_catalogue
 from dystonia_teach.core.evidence_filter import filter_evidence
 from dystonia_teach.core.knowledge import knowledge
+from dystonia_teach.core.vocabulary import PHASE_LABELS, PHASES
 from dystonia_teach.render.html import PALETTE
 from dystonia_teach.widgets._keyboard import KeyboardGuard
 
@@ -93,7 +95,8 @@ def styled_evidence(
             .set_table_attributes('class="dt-evidence"')
             .set_table_styles([
                 {"selector": "td, th", "props": "text-align: left; vertical-align: top; "
-                                                 "padding: 2px 6px"},
+                                                 "padding: 2px 6px; white-space: normal; "
+                                                 "overflow-wrap: anywhere; min-width: 6em"},
                 {"selector": "caption", "props": "caption-side: top; text-align: left"},
             ]))
 
@@ -101,22 +104,24 @@ def styled_evidence(
 class EvidenceExplorer(widgets.VBox):
     """Dropdowns for step, pitfall and maximum level, a weak-only checkbox, and the table."""
 
-    def __init__(self, table: pd.DataFrame | None = None, **kwargs: Any) -> None:
+    def __init__(self, table: pd.DataFrame | None = None, *, step: str = ANY,
+                 pitfall: str = ANY, max_level: int = 5, weak_only: bool = False,
+                 **kwargs: Any) -> None:
         self.table = evidence_table() if table is None else table
         steps = step_catalogue()
         pitfalls = [(kind.label, code) for code, kind in knowledge().findings.items()
                     if kind.pitfall]
         self.step = widgets.Dropdown(
             options=[("any", ANY), *zip(steps["label"], steps["step"], strict=True)],
-            value=ANY, description="Step", tooltip="Show the claims this step cites")
+            value=step, description="Step", tooltip="Show the claims this step cites")
         self.pitfall = widgets.Dropdown(
-            options=[("any", ANY), *pitfalls], value=ANY, description="Pitfall",
+            options=[("any", ANY), *pitfalls], value=pitfall, description="Pitfall",
             tooltip="Show the claims this pitfall's feedback cites")
         self.max_level = widgets.Dropdown(
-            options=LEVEL_OPTIONS, value=5, description="Max level",
+            options=LEVEL_OPTIONS, value=max_level, description="Max level",
             tooltip="OCEBM 2011 level of evidence; 1 is strongest")
         self.weak_only = widgets.Checkbox(
-            value=False, description="weak/unverified only", indent=False,
+            value=weak_only, description="weak/unverified only", indent=False,
             tooltip="Only claims that are level 4-5, not fully verified, or indirect")
         self.output = widgets.HTML()
         controls = (self.step, self.pitfall, self.max_level, self.weak_only)
@@ -138,3 +143,23 @@ class EvidenceExplorer(widgets.VBox):
             max_level=self.max_level.value, weak_only=self.weak_only.value)
         self.shown = len(styler.data)
         self.output.value = styler.to_html()
+
+
+def step_catalogue_html() -> HTML:
+    """The steps a learner can choose, one collapsed section per phase (in pathway order):
+    what each step is, the labelled daily dose for drugs, and its strongest evidence level."""
+    catalogue = step_catalogue()
+    sections = []
+    for phase in PHASES:
+        rows = catalogue[catalogue["phase"] == phase]
+        items = "".join(
+            f"<li><b>{escape(row.label)}</b>: {escape(row.description)}"
+            + (f" <i>Daily dose: {escape(row.dose_range)}"
+               + (" (not yet checked against the label)" if row.dose_status == "unverified"
+                  else "") + ".</i>" if row.dose_range else "")
+            + (f" Strongest evidence: level {int(row.best_level)}." if pd.notna(row.best_level)
+               else " No graded evidence.") + "</li>"
+            for row in rows.itertuples())
+        sections.append(f"<details><summary><b>{escape(PHASE_LABELS[phase])}</b> "
+                        f"({len(rows)} steps)</summary><ul>{items}</ul></details>")
+    return HTML(f'<div class="dt-catalogue">{"".join(sections)}</div>')

@@ -1,13 +1,18 @@
-"""The case workbench: a thin ipywidgets shell over :class:`~dystonia_teach.core.session.Session`.
+"""The case workbench: a thin ipywidgets shell over
+:class:`~dystonia_teach.core.reasoning.ReasoningSession`.
 
-Handlers only call the session (and the optional progress store) and re-render with
-:mod:`dystonia_teach.render.html`; all judgement comes from the engine. Tests and notebooks
-drive it headless: set ``.value`` on the controls, call ``.click()`` on the buttons and read
-``feedback.value``, ``plan.value``, ``errors.value`` or :meth:`Workbench.summary`.
+The page follows the clinical encounter: what the patient tells you, a one-line problem
+statement, the examination (shown once you examine), a ranked differential found by search,
+tests ordered only after saying which result would change management, the plan, confidence,
+then feedback (summary first), the next visit and a debrief. Handlers call the session and
+re-render; all judgement comes from the core. Tests and notebooks drive it headless: set
+``.value`` on the controls, call ``.click()`` on the buttons, read ``feedback.value`` or
+:meth:`Workbench.summary`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from html import escape
 from typing import Any
 
@@ -15,35 +20,33 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from ipywidgets import (
     HTML,
-    Box,
     Button,
     Dropdown,
     FloatText,
     HBox,
+    IntSlider,
     Layout,
     Output,
     Select,
     Text,
+    Textarea,
     VBox,
 )
 
 from dystonia_teach.casefiles.loader import list_cases, load_case
 from dystonia_teach.core.case_model import Case
+from dystonia_teach.core.diagnoses import diagnosis_label, diagnosis_scripts, search_diagnoses
+from dystonia_teach.core.engine import evaluate
 from dystonia_teach.core.errors import ActionError, DystoniaTeachError
 from dystonia_teach.core.kb_model import KnowledgeBase
 from dystonia_teach.core.knowledge import knowledge
-from dystonia_teach.core.session import Session
-from dystonia_teach.core.vocabulary import DIAGNOSIS_LABELS, PHASE_LABELS, PHASES
+from dystonia_teach.core.reasoning import TOP, ReasoningSession, VisitReport
+from dystonia_teach.core.results import Assessment
+from dystonia_teach.core.visits import case_at_visit
+from dystonia_teach.core.vocabulary import PHASE_LABELS, PHASES
+from dystonia_teach.render.feedback import debrief_html, feedback_html, feedback_text
 from dystonia_teach.render.figures import algorithm_description, algorithm_figure
-from dystonia_teach.render.html import (
-    assessment_html,
-    case_html,
-    history_html,
-    plan_html,
-    results_html,
-    step_help_html,
-)
-from dystonia_teach.render.text import assessment_text
+from dystonia_teach.render.teaser import case_teaser
 from dystonia_teach.store import (
     Attempt,
     AttemptStore,
@@ -56,11 +59,14 @@ from dystonia_teach.widgets._errors import ErrorArea
 from dystonia_teach.widgets._keyboard import KeyboardGuard
 
 NOT_CHOSEN = "— not chosen yet —"
+NOT_SURE = "— not sure —"
+SLOTS = ("1st (most likely)", "2nd", "3rd", "Must not miss")
 _WIDE = {"description_width": "initial"}
+_FULL = Layout(width="98%")
 
 
 def _heading(text: str) -> HTML:
-    return HTML(f"<h4>{text}</h4>")
+    return HTML(f"<h4>{escape(text)}</h4>")
 
 
 def figure_output(fig: go.Figure) -> dict[str, Any]:
@@ -71,218 +77,386 @@ def figure_output(fig: go.Figure) -> dict[str, Any]:
             "data": {**bundle, "text/plain": "Flowchart of your path and the recommended path"}}
 
 
-def step_options(kb: KnowledgeBase) -> list[tuple[str, str]]:
-    """(label, step id) for every step, grouped by phase in pathway order."""
+def step_options(kb: KnowledgeBase, *, tests: bool | None = None) -> list[tuple[str, str]]:
+    """(label, step id) for every step, grouped by phase in pathway order; ``tests=True``
+    only the tests (steps with a result), ``False`` only the others."""
     return [(f"{PHASE_LABELS[phase]}: {step.label}", step.id)
-            for phase in PHASES for step in kb.steps.values() if step.phase == phase]
+            for phase in PHASES for step in kb.steps.values()
+            if step.phase == phase and (tests is None or bool(step.reveals) == tests)]
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One judged plan that can be shown again: its label, the case as it stood, the verdict
+    and (for submissions made in this session) the reasoning report."""
+
+    label: str
+    case: Case
+    assessment: Assessment
+    report: VisitReport | None = None
+    attempt_id: int | None = None  # its id in the attempt store, once saved
+
+
+def replay(case: Case, attempt: Attempt) -> Submission:
+    """A saved attempt judged again (the engine is deterministic): at the visit whose verdict
+    matches the saved one, so a follow-up visit's plan is judged on that visit's facts."""
+    judged = []
+    for index in range(1 + len(case.visits)):
+        at_visit = case_at_visit(case, index)
+        assessment = evaluate(at_visit, list(attempt.actions),
+                              working_diagnosis=attempt.working_diagnosis)
+        judged.append((at_visit, assessment))
+        if (round(assessment.score, 6) == round(attempt.score, 6)
+                and tuple(assessment.pitfalls) == tuple(attempt.pitfalls)):
+            break
+    else:
+        at_visit, assessment = judged[0]
+    when = attempt.submitted_at[:16].replace("T", " ")
+    return Submission(f"Attempt {attempt.number} ({when} UTC, score {attempt.score:.2f})",
+                      at_visit, assessment, attempt_id=attempt.id)
+
+
+def _paragraphs(text: str) -> str:
+    return "".join(f"<p>{escape(p.strip())}</p>" for p in text.split("\n\n") if p.strip())
 
 
 class Workbench(VBox):
-    """Work one case: staged vignette, step picker, plan, results, diagnosis, feedback.
-
-    With ``store`` (and a pseudonymous ``learner_id``) every submission is saved, the
-    learner's earlier attempts are listed and the latest can be resumed.
-    """
+    """Work one case as a clinician would, visit by visit; with ``store`` and a learner id
+    every submission is saved, and earlier submissions can be viewed again."""
 
     def __init__(self, case: Case | str, *, store: AttemptStore | None = None,
-                 learner_id: str | None = None) -> None:
+                 learner_id: str | None = None, title: str | None = None) -> None:
         super().__init__(layout=Layout(width="100%"), _dom_classes=("dt-root",))
         case = case if isinstance(case, Case) else load_case(case)
-        if store is not None:
-            learner_id = validate_learner_id(learner_id)
-        self.session = Session(case)
-        self.store = store
-        self.learner_id = learner_id
-        self.debriefed = False
+        self.session = ReasoningSession(case)
+        self.store: AttemptStore | None = None
+        self.learner_id: str | None = None
+        self.submissions: list[Submission] = []  # what "Earlier submissions" lists
+        self._made: list[Submission] = []  # submitted in this session
+        self._slots: list[str | None] = [None] * len(SLOTS)
+        self._debriefed = False
         kb = knowledge()
-        self._labels = {step_id: step.label for step_id, step in kb.steps.items()}
+        dx = [(s.label, s.id) for s in diagnosis_scripts().values()]
 
-        self.vignette = HTML()
-        self.step_picker = Select(
-            options=step_options(kb), value=None, rows=12, description="Step",
-            tooltip="Choose a step; what it is appears below the list",
-            style=_WIDE, layout=Layout(width="98%"))
-        self.step_help = HTML(step_help_html(None))
-        self.dose = FloatText(value=0.0, description="Daily dose (mg/day)", disabled=True,
-                              tooltip="Total daily dose in mg, for drugs only", style=_WIDE)
+        self.title = HTML(f"<h3>{escape(title or case_teaser(case))}</h3>")
+        self.visit_line = HTML()
+        self.history = HTML()
+        self.problem = Text(description="Problem statement", style=_WIDE, layout=_FULL,
+                            continuous_update=False,
+                            placeholder="one line: who, how long, what, when; press Enter",
+                            tooltip="Summarise the patient in one line, then press Enter")
+        self.examination = HTML()
+        self.dx_search = Text(description="Search diagnoses", style=_WIDE, layout=_FULL,
+                              placeholder="type a few letters, e.g. 'root' or 'parkin'",
+                              tooltip="Every diagnosis the course knows can be found here")
+        self.dx_matches = Select(options=[], rows=5, description="Matches", style=_WIDE,
+                                 layout=_FULL, tooltip="Diagnoses matching your search")
+        self.dx_slot = Dropdown(options=list(zip(SLOTS, range(len(SLOTS)), strict=True)),
+                                value=0, description="Place", style=_WIDE,
+                                tooltip="Where the chosen diagnosis goes in your differential")
+        self.dx_put = Button(description="Put in my differential", icon="arrow-down",
+                             tooltip="Put the selected match at the chosen place")
+        self.dx_clear = Button(description="Clear", icon="eraser",
+                               tooltip="Empty your draft differential")
+        self.dx_commit = Button(description="Commit differential", icon="check",
+                                tooltip="Record this ranking (you may revise it later)")
+        self.dx_view = HTML()
+        self.test_picker = Dropdown(options=[(NOT_CHOSEN, ""), *step_options(kb, tests=True)],
+                                    value="", description="Test", style=_WIDE, layout=_FULL,
+                                    tooltip="A test or investigation to order")
+        self.test_target = Dropdown(options=[(NOT_SURE, ""), *dx], value="",
+                                    description="It would confirm or exclude", style=_WIDE,
+                                    layout=_FULL, tooltip="The diagnosis this test is for")
+        self.test_change = Text(description="Which result would change management?",
+                                style=_WIDE, layout=_FULL,
+                                placeholder="e.g. a compressed root at the level of the signs",
+                                tooltip="Say this before you see the result")
+        self.order_button = Button(description="Order test", icon="flask",
+                                   tooltip="Order the test; its result appears below")
+        self.tests_view = HTML()
+        self.step_picker = Select(options=step_options(kb, tests=False), value=None, rows=10,
+                                  description="Step", style=_WIDE, layout=_FULL,
+                                  tooltip="Assessment, treatment and follow-up steps")
+        self.dose = FloatText(value=0.0, description="Daily dose (mg/day)", style=_WIDE,
+                              disabled=True, tooltip="Total daily dose in mg, for drugs only")
         self.add_button = Button(description="Add step", icon="plus",
                                  tooltip="Add the selected step (with its dose) to your plan")
         self.undo_button = Button(description="Undo last step", icon="undo",
-                                  tooltip="Remove the step added last")
-        self.reset_button = Button(description="Reset case", icon="refresh",
-                                   tooltip="Clear your plan and diagnosis and start again")
-        self.diagnosis = Dropdown(
-            options=[(NOT_CHOSEN, "")] + [(label, d) for d, label in DIAGNOSIS_LABELS.items()],
-            value="", description="Working diagnosis", style=_WIDE,
-            tooltip="Your working diagnosis for this patient", layout=Layout(width="98%"))
+                                  tooltip="Remove the last step that is not a test")
+        self.plan = HTML()
+        self.confidence = IntSlider(value=50, min=0, max=100, step=5, continuous_update=False,
+                                    description="How sure are you of your leading diagnosis "
+                                                "(%)?", style=_WIDE, layout=_FULL)
+        self.confidence_note = HTML()
         self.submit_button = Button(description="Submit plan", icon="check",
                                     button_style="primary",
-                                    tooltip="Get feedback on your plan and diagnosis")
-        self.resume_button = Button(description="Resume saved attempt", icon="history",
-                                    tooltip="Restore the plan of your latest saved attempt",
-                                    layout=Layout(display="none"))
-        self.plan = HTML()
-        self.results = HTML()
+                                    tooltip="Get feedback on this visit's reasoning and plan")
+        self.next_button = Button(description="Next visit", icon="forward",
+                                  layout=Layout(display="none"),
+                                  tooltip="See the patient again, weeks later")
         self.status = HTML()
         self.errors = ErrorArea()
         self.feedback = HTML()
         self.path_text = HTML()
-        self.path_figure = Output(layout=Layout(width="100%"))
-        self.history = HTML()
+        self.path_figure = Output(layout=Layout(width="100%"), _dom_classes=("dt-flowchart",))
+        self.reflection = Textarea(description="Your reflection", style=_WIDE, layout=_FULL,
+                                   placeholder="What would you do differently next time?")
+        self.debrief_button = Button(description="Debrief", icon="comments",
+                                     tooltip="Bias prompts for this case and your reflection")
+        self.debrief = HTML()
+        self.earlier = Dropdown(options=[("— none yet —", -1)], value=-1,
+                                description="Earlier submissions", style=_WIDE, layout=_FULL)
+        self.show_earlier = Button(description="Show again", icon="history",
+                                   tooltip="Show that submission's feedback and flowchart")
+        self.earlier_feedback = HTML()
+        self.earlier_text = HTML()
+        self.earlier_figure = Output(layout=Layout(width="100%"),
+                                     _dom_classes=("dt-flowchart",))
 
         guard = self.errors.guard
+        self.problem.observe(guard(lambda c: self._act(self.session.state_problem, c["new"])),
+                             names="value")
+        self.dx_search.observe(guard(self._on_search), names="value")
+        self.dx_put.on_click(guard(self._on_put))
+        self.dx_clear.on_click(guard(self._on_clear))
+        self.dx_commit.on_click(guard(self._on_commit))
+        self.order_button.on_click(guard(self._on_order))
         self.step_picker.observe(guard(self._on_step), names="value")
-        self.diagnosis.observe(guard(self._on_diagnosis), names="value")
         self.add_button.on_click(guard(self._on_add))
-        self.undo_button.on_click(guard(self._on_undo))
-        self.reset_button.on_click(guard(self._on_reset))
+        self.undo_button.on_click(guard(lambda _: self._act(self.session.undo)))
+        self.confidence.observe(guard(lambda c: self._act(self.session.set_confidence,
+                                                          int(c["new"]))), names="value")
         self.submit_button.on_click(guard(self._on_submit))
-        self.resume_button.on_click(guard(self._on_resume))
+        self.next_button.on_click(guard(self._on_next))
+        self.debrief_button.on_click(guard(self._on_debrief))
+        self.show_earlier.on_click(guard(self._on_show_earlier))
 
-        picker = VBox([_heading("Choose a step"), self.step_picker, self.step_help, self.dose,
-                       HBox([self.add_button, self.undo_button, self.reset_button])],
-                      layout=Layout(flex="1 1 50%"))
-        progress = VBox([_heading("Your plan"), self.plan, _heading("Results"), self.results],
-                        layout=Layout(flex="1 1 50%"))
-        saved: list[Any] = [_heading("Saved attempts"), self.history] if store else []
-        columns = Box([picker, progress], layout=Layout(flex_flow="row wrap"))
-        buttons = HBox([self.submit_button, self.resume_button])
-        self.children = (KeyboardGuard(), self.vignette, columns, self.diagnosis, buttons,
-                         self.status, self.errors, self.feedback, self.path_text,
-                         self.path_figure, *saved)
+        self.children = (
+            KeyboardGuard(), self.title, self.visit_line,
+            _heading("What the patient tells you"), self.history, self.problem,
+            _heading("Examination"), self.examination,
+            _heading("Your differential"), self.dx_search, self.dx_matches,
+            HBox([self.dx_slot, self.dx_put, self.dx_clear, self.dx_commit],
+                 layout=Layout(flex_flow="row wrap")), self.dx_view,
+            _heading("Tests: say why before you see the result"), self.test_picker,
+            self.test_target, self.test_change, self.order_button, self.tests_view,
+            _heading("Your plan"), self.step_picker, self.dose,
+            HBox([self.add_button, self.undo_button], layout=Layout(flex_flow="row wrap")),
+            self.plan, _heading("Confidence"), self.confidence, self.confidence_note,
+            HBox([self.submit_button, self.next_button], layout=Layout(flex_flow="row wrap")),
+            self.status, self.errors, self.feedback, self.path_text, self.path_figure,
+            _heading("Debrief"), self.reflection, self.debrief_button, self.debrief,
+            _heading("Your earlier submissions"), HBox([self.earlier, self.show_earlier]),
+            self.earlier_feedback, self.earlier_text, self.earlier_figure)
         self._render()
-        if store is not None:
-            guard(self._show_saved)()
+        if store is not None and learner_id:
+            guard(self.use_learner)(learner_id, store)
 
     @property
     def case(self) -> Case:
         return self.session.case
 
+    @property
+    def visit_case(self) -> Case:
+        """The case as it stands at the current visit."""
+        return case_at_visit(self.case, self.session.visit)
+
     def __repr__(self) -> str:  # the text/plain a notebook saves: short and deterministic
-        return f"Workbench(case={self.case.id!r})"
+        return "Workbench: run this cell to work the case"
 
     def summary(self) -> str:
         """A deterministic text verdict of the last submission (for notebooks and graders)."""
-        if self.session.assessment is None:
-            return "Not submitted yet: add steps, choose a diagnosis, then Submit plan."
-        return assessment_text(self.session.assessment)
+        reports = self.session.reports
+        if not reports:
+            return "Not submitted yet: work the case, then press Submit plan."
+        return feedback_text(reports[-1].assessment, reports[-1])
+
+    def use_learner(self, learner_id: str | None, store: AttemptStore | None) -> None:
+        """Save from now on as ``learner_id`` in ``store`` (None: stop saving); lists the
+        learner's saved attempts at this case."""
+        self.learner_id = validate_learner_id(learner_id) if learner_id else None
+        self.store = store if self.learner_id else None
+        self._list_earlier()
 
     # -- handlers: one call into the session, then re-render --------------------------------
+
+    def _act(self, call: Any, *args: Any) -> None:
+        call(*args)
+        self._render()
+
+    def _on_search(self, change: dict[str, Any]) -> None:
+        text = change["new"].strip()
+        found = search_diagnoses(text, limit=0) if len(text) >= 2 else []
+        self.dx_matches.options = [(d.label, d.id) for d in found]
+
+    def _on_put(self, _: Button) -> None:
+        if not self.dx_matches.value:
+            raise ActionError("search for a diagnosis and select it in Matches first")
+        self._slots[self.dx_slot.value] = self.dx_matches.value
+        self.dx_slot.value = min(self.dx_slot.value + 1, len(SLOTS) - 1)
+        self._render()
+
+    def _on_clear(self, _: Button) -> None:
+        self._slots = [None] * len(SLOTS)
+        self.dx_slot.value = 0
+        self._render()
+
+    def _on_commit(self, _: Button) -> None:
+        ranked = [d for d in self._slots[:TOP] if d]
+        self.session.set_differential(ranked, must_not_miss=self._slots[TOP])
+        self._say("Differential recorded; you may revise it as results come in.")
+
+    def _on_order(self, _: Button) -> None:
+        if not self.test_picker.value:
+            raise ActionError("choose a test first")
+        test = self.session.order_test(self.test_picker.value, change=self.test_change.value,
+                                       target=self.test_target.value or None)
+        self.test_picker.value, self.test_change.value = "", ""
+        self._say(f"Ordered: {test.label} ({test.value}). Its result is below.")
 
     def _on_step(self, change: dict[str, Any]) -> None:
         step = knowledge().steps.get(change["new"]) if change["new"] else None
         self.dose.value = 0.0
         self.dose.disabled = step is None or step.dose is None
-        self.step_help.value = step_help_html(step)
         self.step_picker.tooltip = step.description if step else "Choose a step"
 
     def _on_add(self, _: Button) -> None:
         if not self.step_picker.value:
             raise ActionError("choose a step in the list first, then press Add step")
         dose = self.dose.value or None  # 0 means "no dose entered": the engine judges that
-        action = self.session.add({"step": self.step_picker.value, "dose_mg_per_day": dose}
-                                  if dose is not None else self.step_picker.value)
-        self._say(f"Added: {self._describe(action.step, action.dose_mg_per_day)}.")
-
-    def _on_undo(self, _: Button) -> None:
-        removed = self.session.undo()
-        self._say(f"Removed: {self._describe(removed.step, removed.dose_mg_per_day)}."
-                  if removed else "Your plan is already empty.")
-
-    def _on_reset(self, _: Button) -> None:
-        self.session.reset()
-        self.debriefed = False
-        self.diagnosis.value = ""
-        self._clear_path()
-        self._say("The case was reset.")
-
-    def _on_diagnosis(self, change: dict[str, Any]) -> None:
-        self.session.set_diagnosis(change["new"] or None)
-        self._render()
+        self.session.add({"step": self.step_picker.value, "dose_mg_per_day": dose}
+                         if dose is not None else self.step_picker.value)
+        self._say("Added to your plan.")
 
     def _on_submit(self, _: Button) -> None:
-        assessment = self.session.submit()
-        self.debriefed = True
-        self._say(f"Submitted: score {assessment.score:.2f}.")
+        report = self.session.submit()
+        self.feedback.value = feedback_html(report.assessment, report)  # first: on screen soonest
+        case = self.visit_case
+        made = Submission(f"Visit {report.visit + 1}, not saved (score "
+                          f"{report.assessment.score:.2f})", case, report.assessment, report)
+        self._made.append(made)
+        note = f"Submitted: score {report.assessment.score:.2f}."
         try:
-            if self.store is not None:  # feedback is already shown if saving fails
-                self.store.record(str(self.learner_id), assessment)
-                attempts = self._show_saved()
-                self._say(f"Submitted: score {assessment.score:.2f}; saved as attempt "
-                          f"{attempts[-1].number} of this case.")
+            if self.store is not None and self.learner_id:  # feedback shows even if this fails
+                attempt_id = self.store.record(self.learner_id, report.assessment)
+                self._made[-1] = replace(made, attempt_id=attempt_id)
+                note += " Saved."
         finally:
-            self._draw_path()  # last: the figure takes longest, and saving comes first
+            self._list_earlier()
+            self._say(note)
+            self._draw(self.path_figure, self.path_text, case, report.assessment)
 
-    def _on_resume(self, _: Button) -> None:
-        if self.store is None:
-            raise DystoniaTeachError("this workbench has no progress store to resume from")
-        latest = self.store.latest(str(self.learner_id), self.case.id)
-        if latest is None:
-            raise DystoniaTeachError("there is no saved attempt at this case to resume")
-        self.session.restore(list(latest.actions), latest.working_diagnosis)
-        self.debriefed = False
-        self._clear_path()
-        self.diagnosis.value = latest.working_diagnosis or ""
-        self._say(f"Resumed attempt {latest.number} (score {latest.score:.2f}); "
-                  "change the plan and submit again.")
+    def _on_next(self, _: Button) -> None:
+        self.session.next_visit()
+        self._clear_figure(self.path_figure, self.path_text)
+        self.confidence.value = 50
+        self._say(f"Visit {self.session.visit + 1}: the patient returns at week "
+                  f"{self.session.week:g}.")
+
+    def _on_debrief(self, _: Button) -> None:
+        self.debrief.value = (debrief_html(self.session.debrief(self.reflection.value))
+                              + self._teaching_html())
+        self._debriefed = True
+
+    def _on_show_earlier(self, _: Button) -> None:
+        if self.earlier.value < 0:
+            raise ActionError("there is no earlier submission to show yet")
+        shown = self.submissions[self.earlier.value]
+        self.earlier_feedback.value = feedback_html(shown.assessment, shown.report)
+        self._draw(self.earlier_figure, self.earlier_text, shown.case, shown.assessment)
 
     # -- rendering ---------------------------------------------------------------------------
 
-    def _show_saved(self) -> list[Attempt]:
-        assert self.store is not None
-        attempts = self.store.attempts(str(self.learner_id), self.case.id)
-        self.history.value = history_html(attempts)
-        if attempts:
-            last = attempts[-1]
-            self.resume_button.description = f"Resume attempt {last.number}"
-            self.resume_button.tooltip = (f"Restore the plan of attempt {last.number} "
-                                          f"(score {last.score:.2f})")
-            self.resume_button.layout.display = None
-        return attempts
+    def _list_earlier(self) -> None:
+        """Saved attempts (this session's with their reasoning), then unsaved submissions."""
+        saved: list[Submission] = []
+        if self.store is not None and self.learner_id:
+            try:
+                saved = [replay(self.case, a)
+                         for a in self.store.attempts(self.learner_id, self.case.id)]
+            except ProgressStoreError as exc:  # the case stays workable
+                self.errors.show(exc)
+        mine = {s.attempt_id: s for s in self._made if s.attempt_id is not None}
+        saved = [replace(mine[s.attempt_id], label=s.label) if s.attempt_id in mine else s
+                 for s in saved]
+        listed = {s.attempt_id for s in saved}
+        self.submissions = saved + [s for s in self._made if s.attempt_id not in listed
+                                    or s.attempt_id is None]
+        options = [(s.label, i) for i, s in enumerate(self.submissions)]
+        self.earlier.options = options[::-1] or [("— none yet —", -1)]
+        self.earlier.value = self.earlier.options[0][1]
 
-    def _draw_path(self) -> None:
-        """The flowchart with the learner's path over the recommended one, and its text."""
-        chosen = list(self.session.actions)
-        self.path_figure.outputs = (figure_output(algorithm_figure(self.case, chosen)),)
-        self.path_text.value = (
-            "<h4>Your path and the recommended path</h4><details><summary>Text description of "
-            f"the flowchart</summary><pre>{escape(algorithm_description(self.case, chosen))}"
-            "</pre></details>")
+    def _draw(self, area: Output, text: HTML, case: Case, assessment: Assessment) -> None:
+        chosen = list(assessment.chosen)
+        area.outputs = (figure_output(algorithm_figure(case, chosen)),)
+        text.value = ("<details><summary>The flowchart in words (your path and the recommended "
+                      f"path)</summary><pre style=\"white-space:pre-wrap\">"
+                      f"{escape(algorithm_description(case, chosen))}</pre></details>")
 
-    def _clear_path(self) -> None:
-        self.path_figure.outputs = ()
-        self.path_text.value = ""
+    @staticmethod
+    def _clear_figure(area: Output, text: HTML) -> None:
+        area.outputs = ()
+        text.value = ""
 
-    def _describe(self, step: str, dose: float | None) -> str:
-        return self._labels[step] + (f" {dose:g} mg/day" if dose else "")
+    def _teaching_html(self) -> str:
+        case = self.case
+        return (f"<h4>Diagnosis</h4><p>{escape(diagnosis_label(case.diagnosis))}</p>"
+                f"<h4>What happened next</h4>{_paragraphs(case.stages.follow_up)}"
+                f"<h4>Teaching points</h4>{_paragraphs(case.teaching_notes)}")
 
     def _say(self, message: str) -> None:
         self.status.value = f'<div role="status" aria-live="polite">{escape(message)}</div>'
         self._render()
 
     def _render(self) -> None:
-        session = self.session
-        self.vignette.value = case_html(
-            session.case, examination=session.examination_revealed or self.debriefed,
-            debrief=self.debriefed)
-        self.plan.value = plan_html(session.actions, self._labels)
-        self.results.value = results_html(session.results())
-        if session.assessment is not None:
-            self.feedback.value = assessment_html(session.assessment, self._labels)
-        elif self.debriefed:
-            self.feedback.value = ("<p><i>Your plan changed since the last feedback; "
-                                   "submit again to update it.</i></p>")
+        s = self.session
+        total = s.visit_count
+        self.visit_line.value = (f"<p><b>Visit {s.visit + 1} of {total}</b>, week "
+                                 f"{s.week:g} of symptoms</p>" if total > 1 else
+                                 f"<p>Week {s.week:g} of symptoms</p>")
+        self.history.value = _paragraphs(s.history)
+        self.examination.value = (_paragraphs(s.examination) if s.examination else
+                                  "<p><i>Examine the patient to see the findings: add an "
+                                  "assessment step to your plan.</i></p>")
+        draft = "".join(
+            f"<li>{escape(name)}: {escape(diagnosis_label(d)) if d else '<i>empty</i>'}</li>"
+            for name, d in zip(SLOTS, self._slots, strict=True))
+        committed = (" ".join(f"{i}. {diagnosis_label(d)}"
+                              for i, d in enumerate(s.differential.ranked, 1))
+                     + (f"; must not miss: {diagnosis_label(s.differential.must_not_miss)}"
+                        if s.differential.must_not_miss else "")
+                     if s.differential else "none yet")
+        self.dx_view.value = (f"<ul>{draft}</ul><p><b>Recorded differential:</b> "
+                              f"{escape(committed)}</p>")
+        self.tests_view.value = "".join(
+            f"<div class=\"dt-test\"><b>{escape(t.label)}</b> ({escape(t.value)}). "
+            f"{escape(t.verdict)} {escape(t.target_note)}<br><i>You said:</i> "
+            f"{escape(t.change)}<br><b>Result:</b> {escape(t.report)}</div>"
+            for t in s.tests) or "<p><i>No tests ordered yet.</i></p>"
+        labels = {step.id: step.label for step in knowledge().steps.values()}
+        self.plan.value = "<ol>" + ("".join(
+            f"<li>{escape(labels[a.step])}"
+            + (f" {a.dose_mg_per_day:g} mg/day" if a.dose_mg_per_day else "") + "</li>"
+            for a in s.actions) or "<li><i>nothing chosen</i></li>") + "</ol>"
+        self.confidence_note.value = ("" if s.confidence is not None else
+                                      "<p><i>Move the slider to record your confidence.</i></p>")
+        self.next_button.layout.display = None if s.submitted and s.has_next_visit else "none"
+        reports = s.reports
+        if s.submitted:
+            self.feedback.value = feedback_html(reports[-1].assessment, reports[-1])
+        elif reports and reports[-1].visit == s.visit:
+            self.feedback.value = ("<p><i>Your work changed since the last feedback; submit "
+                                   "again to update it.</i></p>")
         else:
             self.feedback.value = "<p><i>Submit your plan to get feedback.</i></p>"
 
 
 class CasePicker(VBox):
-    """Choose a case from ``list_cases()`` and open a :class:`Workbench` for it.
+    """Choose a case (described neutrally) and open a :class:`Workbench` for it.
 
-    With a learner id (a nickname, typed in the picker or given), every submission is saved to
-    ``store`` (by default the progress store at ``$DYSTONIA_TEACH_PROGRESS`` or
-    ``~/.dystonia_teach/progress.sqlite3``, opened only when first needed), so the learner can
-    resume after a restart. Without one, the case is worked without saving.
+    Under JupyterHub the hub user is the learner id. Elsewhere the learner may type a nickname
+    at any time (before or after opening a case); from then on every submission is saved to
+    ``store`` (default: :func:`dystonia_teach.store.open_store`, opened when first needed).
     """
 
     def __init__(self, *, store: AttemptStore | None = None,
@@ -290,73 +464,87 @@ class CasePicker(VBox):
         super().__init__(_dom_classes=("dt-root",))
         self.store, self.save = store, save
         self.errors = ErrorArea()
+        hub_problem: ProgressStoreError | None = None
+        try:
+            self.hub_user = current_learner() if save else None
+        except ProgressStoreError as exc:  # a hub user name that cannot be a learner id
+            self.hub_user, hub_problem = None, exc
         options: list[tuple[str, str]] = [("— choose a case —", "")]
         problems = []
-        for case_id in list_cases():
+        for number, case_id in enumerate(list_cases(), 1):
             try:
-                options.append((f"{load_case(case_id).title} ({case_id})", case_id))
+                options.append((case_teaser(load_case(case_id), number), case_id))
             except DystoniaTeachError as exc:
-                problems.append(f"{case_id}: {exc}")
+                problems.append(f"case {number}: {exc}")
         self.cases = Dropdown(options=options, value="", description="Case", style=_WIDE,
-                              tooltip="The case to work", layout=Layout(width="98%"))
-        hub_user, hub_problem = None, None
-        try:  # under JupyterHub the learner is the hub user, not a typed nickname
-            hub_user = current_learner()
-        except ProgressStoreError as exc:
-            hub_problem = exc
-        self.learner = Text(value=hub_user or learner_id or "", description="Learner id",
-                            style=_WIDE, disabled=hub_user is not None,
-                            placeholder="a nickname, never your real name",
-                            tooltip="Type the same nickname each time to keep and resume "
-                                    "your attempts; leave empty to work without saving",
-                            layout=Layout(display=None if save else "none"))
+                              tooltip="The patient to see", layout=_FULL)
+        self.learner = Text(value=self.hub_user or learner_id or "", description="Learner id",
+                            disabled=bool(self.hub_user), style=_WIDE,
+                            continuous_update=False,
+                            placeholder="a nickname, never your real name; press Enter",
+                            tooltip="Type the same nickname each time to keep your attempts; "
+                                    "leave empty to work without saving",
+                            layout=Layout(display=None if save and not self.hub_user
+                                          else "none"))
         self.open_button = Button(description="Open case", icon="folder-open",
-                                  tooltip="Open the chosen case in a workbench")
+                                  tooltip="Open the chosen case")
         self.open_button.on_click(self.errors.guard(self._on_open))
+        self.learner.observe(self.errors.guard(lambda _: self._apply_learner()), names="value")
         self.workbench: Workbench | None = None
         self.status = HTML()
         self.area = VBox()
-        self.children = (KeyboardGuard(), HBox([self.cases, self.open_button]), self.learner,
+        self.children = (KeyboardGuard(), self.learner, HBox([self.cases, self.open_button]),
                          self.errors, self.status, self.area)
+        self.errors.guard(self._apply_learner)()
+        if hub_problem is not None:
+            self.errors.show(hub_problem)
         if problems:
             self.errors.show(DystoniaTeachError("some cases could not be loaded and are not "
                                                 "listed: " + " | ".join(problems)))
-        if hub_problem is not None:
-            self.errors.show(hub_problem)
 
-    def __repr__(self) -> str:
-        return f"CasePicker(cases={len(self.cases.options) - 1})"
+    def __repr__(self) -> str:  # what a reopened notebook shows before the cell is run again
+        return "Case picker: run this cell (Shift + Enter) to start"
 
-    def _on_open(self, _: Button) -> None:
-        if not self.cases.value:
-            raise ValueError("choose a case in the list first, then press Open case")
-        learner_id = self.learner.value.strip() if self.save else ""
-        store, problem = None, None
+    @property
+    def learner_id(self) -> str | None:
+        if self.hub_user:
+            return self.hub_user
+        return self.learner.value.strip() or None if self.save else None
+
+    def _apply_learner(self) -> None:
+        """Save from now on as the current learner id (also in an open workbench)."""
+        learner_id, store = self.learner_id, None
         if learner_id:
             validate_learner_id(learner_id)
             try:
                 store = self.store = self.store or open_store()
-            except ProgressStoreError as exc:  # the case still opens; nothing is overwritten
-                problem = exc
-        if store is not None:
-            note = (f"Saving your attempts as {learner_id!r} (your JupyterHub user)."
-                    if self.learner.disabled else f"Saving your attempts as {learner_id!r}; use "
-                    "the same learner id after a restart to resume.")
-        elif problem is not None:
-            note = "Not saving: the progress store could not be opened (see the message above)."
+            except ProgressStoreError:
+                self.status.value = ('<div role="status">Not saving: the progress store could '
+                                     "not be opened (see the message above).</div>")
+                raise
+        if self.workbench is not None:
+            self.workbench.use_learner(learner_id, store)
+        if store is not None and self.hub_user:
+            note = f"Saving your attempts as {learner_id} (your JupyterHub user)."
+        elif store is not None:
+            note = (f"Saving your attempts as {learner_id}. Use the same learner id next time "
+                    "to see them again.")
         else:
-            note = ("Not saving: type a learner id (a nickname) before opening a case to keep "
-                    "your attempts after a restart." if self.save else "")
-        self.workbench = Workbench(self.cases.value, store=store,
-                                   learner_id=learner_id if store else None)
-        self.area.children = (self.workbench,)
+            note = ("Not saving: type a learner id (a nickname) and press Enter to keep your "
+                    "attempts." if self.save else "")
         self.status.value = f'<div role="status">{escape(note)}</div>' if note else ""
-        if problem is not None:
-            self.errors.show(problem)
+
+    def _on_open(self, _: Button) -> None:
+        if not self.cases.value:
+            raise ValueError("choose a case in the list first, then press Open case")
+        title = dict((v, k) for k, v in self.cases.options)[self.cases.value]
+        self.workbench = Workbench(self.cases.value, title=title)
+        self.area.children = (self.workbench,)
+        self._apply_learner()
 
 
 def case_picker(*, store: AttemptStore | None = None, learner_id: str | None = None,
                 save: bool = True) -> CasePicker:
-    """A case chooser that opens a workbench; with a learner id, attempts are saved (to
-    ``store``, else the default progress store). ``save=False`` hides the learner id."""
+    """A case chooser that opens a workbench; with a learner id (the JupyterHub user, or a
+    typed nickname), attempts are saved. ``save=False`` hides the learner id."""
     return CasePicker(store=store, learner_id=learner_id, save=save)

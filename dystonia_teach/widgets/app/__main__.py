@@ -7,7 +7,7 @@ import importlib.util
 import os
 import sys
 
-from dystonia_teach.widgets.app import DEFAULT_PORT, voila_command
+from dystonia_teach.widgets.app import DEFAULT_PORT, voila_command, voila_environment
 
 
 def main() -> None:
@@ -20,7 +20,7 @@ def main() -> None:
     if importlib.util.find_spec("voila") is None:
         sys.exit("Voilà is not installed: pip install 'dystonia-teach[app]'")
     command = voila_command(args.port, args.ip)
-    os.execv(command[0], command)
+    os.execve(command[0], command, voila_environment())
 
 
 if __name__ == "__main__":
