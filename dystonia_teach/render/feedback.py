@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from html import escape
 
 from dystonia_teach.core.diagnoses import diagnosis_label
-from dystonia_teach.core.engine import PENALTY
 from dystonia_teach.core.knowledge import knowledge
 from dystonia_teach.core.reasoning_judge import Debrief, VisitReport
 from dystonia_teach.core.results import Assessment, Finding, PathwayItem, SourceRef
@@ -87,27 +86,8 @@ def _in_plan(item: PathwayItem, chosen: set[str]) -> bool:
 
 
 def score_line(assessment: Assessment) -> str:
-    """The score and how it was reached, in one sentence."""
-    rubric = _plain(getattr(assessment, "rubric", None) or "")
-    points = getattr(assessment, "points", None)
-    head = f"Score {assessment.score:.2f} out of 1"
-    if isinstance(points, int | float) and not isinstance(points, bool):
-        head += f" ({points:g} points)"
-    if rubric:
-        return f"{head}: {rubric}"
-    chosen = {a.step for a in assessment.chosen}
-    total = len(assessment.recommended)
-    hit = sum(_in_plan(item, chosen) for item in assessment.recommended)
-    cover = f"{hit} of {total} recommended steps are in your plan ({hit / total:.2f})" if total \
-        else "no steps were recommended"
-    minus = []
-    for severity in ("critical", "warning"):
-        n = sum(1 for f in assessment.findings
-                if f.severity == severity and f.code != "missing_step")
-        if n:
-            noun = "critical error" if severity == "critical" else "warning"
-            minus.append(f"{n * PENALTY[severity]:.2f} for {n} {noun}{'s' if n > 1 else ''}")
-    return f"{head}: {cover}" + (", minus " + " and ".join(minus) if minus else "") + "."
+    """The score and how it was reached, in one sentence (the engine's rubric)."""
+    return f"Score {_plain(assessment.rubric)}"
 
 
 def _groups(findings: Iterable[Finding]) -> list[list[Finding]]:
