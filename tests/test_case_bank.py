@@ -16,7 +16,7 @@ from dystonia_teach.core.predicates import holds
 
 from .conftest import CASES_DIR
 
-MIN_CASES = 12
+MIN_CASES = 19
 NSAIDS = frozenset({"naproxen", "ibuprofen", "diclofenac"})
 PROCEDURES = frozenset({"decompressive_laminectomy", "microdiscectomy", "tlif"})
 CASE_PATHS = sorted(CASES_DIR.glob("*.yaml"))
@@ -144,9 +144,50 @@ SCENARIOS = (
         lambda case, steps: "levodopa_trial" in steps and not steps & PROCEDURES,
     ),
     Scenario(
-        "polyneuropathy mimic (EMG/NCS)",
+        "polyneuropathy mimic (EMG/NCS and the cause screen)",
         ("diagnosis_polyneuropathy", "not radicular_picture"),
-        lambda case, steps: _edx_polyneuropathy(case) and "emg_ncs" in steps,
+        lambda case, steps: _edx_polyneuropathy(case)
+        and {"emg_ncs", "polyneuropathy_screen"} <= steps,
+    ),
+    # Mimics added in version 2 (issue 8, item 5): each with its discriminating features.
+    Scenario(
+        "adult-onset idiopathic walking (stair) dystonia: no genetics, toxin acceptable",
+        ("diagnosis_isolated_dystonia", "not onset_before_30", "not radicular_picture"),
+        lambda case, steps: "stairs" in case.dystonia.triggers
+        and "genetic_testing_dystonia" not in steps,
+    ),
+    Scenario(
+        "paroxysmal exercise-induced dyskinesia (attacks outlast rest; genetic testing)",
+        ("diagnosis_paroxysmal_exercise_induced_dyskinesia",),
+        lambda case, steps: not case.dystonia.relieved_by_rest
+        and "genetic_testing_dystonia" in steps,
+    ),
+    Scenario(
+        "vascular claudication (pulses, ankle-brachial index)",
+        ("diagnosis_vascular_claudication",),
+        lambda case, steps: "absent_foot_pulses" in case.other_signs
+        and "ankle_brachial_index" in steps,
+    ),
+    Scenario(
+        "Wilson disease in a young adult (copper and caeruloplasmin)",
+        ("diagnosis_wilson_disease",),
+        lambda case, steps: case.patient.age < 40 and "copper_ceruloplasmin" in steps,
+    ),
+    Scenario(
+        "myelopathy or hereditary spastic paraplegia (upper motor neuron signs, cord MRI)",
+        ("diagnosis_myelopathy", "not radicular_picture"),
+        lambda case, steps: "extensor_plantars" in case.other_signs
+        and "mri_cervical_thoracic_spine" in steps,
+    ),
+    Scenario(
+        "tarsal tunnel syndrome (Tinel sign at the ankle, nerve conduction)",
+        ("diagnosis_tarsal_tunnel", "not radicular_picture"),
+        lambda case, steps: "tinel_at_tarsal_tunnel" in case.other_signs and "emg_ncs" in steps,
+    ),
+    Scenario(
+        "subtle early Parkinson's disease (no rest tremor; levodopa trial)",
+        ("diagnosis_parkinsonism_foot_dystonia",),
+        lambda case, steps: "rest_tremor" not in case.other_signs and "levodopa_trial" in steps,
     ),
 )
 

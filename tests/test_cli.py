@@ -28,7 +28,9 @@ PLACEHOLDERS = {
     "investigations.instability.present", "investigations.instability.report",
     "investigations.electrodiagnosis.result", "investigations.electrodiagnosis.report",
     "investigations.brain_imaging.report", "investigations.dat_scan.report",
-    "investigations.levodopa_response.report", "investigations.genetics.report", "pathology",
+    "investigations.levodopa_response.report", "investigations.genetics.report",
+    "investigations.ankle_brachial_index.report", "investigations.copper_studies.report",
+    "investigations.spinal_cord_imaging.report", "investigations.blood_tests.report", "pathology",
     "disabling", "diagnosis", "stages.presentation", "stages.examination", "stages.follow_up",
     "teaching_notes", "evidence",
 }

@@ -182,6 +182,10 @@ class Investigations(_Strict):
     dat_scan: Report | None = None
     levodopa_response: Report | None = None
     genetics: Report | None = None
+    ankle_brachial_index: Report | None = None
+    copper_studies: Report | None = None
+    spinal_cord_imaging: Report | None = None
+    blood_tests: Report | None = None
 
 
 class Stages(_Strict):

@@ -81,6 +81,10 @@ OtherSign = Literal[
     "bilateral_leg_symptoms",
     "saddle_anaesthesia",
     "bladder_dysfunction",
+    "absent_foot_pulses",
+    "extensor_plantars",
+    "spasticity",
+    "tinel_at_tarsal_tunnel",
 ]
 Side = Literal["left", "right", "both"]
 Root = Literal["L3", "L4", "L5", "S1", "S2", "none"]
@@ -93,6 +97,11 @@ Diagnosis = Literal[
     "dopa_responsive_dystonia",
     "parkinsonism_foot_dystonia",
     "polyneuropathy",
+    "paroxysmal_exercise_induced_dyskinesia",
+    "vascular_claudication",
+    "wilson_disease",
+    "myelopathy",
+    "tarsal_tunnel",
     "other",
 ]
 EdxResult = Literal["radiculopathy", "normal", "polyneuropathy", "other"]
@@ -104,6 +113,10 @@ Reveal = Literal[
     "dat_scan",
     "levodopa_response",
     "genetics",
+    "ankle_brachial_index",
+    "copper_studies",
+    "spinal_cord_imaging",
+    "blood_tests",
 ]
 Phase = Literal[
     "assessment",
@@ -126,6 +139,11 @@ DIAGNOSIS_LABELS: dict[str, str] = {
     "dopa_responsive_dystonia": "Dopa-responsive dystonia",
     "parkinsonism_foot_dystonia": "Parkinsonism presenting with foot dystonia",
     "polyneuropathy": "Polyneuropathy",
+    "paroxysmal_exercise_induced_dyskinesia": "Paroxysmal exercise-induced dyskinesia",
+    "vascular_claudication": "Vascular (arterial) claudication",
+    "wilson_disease": "Wilson disease",
+    "myelopathy": "Myelopathy or hereditary spastic paraplegia",
+    "tarsal_tunnel": "Tarsal tunnel syndrome",
     "other": "Another diagnosis",
 }
 PHASE_LABELS: dict[str, str] = {

@@ -74,7 +74,9 @@ NODES: tuple[Node, ...] = (
          "dystonia, parkinsonism, polyneuropathy", "steps", 2.5, 2.5,
          ("functional_dystonia", "early_onset_dystonia", "adult_onset_isolated_dystonia",
           "adult_onset_dopa_responsive_dystonia", "parkinsonism", "polyneuropathy",
-          "polyneuropathy_electrodiagnosis")),
+          "polyneuropathy_electrodiagnosis", "paroxysmal_exercise_induced_dyskinesia",
+          "vascular_claudication", "wilson_disease", "myelopathy", "tarsal_tunnel",
+          "tarsal_tunnel_conduction_studies")),
     Node("outside", "Not in the algorithm", "outside", -2.5, 10, (),
          "Steps no pathway block lists (for example splinting, bed rest, opioids)"),
 )
