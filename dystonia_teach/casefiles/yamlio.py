@@ -67,8 +67,9 @@ _DEFAULT_TAGS = {ScalarNode: _YAML + "str", SequenceNode: _YAML + "seq",
                  MappingNode: _YAML + "map"}
 
 
-class _CaseLoader(yaml.CSafeLoader):
-    """libyaml's parser, resolving plain scalars with :data:`_IMPLICIT`."""
+class _CaseLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """libyaml's parser (PyYAML's own, slower, where it was built without libyaml), resolving
+    plain scalars with :data:`_IMPLICIT`."""
 
     def resolve(self, kind: type[Node], value: str, implicit: tuple[bool, bool]) -> str:
         if kind is ScalarNode and implicit[0]:

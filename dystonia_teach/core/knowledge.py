@@ -28,7 +28,7 @@ def _read(name: str) -> Any:
     gives the same data."""
     text = files("dystonia_teach").joinpath("knowledge", name).read_text("utf-8")
     try:
-        return yaml.load(text, Loader=yaml.CSafeLoader)
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as err:
         raise KnowledgeBaseError(f"dystonia_teach/knowledge/{name}: {err}") from err
 
