@@ -8,7 +8,6 @@ import click
 
 from dystonia_teach.cli._common import EXIT_PROBLEMS, examples
 from dystonia_teach.cli.store import STORE_HELP
-from dystonia_teach.course.grading import regrade
 from dystonia_teach.store import ProgressStoreError, open_store
 
 
@@ -23,6 +22,8 @@ def grade(url: str | None, progress: bool | None) -> None:
     """Re-grade every stored attempt with this release's engine and knowledge base, saving
     each new score beside the versions that produced it (the attempts are not changed). On
     PostgreSQL connect as an instructor. Exit 1 if some attempts could not be re-graded."""
+    from dystonia_teach.course.grading import regrade  # tqdm: only when the verb runs
+
     try:
         with open_store(url) as opened:
             report = regrade(opened, progress=progress)
