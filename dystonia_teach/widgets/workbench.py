@@ -205,7 +205,8 @@ class Workbench(VBox):
                                      tooltip="Bias prompts for this case and your reflection")
         self.debrief = HTML()
         self.earlier = Dropdown(options=[("— none yet —", -1)], value=-1,
-                                description="Earlier submissions", style=_WIDE, layout=_FULL)
+                                description="Earlier submissions", style=_WIDE,
+                                layout=Layout(flex="1 1 24em", width="auto", min_width="0"))
         self.show_earlier = Button(description="Show again", icon="history",
                                    tooltip="Show that submission's feedback and flowchart")
         self.earlier_feedback = HTML()
@@ -246,7 +247,8 @@ class Workbench(VBox):
             HBox([self.submit_button, self.next_button], layout=Layout(flex_flow="row wrap")),
             self.status, self.errors, self.feedback, self.path_text, self.path_figure,
             _heading("Debrief"), self.reflection, self.debrief_button, self.debrief,
-            _heading("Your earlier submissions"), HBox([self.earlier, self.show_earlier]),
+            _heading("Your earlier submissions"),
+            HBox([self.earlier, self.show_earlier], layout=Layout(flex_flow="row wrap")),
             self.earlier_feedback, self.earlier_text, self.earlier_figure)
         self._render()
         if store is not None and learner_id:
@@ -477,7 +479,8 @@ class CasePicker(VBox):
             except DystoniaTeachError as exc:
                 problems.append(f"case {number}: {exc}")
         self.cases = Dropdown(options=options, value="", description="Case", style=_WIDE,
-                              tooltip="The patient to see", layout=_FULL)
+                              tooltip="The patient to see",
+                              layout=Layout(flex="1 1 24em", width="auto", min_width="0"))
         self.learner = Text(value=self.hub_user or learner_id or "", description="Learner id",
                             disabled=bool(self.hub_user), style=_WIDE,
                             continuous_update=False,
@@ -493,7 +496,9 @@ class CasePicker(VBox):
         self.workbench: Workbench | None = None
         self.status = HTML()
         self.area = VBox()
-        self.children = (KeyboardGuard(), self.learner, HBox([self.cases, self.open_button]),
+        self.children = (KeyboardGuard(), self.learner,
+                         HBox([self.cases, self.open_button], layout=Layout(
+                             flex_flow="row wrap", width="98%")),
                          self.errors, self.status, self.area)
         self.errors.guard(self._apply_learner)()
         if hub_problem is not None:
