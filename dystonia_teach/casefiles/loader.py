@@ -290,6 +290,8 @@ def _visit_issues(doc: YamlDocument, case: Case) -> list[Issue]:
     kb = knowledge()
     issues: list[Issue] = []
     week = case.course.symptom_weeks
+    # a visit inherits the case's facts: report only what the visit itself makes inconsistent
+    already = {issue.message for issue in _consistency_issues(doc, case)}
     for n, visit in enumerate(case.visits):
         where = _visit_path(n + 1)
         if visit.week <= week:
@@ -302,6 +304,8 @@ def _visit_issues(doc: YamlDocument, case: Case) -> list[Issue]:
                                         f"{ref!r} is not a step id",
                                         did_you_mean(ref, kb.steps) or "see step_catalogue()"))
         for issue in _consistency_issues(doc, case_at_visit(case, n + 1)):
+            if issue.message in already:
+                continue
             field = issue.field.removeprefix("course.")
             issues.append(doc.issue([*where, *field.split(".")], issue.code,
                                     f"at this visit, {issue.message}", issue.hint))
