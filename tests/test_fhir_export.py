@@ -15,7 +15,7 @@ from fhir.resources.R4B.plandefinition import PlanDefinition
 from dystonia_teach import evaluate, load_case, recommended_actions
 from dystonia_teach.core.knowledge import knowledge
 from dystonia_teach.render.cds_cards import SUMMARY_LIMIT, cards
-from dystonia_teach.render.fhir import LEVEL_EXTENSION, bundle, plan_definition
+from dystonia_teach.render.fhir import LEVEL_EXTENSION, PLAN_URL, bundle, plan_definition
 
 
 def _actions(action: dict[str, Any]) -> list[dict[str, Any]]:
@@ -84,9 +84,18 @@ def test_citations_carry_their_level(plan: dict[str, Any]) -> None:
         (level,) = [e for e in artifact["extension"] if e["url"] == LEVEL_EXTENSION]
         assert level["valueCodeableConcept"]["coding"][0]["code"] == str(claim.level)
         assert f"level {claim.level}" in artifact["display"]
-        if "url" in artifact:  # a link only for a verified DOI
-            assert any(s.verified and s.doi and artifact["url"].endswith(s.doi)
-                       for s in claim.sources)
+        sources = [source for source, _ in kb.cited_sources(claim.id)]
+        for source in sources:  # the registry's record, with its identifiers
+            assert source.title in artifact["citation"] or not source.title
+            if source.doi:
+                assert f"doi:{source.doi}" in artifact["citation"]
+            if source.pmid:
+                assert f"PMID {source.pmid}" in artifact["citation"]
+        if "url" in artifact:  # a link only for a verified source's DOI
+            assert any(s.status == "verified" and s.doi and artifact["url"].endswith(s.doi)
+                       for s in sources)
+        else:
+            assert not any(s.status == "verified" and s.doi for s in sources)
 
 
 @pytest.mark.parametrize("case_id, actions", [
@@ -105,6 +114,11 @@ def test_cards_match_the_findings_one_to_one(case_id: str, actions: list | None)
         assert len(card["summary"]) < SUMMARY_LIMIT
         assert card["summary"].rstrip("…") in finding.summary
         assert card["source"]["label"] and card["source"]["url"].startswith("http")
+        verified = {url for ref in finding.sources
+                    for s, _ in knowledge().cited_sources(ref.claim_id) if s.status == "verified"
+                    for url in (f"https://doi.org/{s.doi}",
+                                f"https://pubmed.ncbi.nlm.nih.gov/{s.pmid}/")}
+        assert card["source"]["url"] in verified | {PLAN_URL}  # never an unverified link
         if finding.detail:
             assert finding.detail in card["detail"]
         for source in finding.sources:

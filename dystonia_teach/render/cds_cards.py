@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dystonia_teach.core.bibliography import short_citation
 from dystonia_teach.core.knowledge import knowledge
 from dystonia_teach.core.results import Assessment, Finding, SourceRef
 from dystonia_teach.render.fhir import PLAN_URL
@@ -22,13 +23,17 @@ def _summary(text: str) -> str:
     return text if len(text) < SUMMARY_LIMIT else text[: SUMMARY_LIMIT - 2].rstrip() + "…"
 
 
-def _url(source: SourceRef) -> str | None:
-    """A verified DOI or PubMed link for a claim, else None (never an unverified link)."""
-    for cited in knowledge().claim(source.claim_id).sources:
-        if cited.verified and cited.doi:
-            return f"https://doi.org/{cited.doi}"
-        if cited.verified and cited.pmid and not cited.pmid_from_address:
-            return f"https://pubmed.ncbi.nlm.nih.gov/{cited.pmid}/"
+def _link(source: SourceRef) -> tuple[str, str] | None:
+    """The first verified source of a claim with a DOI or PubMed link, as (short citation,
+    link), else None: never an unverified link (the registry record must be verified, and a
+    PMID read off an address is not used)."""
+    for cited, _ in knowledge().cited_sources(source.claim_id):
+        if cited.status != "verified":
+            continue
+        if cited.doi:
+            return short_citation(cited), f"https://doi.org/{cited.doi}"
+        if cited.pmid and not cited.pmid_from_address:
+            return short_citation(cited), f"https://pubmed.ncbi.nlm.nih.gov/{cited.pmid}/"
     return None
 
 
@@ -46,11 +51,11 @@ def _detail(finding: Finding) -> str:
 
 def card(finding: Finding) -> dict[str, Any]:
     """One CDS Hooks card for one finding."""
-    linked = next(((s, url) for s in sorted(finding.sources, key=lambda s: s.level)
-                   if (url := _url(s))), None)
+    linked = next(((s, link) for s in sorted(finding.sources, key=lambda s: s.level)
+                   if (link := _link(s))), None)
     if linked:
-        source = {"label": f"{linked[0].citations[0][:100]} ({linked[0].level_text})",
-                  "url": linked[1]}
+        ref, (label, url) = linked
+        source = {"label": f"{label[:100]} ({ref.level_text})", "url": url}
     else:
         source = {"label": SOURCE_LABEL, "url": PLAN_URL}
     return {"summary": _summary(finding.summary), "indicator": finding.severity,

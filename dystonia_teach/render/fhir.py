@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dystonia_teach.core.bibliography import citation_text
 from dystonia_teach.core.kb_model import KnowledgeBase, PathwayBlock, Rule, Slot
 from dystonia_teach.core.knowledge import knowledge
 from dystonia_teach.core.predicates import PREDICATES
@@ -54,8 +55,13 @@ def condition_description(when: tuple[str, ...]) -> str:
 
 
 def citation(kb: KnowledgeBase, claim_id: str) -> dict[str, Any]:
-    """A ``relatedArtifact`` citing one evidence claim, with its level and status."""
+    """A ``relatedArtifact`` citing one evidence claim, with its level and status.
+
+    ``citation`` gives each registered source's reference (authors, title, journal, year,
+    DOI/PMID, and what is not yet checked); ``url`` links a DOI only of a verified source.
+    """
     claim = kb.claim(claim_id)
+    cited = kb.cited_sources(claim_id)
     level = f"{kb.scheme} level {claim.level}"
     artifact: dict[str, Any] = {
         "extension": [
@@ -67,9 +73,9 @@ def citation(kb: KnowledgeBase, claim_id: str) -> dict[str, Any]:
         "label": claim.id,
         "display": f"{claim.claim} ({level}, {claim.status.replace('_', ' ')}, "
                    f"{claim.directness})" + (f" Caveat: {claim.caveat}" if claim.caveat else ""),
-        "citation": " | ".join(source.citation for source in claim.sources),
+        "citation": " | ".join(citation_text(source, where) for source, where in cited),
     }
-    doi = next((s.doi for s in claim.sources if s.verified and s.doi), None)
+    doi = next((s.doi for s, _ in cited if s.status == "verified" and s.doi), None)
     if doi:
         artifact["url"] = f"https://doi.org/{doi}"
     return artifact
