@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from dystonia_teach import __version__, evaluate, load_case, recommended_actions
 from dystonia_teach.cli import cli
+from dystonia_teach.core import engine
 from dystonia_teach.course import grading
 from dystonia_teach.course.grading import knowledge_version, regrade
 from dystonia_teach.store import AttemptStore, ProgressStoreError, open_store
@@ -46,10 +47,22 @@ def test_regrade_rescores_every_attempt_once_per_case(store_url: str, monkeypatc
     with open_store(store_url) as store:
         ids = _fill(store)
     _set_score(store_url, ids[1], 0.123)
-    derived = []
-    real = grading.derive_pathway
-    monkeypatch.setattr(grading, "derive_pathway", lambda case: derived.append(case.id)
-                        or real(case))
+    # evaluate derives the pathway once per case object (core.engine caches it by identity), so
+    # grading passes no pathway: count the derivations made while judging (loading a case also
+    # derives its visits' pathways to check them, which is not judging)
+    derived, judging = [], []
+    real_derive, real_evaluate = engine._derive, grading.evaluate
+
+    def spy_evaluate(case, *rest):
+        judging.append(case)
+        try:
+            return real_evaluate(case, *rest)
+        finally:
+            judging.pop()
+
+    monkeypatch.setattr(engine, "_derive", lambda case, *rest: (
+        judging and derived.append(case.id)) or real_derive(case, *rest))
+    monkeypatch.setattr(grading, "evaluate", spy_evaluate)
     with open_store(store_url) as store:
         before = store.all_attempts()
         report = regrade(store, progress=False, workers=1)
