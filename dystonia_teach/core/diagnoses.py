@@ -32,6 +32,10 @@ Feature = Callable[[Case], bool]
 PARKINSONIAN = frozenset({"bradykinesia", "rest_tremor", "reduced_arm_swing", "rigidity"})
 CAUDA_EQUINA = frozenset({"saddle_anaesthesia", "bladder_dysfunction"})
 CHILDHOOD_ONSET_AGE = 21
+#: Wilson disease is screened for when dystonia starts under about 40-50 (common practice; the
+#: threshold has no checked source yet, see evidence.yaml efns_genetic_testing): the lower bound.
+WILSON_SCREEN_AGE = 40
+UPPER_MOTOR_NEURON = frozenset({"extensor_plantars", "spasticity"})
 OTHER = "other"
 
 
@@ -44,6 +48,8 @@ def _edx(case: Case, result: str) -> bool:
 FEATURES: dict[str, tuple[str, Feature]] = {
     "root_signs": ("signs of one nerve root on examination",
                    lambda c: c.radicular.root != "none"),
+    "no_root_signs": ("no signs of a nerve root on examination",
+                      lambda c: c.radicular.root == "none"),
     "relieved_by_rest": ("the posture settles with rest", lambda c: c.dystonia.relieved_by_rest),
     "concordant_compression": (
         "a compressive lesion on imaging that matches the clinical level",
@@ -53,6 +59,9 @@ FEATURES: dict[str, tuple[str, Feature]] = {
     "edx_radiculopathy": ("EMG showing a radiculopathy", lambda c: _edx(c, "radiculopathy")),
     "edx_polyneuropathy": ("nerve conduction studies showing a polyneuropathy",
                            lambda c: _edx(c, "polyneuropathy")),
+    "edx_other_nerve_lesion": (
+        "nerve conduction studies showing a nerve lesion that is neither a root lesion nor a "
+        "polyneuropathy", lambda c: _edx(c, "other")),
     "functional_signs": ("positive functional signs such as distractibility or inconsistency",
                          lambda c: bool(set(c.functional_signs) - {"sudden_onset"})),
     "sudden_onset": ("an abrupt onset with a fixed posture",
@@ -67,6 +76,18 @@ FEATURES: dict[str, tuple[str, Feature]] = {
                           lambda c: c.dystonia.diurnal_worsening
                           or "diurnal_fluctuation" in c.other_signs),
     "brisk_reflexes": ("brisk leg reflexes", lambda c: "brisk_reflexes" in c.other_signs),
+    "upper_motor_neuron_signs": ("spasticity or extensor plantar responses",
+                                 lambda c: bool(UPPER_MOTOR_NEURON & set(c.other_signs))),
+    "onset_before_40": ("onset in a child or an adult under about 40",
+                        lambda c: c.patient.age < WILSON_SCREEN_AGE),
+    "exertional_attacks_outlast_rest": (
+        "attacks brought on by sustained exertion that go on after stopping",
+        lambda c: bool({"running", "after_minutes_walking"} & set(c.dystonia.triggers))
+        and not c.dystonia.relieved_by_rest and not c.dystonia.present_at_rest),
+    "absent_foot_pulses": ("weak or absent foot pulses",
+                           lambda c: "absent_foot_pulses" in c.other_signs),
+    "tinel_at_tarsal_tunnel": ("a Tinel sign behind the medial malleolus",
+                               lambda c: "tinel_at_tarsal_tunnel" in c.other_signs),
     "sensory_trick": ("a sensory trick eases the posture", lambda c: c.dystonia.sensory_trick),
     "task_specific_trigger": (
         "brought on by one gait task only",
