@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import re
-from dataclasses import dataclass
+from dataclasses import replace
 
 import pytest
 
@@ -12,7 +12,6 @@ from dystonia_teach.casefiles.loader import list_cases, load_case
 from dystonia_teach.core.engine import evaluate, recommended_actions
 from dystonia_teach.core.knowledge import knowledge
 from dystonia_teach.core.reasoning import ReasoningSession
-from dystonia_teach.core.results import Assessment
 from dystonia_teach.core.visits import case_at_visit, visit_count
 from dystonia_teach.render.feedback import (
     debrief_html,
@@ -96,12 +95,14 @@ def test_feedback_summary_comes_first_with_the_rubric_and_at_most_three_changes(
                                  "rigid_splinting"])
     html = feedback_html(assessment)
     assert html.index("dt-summary") < html.index("<details")
-    assert "2 of 8 recommended steps are in your plan" in html
-    assert "minus 0.40 for 4 warnings" in html
+    # The engine's rubric (knowledge/scoring.yaml): coverage 2/8 of 100 points, 40 points lost
+    # for the warnings, the score clipped at 0 and the safety verdict apart from it.
+    assert "you chose 2 of the 8 recommended steps (25 points)" in html
+    assert "lost 40 points for problems" in html and "safety: caution" in html
     changes = re.search(r"Top things to change:</b></p><ol>(.*?)</ol>", html).group(1)
     assert changes.count("<li>") == 3
     text = feedback_text(assessment)
-    assert text.splitlines()[1].startswith("Score 0.00 out of 1")
+    assert text.splitlines()[1].startswith("Score 0/100: ")
 
 
 def test_feedback_groups_findings_of_one_kind_and_collapses_each() -> None:
@@ -128,7 +129,7 @@ def test_feedback_shows_each_caveat_once_in_the_evidence_section() -> None:
 def test_feedback_for_a_perfect_plan_is_short_and_says_so() -> None:
     case = load_case("early_uncomplicated")
     html = feedback_html(evaluate(case, recommended_actions(case)))
-    assert "Nothing to change" in html and "Score 1.00 out of 1" in html
+    assert "Nothing to change" in html and "Score 100/100: " in html
     assert 'class="dt-finding' not in html
 
 
@@ -147,23 +148,15 @@ def test_feedback_is_deterministic_and_escaped() -> None:
 
 
 def test_feedback_uses_the_engine_rubric_points_and_safety_when_present() -> None:
-    @dataclass(frozen=True)
-    class Scored(Assessment):
-        rubric: str = "coverage 0.8 minus 0.1 for one warning"
-        points: float = 7
-        safety: str = "unsafe"
-
     base = evaluate(load_case("early_uncomplicated"), ["neuro_exam"])
-    scored = Scored(**{name: getattr(base, name) for name in Assessment.__dataclass_fields__})
-    line = score_line(scored)
-    assert line.startswith(f"Score {base.score:.2f} out of 1 (7 points): coverage 0.8")
+    scored = replace(base, rubric="coverage 0.8 minus 0.1 for one warning", points=7,
+                     safety="unsafe")
+    # The score line is the engine's rubric sentence as it is (it states the score itself).
+    assert score_line(scored) == "Score coverage 0.8 minus 0.1 for one warning"
+    assert score_line(replace(scored, rubric="")) == f"Score {round(base.score * 100)}/100."
     assert "Unsafe: a step in this plan could harm this patient." in feedback_text(scored)
-    safe = feedback_text(Scored(**{**vars_of(scored), "safety": "safe"}))
+    safe = feedback_text(replace(scored, safety="safe"))
     assert "Unsafe" not in safe and "Caution" not in safe
-
-
-def vars_of(assessment: Assessment) -> dict[str, object]:
-    return {name: getattr(assessment, name) for name in type(assessment).__dataclass_fields__}
 
 
 def test_feedback_reasoning_names_confidently_wrong_and_low_value_tests_first() -> None:

@@ -77,8 +77,10 @@ def test_recommended_plan_with_justified_tests_scores_full_marks(case_id: str) -
     report = wb.session.reports[-1]
     assert wb.errors.value == ""
     assert report.assessment.score == 1.0 and not report.assessment.by_severity("critical")
-    assert "Score 1.00" in wb.feedback.value and "Critical" not in wb.feedback.value
-    assert wb.summary().splitlines()[1].startswith("Score 1.00")
+    # The score line is the engine's rubric (knowledge/scoring.yaml): 100 points, safe.
+    assert "Score 100/100: " in wb.feedback.value and "Critical" not in wb.feedback.value
+    assert report.assessment.points == 100 and report.assessment.safety == "safe"
+    assert wb.summary().splitlines()[1].startswith("Score 100/100: ")
 
 
 def test_differential_is_found_by_search_only_and_compared_with_the_facts() -> None:

@@ -86,8 +86,10 @@ def _in_plan(item: PathwayItem, chosen: set[str]) -> bool:
 
 
 def score_line(assessment: Assessment) -> str:
-    """The score and how it was reached, in one sentence (the engine's rubric)."""
-    return f"Score {_plain(assessment.rubric)}"
+    """The score and how it was reached, in one sentence (the engine's rubric, which starts
+    with the score out of 100; an assessment without one shows the score alone)."""
+    rubric = _plain(assessment.rubric).strip()
+    return f"Score {rubric}" if rubric else f"Score {round(assessment.score * 100)}/100."
 
 
 def _groups(findings: Iterable[Finding]) -> list[list[Finding]]:
