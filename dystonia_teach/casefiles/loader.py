@@ -291,7 +291,7 @@ def _visit_issues(doc: YamlDocument, case: Case) -> list[Issue]:
     issues: list[Issue] = []
     week = case.course.symptom_weeks
     # a visit inherits the case's facts: report only what the visit itself makes inconsistent
-    already = {issue.message for issue in _consistency_issues(doc, case)}
+    already = {(issue.code, issue.field) for issue in _consistency_issues(doc, case)}
     for n, visit in enumerate(case.visits):
         where = _visit_path(n + 1)
         if visit.week <= week:
@@ -304,7 +304,7 @@ def _visit_issues(doc: YamlDocument, case: Case) -> list[Issue]:
                                         f"{ref!r} is not a step id",
                                         did_you_mean(ref, kb.steps) or "see step_catalogue()"))
         for issue in _consistency_issues(doc, case_at_visit(case, n + 1)):
-            if issue.message in already:
+            if (issue.code, issue.field) in already:
                 continue
             field = issue.field.removeprefix("course.")
             issues.append(doc.issue([*where, *field.split(".")], issue.code,
