@@ -59,7 +59,9 @@ def case_list_text(cases: list[Case] | None = None) -> str:
 def assessment_text(assessment: Assessment, *, detail: bool = True) -> str:
     """A deterministic text report: score, findings by severity, pathway beside the learner's."""
     kb = knowledge()
-    lines = [f"Case {assessment.case_id}: score {assessment.score:.2f}"]
+    lines = [f"Case {assessment.case_id}: score {round(assessment.score * 100)}/100, "
+             f"{assessment.points:g} points, safety: {assessment.safety}",
+             _wrap(f"Score {assessment.rubric}", "  ")]
     counts = {s: len(assessment.by_severity(s)) for s in ("critical", "warning", "info")}
     lines.append("Findings: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
     if assessment.pitfalls:
