@@ -181,7 +181,8 @@ def test_try_scores_a_learner_pathway_with_its_feedback() -> None:
                "physical_therapy", "education_stay_active", "clinical_followup",
                "--diagnosis", "radiculopathy_dystonia")
     assert good.returncode == 0, good.stderr
-    assert good.stdout.startswith("Case early_uncomplicated: score 100/100, 100 points, safety: safe")
+    assert good.stdout.startswith(
+        "Case early_uncomplicated: score 100/100, 100 points, safety: safe")
     poor = run("try", "early_uncomplicated", "neuro_exam", "mri_lumbar_noncontrast", "bed_rest")
     assert poor.returncode == 0, poor.stderr
     assert "premature_imaging" in poor.stdout and "low_value_care" in poor.stdout
