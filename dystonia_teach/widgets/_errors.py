@@ -7,6 +7,7 @@ handler is wrapped by :meth:`ErrorArea.guard`, which puts the error in an HTML a
 from __future__ import annotations
 
 import functools
+import re
 import traceback
 from collections.abc import Callable
 from html import escape
@@ -17,6 +18,13 @@ from ipywidgets import HTML
 from dystonia_teach.core.errors import DystoniaTeachError
 
 _BOX = 'role="alert" style="border-left:6px solid #D55E00;padding:4px 8px;margin:4px 0"'
+#: Store locations in messages: a database URL or a file path (learners see neither).
+_LOCATIONS = re.compile(r"postgres(?:ql)?://\S+?(?=[:;,.]?(?:\s|$))|(?<![\w.])(?:~|/)[^\s'\"(),;]+")
+
+
+def learner_message(message: str) -> str:
+    """``message`` with database URLs and file paths replaced by plain words."""
+    return _LOCATIONS.sub("your saved-work store", message)
 
 
 class ErrorArea(HTML):
@@ -29,7 +37,10 @@ class ErrorArea(HTML):
     def show(self, exc: BaseException) -> None:
         self.last_error = exc
         if isinstance(exc, DystoniaTeachError | ValueError):
-            self.value = f"<div {_BOX}><b>⚠ Problem:</b> {escape(str(exc))}</div>"
+            plain = learner_message(str(exc))
+            where = ("" if plain == str(exc) else "<details><summary>Details for your "
+                     f"instructor</summary><pre>{escape(str(exc))}</pre></details>")
+            self.value = f"<div {_BOX}><b>⚠ Problem:</b> {escape(plain)}{where}</div>"
             return
         details = escape("".join(traceback.format_exception(exc)))
         self.value = (f"<div {_BOX}><b>⚠ Unexpected error ({escape(type(exc).__name__)}):</b> "
