@@ -4,15 +4,13 @@ and the browser benchmark. Chromium is Debian's, launched by path (no browser do
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from .server_process import free_port, running_server
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -31,12 +29,6 @@ SETTINGS = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextmanager
 def running_lab(root: Path) -> Iterator[str]:
     """Serve a working copy of notebooks/ in ``root / "notebooks"`` as ``make course`` does;
@@ -52,34 +44,16 @@ def running_lab(root: Path) -> Iterator[str]:
         setting.parent.mkdir(parents=True, exist_ok=True)
         setting.write_text(value)
     env["DYSTONIA_TEACH_PROGRESS"] = str(root / "progress.sqlite3")
-    port = _free_port()
-    log_path = root / "lab.log"
-    with log_path.open("w") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "dystonia_teach.course.workspace",
-             "--source", str(REPO / "notebooks"), "--target", str(root / "notebooks"), "--",
-             "--no-browser", "--ip", "127.0.0.1", "--port", str(port),
-             f"--IdentityProvider.token={TOKEN}", "--ServerApp.password=", "--allow-root",
-             "--LabApp.news_url=None"],
-            env=env, stdout=log, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{base}/api/status?token={TOKEN}", timeout=2):
-                        break
-                except OSError:
-                    if time.monotonic() > deadline or server.poll() is not None:
-                        raise RuntimeError(log_path.read_text()) from None
-                    time.sleep(0.25)
-            yield base
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "dystonia_teach.course.workspace",
+               "--source", str(REPO / "notebooks"), "--target", str(root / "notebooks"), "--",
+               "--no-browser", "--ip", "127.0.0.1", "--port", str(port),
+               f"--IdentityProvider.token={TOKEN}", "--ServerApp.password=", "--allow-root",
+               "--LabApp.news_url=None"]
+    with running_server(command, ready_url=f"{base}/api/status?token={TOKEN}", env=env,
+                        log_path=root / "lab.log"):
+        yield base
 
 
 def open_and_run(page: Page, base: str, notebook: str) -> None:

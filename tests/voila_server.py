@@ -4,10 +4,6 @@ axe-core audit, for the browser tests. Chromium is Debian's (see jupyterlab_serv
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +14,7 @@ import pytest
 from dystonia_teach.widgets.app import voila_command, voila_environment
 
 from .jupyterlab_server import CHROMIUM
+from .server_process import free_port, running_server
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -37,12 +34,6 @@ def require_browser_tools() -> None:
         pytest.skip(f"missing {', '.join(missing)}")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextmanager
 def running_app(root: Path) -> Iterator[tuple[str, Path]]:
     """Serve the learner app; yield its base URL and the progress store file it saves to."""
@@ -53,30 +44,12 @@ def running_app(root: Path) -> Iterator[tuple[str, Path]]:
     store = root / "progress.sqlite3"
     env["DYSTONIA_TEACH_PROGRESS"] = str(store)
     env["DYSTONIA_TEACH_STORE"] = str(store)
-    port = _free_port()
-    log_path = root / "voila.log"
-    with log_path.open("w") as log:
-        server = subprocess.Popen(voila_command(port), env=env, cwd=root, stdout=log,
-                                  stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:  # "/" would run the notebook in a new kernel; the static file does not
-                    with urllib.request.urlopen(f"{base}/voila/static/voila.js", timeout=2):
-                        break
-                except OSError:
-                    if time.monotonic() > deadline or server.poll() is not None:
-                        raise RuntimeError(log_path.read_text()) from None
-                    time.sleep(0.25)
-            yield base, store
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    # "/" would run the notebook in a new kernel; the static file does not
+    with running_server(voila_command(port), ready_url=f"{base}/voila/static/voila.js",
+                        env=env, cwd=root, log_path=root / "voila.log"):
+        yield base, store
 
 
 def axe_violations(page: Page, tags: list[str] | None = WCAG_TAGS) -> list[dict[str, Any]]:
