@@ -218,3 +218,18 @@ def test_case_list_text_gives_each_case_its_neutral_numbered_teaser() -> None:
     assert text.splitlines() == [case_teaser(case, n) for n, case in enumerate(cases, 1)]
     for case in cases:
         assert case.id not in text and case.title not in text
+
+
+def test_case_list_text_names_an_unreadable_case_and_lists_the_others(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dystonia_teach import list_cases
+    from dystonia_teach.render.text import case_list_text
+
+    (tmp_path / "aaa_broken.yaml").write_text("id: aaa_broken\npatient: [unclosed\n")
+    monkeypatch.setenv("DYSTONIA_TEACH_CASES", str(tmp_path))
+    lines = case_list_text().splitlines()
+    assert len(lines) == len(list_cases())
+    assert lines[0] == ("Case 1 — cannot be opened; your instructor can run "
+                        "`dystonia-teach validate` to see why.")
+    assert all("cannot be opened" not in line for line in lines[1:])
+    assert str(tmp_path) not in "\n".join(lines)

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dystonia_teach.casefiles.loader import list_cases, load_case
 from dystonia_teach.core.case_model import Case
 from dystonia_teach.core.engine import recommended_pathway
+from dystonia_teach.core.errors import DystoniaTeachError
 from dystonia_teach.core.knowledge import knowledge, source_ref
 from dystonia_teach.core.results import Assessment, PathwayItem
 from dystonia_teach.core.visits import case_at_visit
@@ -51,9 +52,16 @@ def case_text(case: Case, *, reveal_answers: bool = False) -> str:
 def case_list_text(cases: list[Case] | None = None) -> str:
     """One neutral line per case (default: every available case), numbered as the case picker
     shows them: "Case 4 — a 46-year-old postal worker whose right toes curl ..."."""
-    if cases is None:
-        cases = [load_case(case_id) for case_id in list_cases()]
-    return "\n".join(case_teaser(case, number) for number, case in enumerate(cases, 1))
+    if cases is not None:
+        return "\n".join(case_teaser(case, number) for number, case in enumerate(cases, 1))
+    lines = []
+    for number, case_id in enumerate(list_cases(), 1):
+        try:
+            lines.append(case_teaser(load_case(case_id), number))
+        except DystoniaTeachError:  # one unreadable case file must not hide the others
+            lines.append(f"Case {number} — cannot be opened; your instructor can run "
+                         "`dystonia-teach validate` to see why.")
+    return "\n".join(lines)
 
 
 def assessment_text(assessment: Assessment, *, detail: bool = True) -> str:
