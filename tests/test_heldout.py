@@ -1,13 +1,17 @@
 """Held-out check: vignettes written from README.md and docs/ alone, never tuned to the engine.
 
-tests/heldout_cases/ holds the cases; tests/heldout_verdicts.yaml the verdicts an instructor
-expects from the docs: for each plan, its pitfall codes with their severities (no others), and
-the order of the plans from best to worst. Each expectation is one verdict; the share of right
-verdicts is reported (target: at least 95%) with every miss.
+Each batch is a folder of cases (tests/heldout_cases/, tests/heldout_cases_2/) and a file of the
+verdicts an instructor expects from the docs (tests/heldout_verdicts.yaml,
+tests/heldout_verdicts_2.yaml), written before any plan was scored. For each case:
+`case_id: {plans: {name: {steps: [step, step=mg], pitfalls: {code: severity}}}, ranking: [best..
+worst], ranking_also: [...]}`; for each plan its pitfall codes with their severities (no others),
+and the plans in each ranking chain from best to worst. Each expectation is one verdict; the share
+of right verdicts is reported per batch and combined (target: at least 95%) with every miss.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 from itertools import pairwise
 from pathlib import Path
@@ -21,11 +25,28 @@ from dystonia_teach.core.kb_model import SEVERITY_ORDER
 from dystonia_teach.core.results import Assessment
 
 HERE = Path(__file__).parent
-CASES = HERE / "heldout_cases"
-VERDICTS = HERE / "heldout_verdicts.yaml"
 TARGET = 0.95
-#: The share measured on the first run against the engine (85/91): a regression guard.
-FLOOR = 0.93
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One batch of held-out cases and its verdicts, with the share first measured on it."""
+
+    name: str
+    cases: Path
+    verdicts: Path
+    #: The share measured on the batch's first run against the engine: a regression guard.
+    floor: float
+
+
+BATCHES = (
+    # First run: 85/91 (93.4%).
+    Batch("batch 1", HERE / "heldout_cases", HERE / "heldout_verdicts.yaml", 0.93),
+    # First run, after the verdicts were committed: 132/138 (95.7%).
+    Batch("batch 2", HERE / "heldout_cases_2", HERE / "heldout_verdicts_2.yaml", 0.95),
+)
+
+Result = tuple[bool, str]
 
 
 def _action(text: str) -> str | dict[str, object]:
@@ -48,9 +69,9 @@ def _rank_value(assessment: Assessment) -> float:
     return float(getattr(assessment, "points", assessment.score))
 
 
-def _verdicts(case_id: str, spec: dict[str, Any]) -> list[tuple[bool, str]]:
-    case = load_case(CASES / f"{case_id}.yaml")
-    results: list[tuple[bool, str]] = []
+def _verdicts(cases: Path, case_id: str, spec: dict[str, Any]) -> list[Result]:
+    case = load_case(cases / f"{case_id}.yaml")
+    results: list[Result] = []
     assessed = {}
     for name, plan in spec["plans"].items():
         assessment = evaluate(case, [_action(s) for s in plan["steps"]])
@@ -70,28 +91,41 @@ def _verdicts(case_id: str, spec: dict[str, Any]) -> list[tuple[bool, str]]:
 
 
 @cache
-def _results() -> tuple[tuple[bool, str], ...]:
-    spec = YAML(typ="safe").load(VERDICTS.read_text("utf-8"))
-    assert {p.stem for p in CASES.glob("*.yaml")} == set(spec), "one verdict entry per case"
-    return tuple(r for case_id in sorted(spec) for r in _verdicts(case_id, spec[case_id]))
+def _results(batch: Batch) -> tuple[Result, ...]:
+    spec = YAML(typ="safe").load(batch.verdicts.read_text("utf-8"))
+    assert {p.stem for p in batch.cases.glob("*.yaml")} == set(spec), (
+        f"{batch.name}: one verdict entry per case in {batch.cases.name}")
+    return tuple(r for case_id in sorted(spec)
+                 for r in _verdicts(batch.cases, case_id, spec[case_id]))
 
 
-def _report() -> tuple[float, str]:
-    results = _results()
+def _summary(name: str, results: tuple[Result, ...]) -> tuple[float, str]:
     right = sum(ok for ok, _ in results)
-    misses = "\n".join(message for ok, message in results if not ok)
     share = right / len(results)
-    print(f"held-out verdicts right: {right}/{len(results)} = {share:.1%}\n{misses}")
-    return share, misses
+    misses = "\n".join(f"  {message}" for ok, message in results if not ok)
+    return share, f"{name}: {right}/{len(results)} = {share:.1%} right\n{misses}".rstrip()
 
 
-def test_heldout_share_does_not_fall_below_the_first_measurement() -> None:
-    share, misses = _report()
-    assert share >= FLOOR, f"{share:.1%} right, below {FLOOR:.0%}; misses:\n{misses}"
+def _report(batches: tuple[Batch, ...] = BATCHES) -> tuple[float, str]:
+    """The combined share, and a report with each batch's share and misses, then the total."""
+    per_batch = [_summary(batch.name, _results(batch)) for batch in batches]
+    combined = tuple(r for batch in batches for r in _results(batch))
+    share, total = _summary("combined", combined)
+    text = "\n".join([text for _, text in per_batch] + [total.splitlines()[0]])
+    print(f"held-out verdicts\n{text}")
+    return share, text
 
 
-@pytest.mark.xfail(reason="first held-out run (13 cases, 91 verdicts): 85 right, 93.4%; the six "
-                          "misses are reported, not tuned away", strict=False)
+@pytest.mark.parametrize("batch", BATCHES, ids=[b.name.replace(" ", "_") for b in BATCHES])
+def test_heldout_share_does_not_fall_below_the_first_measurement(batch: Batch) -> None:
+    share, text = _summary(batch.name, _results(batch))
+    print(text)
+    assert share >= batch.floor, f"{share:.1%} right, below {batch.floor:.0%}:\n{text}"
+
+
+@pytest.mark.xfail(reason="first held-out runs: batch 1 (13 cases, 91 verdicts) 85 right, 93.4%; "
+                          "batch 2 (10 cases, 138 verdicts) 132 right, 95.7%; combined 217/229, "
+                          "94.8%; the misses are reported, not tuned away", strict=False)
 def test_heldout_vignettes_reach_the_target_share() -> None:
-    share, misses = _report()
-    assert share >= TARGET, f"{share:.1%} right; misses:\n{misses}"
+    share, text = _report()
+    assert share >= TARGET, f"{share:.1%} right combined, target {TARGET:.0%}:\n{text}"
