@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
+
 from dystonia_teach import evaluate, evidence_table, recommended_actions
 from dystonia_teach.core.knowledge import knowledge
 
@@ -57,6 +61,58 @@ def test_weak_claim_caveats_are_plain_sentences_without_reviewer_notes() -> None
         for claim_id, claim in knowledge().claims.items()
         if claim.weak
         for problem in _caveat_problems(claim_id, claim.caveat)
+    ]
+    assert not problems, "\n".join(problems)
+
+
+# Reviewer shorthand that must not reach a student in any learner-visible claim text.
+_SHORTHAND = {
+    "authoring note 'seed'": re.compile(r"\bseed\b", re.IGNORECASE),
+    "'ITT'": re.compile(r"\bITT\b"),
+    "sample size as 'n=' or 'n≈'": re.compile(r"\bn\s*[=≈]\s*\d"),
+    "'SR' or 'MA'": re.compile(r"\b(SR|MA)\b"),
+    "'RCT'": re.compile(r"\bRCTs?\b"),
+    "'LBP'": re.compile(r"\bLBP\b"),
+    "an unexplained abbreviation": re.compile(r"\b(LSS|LDH|EDX|CES|BoNT|PIMD|FMD|ESI|DBS|PT)\b"),
+    "a reference number": re.compile(r"\bref\.? ?\d", re.IGNORECASE),
+    "a dagger": re.compile("†"),
+    "a bare dash for a value": re.compile(r"^\s*—\s*$"),
+    "a reviewer's verdict": re.compile(r"^(Verified|Seed claim|Case verified|Underlying case)\b"),
+}
+_LEARNER_FIELDS = ("claim", "design", "caveat", "seed_correction")
+
+
+def shorthand_in(text: str) -> list[str]:
+    """The kinds of reviewer shorthand in one learner-visible text (empty when it is plain)."""
+    return [name for name, pattern in _SHORTHAND.items() if pattern.search(text)]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Seed: assess kicking type.", "authoring note 'seed'"),
+    ("the seed page's figure", "authoring note 'seed'"),
+    ("similar to decompression (ITT)", "'ITT'"),
+    ("did not shorten recovery (PACE, n≈1650)", "sample size as 'n=' or 'n≈'"),
+    ("RCT (n=169)", "'RCT'"),
+    ("Guideline on SR of RCTs", "'SR' or 'MA'"),
+    ("second-line for chronic LBP", "'LBP'"),
+    ("In LSS surgical candidates", "an unexplained abbreviation"),
+    ("—", "a bare dash for a value"),
+    ("Verified — seed claim weak", "a reviewer's verdict"),
+])
+def test_shorthand_guard_catches_reviewer_shorthand(text: str, expected: str) -> None:
+    assert expected in shorthand_in(text)
+
+
+def test_shorthand_guard_passes_plain_sentences() -> None:
+    assert shorthand_in("A randomised trial of 169 patients with lumbar spinal stenosis.") == []
+
+
+def test_learner_visible_claim_texts_have_no_reviewer_shorthand() -> None:
+    problems = [
+        f"{claim.id}.{field}: {kind}"
+        for claim in knowledge().claims.values()
+        for field in _LEARNER_FIELDS
+        for kind in shorthand_in(getattr(claim, field))
     ]
     assert not problems, "\n".join(problems)
 
