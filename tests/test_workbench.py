@@ -211,7 +211,7 @@ def test_earlier_submissions_are_shown_again_after_a_restart(tmp_path: Path) -> 
     assert len(restarted.earlier_figure.outputs) == 1 and "in words" in restarted.earlier_text.value
     restarted.earlier.value = restarted.earlier.options[0][1]  # attempt 3: the second visit
     restarted.show_earlier.click()
-    shown = restarted.submissions[restarted.earlier.value]
+    shown = restarted.shown
     assert shown.case.course.symptom_weeks == case_at_visit(case, 1).course.symptom_weeks
     other = Workbench(case.id, store=ProgressStore(path), learner_id="owl_3")
     assert other.earlier.options == (("— none yet —", -1),)
