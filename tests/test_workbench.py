@@ -482,6 +482,20 @@ def test_an_unfinished_differential_and_justified_tests_are_resumed(tmp_path: Pa
     assert "no unfinished work" in other.errors.value
 
 
+def test_starting_afresh_replaces_the_unfinished_differential(tmp_path: Path) -> None:
+    path = tmp_path / "progress.sqlite3"
+    wb = Workbench("early_uncomplicated", store=ProgressStore(path), learner_id="owl_11")
+    _reason_first_visit(wb)
+    fresh = Workbench("early_uncomplicated", store=ProgressStore(path), learner_id="owl_11")
+    assert fresh.resume_button.layout.display is None
+    assert ProgressStore(path).draft("owl_11", "early_uncomplicated").record[
+        "problem_statement"] == PROBLEM  # opening alone keeps the draft
+    _add(fresh, "neuro_exam")  # the learner starts afresh instead
+    assert fresh.resume_button.layout.display == "none" and fresh.resume_note.value == ""
+    draft = ProgressStore(path).draft("owl_11", "early_uncomplicated")
+    assert draft.record == fresh.session.record() and draft.record["differential"] is None
+
+
 def test_a_later_visit_is_resumed_and_its_reflection_saved_with_the_right_attempt(
         tmp_path: Path) -> None:
     path = tmp_path / "progress.sqlite3"

@@ -426,6 +426,9 @@ class Workbench(VBox):
             self._kept = record
         except ProgressStoreError as exc:
             self.errors.show(exc)
+            return
+        self.resume_button.layout.display = "none"  # the draft is now this work
+        self.resume_note.value = ""
 
     def _offer_draft(self) -> None:
         """Show "Resume" when the learner has unfinished work at this case."""
