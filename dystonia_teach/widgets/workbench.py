@@ -49,7 +49,12 @@ from dystonia_teach.core.visits import case_at_visit
 from dystonia_teach.core.vocabulary import PHASE_LABELS, PHASES
 from dystonia_teach.render.feedback import debrief_html, feedback_html, feedback_text
 from dystonia_teach.render.figures import algorithm_description, algorithm_figure
-from dystonia_teach.render.reasoning import reasoning_summary_html
+from dystonia_teach.render.reasoning import (
+    differential_html,
+    ordered_tests_html,
+    plan_html,
+    reasoning_summary_html,
+)
 from dystonia_teach.render.teaser import case_teaser
 from dystonia_teach.store import (
     Attempt,
@@ -512,26 +517,10 @@ class Workbench(VBox):
         self.examination.value = (_paragraphs(s.examination) if s.examination else
                                   "<p><i>Examine the patient to see the findings: add an "
                                   "assessment step to your plan.</i></p>")
-        draft = "".join(
-            f"<li>{escape(name)}: {escape(diagnosis_label(d)) if d else '<i>empty</i>'}</li>"
-            for name, d in zip(SLOTS, self._slots, strict=True))
-        committed = (" ".join(f"{i}. {diagnosis_label(d)}"
-                              for i, d in enumerate(s.differential.ranked, 1))
-                     + (f"; must not miss: {diagnosis_label(s.differential.must_not_miss)}"
-                        if s.differential.must_not_miss else "")
-                     if s.differential else "none yet")
-        self.dx_view.value = (f"<ul>{draft}</ul><p><b>Recorded differential:</b> "
-                              f"{escape(committed)}</p>")
-        self.tests_view.value = "".join(
-            f"<div class=\"dt-test\"><b>{escape(t.label)}</b> ({escape(t.value)}). "
-            f"{escape(t.verdict)} {escape(t.target_note)}<br><i>You said:</i> "
-            f"{escape(t.change)}<br><b>Result:</b> {escape(t.report)}</div>"
-            for t in s.tests) or "<p><i>No tests ordered yet.</i></p>"
-        labels = {step.id: step.label for step in knowledge().steps.values()}
-        self.plan.value = "<ol>" + ("".join(
-            f"<li>{escape(labels[a.step])}"
-            + (f" {a.dose_mg_per_day:g} mg/day" if a.dose_mg_per_day else "") + "</li>"
-            for a in s.actions) or "<li><i>nothing chosen</i></li>") + "</ol>"
+        self.dx_view.value = differential_html(list(zip(SLOTS, self._slots, strict=True)),
+                                               s.differential)
+        self.tests_view.value = ordered_tests_html(s.tests)
+        self.plan.value = plan_html(s.actions)
         self.confidence_note.value = ("" if s.confidence is not None else
                                       "<p><i>Move the slider to record your confidence.</i></p>")
         self.next_button.layout.display = None if s.submitted and s.has_next_visit else "none"
