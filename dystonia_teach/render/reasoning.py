@@ -1,5 +1,6 @@
-"""What a learner sees while reasoning, before submitting: the visit, the history, the
-examination once revealed, and each ordered test with the reason given and its result.
+"""What a learner sees of their own reasoning: while working (the visit, the history, the
+examination once revealed, each ordered test with the reason given and its result) and, read
+back, after submitting.
 
 Nothing in ``visit_html``/``visit_text`` judges (no value, no diagnosis): judgements come with
 the feedback (:mod:`dystonia_teach.render.feedback`). The workbench's live parts are rendered
