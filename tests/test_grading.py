@@ -18,6 +18,7 @@ from dystonia_teach.core import engine
 from dystonia_teach.course import grading
 from dystonia_teach.course.grading import knowledge_version, regrade
 from dystonia_teach.store import AttemptStore, ProgressStoreError, open_store
+from dystonia_teach.store.sqlite import SCHEMA_VERSION
 
 CASES = ("early_uncomplicated", "cauda_equina_red_flags")
 V1_STORE = Path(__file__).parent / "fixtures" / "store_v1.sqlite3"
@@ -128,7 +129,7 @@ def test_store_upgrade_command_shows_then_runs_the_sql(tmp_path: Path) -> None:
     assert shown.exit_code == 0 and "CREATE TABLE grades" in shown.stdout
     assert path.read_bytes() == V1_STORE.read_bytes()  # --sql changes nothing
     done = runner.invoke(cli, ["store", "upgrade", "--store", str(path)])
-    assert done.exit_code == 0 and "store schema 1 -> 2" in done.stdout
+    assert done.exit_code == 0 and f"store schema 1 -> {SCHEMA_VERSION}" in done.stdout
     again = runner.invoke(cli, ["store", "upgrade", "--store", str(path)])
     assert "up to date" in again.stdout
     newer = tmp_path / "newer.sqlite3"

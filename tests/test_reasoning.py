@@ -333,3 +333,19 @@ def test_visit_debrief_names_a_differential_fixed_before_the_examination() -> No
     examined_first.order_test("emg_ncs", change="a root pattern")
     examined_first.submit()
     assert all(p.observation == "" for p in examined_first.debrief().prompts)
+
+
+def test_visit_record_of_the_wrong_shape_or_case_is_refused_naming_the_field() -> None:
+    from dystonia_teach.core.reasoning import RecordError
+
+    case = load_case("early_uncomplicated")
+    session = ReasoningSession(case)
+    session.add("neuro_exam")
+    session.order_test("emg_ncs", change="a root pattern")
+    record = json.loads(json.dumps(session.record()))
+    assert record["format"] == 1 and ReasoningSession.from_record(case, record).record() == record
+    record["visits"][0]["tests"][0]["change"] = 42
+    with pytest.raises(RecordError, match=r"record\.visits\[0\]\.tests\[0\]\.change: is 42"):
+        ReasoningSession.from_record(case, record)
+    with pytest.raises(RecordError, match=r"record\.case_id: is 'early_uncomplicated'"):
+        ReasoningSession.from_record(load_case("functional_dystonia_mimic"), session.record())

@@ -105,13 +105,15 @@ def test_older_or_newer_schema_is_refused_naming_the_fix(pg_url: str) -> None:
         admin.execute("UPDATE store_schema SET version = %s", (SCHEMA_VERSION + 1,))
     with pytest.raises(ProgressStoreError, match="newer dystonia_teach"):
         open_store(pg_url)
-    with psycopg.connect(pg_url, autocommit=True) as admin:
-        admin.execute("DROP TABLE grades")
+    with psycopg.connect(pg_url, autocommit=True) as admin:  # back to what v1 made
+        admin.execute("DROP TABLE grades, drafts")
+        admin.execute("ALTER TABLE attempts DROP COLUMN record")
         admin.execute("UPDATE store_schema SET version = 1")
     with pytest.raises(ProgressStoreError, match="dystonia-teach store upgrade"):
         open_store(pg_url)
     sql = upgrade_sql(pg_url)
     assert "CREATE TABLE grades" in sql and "CREATE TABLE attempts" not in sql
+    assert "ADD COLUMN record" in sql
     PostgresStore(pg_url, upgrade=True).close()
     assert upgrade_sql(pg_url) == ""
     with open_store(pg_url) as store:

@@ -211,7 +211,7 @@ def test_earlier_submissions_are_shown_again_after_a_restart(tmp_path: Path) -> 
     assert len(restarted.earlier_figure.outputs) == 1 and "in words" in restarted.earlier_text.value
     restarted.earlier.value = restarted.earlier.options[0][1]  # attempt 3: the second visit
     restarted.show_earlier.click()
-    shown = restarted.submissions[restarted.earlier.value]
+    shown = restarted.shown
     assert shown.case.course.symptom_weeks == case_at_visit(case, 1).course.symptom_weeks
     other = Workbench(case.id, store=ProgressStore(path), learner_id="owl_3")
     assert other.earlier.options == (("— none yet —", -1),)
@@ -400,3 +400,172 @@ def test_case_picker_with_a_damaged_store_says_so_and_still_opens_the_case(
     assert "damaged" in picker.errors.value and "Not saving" in picker.status.value
     assert picker.workbench is not None and picker.workbench.store is None
     assert path.read_bytes() == before  # the learner's earlier attempts are not overwritten
+
+
+# -- saved work: reasoning kept with each attempt, drafts resumed, attempts reopened ---------
+
+PROBLEM = "46-year-old man, 3 weeks of right leg pain, toes curl when walking"
+WHY_EMG = "a root pattern on EMG would make me treat this as radiculopathy"
+
+
+def _reason_first_visit(wb: Workbench) -> None:
+    """Problem, examination, ranked differential, a justified test and confidence."""
+    wb.problem.value = PROBLEM
+    _add(wb, "history_red_flags")
+    _add(wb, "neuro_exam")
+    _rank(wb, ["radiculopathy_dystonia", "isolated_dystonia"],
+          must_not_miss="cauda_equina_syndrome")
+    _order(wb, "emg_ncs", reason=WHY_EMG, target="radiculopathy_dystonia")
+    wb.confidence.value = 70
+    assert wb.errors.value == ""
+
+
+def test_differential_justification_confidence_and_reflection_reopen_read_only(
+        tmp_path: Path) -> None:
+    path = tmp_path / "progress.sqlite3"
+    case = load_case("early_uncomplicated")
+    wb = Workbench(case, store=ProgressStore(path), learner_id="owl_5")
+    _reason_first_visit(wb)
+    wb.submit_button.click()
+    assert "Saved" in wb.status.value
+    wb.reflection.value = "I ordered the EMG before I had ruled out a cauda equina syndrome."
+    wb.debrief_button.click()
+    assert wb.errors.value == "" and "reflection is saved" in wb.status.value
+    [saved] = ProgressStore(path).attempts("owl_5", case.id)
+    assert saved.record["reflection"].startswith("I ordered the EMG")
+
+    reopened = Workbench(case.id, store=ProgressStore(path), learner_id="owl_5")
+    assert reopened.session.problem_statement is None  # a new attempt starts empty
+    assert reopened.earlier.options[0][0].startswith("Attempt 1")
+    reopened.show_earlier.click()
+    shown = reopened.earlier_reasoning.value
+    assert reopened.errors.value == "" and "Your reasoning" in shown
+    assert escape(PROBLEM) in shown
+    for dx in ("radiculopathy_dystonia", "isolated_dystonia", "cauda_equina_syndrome"):
+        assert escape(diagnosis_label(dx)) in shown, dx
+    assert escape(f"Why you ordered it: {WHY_EMG}") in shown
+    assert "70% sure" in shown and "ruled out a cauda equina syndrome" in shown
+    assert "Confidence 70%" in reopened.earlier_feedback.value  # the judged reasoning too
+    assert len(reopened.earlier_figure.outputs) == 1 and "in words" in reopened.earlier_text.value
+    assert reopened.session.record() == Workbench(case.id).session.record()  # read-only
+    assert ProgressStore(path).attempts("owl_5")[0].record == saved.record
+
+
+def test_an_unfinished_differential_and_justified_tests_are_resumed(tmp_path: Path) -> None:
+    path = tmp_path / "progress.sqlite3"
+    case = load_case("early_uncomplicated")
+    wb = Workbench(case, store=ProgressStore(path), learner_id="owl_6")
+    assert wb.resume_button.layout.display == "none"
+    _reason_first_visit(wb)  # not submitted: kept as a draft as the learner works
+    assert ProgressStore(path).draft("owl_6", case.id).record == wb.session.record()
+    assert ProgressStore(path).attempts("owl_6") == []
+
+    again = Workbench(case.id, store=ProgressStore(path), learner_id="owl_6")
+    assert again.resume_button.layout.display is None
+    assert "unfinished work" in again.resume_note.value and again.session.tests == ()
+    again.resume_button.click()
+    assert again.errors.value == "" and again.resume_button.layout.display == "none"
+    assert again.session.record() == wb.session.record()
+    assert again.problem.value == PROBLEM and again.confidence.value == 70
+    assert escape(WHY_EMG) in again.tests_view.value
+    assert escape(diagnosis_label("cauda_equina_syndrome")) in again.dx_view.value
+    assert not again.session.submitted  # restoring the controls changed nothing
+    again.submit_button.click()
+    assert "Saved" in again.status.value
+    [attempt] = ProgressStore(path).attempts("owl_6", case.id)
+    assert attempt.record["visits"][0]["tests"][0]["change"] == WHY_EMG
+    assert attempt.record["confidence"] == 70
+
+    other = Workbench(case.id, store=ProgressStore(path), learner_id="owl_7")
+    assert other.resume_button.layout.display == "none"  # drafts are the learner's own
+    other.resume_button.click()
+    assert "no unfinished work" in other.errors.value
+
+
+def test_starting_afresh_replaces_the_unfinished_differential(tmp_path: Path) -> None:
+    path = tmp_path / "progress.sqlite3"
+    wb = Workbench("early_uncomplicated", store=ProgressStore(path), learner_id="owl_11")
+    _reason_first_visit(wb)
+    fresh = Workbench("early_uncomplicated", store=ProgressStore(path), learner_id="owl_11")
+    assert fresh.resume_button.layout.display is None
+    assert ProgressStore(path).draft("owl_11", "early_uncomplicated").record[
+        "problem_statement"] == PROBLEM  # opening alone keeps the draft
+    _add(fresh, "neuro_exam")  # the learner starts afresh instead
+    assert fresh.resume_button.layout.display == "none" and fresh.resume_note.value == ""
+    draft = ProgressStore(path).draft("owl_11", "early_uncomplicated")
+    assert draft.record == fresh.session.record() and draft.record["differential"] is None
+
+
+def test_a_later_visit_is_resumed_and_its_reflection_saved_with_the_right_attempt(
+        tmp_path: Path) -> None:
+    path = tmp_path / "progress.sqlite3"
+    case = load_case("early_uncomplicated")
+    assert case.visits  # the case has a follow-up visit
+    wb = Workbench(case, store=ProgressStore(path), learner_id="owl_8")
+    _reason_first_visit(wb)
+    wb.submit_button.click()
+    wb.next_button.click()
+    assert wb.session.confidence is None and "Move the slider" in wb.confidence_note.value
+    _add(wb, "neuro_exam")  # visit 2 begun, not submitted
+
+    again = Workbench(case.id, store=ProgressStore(path), learner_id="owl_8")
+    again.resume_button.click()
+    assert again.session.visit == 1
+    assert f"Visit 2 of {1 + len(case.visits)}" in again.visit_line.value
+    assert [a.step for a in again.session.actions] == ["neuro_exam"]
+    assert again.path_figure.outputs == () and again.confidence.value == 50
+    _work(again, [a for a in recommended_actions(case_at_visit(case, 1))
+                  if a.step != "neuro_exam"])
+    again.submit_button.click()
+    again.reflection.value = "Waited for the trial before imaging."
+    again.debrief_button.click()
+    first, second = ProgressStore(path).attempts("owl_8", case.id)
+    assert first.record["reflection"] is None and len(first.record["visits"]) == 1
+    assert second.record["reflection"] == "Waited for the trial before imaging."
+    assert len(second.record["visits"]) == 2
+    if not again.session.has_next_visit:  # finished: nothing left to resume
+        assert ProgressStore(path).draft("owl_8", case.id) is None
+
+    reopened = Workbench(case.id, store=ProgressStore(path), learner_id="owl_8")
+    reopened.earlier.value = next(v for label, v in reopened.earlier.options
+                                  if label.startswith("Attempt 2"))
+    reopened.show_earlier.click()
+    assert reopened.shown.case.course.symptom_weeks == case_at_visit(case, 1).course.symptom_weeks
+    assert "Visit 2: " in reopened.earlier_reasoning.value
+    assert "Waited for the trial" in reopened.earlier_reasoning.value
+
+
+def test_a_resumed_submitted_visit_saves_its_reflection_with_that_attempt(
+        tmp_path: Path) -> None:
+    path = tmp_path / "progress.sqlite3"
+    case = load_case("early_uncomplicated")
+    wb = Workbench(case, store=ProgressStore(path), learner_id="owl_9")
+    _reason_first_visit(wb)
+    wb.submit_button.click()  # a next visit remains: the work is kept as a draft
+    again = Workbench(case.id, store=ProgressStore(path), learner_id="owl_9")
+    again.resume_button.click()
+    assert again.session.submitted and "Confidence 70%" in again.feedback.value
+    assert len(again.path_figure.outputs) == 1
+    again.reflection.value = "Too quick to order the EMG."
+    again.debrief_button.click()
+    assert again.errors.value == "" and "reflection is saved" in again.status.value
+    [attempt] = ProgressStore(path).attempts("owl_9", case.id)
+    assert attempt.record["reflection"] == "Too quick to order the EMG."
+
+
+def test_a_corrupt_saved_record_is_reported_and_the_case_stays_workable_visit_one(
+        tmp_path: Path) -> None:
+    path = tmp_path / "progress.sqlite3"
+    wb = Workbench("early_uncomplicated", store=ProgressStore(path), learner_id="owl_10")
+    _reason_first_visit(wb)
+    wb.submit_button.click()
+    with sqlite3.connect(path) as raw:
+        raw.execute("""UPDATE attempts SET record = '{"case_id": "early_uncomplicated",
+                       "visits": [{"actions": 5}]}'""")
+    raw.close()
+    again = Workbench("early_uncomplicated", store=ProgressStore(path), learner_id="owl_10")
+    assert "record.visits[0].actions" in again.errors.value
+    assert str(path) not in again.errors.value.split("<details>")[0]  # no path to learners
+    _add(again, "neuro_exam")
+    assert again.errors.value == "" and "neuro_exam" in again.session.record()["visits"][0][
+        "actions"]

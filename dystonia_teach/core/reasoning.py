@@ -52,6 +52,7 @@ from dystonia_teach.core.reasoning_judge import (
     differential_feedback,
     problem_feedback,
 )
+from dystonia_teach.core.reasoning_record import RECORD_FORMAT, RecordError, check_record
 from dystonia_teach.core.results import Action
 from dystonia_teach.core.session import Session
 from dystonia_teach.core.visits import case_at_visit, visit_count
@@ -308,6 +309,7 @@ class ReasoningSession:
     def record(self) -> dict[str, object]:
         """The whole attempt as plain data (JSON-ready) for the progress store."""
         return {
+            "format": RECORD_FORMAT,
             "case_id": self.case.id,
             "problem_statement": self.problem_statement,
             "differential": self.differential.as_data() if self.differential else None,
@@ -329,7 +331,9 @@ class ReasoningSession:
     @classmethod
     def from_record(cls, case: Case, record: Mapping[str, Any]) -> ReasoningSession:
         """Rebuild a session from :meth:`record` (resume after a kernel restart): each visit's
-        steps, tests and differentials are replayed in order and judged again."""
+        steps, tests and differentials are replayed in order and judged again. A record of the
+        wrong shape is a :class:`RecordError` naming the field."""
+        check_record(record, case_id=case.id)
         session = cls(case)
         if record.get("problem_statement"):
             session.state_problem(record["problem_statement"])
@@ -364,6 +368,6 @@ class ReasoningSession:
         return session
 
 
-__all__ = ["TOP", "BiasPrompt", "ConfidenceFeedback", "Debrief", "Differential",
+__all__ = ["RECORD_FORMAT", "TOP", "BiasPrompt", "ConfidenceFeedback", "Debrief", "Differential",
            "DifferentialFeedback", "OrderedTest", "ProblemFeedback", "ReasoningSession",
-           "VisitReport"]
+           "RecordError", "VisitReport"]

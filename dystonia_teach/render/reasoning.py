@@ -1,17 +1,28 @@
-"""What a learner sees while reasoning, before submitting: the visit, the history, the
-examination once revealed, and each ordered test with the reason given and its result.
+"""What a learner sees of their own reasoning: while working (the visit, the history, the
+examination once revealed, each ordered test with the reason given and its result) and, read
+back, after submitting.
 
-Nothing here judges (no value, no diagnosis): judgements come with the feedback
-(:mod:`dystonia_teach.render.feedback`). HTML is escaped; text is deterministic::
+Nothing in ``visit_html``/``visit_text`` judges (no value, no diagnosis): judgements come with
+the feedback (:mod:`dystonia_teach.render.feedback`). The workbench's live parts are rendered
+here too: the draft and recorded differential, the ordered tests (with the value judged as
+each is ordered) and the plan. After submission, :func:`reasoning_summary_html`
+reads the learner's own reasoning back (differentials, each test's justification and value,
+plans, confidence, reflection), e.g. for an earlier attempt reopened from the store. HTML is
+escaped; text is deterministic::
 
-    visit_html(session)   # or visit_text(session)
+    visit_html(session)                 # or visit_text(session)
+    reasoning_summary_html(session)     # or reasoning_summary_text(session), once submitted
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from html import escape
 
-from dystonia_teach.core.reasoning import ReasoningSession
+from dystonia_teach.core.diagnoses import diagnosis_label
+from dystonia_teach.core.knowledge import knowledge
+from dystonia_teach.core.reasoning import Differential, OrderedTest, ReasoningSession, VisitReport
+from dystonia_teach.core.results import Action
 
 NOT_EXAMINED = "Choose an assessment step (history or examination) to see the findings."
 
@@ -54,5 +65,102 @@ def visit_html(session: ReasoningSession) -> str:
                 f"<li><b>{e(t.label)}</b><br><i>Why you ordered it:</i> {e(t.change)}"
                 f"<br><i>Result:</i> {e(t.report)}</li>" for t in tests)
             parts.append(f"<h4>{e(title)}</h4><ul>{items}</ul>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+# --- the workbench's live parts ------------------------------------------------------------
+
+def step_text(action: Action) -> str:
+    """A plan step in words, with its dose ("Naproxen 1000 mg/day")."""
+    label = knowledge().steps[action.step].label
+    return label + (f" {action.dose_mg_per_day:g} mg/day" if action.dose_mg_per_day else "")
+
+
+def differential_text(differential: Differential | None) -> str:
+    """"1. A, 2. B; must not miss: C", or "none yet"."""
+    if differential is None:
+        return "none yet"
+    line = ", ".join(f"{i}. {diagnosis_label(d)}" for i, d in enumerate(differential.ranked, 1))
+    must = differential.must_not_miss
+    return line + (f"; must not miss: {diagnosis_label(must)}" if must else "")
+
+
+def differential_html(slots: Sequence[tuple[str, str | None]],
+                      differential: Differential | None) -> str:
+    """The draft differential (place, diagnosis or empty) and the one recorded."""
+    draft = "".join(f"<li>{escape(name)}: "
+                    f"{escape(diagnosis_label(d)) if d else '<i>empty</i>'}</li>"
+                    for name, d in slots)
+    return (f"<ul>{draft}</ul><p><b>Recorded differential:</b> "
+            f"{escape(differential_text(differential))}</p>")
+
+
+def ordered_tests_html(tests: Iterable[OrderedTest]) -> str:
+    """Each ordered test: its value as judged, the reason the learner gave, its result."""
+    return "".join(
+        f"<div class=\"dt-test\"><b>{escape(t.label)}</b> ({escape(t.value)}). "
+        f"{escape(t.verdict)} {escape(t.target_note)}<br><i>You said:</i> "
+        f"{escape(t.change)}<br><b>Result:</b> {escape(t.report)}</div>"
+        for t in tests) or "<p><i>No tests ordered yet.</i></p>"
+
+
+def plan_html(actions: Iterable[Action]) -> str:
+    """The plan as a numbered list."""
+    items = "".join(f"<li>{escape(step_text(a))}</li>" for a in actions)
+    return f"<ol>{items or '<li><i>nothing chosen</i></li>'}</ol>"
+
+
+# --- after submission: the learner's own reasoning, read back ------------------------------
+
+_STAGES = {"history": "after the history", "examination": "after the examination",
+           "tests": "after ordering tests"}
+
+
+def _plan_line(report: VisitReport) -> str:
+    return ", ".join(step_text(a) for a in report.assessment.chosen) or "nothing chosen"
+
+
+def reasoning_sections(session: ReasoningSession) -> list[tuple[str, list[str]]]:
+    """(title, lines) of what the learner wrote and chose, visit by visit, for reading back
+    after submission: problem statement, differentials, justified tests, plans, confidence,
+    reflection. Shared by :func:`reasoning_summary_html` and :func:`reasoning_summary_text`."""
+    several = session.visit_count > 1
+
+    def at(visit: int) -> str:
+        return f"Visit {visit + 1}: " if several else ""
+
+    differentials = [f"{at(v)}{_STAGES.get(stage, stage)}: {differential_text(d)}"
+                     for v, stage, d in session.differential_history]
+    tests = [f"{at(t.visit)}{t.label} ({t.value}). Why you ordered it: {t.change}"
+             + (f" To confirm or exclude: {diagnosis_label(t.target)}." if t.target else "")
+             + f" Result: {t.report}" for t in session.tests]
+    reports = session.reports
+    plans = [f"{at(r.visit)}{_plan_line(r)}" for r in reports]
+    confidence = [f"{at(r.visit)}{r.confidence.confidence}% sure of the leading diagnosis"
+                  for r in reports if r.confidence]
+    return [("Problem statement", [session.problem_statement or "not written"]),
+            ("Your differential", differentials or ["not recorded"]),
+            ("Tests and why you ordered them", tests or ["none ordered"]),
+            ("Your plan", plans or ["not submitted"]),
+            ("Confidence", confidence or ["not recorded"]),
+            ("Your reflection", [session.reflection or "not written yet"])]
+
+
+def reasoning_summary_text(session: ReasoningSession) -> str:
+    """The learner's reasoning as plain text (see :func:`reasoning_sections`)."""
+    lines = ["Your reasoning"]
+    for title, items in reasoning_sections(session):
+        lines += ["", title, *(f"- {item}" for item in items)]
+    return "\n".join(lines)
+
+
+def reasoning_summary_html(session: ReasoningSession) -> str:
+    """The learner's reasoning as HTML, a labelled region (see :func:`reasoning_sections`)."""
+    parts = ['<div class="dt-reasoning" role="region" aria-label="Your reasoning">',
+             "<h4>Your reasoning</h4>"]
+    for title, items in reasoning_sections(session):
+        parts.append(f"<h5>{escape(title)}</h5><ul>"
+                     + "".join(f"<li>{escape(item)}</li>" for item in items) + "</ul>")
     parts.append("</div>")
     return "".join(parts)

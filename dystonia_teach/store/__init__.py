@@ -4,9 +4,14 @@ One interface (:class:`~dystonia_teach.store.base.AttemptStore`), two backends c
 embedded SQLite (the laptop default, no server) and PostgreSQL (a class on a database server)::
 
     from dystonia_teach.store import open_store, current_learner
+    learner = current_learner() or "my_nickname"
     with open_store() as store:           # $DYSTONIA_TEACH_STORE, else the laptop's SQLite file
-        store.record(current_learner() or "my_nickname", assessment)
+        store.record(learner, assessment)                     # a plan's verdict, or with
+        store.record(learner, report.assessment, session.record())   # its reasoning
+        store.save_draft(learner, session.record())           # unfinished work, one per case
 
+``dystonia_teach.store.replay`` turns a saved attempt back into its verdict and reasoning
+session (``replay``) and a draft into a session to continue (``resume``).
 Imports only the core (and the migrations' SQL files).
 """
 
@@ -22,6 +27,7 @@ from dystonia_teach.store.base import (
     Attempt,
     AttemptStore,
     CaseSummary,
+    Draft,
     Grade,
     ProgressStoreError,
     current_learner,
@@ -30,7 +36,7 @@ from dystonia_teach.store.base import (
 )
 from dystonia_teach.store.sqlite import ProgressStore
 
-__all__ = ["FRAME_COLUMNS", "STORE_VAR", "Attempt", "AttemptStore", "CaseSummary", "Grade",
+__all__ = ["FRAME_COLUMNS", "STORE_VAR", "Attempt", "AttemptStore", "CaseSummary", "Draft", "Grade",
            "ProgressStore", "ProgressStoreError", "current_learner", "open_store", "pseudonym",
            "upgrade", "upgrade_sql", "validate_learner_id"]
 

@@ -3,6 +3,11 @@
 Learner-id validation, row shaping and the public methods live here once; a backend (SQLite,
 PostgreSQL) only moves rows: it implements ``_insert``, ``_rows`` and ``close``. Learners are
 stored under a pseudonymous id only (never a name or e-mail address).
+
+Since schema 3 each attempt may carry the learner's reasoning (``ReasoningSession.record()``:
+problem statement, differential, justified tests, confidence, reflection), checked on the way in
+and out by :func:`~dystonia_teach.core.reasoning_record.check_record`; and each learner has at
+most one *draft* per case, the unfinished work a reopened workbench offers to resume.
 """
 
 from __future__ import annotations
@@ -13,11 +18,13 @@ import json
 import os
 import re
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Self
 
 from dystonia_teach.core.errors import DystoniaTeachError
+from dystonia_teach.core.reasoning_record import RecordError, check_record
 from dystonia_teach.core.results import Assessment
 
 if TYPE_CHECKING:
@@ -34,7 +41,8 @@ class ProgressStoreError(DystoniaTeachError, RuntimeError):
 
 @dataclass(frozen=True)
 class Attempt:
-    """One saved submission; ``number`` counts the learner's attempts at this case from 1."""
+    """One saved submission; ``number`` counts the learner's attempts at this case from 1;
+    ``record`` is the reasoning saved with it (None for attempts saved before schema 3)."""
 
     id: int
     learner_id: str
@@ -47,6 +55,17 @@ class Attempt:
     pitfalls: tuple[str, ...]
     schema_version: int
     package_version: str
+    record: Mapping[str, Any] | None = field(default=None, hash=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A learner's unfinished work at one case (a reasoning record), saved as they work."""
+
+    learner_id: str
+    case_id: str
+    record: Mapping[str, Any] = field(hash=False, repr=False)
+    saved_at: str
 
 
 #: The columns of ``to_frame()`` (Attempt's fields; ``id`` becomes ``attempt_id``).
@@ -88,6 +107,7 @@ class NewAttempt:
     score: float
     pitfalls: str
     package_version: str
+    record: str | None = None
 
 
 def validate_learner_id(learner_id: object) -> str:
@@ -157,12 +177,18 @@ def _decoded(value: object) -> object:
     return json.loads(value) if isinstance(value, str | bytes) else value
 
 
+def _timestamp(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat(timespec="microseconds")
+    return str(value)
+
+
 class AttemptStore(ABC):
     """Saved attempts; the public methods are the same for every backend.
 
     Subclasses implement ``_insert`` (one new row, returns its id), ``_rows`` (raw rows in
-    :class:`Attempt` field order, oldest first) and ``close``; ``location`` names the store in
-    messages (never a password).
+    :class:`Attempt` field order, oldest first), the record and draft primitives and ``close``;
+    ``location`` names the store in messages (never a password).
     """
 
     location: str = "the attempt store"
@@ -177,7 +203,19 @@ class AttemptStore(ABC):
     @abstractmethod
     def _rows(self, learner_id: str | None, case_id: str | None) -> list[tuple[Any, ...]]:
         """Rows (id, learner_id, case_id, number, submitted_at, actions, working_diagnosis,
-        score, pitfalls, schema_version, package_version), oldest first; None = any."""
+        score, pitfalls, schema_version, package_version, record), oldest first; None = any."""
+
+    @abstractmethod
+    def _update_record(self, learner_id: str, attempt_id: int, record: str) -> bool:
+        """Replace one attempt's record (JSON text); False if the learner has no such attempt."""
+
+    @abstractmethod
+    def _write_draft(self, learner_id: str, case_id: str, record: str | None) -> None:
+        """Insert or replace the learner's draft at the case (JSON text); None deletes it."""
+
+    @abstractmethod
+    def _draft_row(self, learner_id: str, case_id: str) -> tuple[Any, ...] | None:
+        """The draft's row (record, saved_at), or None."""
 
     @abstractmethod
     def _write_grades(self, grades: list[Grade]) -> None:
@@ -193,18 +231,62 @@ class AttemptStore(ABC):
 
     # -- public API ------------------------------------------------------------------------
 
-    def record(self, learner_id: str, assessment: Assessment) -> int:
-        """Save one submission; returns the new attempt id."""
+    def record(self, learner_id: str, assessment: Assessment,
+               reasoning: Mapping[str, Any] | None = None) -> int:
+        """Save one submission, with the learner's reasoning (``ReasoningSession.record()``)
+        when given; returns the new attempt id."""
         from dystonia_teach import __version__
 
         validate_learner_id(learner_id)
-        if self.read_only:
-            raise ProgressStoreError(f"{self.location} was opened read-only; nothing was saved")
+        self._writable()
         return self._insert(NewAttempt(
             learner_id=learner_id, case_id=assessment.case_id, submitted_at=datetime.now(UTC),
             actions=json.dumps([a.as_data() for a in assessment.chosen]),
             working_diagnosis=assessment.working_diagnosis, score=float(assessment.score),
-            pitfalls=json.dumps(list(assessment.pitfalls)), package_version=__version__))
+            pitfalls=json.dumps(list(assessment.pitfalls)), package_version=__version__,
+            record=None if reasoning is None else self._encode(reasoning, assessment.case_id)))
+
+    def save_reasoning(self, learner_id: str, attempt_id: int,
+                       reasoning: Mapping[str, Any]) -> None:
+        """Replace the reasoning saved with one of the learner's attempts (e.g. after the
+        debrief's reflection); the attempt's plan and score are never changed."""
+        validate_learner_id(learner_id)
+        self._writable()
+        found = [a for a in self.attempts(learner_id) if a.id == attempt_id]
+        if not found:
+            raise ProgressStoreError(f"{self.location} has no attempt {attempt_id} of "
+                                     f"{learner_id!r}; nothing was saved")
+        if not self._update_record(learner_id, attempt_id,
+                                   self._encode(reasoning, found[0].case_id)):
+            raise ProgressStoreError(f"{self.location} did not save the reasoning of attempt "
+                                     f"{attempt_id}; nothing was changed")
+
+    def save_draft(self, learner_id: str, reasoning: Mapping[str, Any]) -> None:
+        """Keep the learner's unfinished work at a case (replacing their earlier draft)."""
+        validate_learner_id(learner_id)
+        self._writable()
+        encoded = self._encode(reasoning, None)
+        self._write_draft(learner_id, str(reasoning["case_id"]), encoded)
+
+    def discard_draft(self, learner_id: str, case_id: str) -> None:
+        """Forget the learner's draft at ``case_id`` (nothing happens if there is none)."""
+        validate_learner_id(learner_id)
+        self._writable()
+        self._write_draft(learner_id, case_id, None)
+
+    def draft(self, learner_id: str, case_id: str) -> Draft | None:
+        """The learner's unfinished work at ``case_id``, or None."""
+        validate_learner_id(learner_id)
+        row = self._draft_row(learner_id, case_id)
+        if row is None:
+            return None
+        try:
+            record = check_record(_decoded(row[0]), case_id=case_id)
+        except (RecordError, TypeError, ValueError) as exc:
+            raise ProgressStoreError(
+                f"{self.location}: the draft of {learner_id!r} at {case_id!r} is not a saved "
+                f"reasoning record ({exc}). Nothing was changed.") from exc
+        return Draft(learner_id, case_id, record, _timestamp(row[1]))
 
     def attempts(self, learner_id: str, case_id: str | None = None) -> list[Attempt]:
         """The learner's attempts (at one case, or at all), oldest first."""
@@ -231,8 +313,7 @@ class AttemptStore(ABC):
 
     def record_grades(self, grades: list[Grade]) -> None:
         """Save re-grades (replacing an attempt's earlier one), all or none."""
-        if self.read_only:
-            raise ProgressStoreError(f"{self.location} was opened read-only; nothing was saved")
+        self._writable()
         self._write_grades(grades)
 
     def grades(self) -> dict[int, Grade]:
@@ -265,6 +346,18 @@ class AttemptStore(ABC):
                          a.pitfalls, a.actions, a.working_diagnosis, a.package_version))
         return pd.DataFrame.from_records(rows, columns=list(FRAME_COLUMNS))
 
+    def _writable(self) -> None:
+        if self.read_only:
+            raise ProgressStoreError(f"{self.location} was opened read-only; nothing was saved")
+
+    def _encode(self, reasoning: Mapping[str, Any], case_id: str | None) -> str:
+        """The record as JSON text, refused (ProgressStoreError) if of the wrong shape."""
+        try:
+            return json.dumps(check_record(reasoning, case_id=case_id))
+        except (RecordError, TypeError, ValueError) as exc:
+            raise ProgressStoreError(f"{self.location}: the reasoning to save is not a "
+                                     f"reasoning record ({exc}); nothing was saved") from exc
+
     def __enter__(self) -> Self:
         return self
 
@@ -277,15 +370,15 @@ class AttemptStore(ABC):
         """An Attempt from a raw row; a row of the wrong shape is a ProgressStoreError."""
         try:
             (id_, learner_id, case_id, number, submitted_at, actions, working_diagnosis, score,
-             pitfalls, schema_version, package_version) = row
-            if isinstance(submitted_at, datetime):
-                submitted_at = submitted_at.astimezone(UTC).isoformat(timespec="microseconds")
+             pitfalls, schema_version, package_version, record) = row
             attempt = Attempt(int(id_), str(learner_id), str(case_id), int(number),
-                              str(submitted_at), _actions(_decoded(actions)),
+                              _timestamp(submitted_at), _actions(_decoded(actions)),
                               None if working_diagnosis is None else str(working_diagnosis),
                               float(score), _text_tuple(_decoded(pitfalls), "pitfalls"),
-                              int(schema_version), str(package_version))
-        except (TypeError, ValueError) as exc:  # json.JSONDecodeError is a ValueError
+                              int(schema_version), str(package_version),
+                              None if record is None
+                              else check_record(_decoded(record), case_id=str(case_id)))
+        except (TypeError, ValueError) as exc:  # JSONDecodeError and RecordError are ValueErrors
             ident = row[0] if row else "?"
             raise ProgressStoreError(
                 f"{self.location}: attempt {ident} is not a saved attempt of the expected shape "

@@ -40,8 +40,9 @@ INSTRUCTOR_GROUP = "dystonia_teach_instructor"
 _LOCK_KEY = 0x44547072  # advisory lock serialising schema changes ("DTpr")
 _SELECT = (
     "SELECT id, learner_id, case_id, number, submitted_at, actions, working_diagnosis, score, "
-    "pitfalls, schema_version, package_version FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY "
-    "learner_id, case_id ORDER BY id) AS number FROM attempts WHERE (%(learner)s::text IS NULL "
+    "pitfalls, schema_version, package_version, record FROM (SELECT *, ROW_NUMBER() OVER "
+    "(PARTITION BY learner_id, case_id ORDER BY id) AS number FROM attempts WHERE "
+    "(%(learner)s::text IS NULL "
     "OR learner_id = %(learner)s) AND (%(case)s::text IS NULL OR case_id = %(case)s)) AS t "
     "ORDER BY id")
 T = TypeVar("T")
@@ -120,14 +121,15 @@ class PostgresStore(AttemptStore):
     def _insert(self, attempt: NewAttempt) -> int:
         key = uuid.uuid4()  # the same key on every retry: a resent insert is recognised
         values = (attempt.learner_id, attempt.case_id, attempt.actions, attempt.working_diagnosis,
-                  attempt.score, attempt.pitfalls, SCHEMA_VERSION, attempt.package_version, key)
+                  attempt.score, attempt.pitfalls, SCHEMA_VERSION, attempt.package_version, key,
+                  attempt.record)
 
         def insert(conn: psycopg.Connection[Any]) -> int:
             with conn.transaction():
                 row = conn.execute(
                     "INSERT INTO attempts (learner_id, case_id, actions, working_diagnosis, "
-                    "score, pitfalls, schema_version, package_version, submission_key) VALUES "
-                    "(%s, %s, %s::jsonb, %s, %s, %s::jsonb, %s, %s, %s) "
+                    "score, pitfalls, schema_version, package_version, submission_key, record) "
+                    "VALUES (%s, %s, %s::jsonb, %s, %s, %s::jsonb, %s, %s, %s, %s::jsonb) "
                     "ON CONFLICT (submission_key) DO NOTHING RETURNING id", values).fetchone()
                 if row is None:  # an earlier try was committed before the connection dropped
                     row = conn.execute("SELECT id FROM attempts WHERE submission_key = %s",
@@ -139,6 +141,29 @@ class PostgresStore(AttemptStore):
     def _rows(self, learner_id: str | None, case_id: str | None) -> list[tuple[Any, ...]]:
         params = {"learner": learner_id, "case": case_id}
         return self._run(lambda conn: conn.execute(_SELECT, params).fetchall())
+
+    def _update_record(self, learner_id: str, attempt_id: int, record: str) -> bool:
+        def update(conn: psycopg.Connection[Any]) -> bool:  # row-level security: own rows only
+            return conn.execute("UPDATE attempts SET record = %s::jsonb WHERE id = %s AND "
+                                "learner_id = %s", (record, attempt_id, learner_id)).rowcount == 1
+
+        return self._run(update, learner=learner_id)
+
+    def _write_draft(self, learner_id: str, case_id: str, record: str | None) -> None:
+        if record is None:
+            self._run(lambda conn: conn.execute(
+                "DELETE FROM drafts WHERE learner_id = %s AND case_id = %s",
+                (learner_id, case_id)), learner=learner_id)
+            return
+        self._run(lambda conn: conn.execute(
+            "INSERT INTO drafts (learner_id, case_id, record) VALUES (%s, %s, %s::jsonb) "
+            "ON CONFLICT (learner_id, case_id) DO UPDATE SET record = excluded.record, "
+            "saved_at = now()", (learner_id, case_id, record)), learner=learner_id)
+
+    def _draft_row(self, learner_id: str, case_id: str) -> tuple[Any, ...] | None:
+        return self._run(lambda conn: conn.execute(
+            "SELECT record, saved_at FROM drafts WHERE learner_id = %s AND case_id = %s",
+            (learner_id, case_id)).fetchone())
 
     def _write_grades(self, grades: list[Grade]) -> None:
         rows = [(g.attempt_id, g.score, json.dumps(list(g.pitfalls)), g.package_version,

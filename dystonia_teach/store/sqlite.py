@@ -145,13 +145,13 @@ class ProgressStore(AttemptStore):
         row = (attempt.learner_id, attempt.case_id,
                attempt.submitted_at.isoformat(timespec="microseconds"), attempt.actions,
                attempt.working_diagnosis, attempt.score, attempt.pitfalls, SCHEMA_VERSION,
-               attempt.package_version)
+               attempt.package_version, attempt.record)
 
         def insert(conn: sqlite3.Connection) -> int:
             cursor = conn.execute(
                 "INSERT INTO attempts (learner_id, case_id, submitted_at, actions, "
-                "working_diagnosis, score, pitfalls, schema_version, package_version) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+                "working_diagnosis, score, pitfalls, schema_version, package_version, record) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
             return int(cursor.lastrowid or 0)
 
         return self._run(insert, mode="write")
@@ -161,11 +161,42 @@ class ProgressStore(AttemptStore):
                              (("learner_id", learner_id), ("case_id", case_id))
                              if value is not None) or "1"
         params = [v for v in (learner_id, case_id) if v is not None]
-        sql = ("SELECT id, learner_id, case_id, number, submitted_at, actions, working_diagnosis, "
-               "score, pitfalls, schema_version, package_version FROM (SELECT *, ROW_NUMBER() "
-               "OVER (PARTITION BY learner_id, case_id ORDER BY id) AS number FROM attempts "
-               f"WHERE {where}) ORDER BY id")
-        return self._run(lambda conn: conn.execute(sql, params).fetchall(), mode="read")
+
+        def rows(conn: sqlite3.Connection) -> list[tuple[Any, ...]]:
+            record = "record" if _user_version(conn) >= 3 else "NULL"  # older: read-only opens
+            return conn.execute(
+                "SELECT id, learner_id, case_id, number, submitted_at, actions, "
+                "working_diagnosis, score, pitfalls, schema_version, package_version, "
+                f"{record} FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY learner_id, case_id "
+                f"ORDER BY id) AS number FROM attempts WHERE {where}) ORDER BY id",
+                params).fetchall()
+
+        return self._run(rows, mode="read")
+
+    def _update_record(self, learner_id: str, attempt_id: int, record: str) -> bool:
+        return self._run(lambda conn: conn.execute(
+            "UPDATE attempts SET record = ? WHERE id = ? AND learner_id = ?",
+            (record, attempt_id, learner_id)).rowcount == 1, mode="write")
+
+    def _write_draft(self, learner_id: str, case_id: str, record: str | None) -> None:
+        if record is None:
+            self._run(lambda conn: conn.execute(
+                "DELETE FROM drafts WHERE learner_id = ? AND case_id = ?",
+                (learner_id, case_id)), mode="write")
+            return
+        saved_at = datetime.now(UTC).isoformat(timespec="microseconds")
+        self._run(lambda conn: conn.execute(
+            "INSERT OR REPLACE INTO drafts (learner_id, case_id, record, saved_at) "
+            "VALUES (?, ?, ?, ?)", (learner_id, case_id, record, saved_at)), mode="write")
+
+    def _draft_row(self, learner_id: str, case_id: str) -> tuple[Any, ...] | None:
+        def row(conn: sqlite3.Connection) -> tuple[Any, ...] | None:
+            if _user_version(conn) < 3:  # an older store opened read-only has no drafts
+                return None
+            return conn.execute("SELECT record, saved_at FROM drafts WHERE learner_id = ? "
+                                "AND case_id = ?", (learner_id, case_id)).fetchone()
+
+        return self._run(row, mode="read")
 
     def _write_grades(self, grades: list[Grade]) -> None:
         graded_at = datetime.now(UTC).isoformat(timespec="microseconds")

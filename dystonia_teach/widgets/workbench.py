@@ -5,14 +5,18 @@ The page follows the clinical encounter: what the patient tells you, a one-line 
 statement, the examination (shown once you examine), a ranked differential found by search,
 tests ordered only after saying which result would change management, the plan, confidence,
 then feedback (summary first), the next visit and a debrief. Handlers call the session and
-re-render; all judgement comes from the core. Tests and notebooks drive it headless: set
+re-render; all judgement comes from the core. With a store and a learner id, each submission is
+saved with its reasoning (the reflection too, once given), unfinished work is kept as a draft
+that a reopened workbench offers to resume, and any earlier attempt can be shown again with its
+plan, feedback, flowchart and reasoning. Tests and notebooks drive it headless: set
 ``.value`` on the controls, call ``.click()`` on the buttons, read ``feedback.value`` or
 :meth:`Workbench.summary`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import replace
 from html import escape
 from typing import Any
 
@@ -36,16 +40,21 @@ from ipywidgets import (
 from dystonia_teach.casefiles.loader import list_cases, load_case
 from dystonia_teach.core.case_model import Case
 from dystonia_teach.core.diagnoses import diagnosis_label, diagnosis_scripts, search_diagnoses
-from dystonia_teach.core.engine import evaluate
 from dystonia_teach.core.errors import ActionError, DystoniaTeachError
 from dystonia_teach.core.kb_model import KnowledgeBase
 from dystonia_teach.core.knowledge import knowledge
-from dystonia_teach.core.reasoning import TOP, ReasoningSession, VisitReport
+from dystonia_teach.core.reasoning import TOP, ReasoningSession
 from dystonia_teach.core.results import Assessment
 from dystonia_teach.core.visits import case_at_visit
 from dystonia_teach.core.vocabulary import PHASE_LABELS, PHASES
 from dystonia_teach.render.feedback import debrief_html, feedback_html, feedback_text
 from dystonia_teach.render.figures import algorithm_description, algorithm_figure
+from dystonia_teach.render.reasoning import (
+    differential_html,
+    ordered_tests_html,
+    plan_html,
+    reasoning_summary_html,
+)
 from dystonia_teach.render.teaser import case_teaser
 from dystonia_teach.store import (
     Attempt,
@@ -55,6 +64,7 @@ from dystonia_teach.store import (
     open_store,
     validate_learner_id,
 )
+from dystonia_teach.store.replay import Submission, attempt_label, replay, resume
 from dystonia_teach.widgets._errors import ErrorArea
 from dystonia_teach.widgets._keyboard import KeyboardGuard
 
@@ -85,44 +95,14 @@ def step_options(kb: KnowledgeBase, *, tests: bool | None = None) -> list[tuple[
             if step.phase == phase and (tests is None or bool(step.reveals) == tests)]
 
 
-@dataclass(frozen=True)
-class Submission:
-    """One judged plan that can be shown again: its label, the case as it stood, the verdict
-    and (for submissions made in this session) the reasoning report."""
-
-    label: str
-    case: Case
-    assessment: Assessment
-    report: VisitReport | None = None
-    attempt_id: int | None = None  # its id in the attempt store, once saved
-
-
-def replay(case: Case, attempt: Attempt) -> Submission:
-    """A saved attempt judged again (the engine is deterministic): at the visit whose verdict
-    matches the saved one, so a follow-up visit's plan is judged on that visit's facts."""
-    judged = []
-    for index in range(1 + len(case.visits)):
-        at_visit = case_at_visit(case, index)
-        assessment = evaluate(at_visit, list(attempt.actions),
-                              working_diagnosis=attempt.working_diagnosis)
-        judged.append((at_visit, assessment))
-        if (round(assessment.score, 6) == round(attempt.score, 6)
-                and tuple(assessment.pitfalls) == tuple(attempt.pitfalls)):
-            break
-    else:
-        at_visit, assessment = judged[0]
-    when = attempt.submitted_at[:16].replace("T", " ")
-    return Submission(f"Attempt {attempt.number} ({when} UTC, score {attempt.score:.2f})",
-                      at_visit, assessment, attempt_id=attempt.id)
-
-
 def _paragraphs(text: str) -> str:
     return "".join(f"<p>{escape(p.strip())}</p>" for p in text.split("\n\n") if p.strip())
 
 
 class Workbench(VBox):
     """Work one case as a clinician would, visit by visit; with ``store`` and a learner id
-    every submission is saved, and earlier submissions can be viewed again."""
+    every submission is saved with its reasoning, unfinished work is kept as a draft to resume,
+    and earlier submissions can be viewed again."""
 
     def __init__(self, case: Case | str, *, store: AttemptStore | None = None,
                  learner_id: str | None = None, title: str | None = None) -> None:
@@ -131,9 +111,12 @@ class Workbench(VBox):
         self.session = ReasoningSession(case)
         self.store: AttemptStore | None = None
         self.learner_id: str | None = None
-        self.submissions: list[Submission] = []  # what "Earlier submissions" lists
+        self.submissions: list[Attempt | Submission] = []  # what "Earlier submissions" lists
+        self.shown: Submission | None = None  # the earlier submission shown again
         self._made: list[Submission] = []  # submitted in this session
         self._slots: list[str | None] = [None] * len(SLOTS)
+        self._kept: Mapping[str, Any] = self.session.record()  # the work as last kept
+        self._syncing = False  # controls being set from the session: not the learner acting
         self._debriefed = False
         kb = knowledge()
         dx = [(s.label, s.id) for s in diagnosis_scripts().values()]
@@ -210,13 +193,18 @@ class Workbench(VBox):
         self.show_earlier = Button(description="Show again", icon="history",
                                    tooltip="Show that submission's feedback and flowchart")
         self.earlier_feedback = HTML()
+        self.earlier_reasoning = HTML()
         self.earlier_text = HTML()
+        self.resume_note = HTML()
+        self.resume_button = Button(description="Resume", icon="play",
+                                    layout=Layout(display="none"),
+                                    tooltip="Continue your unfinished work on this case")
         self.earlier_figure = Output(layout=Layout(width="100%"),
                                      _dom_classes=("dt-flowchart",))
 
         guard = self.errors.guard
-        self.problem.observe(guard(lambda c: self._act(self.session.state_problem, c["new"])),
-                             names="value")
+        self.problem.observe(guard(lambda c: self._learner_act(self.session.state_problem,
+                                                               c["new"])), names="value")
         self.dx_search.observe(guard(self._on_search), names="value")
         self.dx_put.on_click(guard(self._on_put))
         self.dx_clear.on_click(guard(self._on_clear))
@@ -225,15 +213,19 @@ class Workbench(VBox):
         self.step_picker.observe(guard(self._on_step), names="value")
         self.add_button.on_click(guard(self._on_add))
         self.undo_button.on_click(guard(lambda _: self._act(self.session.undo)))
-        self.confidence.observe(guard(lambda c: self._act(self.session.set_confidence,
-                                                          int(c["new"]))), names="value")
+        self.confidence.observe(guard(lambda c: self._learner_act(self.session.set_confidence,
+                                                                  int(c["new"]))),
+                                names="value")
         self.submit_button.on_click(guard(self._on_submit))
         self.next_button.on_click(guard(self._on_next))
         self.debrief_button.on_click(guard(self._on_debrief))
         self.show_earlier.on_click(guard(self._on_show_earlier))
+        self.resume_button.on_click(guard(lambda _: self.resume()))
 
         self.children = (
-            KeyboardGuard(), self.title, self.visit_line,
+            KeyboardGuard(), self.title,
+            HBox([self.resume_note, self.resume_button], layout=Layout(flex_flow="row wrap")),
+            self.visit_line,
             _heading("What the patient tells you"), self.history, self.problem,
             _heading("Examination"), self.examination,
             _heading("Your differential"), self.dx_search, self.dx_matches,
@@ -249,7 +241,8 @@ class Workbench(VBox):
             _heading("Debrief"), self.reflection, self.debrief_button, self.debrief,
             _heading("Your earlier submissions"),
             HBox([self.earlier, self.show_earlier], layout=Layout(flex_flow="row wrap")),
-            self.earlier_feedback, self.earlier_text, self.earlier_figure)
+            self.earlier_feedback, self.earlier_reasoning, self.earlier_text,
+            self.earlier_figure)
         self._render()
         if store is not None and learner_id:
             guard(self.use_learner)(learner_id, store)
@@ -275,16 +268,44 @@ class Workbench(VBox):
 
     def use_learner(self, learner_id: str | None, store: AttemptStore | None) -> None:
         """Save from now on as ``learner_id`` in ``store`` (None: stop saving); lists the
-        learner's saved attempts at this case."""
+        learner's saved attempts at this case and offers to resume unfinished work."""
         self.learner_id = validate_learner_id(learner_id) if learner_id else None
         self.store = store if self.learner_id else None
         self._list_earlier()
+        self._offer_draft()
+
+    def resume(self) -> None:
+        """Continue the learner's unfinished work at this case (their saved draft)."""
+        draft = (self.store.draft(self.learner_id, self.case.id)
+                 if self.store is not None and self.learner_id else None)
+        if draft is None:
+            raise ActionError("there is no unfinished work on this case to resume")
+        self.session = resume(self.case, draft)
+        self._kept = self.session.record()
+        self._made = []
+        self._sync_controls()
+        self.resume_button.layout.display = "none"
+        self.resume_note.value = ""
+        s = self.session
+        if s.submitted:
+            report = s.reports[-1]
+            self._draw(self.path_figure, self.path_text, self.visit_case, report.assessment)
+            if s.reflection is not None:
+                self.debrief.value = debrief_html(s.debrief(s.reflection)) + self._teaching_html()
+        else:
+            self._clear_figure(self.path_figure, self.path_text)
+        self._say(f"Resumed your work at visit {s.visit + 1}.")
 
     # -- handlers: one call into the session, then re-render --------------------------------
 
     def _act(self, call: Any, *args: Any) -> None:
         call(*args)
         self._render()
+
+    def _learner_act(self, call: Any, *args: Any) -> None:
+        """A control's value changed: the learner's act, unless the workbench set it."""
+        if not self._syncing:
+            self._act(call, *args)
 
     def _on_search(self, change: dict[str, Any]) -> None:
         text = change["new"].strip()
@@ -340,7 +361,8 @@ class Workbench(VBox):
         note = f"Submitted: score {report.assessment.score:.2f}."
         try:
             if self.store is not None and self.learner_id:  # feedback shows even if this fails
-                attempt_id = self.store.record(self.learner_id, report.assessment)
+                attempt_id = self.store.record(self.learner_id, report.assessment,
+                                               self.session.record())
                 self._made[-1] = replace(made, attempt_id=attempt_id)
                 note += " Saved."
         finally:
@@ -351,7 +373,7 @@ class Workbench(VBox):
     def _on_next(self, _: Button) -> None:
         self.session.next_visit()
         self._clear_figure(self.path_figure, self.path_text)
-        self.confidence.value = 50
+        self._sync_controls()  # the slider back at 50, unrecorded until the learner moves it
         self._say(f"Visit {self.session.visit + 1}: the patient returns at week "
                   f"{self.session.week:g}.")
 
@@ -359,32 +381,107 @@ class Workbench(VBox):
         self.debrief.value = (debrief_html(self.session.debrief(self.reflection.value))
                               + self._teaching_html())
         self._debriefed = True
+        attempt_id = self._current_attempt()
+        if attempt_id is not None and self.store is not None and self.learner_id:
+            self.store.save_reasoning(self.learner_id, attempt_id, self.session.record())
+            self._say("Your reflection is saved with your attempt.")
+        else:
+            self._render()
 
     def _on_show_earlier(self, _: Button) -> None:
         if self.earlier.value < 0:
             raise ActionError("there is no earlier submission to show yet")
-        shown = self.submissions[self.earlier.value]
+        entry = self.submissions[self.earlier.value]
+        shown = self.shown = replay(self.case, entry) if isinstance(entry, Attempt) else entry
         self.earlier_feedback.value = feedback_html(shown.assessment, shown.report)
+        self.earlier_reasoning.value = (
+            reasoning_summary_html(shown.session) if shown.session is not None else
+            f"<p><i>{escape(shown.note)}</i></p>" if shown.note else "")
         self._draw(self.earlier_figure, self.earlier_text, shown.case, shown.assessment)
+
+    # -- saved work --------------------------------------------------------------------------
+
+    def _current_attempt(self) -> int | None:
+        """The store id of the submission the session now shows: made in this workbench, or
+        (after resuming) the saved attempt whose visits are the session's."""
+        if not self.session.submitted:
+            return None
+        if self._made:
+            return self._made[-1].attempt_id
+        if self.store is None or not self.learner_id:
+            return None
+        visits = self.session.record()["visits"]
+        for attempt in reversed(self.store.attempts(self.learner_id, self.case.id)):
+            if attempt.record is not None and attempt.record.get("visits") == visits:
+                return attempt.id
+        return None
+
+    def _keep(self) -> None:
+        """Keep the learner's work as a draft whenever it changed (none once the last visit is
+        submitted: the attempt holds it); a store error is shown, the work goes on."""
+        record = self.session.record()
+        if record == self._kept or self.store is None or not self.learner_id:
+            return
+        s = self.session
+        try:
+            if s.submitted and not s.has_next_visit:
+                self.store.discard_draft(self.learner_id, self.case.id)
+            else:
+                self.store.save_draft(self.learner_id, record)
+            self._kept = record
+        except ProgressStoreError as exc:
+            self.errors.show(exc)
+            return
+        self.resume_button.layout.display = "none"  # the draft is now this work
+        self.resume_note.value = ""
+
+    def _offer_draft(self) -> None:
+        """Show "Resume" when the learner has unfinished work at this case."""
+        draft = None
+        if self.store is not None and self.learner_id:
+            try:
+                draft = self.store.draft(self.learner_id, self.case.id)
+            except ProgressStoreError as exc:
+                self.errors.show(exc)
+        if draft is None or draft.record == self.session.record():
+            self.resume_button.layout.display = "none"
+            self.resume_note.value = ""
+            return
+        when = draft.saved_at[:16].replace("T", " ")
+        self.resume_button.layout.display = None
+        self.resume_note.value = (f'<p role="status">You have unfinished work on this case '
+                                  f"(saved {escape(when)} UTC). Resume it, or start afresh: "
+                                  "your next change replaces it.</p>")
+
+    def _sync_controls(self) -> None:
+        """Set the controls from the session without recording anything."""
+        s = self.session
+        self._syncing = True
+        try:
+            self.problem.value = s.problem_statement or ""
+            self.confidence.value = s.confidence if s.confidence is not None else 50
+            self.reflection.value = s.reflection or ""
+            d = s.differential
+            ranked = list(d.ranked) if d else []
+            self._slots = [*ranked, *[None] * (TOP - len(ranked)), d.must_not_miss if d else None]
+        finally:
+            self._syncing = False
 
     # -- rendering ---------------------------------------------------------------------------
 
     def _list_earlier(self) -> None:
-        """Saved attempts (this session's with their reasoning), then unsaved submissions."""
-        saved: list[Submission] = []
+        """Saved attempts (judged again when shown), then this session's unsaved ones."""
+        saved: list[Attempt] = []
         if self.store is not None and self.learner_id:
             try:
-                saved = [replay(self.case, a)
-                         for a in self.store.attempts(self.learner_id, self.case.id)]
+                saved = self.store.attempts(self.learner_id, self.case.id)
             except ProgressStoreError as exc:  # the case stays workable
                 self.errors.show(exc)
-        mine = {s.attempt_id: s for s in self._made if s.attempt_id is not None}
-        saved = [replace(mine[s.attempt_id], label=s.label) if s.attempt_id in mine else s
-                 for s in saved]
-        listed = {s.attempt_id for s in saved}
-        self.submissions = saved + [s for s in self._made if s.attempt_id not in listed
-                                    or s.attempt_id is None]
-        options = [(s.label, i) for i, s in enumerate(self.submissions)]
+        listed = {a.id for a in saved}
+        self.submissions = [*saved, *(s for s in self._made if s.attempt_id not in listed
+                                      or s.attempt_id is None)]
+        options = [(attempt_label(s) if isinstance(s, Attempt) else s.label, i)
+                   for i, s in enumerate(self.submissions)]
         self.earlier.options = options[::-1] or [("— none yet —", -1)]
         self.earlier.value = self.earlier.options[0][1]
 
@@ -420,26 +517,10 @@ class Workbench(VBox):
         self.examination.value = (_paragraphs(s.examination) if s.examination else
                                   "<p><i>Examine the patient to see the findings: add an "
                                   "assessment step to your plan.</i></p>")
-        draft = "".join(
-            f"<li>{escape(name)}: {escape(diagnosis_label(d)) if d else '<i>empty</i>'}</li>"
-            for name, d in zip(SLOTS, self._slots, strict=True))
-        committed = (" ".join(f"{i}. {diagnosis_label(d)}"
-                              for i, d in enumerate(s.differential.ranked, 1))
-                     + (f"; must not miss: {diagnosis_label(s.differential.must_not_miss)}"
-                        if s.differential.must_not_miss else "")
-                     if s.differential else "none yet")
-        self.dx_view.value = (f"<ul>{draft}</ul><p><b>Recorded differential:</b> "
-                              f"{escape(committed)}</p>")
-        self.tests_view.value = "".join(
-            f"<div class=\"dt-test\"><b>{escape(t.label)}</b> ({escape(t.value)}). "
-            f"{escape(t.verdict)} {escape(t.target_note)}<br><i>You said:</i> "
-            f"{escape(t.change)}<br><b>Result:</b> {escape(t.report)}</div>"
-            for t in s.tests) or "<p><i>No tests ordered yet.</i></p>"
-        labels = {step.id: step.label for step in knowledge().steps.values()}
-        self.plan.value = "<ol>" + ("".join(
-            f"<li>{escape(labels[a.step])}"
-            + (f" {a.dose_mg_per_day:g} mg/day" if a.dose_mg_per_day else "") + "</li>"
-            for a in s.actions) or "<li><i>nothing chosen</i></li>") + "</ol>"
+        self.dx_view.value = differential_html(list(zip(SLOTS, self._slots, strict=True)),
+                                               s.differential)
+        self.tests_view.value = ordered_tests_html(s.tests)
+        self.plan.value = plan_html(s.actions)
         self.confidence_note.value = ("" if s.confidence is not None else
                                       "<p><i>Move the slider to record your confidence.</i></p>")
         self.next_button.layout.display = None if s.submitted and s.has_next_visit else "none"
@@ -451,6 +532,7 @@ class Workbench(VBox):
                                    "again to update it.</i></p>")
         else:
             self.feedback.value = "<p><i>Submit your plan to get feedback.</i></p>"
+        self._keep()
 
 
 class CasePicker(VBox):

@@ -1,0 +1,120 @@
+"""The saved form of a reasoning session (``ReasoningSession.record()``), checked field by field.
+
+A record is plain JSON data: the problem statement, the differential, the confidence, one entry
+per visit (its steps, justified tests, differentials, confidence and score) and the debrief's
+reflection. :func:`check_record` refuses a record of the wrong shape with a
+:class:`RecordError` naming the field (``record.visits[0].tests[1].change``), so a damaged
+store row is reported, never half-replayed. It checks shape, not meaning: unknown step ids are
+found when the session is rebuilt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from dystonia_teach.core.errors import DystoniaTeachError
+
+#: The record format this version writes (``record["format"]``; a record without it is format 1).
+RECORD_FORMAT = 1
+
+
+class RecordError(DystoniaTeachError, ValueError):
+    """A saved reasoning record of the wrong shape; ``field`` is the path of the first problem."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+
+
+def _text(value: object, field: str, *, optional: bool = True) -> None:
+    if not (isinstance(value, str) or (optional and value is None)):
+        raise RecordError(field, f"is {value!r}, not text")
+
+
+def _percent(value: object, field: str) -> None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                              or not 0 <= value <= 100):
+        raise RecordError(field, f"is {value!r}, not a whole percentage from 0 to 100")
+
+
+def _number(value: object, field: str) -> None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+        raise RecordError(field, f"is {value!r}, not a number")
+
+
+def _list(value: object, field: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise RecordError(field, f"is {type(value).__name__}, not a list")
+    return value
+
+
+def _object(value: object, field: str, required: tuple[str, ...] = ()) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise RecordError(field, f"is {type(value).__name__}, not an object")
+    for key in required:
+        if key not in value:
+            raise RecordError(f"{field}.{key}", "is missing")
+    return value
+
+
+def _differential(value: object, field: str) -> None:
+    if value is None:
+        return
+    data = _object(value, field, ("ranked",))
+    ranked = _list(data["ranked"], f"{field}.ranked")
+    for i, item in enumerate(ranked):
+        _text(item, f"{field}.ranked[{i}]", optional=False)
+    _text(data.get("must_not_miss"), f"{field}.must_not_miss")
+
+
+def _action(value: object, field: str) -> None:
+    if isinstance(value, str):
+        return
+    data = _object(value, field, ("step",))
+    _text(data["step"], f"{field}.step", optional=False)
+    _number(data.get("dose_mg_per_day"), f"{field}.dose_mg_per_day")
+    extra = set(data) - {"step", "dose_mg_per_day"}
+    if extra:
+        raise RecordError(field, f"has unknown keys {sorted(extra)}")
+
+
+def _visit(value: object, field: str) -> None:
+    data = _object(value, field, ("actions",))
+    for i, action in enumerate(_list(data["actions"], f"{field}.actions")):
+        _action(action, f"{field}.actions[{i}]")
+    for i, test in enumerate(_list(data.get("tests", []), f"{field}.tests")):
+        where = f"{field}.tests[{i}]"
+        test = _object(test, where, ("step", "change"))
+        _text(test["step"], f"{where}.step", optional=False)
+        _text(test["change"], f"{where}.change", optional=False)
+        _text(test.get("target"), f"{where}.target")
+    for i, entry in enumerate(_list(data.get("differentials", []), f"{field}.differentials")):
+        where = f"{field}.differentials[{i}]"
+        _text(_object(entry, where, ("stage",))["stage"], f"{where}.stage", optional=False)
+        _differential(entry, where)
+    _percent(data.get("confidence"), f"{field}.confidence")
+    _number(data.get("score"), f"{field}.score")
+
+
+def check_record(record: object, *, case_id: str | None = None) -> Mapping[str, Any]:
+    """Return ``record`` if it has the shape of a saved reasoning session (of ``case_id``, when
+    given); else raise :class:`RecordError` naming the first field that is wrong."""
+    data = _object(record, "record", ("case_id", "visits"))
+    fmt = data.get("format", 1)
+    if isinstance(fmt, bool) or not isinstance(fmt, int) or fmt > RECORD_FORMAT:
+        raise RecordError("record.format", f"is {fmt!r}; this version reads format "
+                                           f"{RECORD_FORMAT} (a newer dystonia_teach wrote it?)")
+    _text(data["case_id"], "record.case_id", optional=False)
+    if case_id is not None and data["case_id"] != case_id:
+        raise RecordError("record.case_id", f"is {data['case_id']!r}, not {case_id!r}")
+    _text(data.get("problem_statement"), "record.problem_statement")
+    _differential(data.get("differential"), "record.differential")
+    _percent(data.get("confidence"), "record.confidence")
+    _text(data.get("reflection"), "record.reflection")
+    visits = _list(data["visits"], "record.visits")
+    if not visits:
+        raise RecordError("record.visits", "is empty; a record has at least the first visit")
+    for i, visit in enumerate(visits):
+        _visit(visit, f"record.visits[{i}]")
+    return data
