@@ -11,6 +11,7 @@ import pytest
 
 from dystonia_teach import ActionError, evidence_table, load_case, recommended_pathway
 from dystonia_teach.core.knowledge import knowledge
+from dystonia_teach.core.visits import case_at_visit
 from dystonia_teach.render.figures import (
     ADVISED_AGAINST,
     EDGES,
@@ -201,3 +202,31 @@ def test_steps_advised_against_are_grouped_as_such_on_the_evidence_map() -> None
         else:
             assert ADVISED_AGAINST not in groups, step
     assert ADVISED_AGAINST in evidence_map_description()
+
+
+@pytest.mark.parametrize("case", [None, "early_uncomplicated", "disc_herniation_after_trial"])
+def test_each_step_is_drawn_on_the_node_it_belongs_to(case: str | None) -> None:
+    """An ordinary MRI is the work-up, not the urgent branch (which its fracture block lists)."""
+    loaded = load_case(case) if case else None
+    steps = ["mri_lumbar_noncontrast", "urgent_mri", "emg_ncs", "microdiscectomy",
+             "postoperative_rehabilitation", "rigid_splinting"]
+    assert node_of_steps(steps, loaded) == ["work_up", "urgent", "work_up", "procedure",
+                                            "aftercare", "outside"]
+
+
+def test_learner_mri_in_the_early_case_is_drawn_off_the_path_on_the_work_up() -> None:
+    case = load_case("early_uncomplicated")
+    fig = algorithm_figure(case, ["history_red_flags", "mri_lumbar_noncontrast"])
+    assert list(trace(fig, "Your path").customdata) == ["assessment", "work_up"]
+    assert "Off the recommended path: MRI lumbar spine without contrast." in (
+        algorithm_description(case, ["history_red_flags", "mri_lumbar_noncontrast"]))
+
+
+def test_after_an_operation_the_route_goes_to_aftercare_only_then() -> None:
+    case = load_case("disc_herniation_after_trial")
+    before, after = recommended_route(case_at_visit(case, 0)), recommended_route(
+        case_at_visit(case, 1))
+    assert before[-1][-2:] == ["procedure", "aftercare"]
+    assert after == [["assessment", "red_flags", "aftercare"]]
+    assert "Red flags? [no, after an operation] → Postoperative rehabilitation" in (
+        algorithm_description(case_at_visit(case, 1)))

@@ -67,7 +67,7 @@ NODES: tuple[Node, ...] = (
          "Stenosis: laminectomy; disc herniation: microdiscectomy; stenosis with "
          "instability: decompression with fusion (TLIF)"),
     Node("aftercare", "Postoperative rehabilitation + follow-up", "steps", -2.5, 3,
-         ("aftercare", "surgeon_decides_aftercare")),
+         ("aftercare", "surgeon_decides_aftercare", "after_operation")),
     Node("no_surgery", "Do not operate: continue conservative care", "steps", 2.5, 4,
          ("continue_conservative", "informed_conservative_choice")),
     Node("mimics", "Reconsider the diagnosis: functional, isolated or dopa-responsive "
@@ -94,10 +94,16 @@ EDGES: tuple[tuple[str, str, str], ...] = (
     ("surgical_decision", "no_surgery", "no"),
     ("no_surgery", "mimics", ""),
     ("assessment", "mimics", "features of a mimic"),
+    ("red_flags", "aftercare", "no, after an operation"),
 )
+#: Edges a recommended route may take only when these predicates hold for the case.
+EDGE_WHEN: dict[tuple[str, str], tuple[str, ...]] = {
+    ("red_flags", "aftercare"): ("already_operated",),
+}
 #: Bends of edges that would otherwise cross other nodes.
 WAYPOINTS: dict[tuple[str, str], tuple[tuple[float, float], ...]] = {
     ("assessment", "mimics"): ((5.8, 10), (5.8, 1.9), (2.5, 1.9)),
+    ("red_flags", "aftercare"): ((-1.25, 9), (-1.25, 3)),
 }
 NODE_BY_ID = {node.id: node for node in NODES}
 RECOMMENDED_COLOUR = PALETTE["info"]
@@ -114,17 +120,14 @@ def _applied_blocks(case: Case, kb: KnowledgeBase) -> set[str]:
     return {block.id for block in kb.pathway if holds(case, block.when)}
 
 
-def _node_steps(kb: KnowledgeBase, only: set[str] | None = None) -> dict[str, set[str]]:
-    """Each node's steps: the slot options and acceptable steps of its blocks (of ``only``)."""
-    blocks = {b.id: b for b in kb.pathway if only is None or b.id in only}
-    return {node.id: {s for b in node.blocks if b in blocks
-                      for s in (*(o for slot in blocks[b].slots for o in slot.any_of),
-                                *blocks[b].acceptable)}
-            for node in NODES}
+def _open_edges(case: Case) -> list[tuple[str, str]]:
+    """The edges a route for ``case`` may take (see EDGE_WHEN)."""
+    return [(src, dst) for src, dst, _ in EDGES
+            if holds(case, EDGE_WHEN.get((src, dst), ()))]
 
 
-def _shortest(start: str, goal: str) -> list[str] | None:
-    """Shortest node path along EDGES (breadth first, ties in table order)."""
+def _shortest(start: str, goal: str, edges: list[tuple[str, str]]) -> list[str] | None:
+    """Shortest node path along ``edges`` (breadth first, ties in table order)."""
     previous: dict[str, str | None] = {start: None}
     queue = deque([start])
     while queue:
@@ -134,7 +137,7 @@ def _shortest(start: str, goal: str) -> list[str] | None:
             while (step := previous[path[-1]]) is not None:
                 path.append(step)
             return path[::-1]
-        for src, dst, _ in EDGES:
+        for src, dst in edges:
             if src == here and dst not in previous:
                 previous[dst] = here
                 queue.append(dst)
@@ -152,12 +155,14 @@ def recommended_route(case: Case) -> list[list[str]]:
     targets = [n.id for n in NODES if recommending.intersection(n.blocks)]
     if not targets:
         return []
+    edges = _open_edges(case)
     chains: list[list[str]] = [[targets[0]]]
     on_path = [targets[0]]
     for target in targets[1:]:
         if target in on_path:
             continue
-        paths = [p for p in (_shortest(src, target) for src in on_path) if p] or [[target]]
+        paths = [p for p in (_shortest(src, target, edges) for src in on_path) if p] or [
+            [target]]
         path = min(paths, key=len)
         if chains[-1][-1] == path[0]:
             chains[-1].extend(path[1:])
@@ -171,15 +176,34 @@ def _edge_label(src: str, dst: str) -> str:
     return next((label for s, d, label in EDGES if (s, d) == (src, dst)), "")
 
 
+def _home_nodes(kb: KnowledgeBase, only: set[str] | None = None) -> dict[str, str]:
+    """Each step's node among the blocks of ``only`` (all blocks when None): where it is a
+    slot's first option, else any slot option, else an acceptable step (first node wins)."""
+    blocks = {b.id: b for b in kb.pathway if only is None or b.id in only}
+    ranks: list[dict[str, set[str]]] = [{}, {}, {}]
+    for node in NODES:
+        for rank in ranks:
+            rank[node.id] = set()
+        for block in (blocks[b] for b in node.blocks if b in blocks):
+            ranks[0][node.id].update(slot.any_of[0] for slot in block.slots)
+            ranks[1][node.id].update(o for slot in block.slots for o in slot.any_of)
+            ranks[2][node.id].update(block.acceptable)
+    home: dict[str, str] = {}
+    for rank in ranks:
+        for node in NODES:
+            for step in rank[node.id]:
+                home.setdefault(step, node.id)
+    return home
+
+
 def node_of_steps(steps: Iterable[str], case: Case | None = None) -> list[str]:
-    """The node id of each step id: the node whose pathway block for ``case`` lists it (as an
-    option or an acceptable step), else the first node listing it, else "outside"."""
+    """The node id of each step id: its node among the pathway blocks that apply to ``case``,
+    else its home node in the whole algorithm (where it is a slot's first option, so an
+    ordinary MRI is drawn on the work-up, not on the urgent branch), else "outside"."""
     kb = knowledge()
-    anywhere = _node_steps(kb)
-    here = _node_steps(kb, _applied_blocks(case, kb)) if case is not None else {}
-    return [next((n.id for n in NODES if step in here.get(n.id, ())),
-                 next((n.id for n in NODES if step in anywhere[n.id]), "outside"))
-            for step in steps]
+    anywhere = _home_nodes(kb)
+    here = _home_nodes(kb, _applied_blocks(case, kb)) if case is not None else {}
+    return [here.get(step) or anywhere.get(step, "outside") for step in steps]
 
 
 def _segment_xy(chains: list[list[str]]) -> tuple[list[float | None], list[float | None]]:
