@@ -103,12 +103,39 @@ EDGE_WHEN: dict[tuple[str, str], tuple[str, ...]] = {
 #: Bends of edges that would otherwise cross other nodes.
 WAYPOINTS: dict[tuple[str, str], tuple[tuple[float, float], ...]] = {
     ("assessment", "mimics"): ((5.8, 10), (5.8, 1.9), (2.5, 1.9)),
-    ("red_flags", "aftercare"): ((-1.25, 9), (-1.25, 3)),
+    # round the outside of the left column's labels, into the aftercare box from below
+    ("red_flags", "aftercare"): ((-7.0, 9), (-7.0, 2.3), (-2.5, 2.3)),
 }
 NODE_BY_ID = {node.id: node for node in NODES}
 RECOMMENDED_COLOUR = PALETTE["info"]
 LEARNER_COLOUR = PALETTE["critical"]
 LEARNER_OFFSET = (0.3, -0.25)
+#: Node labels sit beside their node (left of the left column, right of the others), wrapped
+#: to LABEL_CHARS; X_RANGE leaves each side column room for them, so that they stay whole in
+#: a container from about 370 px wide (a narrow notebook) upwards.
+LABEL_CHARS = 15
+LABEL_FONT_SIZE = 11
+LABEL_SHIFT = 16  # px between a node's centre and its label
+X_RANGE = (-7.3, 7.3)
+Y_RANGE = (1.6, 10.5)
+
+
+def label_lines(text: str, width: int = LABEL_CHARS) -> list[str]:
+    """``text`` wrapped to lines of at most ``width`` characters (never cut: long words are
+    broken at a hyphen or, failing that, hyphenated)."""
+    lines: list[str] = []
+    for line in textwrap.wrap(text, width, break_on_hyphens=True, break_long_words=False):
+        while len(line) > width:
+            lines.append(line[:width - 1] + "-")
+            line = line[width - 1:]
+        lines.append(line)
+    return lines
+
+
+def edge_points(src: str, dst: str) -> list[tuple[float, float]]:
+    """The corner points of an edge, from node centre to node centre, in data units."""
+    return [(NODE_BY_ID[src].x, NODE_BY_ID[src].y), *WAYPOINTS.get((src, dst), ()),
+            (NODE_BY_ID[dst].x, NODE_BY_ID[dst].y)]
 
 
 def _wrap(text: str, width: int = 24) -> str:
@@ -291,15 +318,17 @@ def algorithm_figure(
                              line={"color": PALETTE["neutral"], "width": 1.5},
                              hoverinfo="skip", showlegend=False))
     for src, dst, label in EDGES:
-        points = [(NODE_BY_ID[src].x, NODE_BY_ID[src].y), *WAYPOINTS.get((src, dst), ()),
-                  (NODE_BY_ID[dst].x, NODE_BY_ID[dst].y)]
+        points = edge_points(src, dst)
         fig.add_annotation(x=points[-1][0], y=points[-1][1], ax=points[-2][0], ay=points[-2][1],
                            axref="x", ayref="y", text="", showarrow=True, arrowhead=2,
                            arrowsize=1.2, standoff=14, arrowcolor=PALETTE["neutral"])
-        if label:
-            fig.add_annotation(x=(points[0][0] + points[1][0]) / 2,
-                               y=(points[0][1] + points[1][1]) / 2, text=f"<i>{label}</i>",
-                               showarrow=False, bgcolor="white", font={"size": 12})
+        if label:  # on the first segment; above it when it is horizontal
+            (x0, y0), (x1, y1) = points[0], points[1]
+            level = y0 == y1
+            fig.add_annotation(x=(x0 + x1) / 2, y=(y0 + y1) / 2,
+                               text="<br>".join(f"<i>{ln}</i>" for ln in label_lines(label, 14)),
+                               showarrow=False, bgcolor="white", font={"size": 12},
+                               yanchor="bottom" if level else "middle", yshift=8 if level else 0)
 
     if route:
         path_x, path_y = _segment_xy(route)
@@ -330,13 +359,14 @@ def algorithm_figure(
                     "line": {"width": 2, "color": "#333333"}}))
         for n in group:
             bold = n.id in on_route
-            lines = textwrap.wrap(n.label, 18)  # narrow, so labels fit a 450 px notebook
             left = n.x < 0
             fig.add_annotation(
-                x=n.x, y=n.y, text="<br>".join(f"<b>{ln}</b>" if bold else ln for ln in lines),
-                showarrow=False, xanchor="right" if left else "left", xshift=-24 if left else 24,
-                align="right" if left else "left", font={"size": 11},
-                bgcolor="rgba(255,255,255,0.85)")
+                x=n.x, y=n.y, text="<br>".join(f"<b>{ln}</b>" if bold else ln
+                                               for ln in label_lines(n.label)),
+                showarrow=False, xanchor="right" if left else "left",
+                xshift=-LABEL_SHIFT if left else LABEL_SHIFT, align="right" if left else "left",
+                font={"size": LABEL_FONT_SIZE}, bgcolor="rgba(255,255,255,0.85)",
+                name=f"label:{n.id}")
 
     if steps:
         visits = [node for i, node in enumerate(placed) if i == 0 or node != placed[i - 1]]
@@ -357,8 +387,8 @@ def algorithm_figure(
         title = "Your path and the recommended path" if chosen is not None else "Recommended path"
     fig.update_layout(
         title={"text": title}, template="plotly_white", height=720, autosize=True,
-        xaxis={"visible": False, "range": [-6.2, 6.4], "fixedrange": True},
-        yaxis={"visible": False, "range": [1.6, 10.5], "fixedrange": True},
+        xaxis={"visible": False, "range": list(X_RANGE), "fixedrange": True},
+        yaxis={"visible": False, "range": list(Y_RANGE), "fixedrange": True},
         legend={"orientation": "h", "yanchor": "top", "y": -0.02, "x": 0},
         margin={"l": 10, "r": 10, "t": 50, "b": 40})
     return fig
