@@ -13,6 +13,7 @@ from dystonia_teach import evaluate, load_case, recommended_actions, recommended
 from dystonia_teach.casefiles.loader import validate_paths
 from dystonia_teach.core.case_model import Case
 from dystonia_teach.core.predicates import holds
+from dystonia_teach.core.visits import case_at_visit, visit_count
 
 from .conftest import CASES_DIR
 
@@ -52,6 +53,33 @@ def test_recommended_pathway_scores_full_marks(path: Path) -> None:
                 if f.code not in ("appropriate_step", "acceptable_step", "caution_note")]
     assert assessment.score == 1.0, f"{case.id}: score {assessment.score}"
     assert not problems, f"{case.id}: " + "; ".join(f"{f.code} ({f.step})" for f in problems)
+
+
+VISITS = [(path, index) for path in CASE_PATHS for index in range(1, visit_count(load_case(path)))]
+
+
+@pytest.mark.parametrize(("path", "index"), VISITS, ids=lambda v: getattr(v, "stem", str(v)))
+def test_recommended_pathway_scores_full_marks_at_every_later_visit(path: Path,
+                                                                     index: int) -> None:
+    case = case_at_visit(load_case(path), index)
+    assessment = evaluate(case, recommended_actions(case))
+    problems = [f for f in assessment.findings
+                if f.code not in ("appropriate_step", "acceptable_step", "caution_note")]
+    assert assessment.score == 1.0, f"{case.id} visit {index + 1}: score {assessment.score}"
+    assert not problems, f"{case.id} visit {index + 1}: " + "; ".join(
+        f"{f.code} ({f.step})" for f in problems)
+
+
+def test_a_visit_after_an_operation_is_in_the_bank() -> None:
+    """Week 10 -> after surgery: the operation is in the facts and the plan is aftercare."""
+    after = [case_at_visit(case, i) for case in map(load_case, CASE_PATHS)
+             for i in range(visit_count(case))]
+    operated = [case for case in after if holds(case, ("already_operated", "not any_red_flag"))]
+    assert operated, "no case has a visit after an operation"
+    for case in operated:
+        steps = pathway_steps(case)
+        assert {"postoperative_rehabilitation", "complication_monitoring"} <= steps, case.id
+        assert not steps & (PROCEDURES | {"mri_lumbar_noncontrast", "urgent_mri"}), case.id
 
 
 def test_every_history_states_medications_and_family_history(bank: list[Case]) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+from html import unescape
 from html.parser import HTMLParser
 from itertools import pairwise
 from pathlib import Path
@@ -14,6 +16,8 @@ from dystonia_teach import list_cases, load_case, recommended_pathway
 from dystonia_teach.core.knowledge import source_ref
 from dystonia_teach.core.visits import case_at_visit, visit_count
 from dystonia_teach.render.case_page import case_page
+from dystonia_teach.render.figures import NODES
+from dystonia_teach.render.flowchart_svg import BOX_H, BOX_W, SVG_LABEL_CHARS, flowchart_svg
 
 from .conftest import make_case
 
@@ -107,6 +111,20 @@ def test_flowchart_marks_the_recommended_path_by_more_than_colour() -> None:
     assert "✔ Urgent MRI" in urgent.plain and "✔ Under 6 weeks" not in urgent.plain
     bold = [attrs for tag, attrs in urgent.tags if tag == "text" and "font-weight" in attrs]
     assert bold  # recommended boxes are bold as well as blue
+
+
+@pytest.mark.parametrize("case_id", ["early_uncomplicated", "disc_herniation_after_trial"])
+def test_flowchart_box_labels_are_whole_and_fit_their_boxes(case_id: str) -> None:
+    """Labels wrap inside their box (bold 13 px, at most ~0.6 em a character), never cut."""
+    svg = flowchart_svg(load_case(case_id))
+    boxes = re.findall(r'<text text-anchor="middle"[^>]*>(.*?)</text>', svg)
+    shown = [[unescape(t) for t in re.findall(r"<tspan[^>]*>(.*?)</tspan>", box)]
+             for box in boxes]
+    expected = [n.label for n in NODES if n.kind != "outside"]
+    assert [" ".join(lines).removeprefix("✔ ") for lines in shown] == expected
+    for lines in shown:
+        assert max(map(len, lines)) <= SVG_LABEL_CHARS and SVG_LABEL_CHARS * 13 * 0.62 < BOX_W
+        assert len(lines) * 14 <= BOX_H - 6, lines
 
 
 def test_page_has_no_internal_ids_or_authoring_notes() -> None:

@@ -11,11 +11,16 @@ import pytest
 
 from dystonia_teach import ActionError, evidence_table, load_case, recommended_pathway
 from dystonia_teach.core.knowledge import knowledge
+from dystonia_teach.core.visits import case_at_visit
 from dystonia_teach.render.figures import (
     ADVISED_AGAINST,
     EDGES,
+    LABEL_FONT_SIZE,
+    LABEL_SHIFT,
     NODE_BY_ID,
     NODES,
+    X_RANGE,
+    Y_RANGE,
     algorithm_description,
     algorithm_figure,
     evidence_map_description,
@@ -201,3 +206,82 @@ def test_steps_advised_against_are_grouped_as_such_on_the_evidence_map() -> None
         else:
             assert ADVISED_AGAINST not in groups, step
     assert ADVISED_AGAINST in evidence_map_description()
+
+
+@pytest.mark.parametrize("case", [None, "early_uncomplicated", "disc_herniation_after_trial"])
+def test_each_step_is_drawn_on_the_node_it_belongs_to(case: str | None) -> None:
+    """An ordinary MRI is the work-up, not the urgent branch (which its fracture block lists)."""
+    loaded = load_case(case) if case else None
+    steps = ["mri_lumbar_noncontrast", "urgent_mri", "emg_ncs", "microdiscectomy",
+             "postoperative_rehabilitation", "rigid_splinting"]
+    assert node_of_steps(steps, loaded) == ["work_up", "urgent", "work_up", "procedure",
+                                            "aftercare", "outside"]
+
+
+def test_learner_mri_in_the_early_case_is_drawn_off_the_path_on_the_work_up() -> None:
+    case = load_case("early_uncomplicated")
+    fig = algorithm_figure(case, ["history_red_flags", "mri_lumbar_noncontrast"])
+    assert list(trace(fig, "Your path").customdata) == ["assessment", "work_up"]
+    assert "Off the recommended path: MRI lumbar spine without contrast." in (
+        algorithm_description(case, ["history_red_flags", "mri_lumbar_noncontrast"]))
+
+
+def test_after_an_operation_the_route_goes_to_aftercare_only_then() -> None:
+    case = load_case("disc_herniation_after_trial")
+    before, after = recommended_route(case_at_visit(case, 0)), recommended_route(
+        case_at_visit(case, 1))
+    assert before[-1][-2:] == ["procedure", "aftercare"]
+    assert after == [["assessment", "red_flags", "aftercare"]]
+    assert "Red flags? [no, after an operation] → Postoperative rehabilitation" in (
+        algorithm_description(case_at_visit(case, 1)))
+
+
+#: A generous width per character of an 11 px label (bold), for checking fit without pixels.
+CHAR_PX = 0.64 * LABEL_FONT_SIZE
+LINE_PX = 1.3 * LABEL_FONT_SIZE
+
+
+def _label_boxes(fig, container_px: int) -> dict[str, tuple[float, float, float, float]]:
+    """Each node label's (left, right, top, bottom) in px, in a container this wide."""
+    margin, height = fig.layout.margin, fig.layout.height
+    x_scale = (container_px - margin.l - margin.r) / (X_RANGE[1] - X_RANGE[0])
+    y_scale = (height - margin.t - margin.b) / (Y_RANGE[1] - Y_RANGE[0])
+    boxes = {}
+    for note in fig.layout.annotations:
+        if not (note.name or "").startswith("label:"):
+            continue
+        lines = re.sub(r"</?b>", "", note.text).split("<br>")
+        width, tall = max(map(len, lines)) * CHAR_PX, len(lines) * LINE_PX
+        x = margin.l + (note.x - X_RANGE[0]) * x_scale + (
+            -LABEL_SHIFT if note.xanchor == "right" else LABEL_SHIFT)
+        y = margin.t + (Y_RANGE[1] - note.y) * y_scale
+        left = x - width if note.xanchor == "right" else x
+        boxes[note.name] = (left, left + width, y - tall / 2, y + tall / 2)
+    return boxes
+
+
+@pytest.mark.parametrize("container_px", [370, 800])
+def test_node_labels_are_wrapped_whole_and_stay_inside_a_narrow_container(
+        container_px: int) -> None:
+    case = case_at_visit(load_case("disc_herniation_after_trial"), 0)
+    fig = algorithm_figure(case, ["rigid_splinting"])  # every node, the outside one too
+    labels = {n.name: n for n in fig.layout.annotations if (n.name or "").startswith("label:")}
+    assert set(labels) == {f"label:{node.id}" for node in NODES}
+    for name, note in labels.items():
+        text = re.sub(r"</?b>", "", note.text).replace("-<br>", "-").replace("<br>", " ")
+        assert text == NODE_BY_ID[name.removeprefix("label:")].label  # whole, never cut
+    boxes = _label_boxes(fig, container_px)
+    for name, (left, right, top, bottom) in boxes.items():
+        assert left >= 0 and right <= container_px, (name, left, right)
+        assert top >= 0 and bottom <= fig.layout.height, (name, top, bottom)
+    names = sorted(boxes)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            (l1, r1, t1, b1), (l2, r2, t2, b2) = boxes[a], boxes[b]
+            assert r1 <= l2 or r2 <= l1 or b1 <= t2 or b2 <= t1, (a, b)
+
+
+def test_edge_labels_on_a_horizontal_line_sit_above_it() -> None:
+    fig = algorithm_figure()
+    mimic = next(n for n in fig.layout.annotations if "mimic" in (n.text or ""))
+    assert mimic.yanchor == "bottom" and mimic.yshift > 0

@@ -3,6 +3,13 @@ skip it silently), plain python3 kernel, no spaces in names."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+from dystonia_teach.casefiles.loader import list_cases
+from dystonia_teach.core.kb_model import Claim, Source
+from dystonia_teach.core.knowledge import knowledge
+from dystonia_teach.core.vocabulary import DIAGNOSES
 from dystonia_teach.course.release import notebook_paths, release_problems
 
 from .conftest import REPO
@@ -42,20 +49,80 @@ def test_a_cell_with_logic_is_not_release_ready() -> None:
     assert logic_in("def helper():\n    return 1") == "a function"
 
 
-def test_evidence_named_in_notebook_text_matches_the_knowledge_base() -> None:
-    import re
+#: A cited statement's source in notebook prose: "(Cho et al. 2010, systematic review — level 3)"
+#: or a table cell "| ... — level 4, partly verified |".
+CITATION = re.compile(r"[(|;]\s*(?P<cited>[^()|;]+?) — level (?P<level>[1-5])"
+                      r"(?P<partly>, partly verified)?(?=\s*[)|;])")
+AUTHOR_YEAR = re.compile(r"\b([A-Z][\w'’-]+)(?: et al\.| & [A-Z][\w'’-]+)? (\d{4})\b")
+IDENTIFIER = re.compile(r"\b[a-z0-9]+(?:_[a-z0-9]+)+\b")
+STUDENT_NOTEBOOKS = ("00_", "01_", "02_")
 
+
+def _markdown(path: Path) -> list[str]:
     import nbformat
 
-    from dystonia_teach.core.knowledge import knowledge
+    return [c.source for c in nbformat.read(path, as_version=4).cells
+            if c.cell_type == "markdown"]
 
-    claims = knowledge().claims
-    mentions = []
+
+def _cited_name(source: Source) -> str:
+    """The word before the year in a citation: the first author's surname, or the group's
+    last word ("American College of Radiology 2021")."""
+    if source.authors:
+        return source.authors[0].rsplit(" ", 1)[0]
+    return (source.group or "").rsplit(" ", 1)[-1]
+
+
+def _names(source: Source, cited: str) -> bool:
+    """Does the cited text name this source (first author's surname and year, or its group)?"""
+    surname = source.authors[0].rsplit(" ", 1)[0] if source.authors else ""
+    by_author = bool(surname) and bool(re.search(rf"\b{re.escape(surname)}\b", cited)) and (
+        source.year is None or str(source.year) in cited)
+    return by_author or bool(source.group and source.group in cited)
+
+
+def _cited_claims(cited: str, level: int) -> list[Claim]:
+    """Claims at ``level`` whose sources the text names, every author-year in it among them."""
+    kb = knowledge()
+    pairs = set(AUTHOR_YEAR.findall(cited))
+    found = []
+    for claim in kb.claims.values():
+        sources = [s for s, _ in kb.cited_sources(claim.id)]
+        named = [s for s in sources if _names(s, cited)]
+        known = {(_cited_name(s), str(s.year)) for s in sources}
+        if claim.level == level and pairs <= known and (
+                named or (not sources and "no source found" in cited)):
+            found.append(claim)
+    return found
+
+
+def test_evidence_cited_in_notebook_text_matches_the_knowledge_base() -> None:
+    """Prose cites author, year, design and level in words; each citation must be a claim of
+    the registry at that level (and partly verified when it says so)."""
+    mentions = [m for path in notebook_paths(REPO / "notebooks") for text in _markdown(path)
+                for m in CITATION.finditer(text)]
+    assert len(mentions) >= 8, "the notebooks cite their sources with their levels"
+    for mention in mentions:
+        claims = _cited_claims(mention["cited"], int(mention["level"]))
+        assert claims, f"no claim at level {mention['level']} cites: {mention['cited']!r}"
+        if mention["partly"]:
+            assert any(c.status == "partly_verified" for c in claims), mention["cited"]
+
+
+def test_the_citation_check_refuses_a_wrong_level_year_or_author() -> None:
+    assert _cited_claims("Cho et al. 2010, systematic review", 3)
+    assert not _cited_claims("Cho et al. 2010, systematic review", 1)
+    assert not _cited_claims("Cho et al. 2011, systematic review", 3)
+    assert not _cited_claims("Blunt et al. 1996 and Smith 2001, case reports", 4)
+
+
+def test_student_notebook_prose_shows_no_internal_ids() -> None:
+    """Students read 00-02; the instructors' notebooks (03, 04) may name case files."""
+    kb = knowledge()
+    internal = {*kb.claims, *kb.steps, *kb.sources, *list_cases(), *DIAGNOSES}
     for path in notebook_paths(REPO / "notebooks"):
-        for cell in nbformat.read(path, as_version=4).cells:
-            if cell.cell_type == "markdown":
-                mentions += re.findall(r"`(\w+)` \(level (\d)\)", cell.source)
-    assert len(mentions) >= 8, "the background notebook names its sources with their levels"
-    for claim_id, level in mentions:
-        assert claim_id in claims, claim_id
-        assert claims[claim_id].level == int(level), claim_id
+        if not path.name.startswith(STUDENT_NOTEBOOKS):
+            continue
+        for text in _markdown(path):
+            leaked = set(IDENTIFIER.findall(text)) & internal
+            assert not leaked, f"{path.name}: {sorted(leaked)}"

@@ -64,8 +64,9 @@ FIELD_NOTES: dict[str, str] = {
     "visits": "Follow-up visits, each a section with `week` (weeks since symptoms began), "
               "`presentation` (what the patient reports then) and, optionally, `examination` "
               "and the facts that changed: `conservative_care_weeks`, `conservative_care`, "
-              "`red_flags`, `other_signs`, `radicular`, `disabling`, `investigations`. Facts "
-              "left out stay as they were; the plan is judged again at each visit.",
+              "`red_flags`, `other_signs`, `radicular`, `disabling`, `investigations`, "
+              "`operation` (done since the visit before), `pathology`. Facts left out stay as "
+              "they were; the plan is judged again at each visit.",
     "evidence": "Ids of the evidence claims this case teaches; see the evidence ids in "
                 "`dystonia-teach schema`.",
 }

@@ -16,6 +16,7 @@ from dystonia_teach.core.vocabulary import (
     Diagnosis,
     EdxResult,
     FunctionalSign,
+    Operation,
     OtherSign,
     Pathology,
     Posture,
@@ -108,6 +109,9 @@ class Course(_Strict):
     pain_severity: Literal["not_stated", "mild", "moderate", "severe"] = Field(
         "not_stated", description="Leg pain severity (NICE: epidural injection for acute and "
         "severe sciatica).")
+    operation: Operation = Field(
+        "none", description="The spinal operation already done before this visit (the "
+        "procedure's step id); the plan is then aftercare, not a work-up or an operation.")
 
 
 class Dystonia(_Strict):
@@ -213,6 +217,10 @@ class Visit(_Strict):
     radicular: Radicular | None = None
     disabling: bool | None = None
     investigations: Investigations | None = None
+    operation: Operation | None = Field(
+        None, description="The operation done since the visit before (a procedure's step id).")
+    pathology: Pathology | None = Field(
+        None, description="The compressive lesion now (none once an operation removed it).")
 
 
 class Case(_Strict):

@@ -117,6 +117,12 @@ def already_imaged(case: Case) -> bool:
     return case.course.imaging_status != "not_yet_imaged"
 
 
+def already_operated(case: Case) -> bool:
+    """A spinal operation was done before this visit: aftercare, not a work-up or an operation
+    (a new or worsening deficit is a red flag and has its own urgent pathway)."""
+    return case.course.operation != "none"
+
+
 def onset_before_30(case: Case) -> bool:
     return case.patient.age - case.course.symptom_weeks / 52 < EARLY_ONSET_AGE
 
@@ -137,8 +143,10 @@ def radicular_picture(case: Case) -> bool:
 
 
 def spine_work_up_indicated(case: Case) -> bool:
-    """Root signs on examination, or a radiculopathy diagnosis: the spine needs a work-up."""
-    return radicular_picture(case) or spine_diagnosis(case)
+    """Root signs on examination, or a radiculopathy diagnosis: the spine needs a work-up
+    (not after an operation on it, when only a new or worsening deficit, a red flag, brings
+    imaging back)."""
+    return (radicular_picture(case) or spine_diagnosis(case)) and not already_operated(case)
 
 
 def spine_diagnosis(case: Case) -> bool:
@@ -249,9 +257,12 @@ def disabling(case: Case) -> bool:
 
 
 def surgery_indicated(case: Case) -> bool:
-    """Concordant compression with red flags, or disabling after an adequate trial."""
+    """Concordant compression with red flags, or disabling after an adequate trial (and not
+    already operated on: persisting symptoms after an operation are not by themselves an
+    indication for another)."""
     return concordant_compression(case) and (
-        neuro_red_flag(case) or (trial_completed(case) and case.disabling)
+        neuro_red_flag(case)
+        or (trial_completed(case) and case.disabling and not already_operated(case))
     )
 
 
@@ -282,6 +293,7 @@ PREDICATES: dict[str, Predicate] = {
         imaging_concordant,
         onset_before_30,
         already_imaged,
+        already_operated,
         trial_completed,
         conservative_phase,
         radicular_picture,

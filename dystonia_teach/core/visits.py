@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dystonia_teach.core.case_model import Case
 
-_CASE_FIELDS = ("red_flags", "other_signs", "radicular", "disabling", "investigations")
+_CASE_FIELDS = ("red_flags", "other_signs", "radicular", "disabling", "investigations",
+                "pathology")
 
 
 def visit_count(case: Case) -> int:
@@ -19,11 +20,13 @@ def case_at_visit(case: Case, index: int) -> Case:
         raise IndexError(f"case has {visit_count(case)} visit(s); no visit {index}")
     current = case
     for visit in case.visits[:index]:
-        course = {"symptom_weeks": visit.week}
+        course: dict[str, object] = {"symptom_weeks": visit.week}
         if visit.conservative_care_weeks is not None:
             course["conservative_care_weeks"] = visit.conservative_care_weeks
         if visit.conservative_care is not None:
             course["conservative_care"] = visit.conservative_care
+        if visit.operation is not None:
+            course["operation"] = visit.operation
         stages = {"presentation": visit.presentation}
         if visit.examination is not None:
             stages["examination"] = visit.examination

@@ -90,6 +90,8 @@ Side = Literal["left", "right", "both"]
 Root = Literal["L3", "L4", "L5", "S1", "S2", "none"]
 Pathology = Literal["stenosis", "disc_herniation", "stenosis_with_instability", "none"]
 COMPRESSIVE_PATHOLOGIES = ("stenosis", "disc_herniation", "stenosis_with_instability")
+#: A spinal operation already done (the step ids of the procedures), or none.
+Operation = Literal["none", "decompressive_laminectomy", "microdiscectomy", "tlif"]
 Diagnosis = Literal[
     "radiculopathy_dystonia",
     "functional_dystonia",

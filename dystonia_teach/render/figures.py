@@ -67,7 +67,7 @@ NODES: tuple[Node, ...] = (
          "Stenosis: laminectomy; disc herniation: microdiscectomy; stenosis with "
          "instability: decompression with fusion (TLIF)"),
     Node("aftercare", "Postoperative rehabilitation + follow-up", "steps", -2.5, 3,
-         ("aftercare", "surgeon_decides_aftercare")),
+         ("aftercare", "surgeon_decides_aftercare", "after_operation")),
     Node("no_surgery", "Do not operate: continue conservative care", "steps", 2.5, 4,
          ("continue_conservative", "informed_conservative_choice")),
     Node("mimics", "Reconsider the diagnosis: functional, isolated or dopa-responsive "
@@ -94,15 +94,48 @@ EDGES: tuple[tuple[str, str, str], ...] = (
     ("surgical_decision", "no_surgery", "no"),
     ("no_surgery", "mimics", ""),
     ("assessment", "mimics", "features of a mimic"),
+    ("red_flags", "aftercare", "no, after an operation"),
 )
+#: Edges a recommended route may take only when these predicates hold for the case.
+EDGE_WHEN: dict[tuple[str, str], tuple[str, ...]] = {
+    ("red_flags", "aftercare"): ("already_operated",),
+}
 #: Bends of edges that would otherwise cross other nodes.
 WAYPOINTS: dict[tuple[str, str], tuple[tuple[float, float], ...]] = {
     ("assessment", "mimics"): ((5.8, 10), (5.8, 1.9), (2.5, 1.9)),
+    # round the outside of the left column's labels, into the aftercare box from below
+    ("red_flags", "aftercare"): ((-7.0, 9), (-7.0, 2.3), (-2.5, 2.3)),
 }
 NODE_BY_ID = {node.id: node for node in NODES}
 RECOMMENDED_COLOUR = PALETTE["info"]
 LEARNER_COLOUR = PALETTE["critical"]
 LEARNER_OFFSET = (0.3, -0.25)
+#: Node labels sit beside their node (left of the left column, right of the others), wrapped
+#: to LABEL_CHARS; X_RANGE leaves each side column room for them, so that they stay whole in
+#: a container from about 370 px wide (a narrow notebook) upwards.
+LABEL_CHARS = 15
+LABEL_FONT_SIZE = 11
+LABEL_SHIFT = 16  # px between a node's centre and its label
+X_RANGE = (-7.3, 7.3)
+Y_RANGE = (1.6, 10.5)
+
+
+def label_lines(text: str, width: int = LABEL_CHARS) -> list[str]:
+    """``text`` wrapped to lines of at most ``width`` characters (never cut: long words are
+    broken at a hyphen or, failing that, hyphenated)."""
+    lines: list[str] = []
+    for line in textwrap.wrap(text, width, break_on_hyphens=True, break_long_words=False):
+        while len(line) > width:
+            lines.append(line[:width - 1] + "-")
+            line = line[width - 1:]
+        lines.append(line)
+    return lines
+
+
+def edge_points(src: str, dst: str) -> list[tuple[float, float]]:
+    """The corner points of an edge, from node centre to node centre, in data units."""
+    return [(NODE_BY_ID[src].x, NODE_BY_ID[src].y), *WAYPOINTS.get((src, dst), ()),
+            (NODE_BY_ID[dst].x, NODE_BY_ID[dst].y)]
 
 
 def _wrap(text: str, width: int = 24) -> str:
@@ -114,17 +147,14 @@ def _applied_blocks(case: Case, kb: KnowledgeBase) -> set[str]:
     return {block.id for block in kb.pathway if holds(case, block.when)}
 
 
-def _node_steps(kb: KnowledgeBase, only: set[str] | None = None) -> dict[str, set[str]]:
-    """Each node's steps: the slot options and acceptable steps of its blocks (of ``only``)."""
-    blocks = {b.id: b for b in kb.pathway if only is None or b.id in only}
-    return {node.id: {s for b in node.blocks if b in blocks
-                      for s in (*(o for slot in blocks[b].slots for o in slot.any_of),
-                                *blocks[b].acceptable)}
-            for node in NODES}
+def _open_edges(case: Case) -> list[tuple[str, str]]:
+    """The edges a route for ``case`` may take (see EDGE_WHEN)."""
+    return [(src, dst) for src, dst, _ in EDGES
+            if holds(case, EDGE_WHEN.get((src, dst), ()))]
 
 
-def _shortest(start: str, goal: str) -> list[str] | None:
-    """Shortest node path along EDGES (breadth first, ties in table order)."""
+def _shortest(start: str, goal: str, edges: list[tuple[str, str]]) -> list[str] | None:
+    """Shortest node path along ``edges`` (breadth first, ties in table order)."""
     previous: dict[str, str | None] = {start: None}
     queue = deque([start])
     while queue:
@@ -134,7 +164,7 @@ def _shortest(start: str, goal: str) -> list[str] | None:
             while (step := previous[path[-1]]) is not None:
                 path.append(step)
             return path[::-1]
-        for src, dst, _ in EDGES:
+        for src, dst in edges:
             if src == here and dst not in previous:
                 previous[dst] = here
                 queue.append(dst)
@@ -152,12 +182,14 @@ def recommended_route(case: Case) -> list[list[str]]:
     targets = [n.id for n in NODES if recommending.intersection(n.blocks)]
     if not targets:
         return []
+    edges = _open_edges(case)
     chains: list[list[str]] = [[targets[0]]]
     on_path = [targets[0]]
     for target in targets[1:]:
         if target in on_path:
             continue
-        paths = [p for p in (_shortest(src, target) for src in on_path) if p] or [[target]]
+        paths = [p for p in (_shortest(src, target, edges) for src in on_path) if p] or [
+            [target]]
         path = min(paths, key=len)
         if chains[-1][-1] == path[0]:
             chains[-1].extend(path[1:])
@@ -171,15 +203,34 @@ def _edge_label(src: str, dst: str) -> str:
     return next((label for s, d, label in EDGES if (s, d) == (src, dst)), "")
 
 
+def _home_nodes(kb: KnowledgeBase, only: set[str] | None = None) -> dict[str, str]:
+    """Each step's node among the blocks of ``only`` (all blocks when None): where it is a
+    slot's first option, else any slot option, else an acceptable step (first node wins)."""
+    blocks = {b.id: b for b in kb.pathway if only is None or b.id in only}
+    ranks: list[dict[str, set[str]]] = [{}, {}, {}]
+    for node in NODES:
+        for rank in ranks:
+            rank[node.id] = set()
+        for block in (blocks[b] for b in node.blocks if b in blocks):
+            ranks[0][node.id].update(slot.any_of[0] for slot in block.slots)
+            ranks[1][node.id].update(o for slot in block.slots for o in slot.any_of)
+            ranks[2][node.id].update(block.acceptable)
+    home: dict[str, str] = {}
+    for rank in ranks:
+        for node in NODES:
+            for step in rank[node.id]:
+                home.setdefault(step, node.id)
+    return home
+
+
 def node_of_steps(steps: Iterable[str], case: Case | None = None) -> list[str]:
-    """The node id of each step id: the node whose pathway block for ``case`` lists it (as an
-    option or an acceptable step), else the first node listing it, else "outside"."""
+    """The node id of each step id: its node among the pathway blocks that apply to ``case``,
+    else its home node in the whole algorithm (where it is a slot's first option, so an
+    ordinary MRI is drawn on the work-up, not on the urgent branch), else "outside"."""
     kb = knowledge()
-    anywhere = _node_steps(kb)
-    here = _node_steps(kb, _applied_blocks(case, kb)) if case is not None else {}
-    return [next((n.id for n in NODES if step in here.get(n.id, ())),
-                 next((n.id for n in NODES if step in anywhere[n.id]), "outside"))
-            for step in steps]
+    anywhere = _home_nodes(kb)
+    here = _home_nodes(kb, _applied_blocks(case, kb)) if case is not None else {}
+    return [here.get(step) or anywhere.get(step, "outside") for step in steps]
 
 
 def _segment_xy(chains: list[list[str]]) -> tuple[list[float | None], list[float | None]]:
@@ -267,15 +318,17 @@ def algorithm_figure(
                              line={"color": PALETTE["neutral"], "width": 1.5},
                              hoverinfo="skip", showlegend=False))
     for src, dst, label in EDGES:
-        points = [(NODE_BY_ID[src].x, NODE_BY_ID[src].y), *WAYPOINTS.get((src, dst), ()),
-                  (NODE_BY_ID[dst].x, NODE_BY_ID[dst].y)]
+        points = edge_points(src, dst)
         fig.add_annotation(x=points[-1][0], y=points[-1][1], ax=points[-2][0], ay=points[-2][1],
                            axref="x", ayref="y", text="", showarrow=True, arrowhead=2,
                            arrowsize=1.2, standoff=14, arrowcolor=PALETTE["neutral"])
-        if label:
-            fig.add_annotation(x=(points[0][0] + points[1][0]) / 2,
-                               y=(points[0][1] + points[1][1]) / 2, text=f"<i>{label}</i>",
-                               showarrow=False, bgcolor="white", font={"size": 12})
+        if label:  # on the first segment; above it when it is horizontal
+            (x0, y0), (x1, y1) = points[0], points[1]
+            level = y0 == y1
+            fig.add_annotation(x=(x0 + x1) / 2, y=(y0 + y1) / 2,
+                               text="<br>".join(f"<i>{ln}</i>" for ln in label_lines(label, 14)),
+                               showarrow=False, bgcolor="white", font={"size": 12},
+                               yanchor="bottom" if level else "middle", yshift=8 if level else 0)
 
     if route:
         path_x, path_y = _segment_xy(route)
@@ -306,13 +359,14 @@ def algorithm_figure(
                     "line": {"width": 2, "color": "#333333"}}))
         for n in group:
             bold = n.id in on_route
-            lines = textwrap.wrap(n.label, 18)  # narrow, so labels fit a 450 px notebook
             left = n.x < 0
             fig.add_annotation(
-                x=n.x, y=n.y, text="<br>".join(f"<b>{ln}</b>" if bold else ln for ln in lines),
-                showarrow=False, xanchor="right" if left else "left", xshift=-24 if left else 24,
-                align="right" if left else "left", font={"size": 11},
-                bgcolor="rgba(255,255,255,0.85)")
+                x=n.x, y=n.y, text="<br>".join(f"<b>{ln}</b>" if bold else ln
+                                               for ln in label_lines(n.label)),
+                showarrow=False, xanchor="right" if left else "left",
+                xshift=-LABEL_SHIFT if left else LABEL_SHIFT, align="right" if left else "left",
+                font={"size": LABEL_FONT_SIZE}, bgcolor="rgba(255,255,255,0.85)",
+                name=f"label:{n.id}")
 
     if steps:
         visits = [node for i, node in enumerate(placed) if i == 0 or node != placed[i - 1]]
@@ -333,8 +387,8 @@ def algorithm_figure(
         title = "Your path and the recommended path" if chosen is not None else "Recommended path"
     fig.update_layout(
         title={"text": title}, template="plotly_white", height=720, autosize=True,
-        xaxis={"visible": False, "range": [-6.2, 6.4], "fixedrange": True},
-        yaxis={"visible": False, "range": [1.6, 10.5], "fixedrange": True},
+        xaxis={"visible": False, "range": list(X_RANGE), "fixedrange": True},
+        yaxis={"visible": False, "range": list(Y_RANGE), "fixedrange": True},
         legend={"orientation": "h", "yanchor": "top", "y": -0.02, "x": 0},
         margin={"l": 10, "r": 10, "t": 50, "b": 40})
     return fig

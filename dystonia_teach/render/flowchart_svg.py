@@ -26,6 +26,10 @@ SCALE_X, SCALE_Y = 112.0, 86.0
 BOX_W, BOX_H = 236.0, 64.0
 X_RANGE, Y_TOP, Y_BOTTOM = (-4.0, 6.4), 10.6, 1.6
 GREY = "#595959"  # 7:1 on white: text and lines stay readable
+#: Characters per line of a box label: bold 13 px text of this length fits BOX_W.
+SVG_LABEL_CHARS = 28
+#: The boxes hold their labels here, so a bent edge may pass closer to them than in plotly.
+SVG_WAYPOINTS = {**WAYPOINTS, ("red_flags", "aftercare"): ((-3.8, 9), (-3.8, 2.3), (-2.5, 2.3))}
 
 
 def _xy(x: float, y: float) -> tuple[float, float]:
@@ -41,7 +45,8 @@ def _border_point(inside: tuple[float, float], outside: tuple[float, float]) -> 
 
 def _edge_points(src: str, dst: str) -> list[tuple[float, float]]:
     a, b = NODE_BY_ID[src], NODE_BY_ID[dst]
-    points = [_xy(a.x, a.y), *(_xy(*w) for w in WAYPOINTS.get((src, dst), ())), _xy(b.x, b.y)]
+    points = [_xy(a.x, a.y), *(_xy(*w) for w in SVG_WAYPOINTS.get((src, dst), ())),
+              _xy(b.x, b.y)]
     points[0] = _border_point(points[0], points[1])
     points[-1] = _border_point(points[-1], points[-2])
     return points
@@ -64,7 +69,7 @@ def _node(node: Node, recommended: bool) -> str:
         shape = (f'<rect class="{css}" x="{left:.1f}" y="{top:.1f}" width="{BOX_W:.0f}" '
                  f'height="{BOX_H:.0f}" rx="6"/>')
     label = ("✔ " if recommended else "") + node.label
-    lines = textwrap.wrap(label, 34)
+    lines = textwrap.wrap(label, SVG_LABEL_CHARS)
     first = cy - (len(lines) - 1) * 7
     spans = "".join(f'<tspan x="{cx:.1f}" y="{first + 14 * i + 4:.1f}">{escape(line)}</tspan>'
                     for i, line in enumerate(lines))
