@@ -263,16 +263,19 @@ def evaluate(
                        and harms[kb.steps[s].harm].not_indicated != "info")
     by_rules: set[str] = set()
     findings: list[Finding] = []
+    raised = ctx.raised
     for rule in facts.rules:
+        if raised.intersection(rule.params.get("unless_raised", ())):
+            continue  # one omission, one finding: a more specific rule has named it
         for code, step, extra, *cited in RULE_KINDS[rule.kind](rule, ctx):
             found = _finding(kb, code, step, " ".join(p for p in (extra, rule.note) if p),
                              severity=rule.severity,
                              evidence=(cited[0] if cited else ()) or rule.evidence)
             findings.append(found)
+            raised.add(code)
             if found.severity != "info" and step in chosen:
                 ctx.flagged.add(step)
                 by_rules.add(step)
-    raised = {f.code for f in findings}
     flagged = ctx.flagged
 
     reasons = {s: item.reason for slot, item in slots for s in slot.any_of}

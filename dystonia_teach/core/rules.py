@@ -31,6 +31,8 @@ class Context:
     cautions: Mapping[str, tuple[Caution, ...]] = field(default_factory=dict)
     #: Steps already judged wrong by an earlier rule (warning or critical).
     flagged: set[str] = field(default_factory=set)
+    #: Finding codes raised by the rules run so far (a rule may give way to one: ``unless_raised``).
+    raised: set[str] = field(default_factory=set)
 
     def label(self, step_id: str) -> str:
         return self.kb.steps[step_id].label
@@ -82,8 +84,10 @@ def procedure_fits_pathology(rule: Rule, ctx: Context) -> Iterator[Hit]:
 
 
 def symptomatic_only(rule: Rule, ctx: Context) -> Iterator[Hit]:
-    """Symptomatic treatments chosen while no surgical step is."""
-    if any(step in ctx.chosen for step in rule.params["surgical"]):
+    """Symptomatic treatments chosen while no surgical step is (nor one of ``not_with``, whose
+    omission another rule names: injections without a surgical opinion are delayed surgery)."""
+    params = rule.params
+    if any(step in ctx.chosen for step in (*params["surgical"], *params.get("not_with", ()))):
         return
     for step in rule.params["symptomatic"]:
         if step in ctx.chosen:
@@ -144,7 +148,7 @@ RULE_KINDS: dict[str, RuleKind] = {
         dose_in_range,
     )
 }
-_STEP_PARAMS = ("steps", "if_any", "needs_any", "surgical", "symptomatic")
+_STEP_PARAMS = ("steps", "if_any", "needs_any", "surgical", "symptomatic", "not_with")
 
 
 def rule_step_ids(rule: Rule) -> list[str]:
