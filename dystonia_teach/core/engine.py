@@ -10,7 +10,7 @@ import math
 import reprlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 from dystonia_teach.core.case_model import Case
@@ -310,7 +310,8 @@ def evaluate(
     returned as a finding.
     """
     kb = knowledge()
-    if isinstance(actions, str | Mapping) or not isinstance(actions, Iterable):
+    if type(actions) is not list and (  # a list is the usual case; the ABC checks cost more
+            isinstance(actions, str | Mapping) or not isinstance(actions, Iterable)):
         raise ActionError(f"actions must be a list of steps, not {_shown(actions)}")
     plain = _tables(kb).plain
     parsed = [plain[raw] if type(raw) is str and raw in plain else parse_action(raw, kb)
@@ -334,13 +335,14 @@ def evaluate(
     by_rules: set[str] = set()
     findings: list[Finding] = []
     raised = ctx.raised
+    finding = _packaged_finding if kb is knowledge() else partial(_build_finding, kb)
     for rule, kind, unless_raised in facts.rules:
         if unless_raised and not unless_raised.isdisjoint(raised):
             continue  # one omission, one finding: a more specific rule has named it
         for code, step, extra, *cited in kind(rule, ctx):
-            found = _finding(kb, code, step, f"{extra} {rule.note}" if extra and rule.note
-                             else extra or rule.note, severity=rule.severity,
-                             evidence=(cited[0] if cited else ()) or rule.evidence)
+            found = finding(code, step, f"{extra} {rule.note}" if extra and rule.note
+                            else extra or rule.note, "", rule.severity,
+                            (cited[0] if cited else ()) or rule.evidence)
             findings.append(found)
             raised.add(code)
             if found.severity != "info" and step in chosen:
@@ -402,15 +404,22 @@ def _score(kb: KnowledgeBase, tables: _Tables, findings: list[Finding],
     coverage = rules.coverage_points * (covered / slots if slots else 1.0)
     penalty = 0.0
     for f in findings:
-        if f.code == "missing_step":  # a missed slot already costs its share of coverage
-            continue
-        penalty += severity_points[f.severity] * (weight[f.step] if f.step in chosen else 1.0)
-    severities = {f.severity for f in findings}
-    safety = ("unsafe" if "critical" in severities else
-              "caution" if "warning" in severities else "safe")
+        points = severity_points[f.severity]
+        if not points or f.code == "missing_step":  # a missed slot already costs its share
+            continue  # of coverage
+        penalty += points * (weight[f.step] if f.step in chosen else 1.0)
+    worst = findings[0].severity if findings else "info"  # findings are sorted, worst first
+    safety = "unsafe" if worst == "critical" else "caution" if worst == "warning" else "safe"
     points = round(coverage - penalty, 1)
     score = round(max(0.0, min(rules.coverage_points, points)) / rules.coverage_points * 100)
-    rubric = tables.rubric.format(score=score, covered=covered, slots=slots,
-                                  coverage=f"{coverage:.0f}", penalty=f"{penalty:.0f}",
-                                  safety=safety)
+    rubric = _rubric(tables.rubric, score, covered, slots, f"{coverage:.0f}", f"{penalty:.0f}",
+                     safety)
     return points, rubric, safety
+
+
+@lru_cache(maxsize=4096)
+def _rubric(template: str, score: int, covered: int, slots: int, coverage: str, penalty: str,
+            safety: str) -> str:
+    """The rubric sentence (plans share their figures often; formatting costs more than this)."""
+    return template.format(score=score, covered=covered, slots=slots, coverage=coverage,
+                           penalty=penalty, safety=safety)

@@ -19,9 +19,10 @@ from dystonia_teach.core.results import Action
 Hit = tuple[str, str | None, str] | tuple[str, str | None, str, tuple[str, ...]]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Context:
-    """What a rule may look at: the case, the knowledge base and the learner's choices."""
+    """What a rule may look at: the case, the knowledge base and the learner's choices (one
+    per evaluation; rules add to ``flagged`` and ``raised`` only through the engine)."""
 
     case: Case
     kb: KnowledgeBase
@@ -72,15 +73,29 @@ def require_with(rule: Rule, ctx: Context) -> Iterator[Hit]:
 
 def procedure_fits_pathology(rule: Rule, ctx: Context) -> Iterator[Hit]:
     """A chosen procedure must be one that fits the case's pathology (a list: any of them)."""
-    procedures = {k: [v] if isinstance(v, str) else list(v)
-                  for k, v in rule.params["procedures"].items()}
-    fits = procedures.get(ctx.case.pathology, [])
-    for step in dict.fromkeys(s for steps in procedures.values() for s in steps):
+    procedures, every_step = _procedures(rule)
+    fits = procedures.get(ctx.case.pathology, ())
+    for step in every_step:
         if step in ctx.chosen and step not in fits:
             pathology = ctx.case.pathology.replace("_", " ")
             names = " or ".join(ctx.label(f) for f in fits)
             extra = f"For {pathology} the procedure is {names}." if fits else ""
             yield rule.code, step, extra
+
+
+_PROCEDURES: dict[int, tuple[Rule, dict[str, tuple[str, ...]], tuple[str, ...]]] = {}
+
+
+def _procedures(rule: Rule) -> tuple[dict[str, tuple[str, ...]], tuple[str, ...]]:
+    """A procedure rule's table (pathology -> its procedures) and every procedure it names,
+    once per rule instance (kept with the rule, so its id cannot be reused)."""
+    hit = _PROCEDURES.get(id(rule))
+    if hit is None or hit[0] is not rule:
+        table = {k: (v,) if isinstance(v, str) else tuple(v)
+                 for k, v in rule.params["procedures"].items()}
+        every = tuple(dict.fromkeys(s for steps in table.values() for s in steps))
+        hit = _PROCEDURES[id(rule)] = (rule, table, every)
+    return hit[1], hit[2]
 
 
 def symptomatic_only(rule: Rule, ctx: Context) -> Iterator[Hit]:
@@ -120,15 +135,18 @@ def dose_in_range(rule: Rule, ctx: Context) -> Iterator[Hit]:
         if action.dose_mg_per_day is None:
             yield rule.params["missing_code"], step, f"Labelled range: {dose_range.describe()}."
             continue
-        lowered = [a for a in dose_range.adjustments if holds(ctx.case, a.when)]
-        ceiling = min((a.max_mg_per_day for a in lowered), default=dose_range.max_mg_per_day)
         if not dose_range.contains(action.dose_mg_per_day):
             extra = (f"You gave {action.dose_mg_per_day:g} mg/day; labelled range "
                      f"{dose_range.describe()}.")
             if dose_range.seed_figure:
                 extra += f" {dose_range.seed_figure}"
             yield rule.code, step, extra
-        elif action.dose_mg_per_day > ceiling:
+            continue
+        if not dose_range.adjustments:
+            continue
+        lowered = [a for a in dose_range.adjustments if holds(ctx.case, a.when)]
+        ceiling = min((a.max_mg_per_day for a in lowered), default=dose_range.max_mg_per_day)
+        if action.dose_mg_per_day > ceiling:
             reasons = " ".join(a.reason for a in lowered)
             yield rule.code, step, (f"You gave {action.dose_mg_per_day:g} mg/day; for this "
                                     f"patient at most {ceiling:g} mg/day. {reasons}")
