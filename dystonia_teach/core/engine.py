@@ -28,6 +28,7 @@ from dystonia_teach.core.predicates import holds
 from dystonia_teach.core.results import Action, Assessment, Finding, PathwayItem
 from dystonia_teach.core.rules import RULE_KINDS, Context
 from dystonia_teach.core.vocabulary import DIAGNOSES
+from dystonia_teach.core.wording import with_subject
 
 ActionLike = str | Mapping[str, Any] | Action
 _ACTION_KEYS = ("step", "dose_mg_per_day")
@@ -282,13 +283,13 @@ def _packaged_finding(code: str, step: str | None, extra: str, reason: str,
 def _build_finding(kb: KnowledgeBase, code: str, step: str | None, extra: str, reason: str,
                    severity: str | None, evidence: tuple[str, ...]) -> Finding:
     kind = kb.findings[code]
-    label = kb.steps[step].label if step else "This plan"
     evidence = evidence or kind.evidence or (kb.steps[step].evidence if step else ())
     detail = " ".join(part for part in (reason or kind.why, extra) if part)
     return Finding(
         code=code,
         severity=severity or kind.severity,
-        summary=kind.summary.format(step=label),
+        summary=(with_subject(kind.summary, kb.steps[step].label, kb.steps[step].plural)
+                 if step else with_subject(kind.summary, "This plan")),
         step=step,
         detail=detail,
         instead=kind.instead,

@@ -93,6 +93,7 @@ class Step(_Strict):
     reveals: Reveal | None = None
     dose: DoseRange | None = None
     evidence: tuple[str, ...] = ()
+    plural: bool = Field(False, description="The label is plural: feedback says 'are', 'were'.")
 
 
 class Caution(_Strict):
