@@ -26,7 +26,7 @@ from dystonia_teach.core.kb_model import (
 from dystonia_teach.core.knowledge import knowledge, source_ref
 from dystonia_teach.core.predicates import holds
 from dystonia_teach.core.results import Action, Assessment, Finding, PathwayItem
-from dystonia_teach.core.rules import RULE_KINDS, Context
+from dystonia_teach.core.rules import RULE_KINDS, Context, trigger_steps
 from dystonia_teach.core.vocabulary import DIAGNOSES
 from dystonia_teach.core.wording import with_subject
 
@@ -171,7 +171,8 @@ class _CaseFacts:
     slots: list[tuple[Slot, PathwayItem]]
     acceptable: set[str]
     recommended: frozenset[str]
-    rules: tuple[tuple[Rule, Any, frozenset[str]], ...]  # (rule, its kind, unless_raised)
+    #: (rule, its kind, its unless_raised codes, its trigger steps: see rules.trigger_steps)
+    rules: tuple[tuple[Rule, Any, frozenset[str], frozenset[str] | None], ...]
     cautions: Mapping[str, tuple[Caution, ...]]
     pathway: tuple[PathwayItem, ...]
     checks: tuple[_SlotCheck, ...]
@@ -237,8 +238,8 @@ def _case_facts(case: Case, kb: KnowledgeBase) -> _CaseFacts:
         slots=slots,
         acceptable=acceptable,
         recommended=recommended,
-        rules=tuple((r, RULE_KINDS[r.kind], frozenset(r.params.get("unless_raised", ())))
-                    for r in kb.rules if holds(case, r.when)),
+        rules=tuple((r, RULE_KINDS[r.kind], frozenset(r.params.get("unless_raised", ())),
+                     trigger_steps(r, kb, met)) for r in kb.rules if holds(case, r.when)),
         cautions=met,
         pathway=tuple(item for _, item in slots),
         checks=tuple(_SlotCheck(frozenset(slot.any_of), slot.only_with,
@@ -337,7 +338,9 @@ def evaluate(
     findings: list[Finding] = []
     raised = ctx.raised
     finding = _packaged_finding if kb is knowledge() else partial(_build_finding, kb)
-    for rule, kind, unless_raised in facts.rules:
+    for rule, kind, unless_raised, trigger in facts.rules:
+        if trigger is not None and trigger.isdisjoint(chosen):
+            continue  # none of the steps it judges was chosen: it cannot find anything
         if unless_raised and not unless_raised.isdisjoint(raised):
             continue  # one omission, one finding: a more specific rule has named it
         for code, step, extra, *cited in kind(rule, ctx):

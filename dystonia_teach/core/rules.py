@@ -152,6 +152,28 @@ def dose_in_range(rule: Rule, ctx: Context) -> Iterator[Hit]:
                                     f"patient at most {ceiling:g} mg/day. {reasons}")
 
 
+def trigger_steps(rule: Rule, kb: KnowledgeBase,
+                  cautions: Mapping[str, tuple[Caution, ...]]) -> frozenset[str] | None:
+    """The steps of which one must be chosen for ``rule`` to find anything (given the case's
+    cautions), or None when it may find something whatever is chosen (a step left out). The
+    engine skips a rule when none of its trigger steps is chosen."""
+    params = rule.params
+    match rule.kind:
+        case "forbid_steps":
+            return frozenset(params["steps"])
+        case "require_with":
+            return frozenset(params["if_any"])
+        case "procedure_fits_pathology":
+            return frozenset(_procedures(rule)[1])
+        case "symptomatic_only":
+            return frozenset(params["symptomatic"])
+        case "contraindicated":
+            return frozenset(cautions)
+        case "dose_in_range":
+            return frozenset(step_id for step_id, step in kb.steps.items() if step.dose)
+    return None
+
+
 RuleKind = Callable[[Rule, Context], Iterator[Hit]]
 RULE_KINDS: dict[str, RuleKind] = {
     f.__name__: f
