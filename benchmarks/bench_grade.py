@@ -10,6 +10,7 @@ then times ``regrade`` (read, judge, save the grades) and prints the figure.
 from __future__ import annotations
 
 import json
+import os
 import random
 import sqlite3
 import sys
@@ -81,7 +82,9 @@ def main(count: int) -> None:
           f"{elapsed:.2f} s, {verdict} the {TARGET_SECONDS:g} s target "
           f"({report.regraded:,} graded, {len(report.skipped)} skipped); "
           f"one process: {serial:.2f} s ({serial_cpu:.2f} s CPU); one evaluate() per attempt "
-          f"without the shortcuts would take ~{naive:.1f} s")
+          f"without the shortcuts would take ~{naive:.1f} s; load average "
+          f"{', '.join(f'{x:.2f}' for x in os.getloadavg())} (other work on the machine slows "
+          "the parallel figure most)")
 
 
 if __name__ == "__main__":

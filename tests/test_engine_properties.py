@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dystonia_teach import evaluate, load_case, recommended_actions
+from dystonia_teach.core import engine
 from dystonia_teach.core.knowledge import knowledge
 from dystonia_teach.core.vocabulary import COMPRESSIVE_PATHOLOGIES, DIAGNOSES
 
@@ -102,3 +103,23 @@ def test_evaluate_total_over_random_facts(facts, chosen) -> None:
 def test_adding_a_harmful_step_never_raises_the_score(chosen, extra) -> None:
     case = BUNDLED[0]
     assert evaluate(case, [*chosen, extra]).score <= evaluate(case, chosen).score
+
+
+@settings(max_examples=150, deadline=None)
+@given(facts=random_facts(), chosen=actions)
+def test_rules_skipped_for_their_triggers_would_have_found_nothing(facts, chosen,
+                                                                    monkeypatch_module) -> None:
+    """evaluate skips a rule when none of its trigger steps is chosen: running every rule
+    gives the same assessment."""
+    case = make_case(**facts)
+    fast = evaluate(case, chosen)
+    with monkeypatch_module.context() as patch:
+        patch.setattr(engine, "trigger_steps", lambda *_: None)
+        patch.setattr(engine, "_FACTS", {})
+        assert evaluate(case, chosen) == fast
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    with pytest.MonkeyPatch.context() as patch:
+        yield patch

@@ -160,3 +160,24 @@ def test_provision_command_and_grades_need_an_instructor(pg_url: str) -> None:
     assert bad.exit_code == 1 and "pseudonym" in bad.stderr and "Traceback" not in bad.output
     usage = runner.invoke(cli, ["store", "provision", "--store", pg_url])
     assert usage.exit_code == 2
+
+
+def test_plans_judged_once_are_only_plans_judged_alike() -> None:
+    """The re-grader judges each distinct plan once; doses that compare equal but are judged
+    differently (1 and true, 0.0 and -0.0, 1000 and 1000.0) stay distinct plans."""
+    dose = "dose_mg_per_day"
+    rows = [(i, tuple(actions), None, 0.0) for i, actions in enumerate((
+        ["history_red_flags", {"step": "naproxen", dose: 1}],
+        ["history_red_flags", {"step": "naproxen", dose: True}],
+        ["history_red_flags", {"step": "naproxen", dose: 0.0}],
+        ["history_red_flags", {"step": "naproxen", dose: -0.0}],
+        ["history_red_flags", {"step": "naproxen", dose: 1000}],
+        ["history_red_flags", {"step": "naproxen", dose: 1000.0}],
+        ["history_red_flags", {dose: 1000.0, "step": "naproxen"}],
+        ["history_red_flags", {"step": "naproxen", dose: [1000]}],
+    ), start=1)]
+    result = grading._grade_case(("early_uncomplicated", rows, "v", "k"))
+    assert result.distinct_plans == 7  # key order alone does not make a new plan
+    assert sorted(result.skipped) == ["attempt 2", "attempt 3", "attempt 4", "attempt 8"]
+    assert "-0.0" in result.skipped["attempt 4"] and "True" in result.skipped["attempt 2"]
+    assert [g.attempt_id for g in result.grades] == [1, 5, 6, 7]

@@ -114,10 +114,29 @@ LESSONS = [
     Lesson("disc after a trial, opinion sought, no operation yet: no rehabilitation advice",
            DISC_AFTER_TRIAL, drop=("microdiscectomy",),
            absent=("delayed_surgery", "no_postop_rehab", "symptomatic_only"), safety="caution"),
-    Lesson("disc after a trial, repeated injections with no surgical opinion: warning",
-           DISC_AFTER_TRIAL, drop=("microdiscectomy", "surgical_opinion_shared_decision"),
-           add=("epidural_steroid_injection",), raised=("delayed_surgery", "symptomatic_only"),
+    Lesson("disc after a trial, repeated injections with no surgical opinion: delayed surgery, "
+           "one omission, one finding", DISC_AFTER_TRIAL,
+           drop=("microdiscectomy", "surgical_opinion_shared_decision"),
+           add=("epidural_steroid_injection",), raised=("delayed_surgery",),
+           absent=("symptomatic_only",), safety="caution"),
+    Lesson("disc after a trial, drugs alone with no surgical opinion: symptomatic only, "
+           "one omission, one finding", DISC_AFTER_TRIAL,
+           drop=("microdiscectomy", "surgical_opinion_shared_decision"),
+           add=({"step": "naproxen", "dose_mg_per_day": 1000},), raised=("symptomatic_only",),
+           absent=("delayed_surgery",), steps_judged={"naproxen": "symptomatic_only"},
            safety="caution"),
+    Lesson("cauda equina, conservative plan: missed red flag and delayed surgery, not also "
+           "symptomatic only", CES,
+           only=("history_red_flags", "neuro_exam",
+                 {"step": "naproxen", "dose_mg_per_day": 1000}, "physical_therapy"),
+           raised=("missed_red_flag", "delayed_surgery"), absent=("symptomatic_only",),
+           safety="unsafe"),
+    Lesson("progressive weakness, conservative plan: missed red flag, not also symptomatic only",
+           WEAKNESS,
+           only=("history_red_flags", "neuro_exam", {"step": "naproxen", "dose_mg_per_day": 1000},
+                 "physical_therapy", "ankle_foot_orthosis"),
+           raised=("missed_red_flag", "delayed_surgery"), absent=("symptomatic_only",),
+           safety="unsafe"),
     Lesson("no 'add rehabilitation' beside 'do not operate'",
            {"investigations__imaging": {"lesion": "compressive", "level": "L3-L4",
                                         "root": "L4", "concordant": False, "report": "L3-4."}},
@@ -128,6 +147,14 @@ LESSONS = [
            only=("history_red_flags", "neuro_exam", "mri_lumbar_contrast",
                  "inflammatory_markers_cultures"),
            absent=("missed_red_flag",), full_marks=True),
+    Lesson("suspected infection, analgesia beside the urgent work-up: not low-value", INFECTION,
+           add=({"step": "naproxen", "dose_mg_per_day": 1000},),
+           steps_judged={"naproxen": "acceptable_step"}, full_marks=True),
+    Lesson("suspected infection, analgesia instead of the work-up: the omission is the finding",
+           INFECTION, only=("history_red_flags", "neuro_exam",
+                            {"step": "naproxen", "dose_mg_per_day": 1000}),
+           raised=("missed_red_flag",), absent=("low_value_care", "symptomatic_only"),
+           steps_judged={"naproxen": "acceptable_step"}, safety="unsafe"),
     Lesson("suspected infection without cultures: missed red flag", INFECTION,
            drop=("inflammatory_markers_cultures",), raised=("missed_red_flag",)),
     Lesson("suspected fracture: imaging, no surgical referral implied", FRACTURE,
@@ -214,6 +241,15 @@ def test_lesson(lesson: Lesson) -> None:
     if lesson.full_marks:
         assert (assessment.score, assessment.safety) == (1.0, "safe"), [
             (f.code, f.step) for f in assessment.findings if f.severity != "info"]
+
+
+def test_delayed_surgery_is_critical_only_for_cauda_equina() -> None:
+    plan = ["history_red_flags", "neuro_exam", {"step": "naproxen", "dose_mg_per_day": 1000}]
+    severities = {}
+    for name, facts in (("cauda_equina", CES), ("weakness", WEAKNESS)):
+        findings = evaluate(make_case(**facts), plan).findings
+        severities[name] = {f.severity for f in findings if f.code == "delayed_surgery"}
+    assert severities == {"cauda_equina": {"critical"}, "weakness": {"warning"}}
 
 
 def test_every_rule_that_raises_a_pitfall_cites_a_source() -> None:

@@ -10,7 +10,7 @@ import math
 import reprlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 from dystonia_teach.core.case_model import Case
@@ -19,7 +19,6 @@ from dystonia_teach.core.errors import ActionError, did_you_mean
 from dystonia_teach.core.kb_model import (
     SEVERITY_ORDER,
     Caution,
-    HarmClass,
     KnowledgeBase,
     Rule,
     Slot,
@@ -27,8 +26,9 @@ from dystonia_teach.core.kb_model import (
 from dystonia_teach.core.knowledge import knowledge, source_ref
 from dystonia_teach.core.predicates import holds
 from dystonia_teach.core.results import Action, Assessment, Finding, PathwayItem
-from dystonia_teach.core.rules import RULE_KINDS, Context
+from dystonia_teach.core.rules import RULE_KINDS, Context, trigger_steps
 from dystonia_teach.core.vocabulary import DIAGNOSES
+from dystonia_teach.core.wording import with_subject
 
 ActionLike = str | Mapping[str, Any] | Action
 _ACTION_KEYS = ("step", "dose_mg_per_day")
@@ -155,18 +155,62 @@ def _companions(kb: KnowledgeBase, met: Mapping[str, tuple[Caution, ...]],
 
 
 @dataclass(frozen=True)
+class _SlotCheck:
+    """One slot of the derived pathway, ready for ``evaluate`` (sets, and its missing finding)."""
+
+    any_of: frozenset[str]
+    only_with: tuple[str, ...]
+    reported_by: frozenset[str]
+    missing: Finding
+
+
+@dataclass(frozen=True)
 class _CaseFacts:
     """Everything ``evaluate`` derives from the case alone (kept for the case's lifetime)."""
 
     slots: list[tuple[Slot, PathwayItem]]
     acceptable: set[str]
     recommended: frozenset[str]
-    rules: tuple[Rule, ...]
+    #: (rule, its kind, its unless_raised codes, its trigger steps: see rules.trigger_steps)
+    rules: tuple[tuple[Rule, Any, frozenset[str], frozenset[str] | None], ...]
     cautions: Mapping[str, tuple[Caution, ...]]
+    pathway: tuple[PathwayItem, ...]
+    checks: tuple[_SlotCheck, ...]
+    #: Steps neither recommended nor acceptable, and not harmless: judged wrong from the start.
+    wrong_from_start: frozenset[str]
+    #: Step -> the finding a chosen step gets when no rule judged it (appropriate, acceptable,
+    #: or not indicated), and whether that finding is the not-indicated one.
+    verdicts: Mapping[str, tuple[Finding, bool]]
+
+
+@dataclass(frozen=True)
+class _Tables:
+    """What ``evaluate`` looks up in the knowledge base on every call, built once per base."""
+
+    plain: Mapping[str, Action]  # step id -> the action of choosing it with no dose
+    weight: Mapping[str, float]  # step id -> the weight of its harm class
+    rubric: str  # the rubric template with its whitespace already collapsed
 
 
 _FACTS: dict[int, tuple[Case, _CaseFacts]] = {}
 _FACTS_KEPT = 256
+_TABLES: dict[int, tuple[KnowledgeBase, _Tables]] = {}
+
+
+def _tables(kb: KnowledgeBase) -> _Tables:
+    """The per-base lookups, cached by identity (the entry holds the base)."""
+    hit = _TABLES.get(id(kb))
+    if hit is not None and hit[0] is kb:
+        return hit[1]
+    harms = {h.id: h for h in kb.scoring.harm_classes}
+    tables = _Tables(
+        plain={step: Action(step) for step in kb.steps},
+        weight={step: harms[s.harm].weight for step, s in kb.steps.items()},
+        rubric=" ".join(kb.scoring.rubric.split()),  # the fields hold no whitespace
+    )
+    _TABLES.clear()
+    _TABLES[id(kb)] = (kb, tables)
+    return tables
 
 
 def _case_facts(case: Case, kb: KnowledgeBase) -> _CaseFacts:
@@ -177,8 +221,36 @@ def _case_facts(case: Case, kb: KnowledgeBase) -> _CaseFacts:
         return hit[1]
     met = cautions_met(case, kb)
     slots, acceptable = _derive(case, kb, met)
-    facts = _CaseFacts(slots, acceptable, frozenset(s for slot, _ in slots for s in slot.any_of),
-                       tuple(r for r in kb.rules if holds(case, r.when)), met)
+    recommended = frozenset(s for slot, _ in slots for s in slot.any_of)
+    harms = {h.id: h for h in kb.scoring.harm_classes}
+    reasons = {s: item.reason for slot, item in slots for s in slot.any_of}
+    verdicts: dict[str, tuple[Finding, bool]] = {}
+    for step in kb.steps:
+        if step in recommended:
+            verdicts[step] = (_finding(kb, "appropriate_step", step, reason=reasons[step]), False)
+        elif step in acceptable:
+            verdicts[step] = (_finding(kb, "acceptable_step", step), False)
+        else:
+            severity = harms[kb.steps[step].harm].not_indicated
+            verdicts[step] = (_finding(kb, kb.scoring.not_indicated_codes[severity], step,
+                                       severity=severity), True)
+    facts = _CaseFacts(
+        slots=slots,
+        acceptable=acceptable,
+        recommended=recommended,
+        rules=tuple((r, RULE_KINDS[r.kind], frozenset(r.params.get("unless_raised", ())),
+                     trigger_steps(r, kb, met)) for r in kb.rules if holds(case, r.when)),
+        cautions=met,
+        pathway=tuple(item for _, item in slots),
+        checks=tuple(_SlotCheck(frozenset(slot.any_of), slot.only_with,
+                                frozenset(slot.reported_by),
+                                _finding(kb, "missing_step", slot.step, reason=item.reason))
+                     for slot, item in slots),
+        wrong_from_start=frozenset(
+            s for s in kb.steps if s not in recommended and s not in acceptable
+            and harms[kb.steps[s].harm].not_indicated != "info"),
+        verdicts=verdicts,
+    )
     if len(_FACTS) >= _FACTS_KEPT:
         _FACTS.clear()
     _FACTS[id(case)] = (case, facts)
@@ -212,13 +284,13 @@ def _packaged_finding(code: str, step: str | None, extra: str, reason: str,
 def _build_finding(kb: KnowledgeBase, code: str, step: str | None, extra: str, reason: str,
                    severity: str | None, evidence: tuple[str, ...]) -> Finding:
     kind = kb.findings[code]
-    label = kb.steps[step].label if step else "This plan"
     evidence = evidence or kind.evidence or (kb.steps[step].evidence if step else ())
     detail = " ".join(part for part in (reason or kind.why, extra) if part)
     return Finding(
         code=code,
         severity=severity or kind.severity,
-        summary=kind.summary.format(step=label),
+        summary=(with_subject(kind.summary, kb.steps[step].label, kb.steps[step].plural)
+                 if step else with_subject(kind.summary, "This plan")),
         step=step,
         detail=detail,
         instead=kind.instead,
@@ -240,9 +312,12 @@ def evaluate(
     returned as a finding.
     """
     kb = knowledge()
-    if isinstance(actions, str | Mapping) or not isinstance(actions, Iterable):
+    if type(actions) is not list and (  # a list is the usual case; the ABC checks cost more
+            isinstance(actions, str | Mapping) or not isinstance(actions, Iterable)):
         raise ActionError(f"actions must be a list of steps, not {_shown(actions)}")
-    parsed = [parse_action(raw, kb) for raw in actions]
+    plain = _tables(kb).plain
+    parsed = [plain[raw] if type(raw) is str and raw in plain else parse_action(raw, kb)
+              for raw in actions]
     chosen: dict[str, Action] = {}
     for action in parsed:
         chosen.setdefault(action.step, action)
@@ -252,93 +327,103 @@ def evaluate(
         raise ActionError(f"unknown diagnosis {_shown(working_diagnosis)}; {hint}")
 
     facts = _case_facts(case, kb)
-    slots, acceptable, recommended = facts.slots, facts.acceptable, facts.recommended
-    ctx = Context(case, kb, chosen, recommended, facts.cautions)
-    harms = {h.id: h for h in kb.scoring.harm_classes}
-
+    tables = _tables(kb)
+    ctx = Context(case, kb, chosen, facts.recommended, facts.cautions)
     # A step that is neither recommended nor acceptable counts as judged wrong from the start
     # (unless harmless), so no rule asks for its companions ("add rehabilitation" beside an
     # operation that is not indicated).
-    ctx.flagged.update(s for s in chosen if s not in recommended and s not in acceptable
-                       and harms[kb.steps[s].harm].not_indicated != "info")
+    flagged = ctx.flagged
+    flagged.update(facts.wrong_from_start.intersection(chosen))
     by_rules: set[str] = set()
     findings: list[Finding] = []
-    for rule in facts.rules:
-        for code, step, extra, *cited in RULE_KINDS[rule.kind](rule, ctx):
-            found = _finding(kb, code, step, " ".join(p for p in (extra, rule.note) if p),
-                             severity=rule.severity,
-                             evidence=(cited[0] if cited else ()) or rule.evidence)
+    raised = ctx.raised
+    finding = _packaged_finding if kb is knowledge() else partial(_build_finding, kb)
+    for rule, kind, unless_raised, trigger in facts.rules:
+        if trigger is not None and trigger.isdisjoint(chosen):
+            continue  # none of the steps it judges was chosen: it cannot find anything
+        if unless_raised and not unless_raised.isdisjoint(raised):
+            continue  # one omission, one finding: a more specific rule has named it
+        for code, step, extra, *cited in kind(rule, ctx):
+            found = finding(code, step, f"{extra} {rule.note}" if extra and rule.note
+                            else extra or rule.note, "", rule.severity,
+                            (cited[0] if cited else ()) or rule.evidence)
             findings.append(found)
+            raised.add(code)
             if found.severity != "info" and step in chosen:
-                ctx.flagged.add(step)
+                flagged.add(step)
                 by_rules.add(step)
-    raised = {f.code for f in findings}
-    flagged = ctx.flagged
 
-    reasons = {s: item.reason for slot, item in slots for s in slot.any_of}
+    judged = {f.step for f in findings}
     for step in chosen:
         if step in by_rules:
             continue
-        if step in recommended:
-            findings.append(_finding(kb, "appropriate_step", step, reason=reasons[step]))
-        elif step in acceptable:
-            findings.append(_finding(kb, "acceptable_step", step))
-        elif not any(f.step == step for f in findings):
-            harm = harms[kb.steps[step].harm]
-            findings.append(_finding(kb, kb.scoring.not_indicated_codes[harm.not_indicated],
-                                     step, severity=harm.not_indicated))
+        verdict, not_indicated = facts.verdicts[step]
+        if not (not_indicated and step in judged):
+            findings.append(verdict)
 
-    counted = [(slot, item) for slot, item in slots
-               if not slot.only_with or any(s in chosen and s not in flagged
-                                            for s in slot.only_with)]
-    covered = 0
-    for slot, item in counted:
-        if any(s in chosen for s in slot.any_of):
+    covered = slots = 0
+    for check in facts.checks:
+        if check.only_with and not any(s in chosen and s not in flagged
+                                       for s in check.only_with):
+            continue
+        slots += 1
+        if not check.any_of.isdisjoint(chosen):
             covered += 1
-        elif not raised.intersection(slot.reported_by):
-            findings.append(_finding(kb, "missing_step", slot.step, reason=item.reason))
+        elif check.reported_by.isdisjoint(raised):
+            findings.append(check.missing)
 
     if working_diagnosis is not None:
         code = ("working_diagnosis_correct" if working_diagnosis == case.diagnosis
                 else "working_diagnosis_incorrect")
         findings.append(_finding(kb, code, None))
 
-    findings.sort(key=lambda f: SEVERITY_ORDER[f.severity])  # stable: rule order within a level
+    findings.sort(key=_severity_rank)  # stable: rule order within a level
     pitfalls = tuple(dict.fromkeys(f.code for f in findings if f.pitfall))
-    points, rubric, safety = _score(kb, harms, findings, chosen, covered, len(counted))
+    points, rubric, safety = _score(kb, tables, findings, chosen, covered, slots)
     return Assessment(
         case_id=case.id,
         score=round(max(0.0, min(1.0, points / kb.scoring.coverage_points)), 3),
         findings=tuple(findings),
         pitfalls=pitfalls,
-        recommended=tuple(item for _, item in slots),
+        recommended=facts.pathway,
         chosen=tuple(parsed),
         diagnosis=case.diagnosis,
         working_diagnosis=working_diagnosis,
-        covered=tuple(s for s in chosen if s in recommended),
+        covered=tuple(s for s in chosen if s in facts.recommended),
         points=points,
         safety=safety,
         rubric=rubric,
     )
 
 
-def _score(kb: KnowledgeBase, harms: Mapping[str, HarmClass], findings: list[Finding],
+def _severity_rank(finding: Finding) -> int:
+    return SEVERITY_ORDER[finding.severity]
+
+
+def _score(kb: KnowledgeBase, tables: _Tables, findings: list[Finding],
            chosen: Mapping[str, Action], covered: int, slots: int) -> tuple[float, str, str]:
     """The unclipped points, the rubric sentence and the safety verdict (scoring.yaml)."""
     rules = kb.scoring
+    severity_points, weight = rules.severity_points, tables.weight
     coverage = rules.coverage_points * (covered / slots if slots else 1.0)
     penalty = 0.0
     for f in findings:
-        if f.code == "missing_step":  # a missed slot already costs its share of coverage
-            continue
-        weight = harms[kb.steps[f.step].harm].weight if f.step in chosen else 1.0
-        penalty += rules.severity_points[f.severity] * weight
-    severities = {f.severity for f in findings}
-    safety = ("unsafe" if "critical" in severities else
-              "caution" if "warning" in severities else "safe")
+        points = severity_points[f.severity]
+        if not points or f.code == "missing_step":  # a missed slot already costs its share
+            continue  # of coverage
+        penalty += points * (weight[f.step] if f.step in chosen else 1.0)
+    worst = findings[0].severity if findings else "info"  # findings are sorted, worst first
+    safety = "unsafe" if worst == "critical" else "caution" if worst == "warning" else "safe"
     points = round(coverage - penalty, 1)
     score = round(max(0.0, min(rules.coverage_points, points)) / rules.coverage_points * 100)
-    rubric = " ".join(rules.rubric.format(
-        score=score, covered=covered, slots=slots, coverage=f"{coverage:.0f}",
-        penalty=f"{penalty:.0f}", safety=safety).split())
+    rubric = _rubric(tables.rubric, score, covered, slots, f"{coverage:.0f}", f"{penalty:.0f}",
+                     safety)
     return points, rubric, safety
+
+
+@lru_cache(maxsize=4096)
+def _rubric(template: str, score: int, covered: int, slots: int, coverage: str, penalty: str,
+            safety: str) -> str:
+    """The rubric sentence (plans share their figures often; formatting costs more than this)."""
+    return template.format(score=score, covered=covered, slots=slots, coverage=coverage,
+                           penalty=penalty, safety=safety)

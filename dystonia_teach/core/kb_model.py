@@ -6,6 +6,7 @@ importing the loader (which itself imports the rules to cross-check them).
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -92,6 +93,7 @@ class Step(_Strict):
     reveals: Reveal | None = None
     dose: DoseRange | None = None
     evidence: tuple[str, ...] = ()
+    plural: bool = Field(False, description="The label is plural: feedback says 'are', 'were'.")
 
 
 class Caution(_Strict):
@@ -167,8 +169,9 @@ class Rule(_Strict):
     evidence: tuple[str, ...] = Field(
         (), description="Claim ids this rule rests on (else the finding code's evidence).")
 
-    @property
+    @cached_property
     def params(self) -> dict[str, Any]:
+        """The kind's own parameters (built once: rule kinds read them on every evaluate)."""
         return dict(self.model_extra or {})
 
 

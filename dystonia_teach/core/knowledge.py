@@ -92,6 +92,8 @@ def _cross_reference_errors(kb: KnowledgeBase) -> list[str]:
         for key in ("missing_code", "warning_code", "info_code"):
             if key in rule.params:
                 need("finding code", rule.params[key], kb.findings, f"rule {rule.id}")
+        for ref in rule.params.get("unless_raised", ()):
+            need("finding code", ref, kb.findings, f"rule {rule.id} unless_raised")
         for name in rule.when:
             if not known_predicate(name):
                 errors.append(f"rule {rule.id}: unknown predicate {name!r}")

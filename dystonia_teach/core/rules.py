@@ -19,9 +19,10 @@ from dystonia_teach.core.results import Action
 Hit = tuple[str, str | None, str] | tuple[str, str | None, str, tuple[str, ...]]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Context:
-    """What a rule may look at: the case, the knowledge base and the learner's choices."""
+    """What a rule may look at: the case, the knowledge base and the learner's choices (one
+    per evaluation; rules add to ``flagged`` and ``raised`` only through the engine)."""
 
     case: Case
     kb: KnowledgeBase
@@ -31,6 +32,8 @@ class Context:
     cautions: Mapping[str, tuple[Caution, ...]] = field(default_factory=dict)
     #: Steps already judged wrong by an earlier rule (warning or critical).
     flagged: set[str] = field(default_factory=set)
+    #: Finding codes raised by the rules run so far (a rule may give way to one: ``unless_raised``).
+    raised: set[str] = field(default_factory=set)
 
     def label(self, step_id: str) -> str:
         return self.kb.steps[step_id].label
@@ -70,10 +73,9 @@ def require_with(rule: Rule, ctx: Context) -> Iterator[Hit]:
 
 def procedure_fits_pathology(rule: Rule, ctx: Context) -> Iterator[Hit]:
     """A chosen procedure must be one that fits the case's pathology (a list: any of them)."""
-    procedures = {k: [v] if isinstance(v, str) else list(v)
-                  for k, v in rule.params["procedures"].items()}
-    fits = procedures.get(ctx.case.pathology, [])
-    for step in dict.fromkeys(s for steps in procedures.values() for s in steps):
+    procedures, every_step = _procedures(rule)
+    fits = procedures.get(ctx.case.pathology, ())
+    for step in every_step:
         if step in ctx.chosen and step not in fits:
             pathology = ctx.case.pathology.replace("_", " ")
             names = " or ".join(ctx.label(f) for f in fits)
@@ -81,9 +83,26 @@ def procedure_fits_pathology(rule: Rule, ctx: Context) -> Iterator[Hit]:
             yield rule.code, step, extra
 
 
+_PROCEDURES: dict[int, tuple[Rule, dict[str, tuple[str, ...]], tuple[str, ...]]] = {}
+
+
+def _procedures(rule: Rule) -> tuple[dict[str, tuple[str, ...]], tuple[str, ...]]:
+    """A procedure rule's table (pathology -> its procedures) and every procedure it names,
+    once per rule instance (kept with the rule, so its id cannot be reused)."""
+    hit = _PROCEDURES.get(id(rule))
+    if hit is None or hit[0] is not rule:
+        table = {k: (v,) if isinstance(v, str) else tuple(v)
+                 for k, v in rule.params["procedures"].items()}
+        every = tuple(dict.fromkeys(s for steps in table.values() for s in steps))
+        hit = _PROCEDURES[id(rule)] = (rule, table, every)
+    return hit[1], hit[2]
+
+
 def symptomatic_only(rule: Rule, ctx: Context) -> Iterator[Hit]:
-    """Symptomatic treatments chosen while no surgical step is."""
-    if any(step in ctx.chosen for step in rule.params["surgical"]):
+    """Symptomatic treatments chosen while no surgical step is (nor one of ``not_with``, whose
+    omission another rule names: injections without a surgical opinion are delayed surgery)."""
+    params = rule.params
+    if any(step in ctx.chosen for step in (*params["surgical"], *params.get("not_with", ()))):
         return
     for step in rule.params["symptomatic"]:
         if step in ctx.chosen:
@@ -116,18 +135,43 @@ def dose_in_range(rule: Rule, ctx: Context) -> Iterator[Hit]:
         if action.dose_mg_per_day is None:
             yield rule.params["missing_code"], step, f"Labelled range: {dose_range.describe()}."
             continue
-        lowered = [a for a in dose_range.adjustments if holds(ctx.case, a.when)]
-        ceiling = min((a.max_mg_per_day for a in lowered), default=dose_range.max_mg_per_day)
         if not dose_range.contains(action.dose_mg_per_day):
             extra = (f"You gave {action.dose_mg_per_day:g} mg/day; labelled range "
                      f"{dose_range.describe()}.")
             if dose_range.seed_figure:
                 extra += f" {dose_range.seed_figure}"
             yield rule.code, step, extra
-        elif action.dose_mg_per_day > ceiling:
+            continue
+        if not dose_range.adjustments:
+            continue
+        lowered = [a for a in dose_range.adjustments if holds(ctx.case, a.when)]
+        ceiling = min((a.max_mg_per_day for a in lowered), default=dose_range.max_mg_per_day)
+        if action.dose_mg_per_day > ceiling:
             reasons = " ".join(a.reason for a in lowered)
             yield rule.code, step, (f"You gave {action.dose_mg_per_day:g} mg/day; for this "
                                     f"patient at most {ceiling:g} mg/day. {reasons}")
+
+
+def trigger_steps(rule: Rule, kb: KnowledgeBase,
+                  cautions: Mapping[str, tuple[Caution, ...]]) -> frozenset[str] | None:
+    """The steps of which one must be chosen for ``rule`` to find anything (given the case's
+    cautions), or None when it may find something whatever is chosen (a step left out). The
+    engine skips a rule when none of its trigger steps is chosen."""
+    params = rule.params
+    match rule.kind:
+        case "forbid_steps":
+            return frozenset(params["steps"])
+        case "require_with":
+            return frozenset(params["if_any"])
+        case "procedure_fits_pathology":
+            return frozenset(_procedures(rule)[1])
+        case "symptomatic_only":
+            return frozenset(params["symptomatic"])
+        case "contraindicated":
+            return frozenset(cautions)
+        case "dose_in_range":
+            return frozenset(step_id for step_id, step in kb.steps.items() if step.dose)
+    return None
 
 
 RuleKind = Callable[[Rule, Context], Iterator[Hit]]
@@ -144,7 +188,7 @@ RULE_KINDS: dict[str, RuleKind] = {
         dose_in_range,
     )
 }
-_STEP_PARAMS = ("steps", "if_any", "needs_any", "surgical", "symptomatic")
+_STEP_PARAMS = ("steps", "if_any", "needs_any", "surgical", "symptomatic", "not_with")
 
 
 def rule_step_ids(rule: Rule) -> list[str]:

@@ -9,12 +9,11 @@ knowledge versions that produced it.
 from __future__ import annotations
 
 import hashlib
-import json
 import multiprocessing
 import os
 import sys
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from importlib.resources import files
@@ -126,9 +125,9 @@ def _grade_case(job: tuple[str, list[Plan], str, str]) -> CaseResult:
     except DystoniaTeachError as exc:
         result.skipped[f"case {case_id} ({len(rows)} attempts)"] = str(exc)
         return result
-    judged: dict[str, tuple[float, tuple[str, ...]] | str] = {}
+    judged: dict[Hashable, tuple[float, tuple[str, ...]] | str] = {}
     for attempt_id, actions, diagnosis, old_score in rows:
-        plan = json.dumps([actions, diagnosis], sort_keys=True)
+        plan = _plan_key(actions, diagnosis)
         if plan not in judged:
             try:
                 assessment = evaluate(case, actions, diagnosis)  # pathway derived once per case
@@ -144,3 +143,12 @@ def _grade_case(job: tuple[str, list[Plan], str, str]) -> CaseResult:
         result.grades.append(Grade(attempt_id, score, pitfalls, package_version, kb_version))
     result.distinct_plans = len(judged)
     return result
+
+
+def _plan_key(actions: tuple[str | dict[str, Any], ...], diagnosis: str | None) -> Hashable:
+    """A key that is equal for two plans only when they are judged alike: a step id as itself,
+    a dosed step by the repr of its sorted items (so 1000 and 1000.0, 1 and True, -0.0 and 0.0
+    stay apart); cheaper than encoding every plan as JSON."""
+    return diagnosis, tuple(
+        action if type(action) is str else ("dosed", repr(sorted(action.items())))
+        for action in actions)
