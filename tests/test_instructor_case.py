@@ -8,6 +8,7 @@ the symptoms are not disabling.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -145,3 +146,99 @@ def test_cli_validates_the_instructor_folder() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 problems" in result.stdout
+
+
+# --- A second instructor's case, written from the docs alone: apixaban, a far-lateral L5-S1 disc
+# compressing the exiting L5 root, three visits (week 2, week 8 after a failed trial, ten days
+# after a microdiscectomy). Each plan below was scored as predicted from docs/findings.md and
+# docs/scoring.md before `dystonia-teach try` was run; plans where the engine and the prediction
+# disagreed are not pinned here.
+
+APIXABAN_ID = "apixaban_foraminal_l5"
+APIXABAN_FILE = INSTRUCTOR_DIR / f"{APIXABAN_ID}.yaml"
+CONSERVATIVE = [{"step": "acetaminophen", "dose_mg_per_day": 3000}, "physical_therapy",
+                "education_stay_active", "clinical_followup"]
+
+
+@pytest.fixture(scope="module")
+def apixaban() -> Case:
+    return load_case(APIXABAN_FILE)
+
+
+def non_appropriate(assessment: Assessment) -> set[tuple[str, str | None, str]]:
+    """(code, step, severity) of every finding other than an appropriate step."""
+    return {(f.code, f.step, f.severity) for f in assessment.findings
+            if f.code != "appropriate_step"}
+
+
+def test_apixaban_case_validates_and_states_an_anticoagulant(apixaban: Case) -> None:
+    assert validate_file(APIXABAN_FILE).issues == []
+    assert apixaban.red_flags == ()
+    assert apixaban.course.conservative_care_weeks < 6
+    assert [c.name for c in apixaban.conditions] == ["anticoagulant"]
+    assert len(apixaban.visits) == 2
+
+
+def test_apixaban_first_visit_swaps_the_nsaid_for_acetaminophen(apixaban: Case) -> None:
+    steps = [action.step for action in recommended_actions(apixaban)]
+    assert steps[:4] == ASSESSMENT
+    assert "acetaminophen" in steps
+    assert not {"naproxen", "ibuprofen", "diclofenac", "mri_lumbar_noncontrast"} & set(steps)
+    full = evaluate(apixaban, [*ASSESSMENT, *CONSERVATIVE])
+    assert full.score == pytest.approx(1.0)
+    assert full.safety == "safe"
+    assert full.pitfalls == ()
+
+
+def test_apixaban_naproxen_is_contraindicated_and_ranks_below_an_early_mri(apixaban: Case) -> None:
+    naproxen = evaluate(apixaban, [*ASSESSMENT, {"step": "naproxen", "dose_mg_per_day": 1000},
+                                   *CONSERVATIVE[1:]])
+    assert non_appropriate(naproxen) == {("contraindicated", "naproxen", "critical"),
+                                         ("missing_step", "acetaminophen", "warning")}
+    assert naproxen.safety == "unsafe"
+
+    early_mri = evaluate(apixaban, [*ASSESSMENT, *CONSERVATIVE, "mri_lumbar_noncontrast"])
+    assert non_appropriate(early_mri) == {("premature_imaging", "mri_lumbar_noncontrast",
+                                           "warning")}
+    assert early_mri.safety == "caution"
+    assert naproxen.points < early_mri.points < 100
+
+
+def test_apixaban_epidural_needs_the_anticoagulation_plan(apixaban: Case) -> None:
+    unplanned = evaluate(apixaban, [*ASSESSMENT, *CONSERVATIVE, "epidural_steroid_injection"])
+    assert non_appropriate(unplanned) == {("contraindicated", "epidural_steroid_injection",
+                                           "critical")}
+    assert unplanned.safety == "unsafe"
+    planned = evaluate(apixaban, [*ASSESSMENT, *CONSERVATIVE, "epidural_steroid_injection",
+                                  "anticoagulation_plan"])
+    # With the plan it is no longer unsafe, but moderate pain in week 2 does not call for it.
+    assert ("low_value_care", "epidural_steroid_injection", "warning") in non_appropriate(planned)
+    assert planned.safety == "caution"
+    assert unplanned.points < planned.points
+
+
+def visit_pathways(text: str) -> list[set[str]]:
+    """The step ids of each 'Recommended pathway' block printed by `dystonia-teach show`."""
+    blocks = re.split(r"Recommended pathway[^\n]*\n", text)[1:]
+    return [set(re.findall(r"^\s*\d+\. .*\[(\w+)\]$", block.split("\n\n")[0], flags=re.M))
+            for block in blocks]
+
+
+def test_apixaban_show_derives_surgery_then_aftercare_at_the_visits() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "dystonia_teach", "show", str(APIXABAN_FILE)],
+        cwd=REPO, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    first, week_8, after_operation = visit_pathways(result.stdout)
+    assert "acetaminophen" in first and "microdiscectomy" not in first
+    # After an adequate trial with a concordant disc: the surgical opinion, the fitting operation
+    # and, on apixaban, the periprocedural plan; EMG is optional when examination and MRI agree.
+    assert {"mri_lumbar_noncontrast", "surgical_opinion_shared_decision", "microdiscectomy",
+            "anticoagulation_plan", "postoperative_rehabilitation"} <= week_8
+    assert "emg_ncs" not in week_8
+    # After the operation: aftercare, no new work-up and no further operation.
+    assert {"postoperative_rehabilitation", "clinical_followup",
+            "complication_monitoring"} <= after_operation
+    assert not {"mri_lumbar_noncontrast", "emg_ncs", "microdiscectomy",
+                "surgical_opinion_shared_decision"} & after_operation
