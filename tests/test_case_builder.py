@@ -168,3 +168,24 @@ def test_every_control_has_a_label_and_a_tooltip(tmp_path: Path) -> None:
         assert included.description.endswith(path.rsplit(".", 1)[-1]), path
     assert builder.save_button.description and builder.save_button.tooltip
     assert 'role="alert"' in builder.controls["title"].message.value  # read out when it appears
+
+
+def test_conditions_with_details_are_shown_and_edited_as_yaml_lines(tmp_path: Path) -> None:
+    path = tmp_path / "nsaid_contraindicated_ckd.yaml"
+    shutil.copy(CASES_DIR / path.name, path)
+    builder = case_builder(path)  # a condition with a measure used to crash the form
+    widget = builder.controls["conditions"].widget
+    shown = widget.value.splitlines()
+    assert shown and all(line.startswith("- ") for line in shown)
+    assert any("stage:" in line or "crcl" in line for line in shown)
+    assert _messages(builder) == {}
+    _type(builder, "conditions", widget.value + "\n- {name: ckd, stage: seven}")
+    assert "conditions" in _messages(builder)
+    _type(builder, "conditions", "- falls_history\n- {name: ckd, stage: 4}")
+    assert _messages(builder) == {}
+    builder.save_button.click()
+    assert builder.errors.value == ""
+    conditions = load_case(path).conditions
+    assert [getattr(c, "name", c) for c in conditions] == ["falls_history", "ckd"]
+    _type(builder, "conditions", "- {name: ckd, stage: 4")  # unclosed: kept, reported
+    assert "conditions" in _messages(builder)

@@ -17,6 +17,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+import yaml
 from ipywidgets import (
     HTML,
     Button,
@@ -44,6 +45,9 @@ from dystonia_teach.widgets._keyboard import KeyboardGuard
 CHOOSE = "— choose —"
 FIXED_FIELDS = ("schema_version", "visits")  # not edited in the form (visits: in YAML)
 LONG_TEXT = ("stages.", "teaching_notes", ".report")
+#: List fields whose items may carry details, typed as YAML lines (with the placeholder shown).
+_YAML_LISTS = {"conditions": "one a line, e.g.\n- falls_history\n- {name: ckd, stage: 4}\n"
+                             "- {name: anticoagulant, drug: warfarin}"}
 _LABEL = {"description_width": "initial"}
 _WIDTH = Layout(width="98%")
 
@@ -99,6 +103,30 @@ def _with_unknown(options: list[tuple[str, Any]], values: list[Any]) -> list[tup
                       if value not in known and value not in (None, "")]
 
 
+def _yaml_lines(value: Any) -> str:
+    """A list whose items may be mappings, one flow item a line: ``- {name: ckd, stage: 4}``."""
+    if not isinstance(value, list):
+        return ""
+    return "\n".join("- " + _flow(item) for item in value)
+
+
+def _flow(item: Any) -> str:
+    if isinstance(item, dict):
+        return "{" + ", ".join(f"{key}: {_flow(val)}" for key, val in item.items()) + "}"
+    return str(item)
+
+
+def _parse_yaml_lines(text: str) -> Any:
+    """The typed list; text that is not a YAML list is kept for the validator to report."""
+    if not text.strip():
+        return []
+    try:
+        parsed = yaml.load(text, Loader=yaml.CSafeLoader)
+    except yaml.YAMLError:
+        return text
+    return parsed if isinstance(parsed, list) else text
+
+
 def make_control(doc: FieldDoc, value: Any) -> FieldControl:
     """The widget for one field, showing ``value`` (the draft's current value)."""
     tooltip = doc.description or _label(doc)
@@ -111,6 +139,10 @@ def make_control(doc: FieldDoc, value: Any) -> FieldControl:
         shown = value if isinstance(value, bool) else (None if doc.required else doc.default)
         widget = Dropdown(options=options, value=shown, **common)
         read: Callable[[], Any] = lambda: widget.value  # noqa: E731
+    elif doc.is_list and doc.path in _YAML_LISTS:
+        widget = Textarea(value=_yaml_lines(value), continuous_update=False, rows=4,
+                          placeholder=_YAML_LISTS[doc.path], layout=_WIDTH, **common)
+        read = lambda: _parse_yaml_lines(widget.value)  # noqa: E731
     elif doc.is_list:
         values = list(value) if isinstance(value, list) else []
         options = _with_unknown(_options(doc), values)
