@@ -233,3 +233,21 @@ def test_case_list_text_names_an_unreadable_case_and_lists_the_others(
                         "`dystonia-teach validate` to see why.")
     assert all("cannot be opened" not in line for line in lines[1:])
     assert str(tmp_path) not in "\n".join(lines)
+
+
+def test_try_scores_a_plan_at_a_later_visit() -> None:
+    from dystonia_teach.core.visits import case_at_visit, visit_count
+
+    case = load_case("disc_herniation_after_trial")
+    last = visit_count(case)
+    assert last >= 2
+    steps = [item.action.step for item in recommended_pathway(case_at_visit(case, last - 1))]
+    result = run("try", "disc_herniation_after_trial", "--visit", str(last), *steps)
+    assert result.returncode == 0, result.stderr
+    week = case_at_visit(case, last - 1).course.symptom_weeks
+    assert result.stdout.startswith(f"Visit {last} of {last}, week {week}\n")
+    assert "score 100/100" in result.stdout
+    first = run("try", "disc_herniation_after_trial", *steps)
+    assert "score 100/100" not in first.stdout  # the first visit's pathway differs
+    beyond = run("try", "disc_herniation_after_trial", "--visit", str(last + 1), "neuro_exam")
+    assert beyond.returncode == 2 and f"there is no visit {last + 1}" in beyond.stderr

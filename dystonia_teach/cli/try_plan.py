@@ -9,6 +9,7 @@ import click
 from dystonia_teach.cli._common import EXIT_USAGE, echo, examples, load
 from dystonia_teach.core.engine import evaluate
 from dystonia_teach.core.errors import ActionError
+from dystonia_teach.core.visits import case_at_visit, visit_count
 from dystonia_teach.core.vocabulary import DIAGNOSES
 from dystonia_teach.render.text import assessment_text
 
@@ -16,21 +17,32 @@ from dystonia_teach.render.text import assessment_text
 @click.command("try", epilog=examples(
     "dystonia-teach try early_uncomplicated history_red_flags neuro_exam naproxen=1000",
     "dystonia-teach try cases/my_case.yaml mri_lumbar_noncontrast --diagnosis polyneuropathy",
+    "dystonia-teach try disc_herniation_after_trial --visit 2 postoperative_rehabilitation",
 ))
 @click.argument("case")
 @click.argument("steps", nargs=-1, metavar="STEP[=MG_PER_DAY]...")
 @click.option("--diagnosis", type=click.Choice(DIAGNOSES), help="The learner's working diagnosis.")
-def try_pathway(case: str, steps: tuple[str, ...], diagnosis: str | None) -> None:
+@click.option("--visit", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Score the plan at this visit (1 = the first; later ones are the case's "
+                   "`visits:` entries, their facts applied in order).")
+def try_pathway(case: str, steps: tuple[str, ...], diagnosis: str | None, visit: int) -> None:
     """Score a learner's pathway on a case, as the workbench would: the feedback for each step
     with its evidence, the score and the recommended pathway. A drug's daily dose in mg follows
     its step id after "=". Step ids: `dystonia-teach schema`."""
     loaded = load(case)
+    if visit > visit_count(loaded):
+        echo(f"error: {case} has {visit_count(loaded)} visit(s); there is no visit {visit}",
+             err=True)
+        sys.exit(EXIT_USAGE)
+    at_visit = case_at_visit(loaded, visit - 1)
     try:
         actions = [_action(step) for step in steps]
-        assessment = evaluate(loaded, actions, working_diagnosis=diagnosis)
+        assessment = evaluate(at_visit, actions, working_diagnosis=diagnosis)
     except ActionError as err:
         echo(f"error: {err}", err=True)
         sys.exit(EXIT_USAGE)
+    if visit_count(loaded) > 1 or visit > 1:
+        echo(f"Visit {visit} of {visit_count(loaded)}, week {at_visit.course.symptom_weeks}")
     echo(assessment_text(assessment))
 
 
