@@ -170,3 +170,18 @@ def test_a_bad_file_opened_by_path_is_reported(tmp_path: Path) -> None:
             load_case(path)
     with pytest.raises(CaseNotFoundError, match="no case file at"):
         load_case(tmp_path / "never_written.yaml")
+
+
+def test_a_case_wide_field_in_a_visit_says_it_is_fixed_for_the_case(tmp_path: Path) -> None:
+    text = (CASES_DIR / "disc_herniation_after_trial.yaml").read_text(encoding="utf-8")
+    assert "\n  - week: " in text
+    path = tmp_path / "disc_herniation_after_trial.yaml"
+    path.write_text(text.replace("\n  - week: ", "\n  - conditions: [falls_history]\n    week: ",
+                                 1), encoding="utf-8")
+    with pytest.raises(CaseInvalidError) as err:
+        load_case(path)
+    (issue,) = err.value.issues
+    assert (issue.code, issue.field) == ("unknown_field", "visits.0.conditions")
+    assert "fixed for the whole case" in issue.hint and "red_flags" in issue.hint
+    assert path.read_text(encoding="utf-8").splitlines()[issue.line - 1].strip().startswith(
+        "- conditions:")

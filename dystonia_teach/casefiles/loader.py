@@ -18,7 +18,7 @@ from dystonia_teach.casefiles.lints import text_problems
 from dystonia_teach.casefiles.locate import CASE_SUFFIXES, case_dirs, case_files
 from dystonia_teach.casefiles.upgrade import upgrade
 from dystonia_teach.casefiles.yamlio import YamlDocument, read_yaml_file, read_yaml_text
-from dystonia_teach.core.case_model import SCHEMA_VERSION, Case
+from dystonia_teach.core.case_model import SCHEMA_VERSION, Case, Visit
 from dystonia_teach.core.errors import CaseInvalidError, CaseNotFoundError, Issue, did_you_mean
 from dystonia_teach.core.knowledge import knowledge
 from dystonia_teach.core.visits import case_at_visit, visit_count
@@ -227,7 +227,7 @@ def _pydantic_issues(doc: YamlDocument, err: ValidationError, hints: _Hints,
             code, message = "unknown_field", f"{loc[-1]!r} is not a field here"
             model = _model_at(loc[:-1])
             hint = hints(str(loc[-1]), model.model_fields if model else ()) or (
-                "see `dystonia-teach schema` for the fields")
+                _visit_field_hint(loc) or "see `dystonia-teach schema` for the fields")
         elif kind == "missing":
             code, message = "missing_field", "this required field is missing"
             hint = "see `dystonia-teach schema`"
@@ -243,6 +243,14 @@ def _pydantic_issues(doc: YamlDocument, err: ValidationError, hints: _Hints,
             message = "this field is still empty: fill it in"  # a scaffold placeholder
         issues.append(doc.issue(loc, code, message, hint))
     return issues
+
+
+def _visit_field_hint(loc: Sequence[Any]) -> str:
+    """Why a case field is refused inside a visit: it is fixed for the whole case."""
+    if len(loc) != 3 or loc[0] != "visits" or loc[-1] not in Case.model_fields:
+        return ""
+    return (f"{loc[-1]!r} is fixed for the whole case: write it once at the top level. A visit "
+            f"may change only: {', '.join(Visit.model_fields)}")
 
 
 def _semantic_issues(doc: YamlDocument, case: Case, expected_id: str | None,
