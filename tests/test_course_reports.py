@@ -193,3 +193,14 @@ def test_report_escapes_learner_ids(small: pd.DataFrame) -> None:
     html = dashboard.report_html(evil)
     assert "&lt;script&gt;x&lt;/script&gt;" in html
     assert "<script>x</script>" not in html
+
+
+def test_a_case_whose_file_is_not_here_says_how_to_find_it() -> None:
+    from dystonia_teach.render.class_figures import paths_description
+
+    paths = pd.DataFrame({"path": [("neuro_exam",)], "attempts": [2], "learners": [1],
+                          "mean_score": [0.5], "recommended": [False]})
+    text = paths_description(paths, str, ())
+    assert text.splitlines()[0].startswith("Recommended pathway: not available")
+    assert "DYSTONIA_TEACH_CASES" in text.splitlines()[0]
+    assert "1. 2 attempts by 1 learner, mean score 0.50: neuro_exam" in text

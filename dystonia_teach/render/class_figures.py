@@ -189,7 +189,9 @@ def paths_description(paths: pd.DataFrame, label: Callable[[str], str],
                       recommended: tuple[str, ...]) -> str:
     """The most common step sequences in words, against the recommended one."""
     lines = ["Recommended pathway: " + (" → ".join(label(s) for s in recommended)
-                                        if recommended else "not available")]
+                                        if recommended else
+                                        "not available (the case file is not found here: "
+                                        "set DYSTONIA_TEACH_CASES to its folder)")]
     for n, row in enumerate(paths.itertuples(), 1):
         mark = " (the recommended pathway)" if row.recommended else ""
         lines.append(f"{n}. {_plural(row.attempts, 'attempt')} by "
