@@ -34,9 +34,9 @@ FIELD_NOTES: dict[str, str] = {
     "course.conservative_care": "See the step ids in `dystonia-teach schema`.",
     "red_flags": "Red flags present; [] when there are none. Any red flag changes the derived "
                  "pathway (urgent imaging, and surgical referral for neurological ones).",
-    "conditions": "Conditions that contraindicate or caution steps, stated once; [] when none. "
-                  "A name (- heart_failure) or a mapping ({name: ckd, stage: 4}); pregnancy "
-                  "needs weeks. The knowledge base applies them to every step.",
+    "conditions": "Stated once for the whole case. A name (- heart_failure) or a mapping "
+                  "({name: ckd, stage: 4}); pregnancy needs weeks. The knowledge base applies "
+                  "them to every step.",
     "dystonia.postures": "The observed postures of the foot and toes (at least one).",
     "dystonia.triggers": "What brings the dystonia on (at least one).",
     "dystonia.relieved_by_rest": "Does stopping or sitting relieve it?",
