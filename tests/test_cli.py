@@ -251,3 +251,14 @@ def test_try_scores_a_plan_at_a_later_visit() -> None:
     assert "score 100/100" not in first.stdout  # the first visit's pathway differs
     beyond = run("try", "disc_herniation_after_trial", "--visit", str(last + 1), "neuro_exam")
     assert beyond.returncode == 2 and f"there is no visit {last + 1}" in beyond.stderr
+
+
+def test_show_prints_the_results_a_later_visit_gives() -> None:
+    case = load_case("disc_herniation_after_trial")
+    visit = next(v for v in case.visits if v.investigations is not None)
+    name, result = next((n, r) for n, r in visit.investigations if r is not None)
+    out = run("show", "disc_herniation_after_trial").stdout
+    section = out.split(f"(week {visit.week:g};", 1)[1]
+    assert "Results at this visit:" in section
+    first_words = " ".join(result.report.split()[:4])
+    assert f"{name}: {first_words}" in section.split("Recommended pathway at this visit")[0]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Iterable
+from typing import Any
 
 from dystonia_teach.casefiles.loader import list_cases, load_case
 from dystonia_teach.core.case_model import Case
@@ -133,15 +134,19 @@ def facts_lines(case: Case) -> list[str]:
             for name, value in facts.items()]
 
 
+def _result_lines(investigations: Iterable[tuple[str, Any]], indent: str) -> list[str]:
+    """Each result given, wrapped: ``name: report``."""
+    return [textwrap.fill(" ".join(value.report.split()), 88, initial_indent=f"{indent}{name}: ",
+                          subsequent_indent=indent + "  ")
+            for name, value in investigations if value is not None]
+
+
 def preview_text(case: Case) -> str:
     """The instructor's preview: every stage, the facts, each result, the derived pathway and
     the evidence the case cites with its level."""
     lines = [case_text(case, reveal_answers=True), "", "Facts", *facts_lines(case), "",
              "Results (each shown when the learner orders its test)"]
-    for name, value in case.investigations:
-        if value is not None:
-            lines.append(textwrap.fill(" ".join(value.report.split()), 88,
-                                       initial_indent=f"  {name}: ", subsequent_indent="    "))
+    lines += _result_lines(case.investigations, "  ")
     lines += ["", "Recommended pathway (derived from the facts)",
               *pathway_lines(recommended_pathway(case))]
     for index, visit in enumerate(case.visits, 1):
@@ -152,6 +157,8 @@ def preview_text(case: Case) -> str:
                   _wrap(visit.presentation, "  ")]
         if visit.examination:
             lines += ["  Examination:", _wrap(visit.examination, "    ")]
+        if visit.investigations is not None:
+            lines += ["  Results at this visit:", *_result_lines(visit.investigations, "    ")]
         lines += ["  Recommended pathway at this visit:",
                   *pathway_lines(recommended_pathway(case_at_visit(case, index)))]
     lines += ["", "Evidence"]
