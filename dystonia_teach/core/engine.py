@@ -325,7 +325,8 @@ def evaluate(
     if type(actions) is not list and (  # a list is the usual case; the ABC checks cost more
             isinstance(actions, str | Mapping) or not isinstance(actions, Iterable)):
         raise ActionError(f"actions must be a list of steps, not {_shown(actions)}")
-    plain = _tables(kb).plain
+    tables = _tables(kb)
+    plain = tables.plain
     parsed = [plain[raw] if type(raw) is str and raw in plain else parse_action(raw, kb)
               for raw in actions]
     chosen: dict[str, Action] = {}
@@ -337,7 +338,6 @@ def evaluate(
         raise ActionError(f"unknown diagnosis {_shown(working_diagnosis)}; {hint}")
 
     facts = _case_facts(case, kb)
-    tables = _tables(kb)
     ctx = Context(case, kb, chosen, facts.recommended, facts.cautions)
     # A step that is neither recommended nor acceptable counts as judged wrong from the start
     # (unless harmless), so no rule asks for its companions ("add rehabilitation" beside an

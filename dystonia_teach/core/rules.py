@@ -43,9 +43,10 @@ class Context:
 def require_steps(rule: Rule, ctx: Context) -> Iterator[Hit]:
     """Every listed step must be chosen; one finding per missing step (naming a late version
     of it chosen instead, see :func:`late_versions`)."""
+    late = "late_versions" in rule.params
     for step in rule.params["steps"]:
         if step not in ctx.chosen:
-            yield rule.code, step, _chosen_instead(rule, ctx, step)
+            yield rule.code, step, _chosen_instead(rule, ctx, step) if late else ""
 
 
 def require_any(rule: Rule, ctx: Context) -> Iterator[Hit]:
@@ -53,7 +54,8 @@ def require_any(rule: Rule, ctx: Context) -> Iterator[Hit]:
     steps = rule.params["steps"]
     if not any(step in ctx.chosen for step in steps):
         target = next((step for step in steps if step in ctx.recommended), None)
-        yield rule.code, target, _chosen_instead(rule, ctx, target) if target else ""
+        late = target and "late_versions" in rule.params
+        yield rule.code, target, _chosen_instead(rule, ctx, target) if late else ""
 
 
 def late_versions(rule: Rule, step: str | None, chosen: Mapping[str, Action]) -> tuple[str, ...]:
