@@ -175,6 +175,19 @@ def test_a_caution_on_a_test_does_not_make_it_low_value() -> None:
     assert ordered.value == "reasonable", ordered.verdict
 
 
+def test_a_routine_mri_for_an_urgent_one_is_judged_by_the_missed_red_flag() -> None:
+    """With cauda equina a routine MRI has no finding of its own (the missed red flag names it):
+    the verdict says what is wrong, not only that it is not part of the plan."""
+    case = make_case(red_flags=["cauda_equina"], course__conservative_care_weeks=0,
+                     course__symptom_weeks=1, pathology="disc_herniation")
+    session = ReasoningSession(case)
+    session.add("history_red_flags")
+    session.add("neuro_exam")
+    ordered = session.order_test("mri_lumbar_noncontrast", change="a large disc")
+    urgent = knowledge().steps["urgent_mri"].label
+    assert ordered.value == "low value" and urgent in ordered.verdict, ordered.verdict
+
+
 def test_justify_undo_keeps_ordered_tests() -> None:
     session = examined()
     session.order_test("emg_ncs", change="a root lesion")

@@ -237,9 +237,12 @@ class ReasoningSession:
         return ordered
 
     def _judge_test(self, action: Action) -> tuple[str, str]:
-        plan = [*self._current.plan.actions, action]
-        findings = [f for f in evaluate(self._current.case, plan).findings
-                    if f.step == action.step]
+        case, before = self._current.case, self._current.plan.actions
+        every = evaluate(case, [*before, action]).findings
+        findings = [f for f in every if f.step == action.step]
+        if not findings:  # judged through another step: a routine MRI for the urgent one is
+            earlier = set(evaluate(case, list(before)).findings)  # named by the missed red flag
+            findings = [f for f in every if f.pitfall and f not in earlier]
         by_code = {f.code: f for f in reversed(findings)}  # the first finding of each code
         if "appropriate_step" in by_code:
             return "indicated", by_code["appropriate_step"].summary + "."
