@@ -58,6 +58,8 @@ OLDER_ON_ASPIRIN = {**EARLY, "patient__age": 70, "course__conservative_care_week
                     "conditions": [{"name": "antiplatelet", "drug": "aspirin"}]}
 FRACTURE = {"red_flags": ["suspected_fracture"], "course__conservative_care_weeks": 0,
             "course__symptom_weeks": 1}
+MALIGNANCY = {**INFECTION, "red_flags": ["suspected_malignancy"]}
+OLDER_WITH_FALLS = {**EARLY, "patient__age": 71, "conditions": ["falls_history"]}
 
 
 @dataclass(frozen=True)
@@ -223,6 +225,15 @@ LESSONS = [
            OLDER_ON_ASPIRIN, drop=("gastroprotection",), raised=("caution",)),
     Lesson("aged 70 on aspirin: the pathway adds gastro-protection", OLDER_ON_ASPIRIN,
            steps_judged={"gastroprotection": "appropriate_step"}, full_marks=True),
+    Lesson("falls + duloxetine in the first weeks: the caution does not hide 'not indicated'",
+           OLDER_WITH_FALLS, add=("duloxetine",), raised=("caution", "low_value_care"),
+           steps_judged={"duloxetine": "low_value_care"}, safety="caution"),
+    Lesson("CKD stage 4 + duloxetine: the contraindication replaces 'not indicated'",
+           ANTICOAGULATED_CKD4, add=("duloxetine",), absent=("low_value_care",),
+           steps_judged={"duloxetine": "contraindicated"}, safety="unsafe"),
+    Lesson("aged 70 on aspirin + NSAID without gastro-protection: still the right drug",
+           OLDER_ON_ASPIRIN, drop=("gastroprotection",),
+           steps_judged={"naproxen": "appropriate_step"}, raised=("caution",)),
 ]
 
 
@@ -256,3 +267,44 @@ def test_every_rule_that_raises_a_pitfall_cites_a_source() -> None:
     kb = knowledge()
     for rule in kb.rules:
         assert rule.evidence or kb.findings[rule.code].evidence, rule.id
+
+
+@pytest.mark.parametrize(("facts", "urgent", "late"), [
+    (CES, "urgent_mri", "mri_lumbar_noncontrast"),
+    (CES, "urgent_mri", "mri_lumbar_contrast"),
+    (CES, "urgent_surgical_referral", "surgical_opinion_shared_decision"),
+    (WEAKNESS, "urgent_mri", "mri_lumbar_noncontrast"),
+    (WEAKNESS, "urgent_surgical_referral", "surgical_opinion_shared_decision"),
+    (INFECTION, "urgent_mri", "mri_lumbar_noncontrast"),
+    (MALIGNANCY, "urgent_mri", "mri_lumbar_noncontrast"),
+], ids=["ces-mri", "ces-contrast-mri", "ces-opinion", "weakness-mri", "weakness-opinion",
+        "infection-mri", "malignancy-mri"])
+def test_a_routine_step_for_an_urgent_one_is_one_missed_red_flag(
+        facts: dict[str, Any], urgent: str, late: str) -> None:
+    """The routine version of a required urgent step is one omission, one finding: the missed
+    red flag names it; it gets no low-value or not-indicated finding of its own."""
+    case = make_case(**facts)
+    plan = [a.as_data() for a in recommended_actions(case) if a.step != urgent] + [late]
+    findings = evaluate(case, plan).findings
+    missed = [f for f in findings if f.code == "missed_red_flag"]
+    assert [f.step for f in missed] == [urgent]
+    assert "chosen instead" in missed[0].detail
+    assert [f.code for f in findings if f.step == late] == []
+
+
+@pytest.mark.parametrize(("facts", "instead"), [
+    (MALIGNANCY, "physical_therapy"), (MALIGNANCY, "mri_lumbar_noncontrast"),
+    (FRACTURE, "physical_therapy")], ids=["malignancy-conservative", "malignancy-routine-mri",
+                                          "fracture-conservative"])
+def test_a_missed_red_flag_ranks_below_an_incomplete_examination(
+        facts: dict[str, Any], instead: str) -> None:
+    """Harm ranks below waste (spec 5): skipping the description of the dystonia and the
+    functional-signs examination costs less than leaving out the urgent imaging."""
+    case = make_case(**facts)
+    plan = [a.as_data() for a in recommended_actions(case)]
+    incomplete = evaluate(case, [s for s in plan if s not in (
+        "dystonia_phenomenology", "functional_signs_exam")])
+    missed = evaluate(case, [s for s in plan if s != "urgent_mri"] + [instead])
+    assert "missed_red_flag" in missed.pitfalls
+    assert "incomplete_assessment" in incomplete.pitfalls
+    assert incomplete.points > missed.points, (incomplete.rubric, missed.rubric)

@@ -127,8 +127,8 @@ def test_justify_is_required_before_a_result_and_tests_only_through_it() -> None
     session = examined()
     with pytest.raises(ActionError, match="change management"):
         session.order_test("emg_ncs", change="  ")
-    with pytest.raises(ActionError, match="is a test"):
-        session.add("emg_ncs")
+    with pytest.raises(ActionError, match="is ordered as a test"):
+        session.add("mri_lumbar_noncontrast")
     with pytest.raises(ActionError, match="not a test"):
         session.order_test("naproxen", change="x")
     assert session.tests == ()
@@ -145,6 +145,47 @@ def test_justify_low_value_ordering_is_named_from_the_engine() -> None:
     dat = trial.order_test("dat_scan", change="reduced uptake", target="functional_dystonia")
     assert dat.value == "low value"
     assert "does not separate" in dat.target_note
+
+
+def test_messages_agree_with_plural_step_labels() -> None:
+    steps = knowledge().steps
+    emg, advice = steps["emg_ncs"].label, steps["education_stay_active"].label
+    session = examined()
+    with pytest.raises(ActionError, match=f"^{emg} are ordered as a test"):
+        session.add("emg_ncs")
+    with pytest.raises(ActionError, match=f"^{advice} are not a test"):
+        session.order_test("education_stay_active", change="x")
+    session.add("education_stay_active")
+    with pytest.raises(ActionError, match=f"^{advice} are already in your plan"):
+        session.add("education_stay_active")
+    ordered = session.order_test("emg_ncs", change="a root", target="radiculopathy_dystonia")
+    assert ordered.target_note.startswith(f"{emg} do help")
+    mri = session.order_test("urgent_mri", change="a mass", target="vascular_claudication")
+    assert mri.target_note.startswith(f"{steps['urgent_mri'].label} does not separate")
+
+
+def test_a_caution_on_a_test_does_not_make_it_low_value() -> None:
+    """CT myelography after a trial at 22 weeks of pregnancy is reasonable, with a caution."""
+    case = make_case(patient__age=31, conditions=[{"name": "pregnancy", "weeks": 22}],
+                     course__conservative_care_weeks=8, course__symptom_weeks=10)
+    session = ReasoningSession(case)
+    session.add("history_red_flags")
+    session.add("neuro_exam")
+    ordered = session.order_test("ct_myelography", change="a block")
+    assert ordered.value == "reasonable", ordered.verdict
+
+
+def test_a_routine_mri_for_an_urgent_one_is_judged_by_the_missed_red_flag() -> None:
+    """With cauda equina a routine MRI has no finding of its own (the missed red flag names it):
+    the verdict says what is wrong, not only that it is not part of the plan."""
+    case = make_case(red_flags=["cauda_equina"], course__conservative_care_weeks=0,
+                     course__symptom_weeks=1, pathology="disc_herniation")
+    session = ReasoningSession(case)
+    session.add("history_red_flags")
+    session.add("neuro_exam")
+    ordered = session.order_test("mri_lumbar_noncontrast", change="a large disc")
+    urgent = knowledge().steps["urgent_mri"].label
+    assert ordered.value == "low value" and urgent in ordered.verdict, ordered.verdict
 
 
 def test_justify_undo_keeps_ordered_tests() -> None:

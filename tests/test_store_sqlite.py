@@ -79,3 +79,35 @@ def test_read_only_opens_leave_no_side_files(tmp_path: Path) -> None:
         assert len(reader.attempts("stu_1")) == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
     assert path.read_bytes() != before  # (the writer's rows), and the reader added nothing
+
+
+def test_rows_read_fast_keep_their_numbers_and_json(tmp_path: Path) -> None:
+    """Attempts are numbered per learner and case in id order (counted while reading), and
+    JSON written by other programs (spaces around it, escapes) reads as json.loads reads it;
+    JSON of the wrong shape is a clear error."""
+    path = tmp_path / "progress.sqlite3"
+    ProgressStore(path).close()
+    rows = [("stu_1", "a", '["neuro_exam"]', "[]"), ("stu_2", "a", '["bed_rest"]', "[]"),
+            ("stu_1", "b", ' [ "neuro_exam" ] ', '["low_value_care"]'),
+            ("stu_1", "a", '[{"step": "naproxen", "dose_mg_per_day": 1e3}]', '["caution\\u0021"]'),
+            ("stu_2", "a", '["bed_rest"]', '[ ]')]
+    with sqlite3.connect(path) as conn:
+        conn.executemany(
+            "INSERT INTO attempts (learner_id, case_id, submitted_at, actions, working_diagnosis, "
+            "score, pitfalls, schema_version, package_version) VALUES (?, ?, '2026-01-01', ?, "
+            "NULL, 0.5, ?, 3, 'x')", rows)
+    conn.close()
+    with ProgressStore(path) as store:
+        read = store.all_attempts()
+        assert [(a.learner_id, a.case_id, a.number) for a in read] == [
+            ("stu_1", "a", 1), ("stu_2", "a", 1), ("stu_1", "b", 1), ("stu_1", "a", 2),
+            ("stu_2", "a", 2)]
+        assert [a.number for a in store.attempts("stu_1", "a")] == [1, 2]
+        assert read[2].actions == ("neuro_exam",) and read[4].pitfalls == ()
+        assert read[3].actions == ({"step": "naproxen", "dose_mg_per_day": 1000.0},)
+        assert read[3].pitfalls == ("caution!",)
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE attempts SET pitfalls = '{\"a\": 1}' WHERE id = 2")
+    conn.close()
+    with ProgressStore(path) as store, pytest.raises(ProgressStoreError, match="attempt 2"):
+        store.all_attempts()

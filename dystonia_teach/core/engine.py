@@ -26,7 +26,13 @@ from dystonia_teach.core.kb_model import (
 from dystonia_teach.core.knowledge import knowledge, source_ref
 from dystonia_teach.core.predicates import holds
 from dystonia_teach.core.results import Action, Assessment, Finding, PathwayItem
-from dystonia_teach.core.rules import RULE_KINDS, Context, trigger_steps
+from dystonia_teach.core.rules import (
+    RULE_KINDS,
+    Context,
+    aside_codes,
+    late_versions,
+    trigger_steps,
+)
 from dystonia_teach.core.vocabulary import DIAGNOSES
 from dystonia_teach.core.wording import with_subject
 
@@ -171,8 +177,11 @@ class _CaseFacts:
     slots: list[tuple[Slot, PathwayItem]]
     acceptable: set[str]
     recommended: frozenset[str]
-    #: (rule, its kind, its unless_raised codes, its trigger steps: see rules.trigger_steps)
-    rules: tuple[tuple[Rule, Any, frozenset[str], frozenset[str] | None], ...]
+    #: (rule, its kind, its unless_raised codes, its trigger steps: see rules.trigger_steps,
+    #: its codes that leave the step's own verdict standing: rules.aside_codes, and whether it
+    #: names late versions of the steps it requires: rules.late_versions)
+    rules: tuple[tuple[Rule, Any, frozenset[str], frozenset[str] | None, frozenset[str], bool],
+                 ...]
     cautions: Mapping[str, tuple[Caution, ...]]
     pathway: tuple[PathwayItem, ...]
     checks: tuple[_SlotCheck, ...]
@@ -239,7 +248,8 @@ def _case_facts(case: Case, kb: KnowledgeBase) -> _CaseFacts:
         acceptable=acceptable,
         recommended=recommended,
         rules=tuple((r, RULE_KINDS[r.kind], frozenset(r.params.get("unless_raised", ())),
-                     trigger_steps(r, kb, met)) for r in kb.rules if holds(case, r.when)),
+                     trigger_steps(r, kb, met), aside_codes(r), "late_versions" in r.params)
+                    for r in kb.rules if holds(case, r.when)),
         cautions=met,
         pathway=tuple(item for _, item in slots),
         checks=tuple(_SlotCheck(frozenset(slot.any_of), slot.only_with,
@@ -315,7 +325,8 @@ def evaluate(
     if type(actions) is not list and (  # a list is the usual case; the ABC checks cost more
             isinstance(actions, str | Mapping) or not isinstance(actions, Iterable)):
         raise ActionError(f"actions must be a list of steps, not {_shown(actions)}")
-    plain = _tables(kb).plain
+    tables = _tables(kb)
+    plain = tables.plain
     parsed = [plain[raw] if type(raw) is str and raw in plain else parse_action(raw, kb)
               for raw in actions]
     chosen: dict[str, Action] = {}
@@ -327,18 +338,18 @@ def evaluate(
         raise ActionError(f"unknown diagnosis {_shown(working_diagnosis)}; {hint}")
 
     facts = _case_facts(case, kb)
-    tables = _tables(kb)
     ctx = Context(case, kb, chosen, facts.recommended, facts.cautions)
     # A step that is neither recommended nor acceptable counts as judged wrong from the start
     # (unless harmless), so no rule asks for its companions ("add rehabilitation" beside an
     # operation that is not indicated).
     flagged = ctx.flagged
     flagged.update(facts.wrong_from_start.intersection(chosen))
-    by_rules: set[str] = set()
+    by_rules: set[str] = set()  # steps a rule judged wrong: their own verdict is replaced
+    judged: set[str | None] = set()  # steps a rule said something about (not a caution)
     findings: list[Finding] = []
     raised = ctx.raised
     finding = _packaged_finding if kb is knowledge() else partial(_build_finding, kb)
-    for rule, kind, unless_raised, trigger in facts.rules:
+    for rule, kind, unless_raised, trigger, aside, has_late in facts.rules:
         if trigger is not None and trigger.isdisjoint(chosen):
             continue  # none of the steps it judges was chosen: it cannot find anything
         if unless_raised and not unless_raised.isdisjoint(raised):
@@ -349,11 +360,18 @@ def evaluate(
                             (cited[0] if cited else ()) or rule.evidence)
             findings.append(found)
             raised.add(code)
+            if code in aside:  # a caution is a point beside the step's own verdict
+                if found.severity != "info":
+                    flagged.add(step)
+                continue
+            judged.add(step)
             if found.severity != "info" and step in chosen:
                 flagged.add(step)
                 by_rules.add(step)
+            if has_late and step not in chosen:  # the finding names the late version too
+                by_rules.update(s for s in late_versions(rule, step, chosen)
+                                if s not in facts.recommended)
 
-    judged = {f.step for f in findings}
     for step in chosen:
         if step in by_rules:
             continue
@@ -405,13 +423,15 @@ def _score(kb: KnowledgeBase, tables: _Tables, findings: list[Finding],
     """The unclipped points, the rubric sentence and the safety verdict (scoring.yaml)."""
     rules = kb.scoring
     severity_points, weight = rules.severity_points, tables.weight
+    omission = rules.omission_weights
     coverage = rules.coverage_points * (covered / slots if slots else 1.0)
     penalty = 0.0
     for f in findings:
         points = severity_points[f.severity]
         if not points or f.code == "missing_step":  # a missed slot already costs its share
             continue  # of coverage
-        penalty += points * (weight[f.step] if f.step in chosen else 1.0)
+        penalty += points * (weight[f.step] if f.step in chosen
+                             else omission.get(f.severity, 1.0))
     worst = findings[0].severity if findings else "info"  # findings are sorted, worst first
     safety = "unsafe" if worst == "critical" else "caution" if worst == "warning" else "safe"
     points = round(coverage - penalty, 1)

@@ -73,6 +73,10 @@ class Scoring(_Strict):
 
     coverage_points: float = Field(gt=0)
     severity_points: dict[Severity, float]
+    omission_weights: dict[Severity, float] = Field(
+        default_factory=dict,
+        description="Weight of a finding about a step left out (or the whole plan), by its "
+                    "severity; 1 when not listed.")
     harm_classes: tuple[HarmClass, ...]
     not_indicated_codes: dict[Severity, str]
     rubric: str

@@ -57,6 +57,7 @@ from dystonia_teach.core.results import Action
 from dystonia_teach.core.session import Session
 from dystonia_teach.core.visits import case_at_visit, visit_count
 from dystonia_teach.core.vocabulary import DIAGNOSES
+from dystonia_teach.core.wording import with_subject
 
 
 @dataclass
@@ -187,9 +188,11 @@ class ReasoningSession:
     def add(self, action: ActionLike) -> Action:
         """Add a step that is not a test (tests go through :meth:`order_test`)."""
         parsed = parse_action(action)
-        if knowledge().steps[parsed.step].reveals:
-            raise ActionError(f"{knowledge().steps[parsed.step].label} is a test: say which "
-                              "result would change management (order_test) to order it")
+        step = knowledge().steps[parsed.step]
+        if step.reveals:
+            raise ActionError(with_subject(
+                "{step} is ordered as a test: say which result would change management "
+                "(order_test) to order it", step.label, step.plural))
         added = self._current.plan.add(parsed)
         self._changed()
         return added
@@ -213,7 +216,8 @@ class ReasoningSession:
         action = parse_action(step)
         test = kb.steps[action.step]
         if not test.reveals:
-            raise ActionError(f"{test.label} is not a test; add it to the plan instead")
+            raise ActionError(with_subject("{step} is not a test; add it to the plan instead",
+                                           test.label, test.plural))
         if not self._current.plan.examination_revealed:
             raise ActionError("take the history and examine the patient before ordering tests")
         if not change.strip():
@@ -233,30 +237,36 @@ class ReasoningSession:
         return ordered
 
     def _judge_test(self, action: Action) -> tuple[str, str]:
-        plan = [*self._current.plan.actions, action]
-        findings = [f for f in evaluate(self._current.case, plan).findings
-                    if f.step == action.step]
-        codes = {f.code for f in findings}
-        if "appropriate_step" in codes:
-            return "indicated", findings[0].summary + "."
-        if "acceptable_step" in codes:
-            return "reasonable", findings[0].summary + "."
-        worst = findings[0].summary if findings else "It is not part of the plan here"
-        return "low value", f"Low-value test: {worst}."
+        case, before = self._current.case, self._current.plan.actions
+        every = evaluate(case, [*before, action]).findings
+        findings = [f for f in every if f.step == action.step]
+        if not findings:  # judged through another step: a routine MRI for the urgent one is
+            earlier = set(evaluate(case, list(before)).findings)  # named by the missed red flag
+            findings = [f for f in every if f.pitfall and f not in earlier]
+        by_code = {f.code: f for f in reversed(findings)}  # the first finding of each code
+        if "appropriate_step" in by_code:
+            return "indicated", by_code["appropriate_step"].summary + "."
+        if "acceptable_step" in by_code:
+            return "reasonable", by_code["acceptable_step"].summary + "."
+        # the worst pitfall (a caution on the step is a point beside its value), else the worst
+        worst = next((f for f in findings if f.pitfall), findings[0] if findings else None)
+        summary = worst.summary if worst else "It is not part of the plan here"
+        return "low value", f"Low-value test: {summary}."
 
     @staticmethod
     def _target_note(step: str, target: str | None) -> str:
         if target is None:
             return ""
         script = diagnosis_scripts()[target]
-        label = knowledge().steps[step].label
+        test = knowledge().steps[step]
+        does = with_subject("{step} does", test.label, test.plural)  # "X does", "Xs do"
         if step in script.tests:
-            return f"{label} does help to confirm or exclude {script.label.lower()}."
+            return f"{does} help to confirm or exclude {script.label.lower()}."
         helpful = [knowledge().steps[s].label for s in script.tests
                    if knowledge().steps[s].reveals]
         also = f" Tests that do: {', '.join(helpful)}." if helpful else (
             " The history and examination do that best.")
-        return f"{label} does not separate {script.label.lower()} from the alternatives.{also}"
+        return f"{does} not separate {script.label.lower()} from the alternatives.{also}"
 
     def _changed(self) -> None:
         self._current.report = None

@@ -14,6 +14,7 @@ from dystonia_teach.core.case_model import Case
 from dystonia_teach.core.kb_model import Caution, KnowledgeBase, Rule
 from dystonia_teach.core.predicates import holds
 from dystonia_teach.core.results import Action
+from dystonia_teach.core.wording import with_subject
 
 #: (finding code, step id or None, extra detail), optionally + the evidence ids it rests on.
 Hit = tuple[str, str | None, str] | tuple[str, str | None, str, tuple[str, ...]]
@@ -40,10 +41,12 @@ class Context:
 
 
 def require_steps(rule: Rule, ctx: Context) -> Iterator[Hit]:
-    """Every listed step must be chosen; one finding per missing step."""
+    """Every listed step must be chosen; one finding per missing step (naming a late version
+    of it chosen instead, see :func:`late_versions`)."""
+    late = "late_versions" in rule.params
     for step in rule.params["steps"]:
         if step not in ctx.chosen:
-            yield rule.code, step, ""
+            yield rule.code, step, _chosen_instead(rule, ctx, step) if late else ""
 
 
 def require_any(rule: Rule, ctx: Context) -> Iterator[Hit]:
@@ -51,7 +54,40 @@ def require_any(rule: Rule, ctx: Context) -> Iterator[Hit]:
     steps = rule.params["steps"]
     if not any(step in ctx.chosen for step in steps):
         target = next((step for step in steps if step in ctx.recommended), None)
-        yield rule.code, target, ""
+        late = target and "late_versions" in rule.params
+        yield rule.code, target, _chosen_instead(rule, ctx, target) if late else ""
+
+
+def late_versions(rule: Rule, step: str | None, chosen: Mapping[str, Action]) -> tuple[str, ...]:
+    """The chosen steps that are a late version of ``step``, a step ``rule`` requires (a
+    routine MRI for the urgent one): the rule's finding on ``step`` names them, so they are
+    not judged again (one omission, one finding). From the rule's ``late_versions`` table."""
+    table = rule.params.get("late_versions")
+    if not table or step is None:
+        return ()
+    return tuple(s for s in table.get(step, ()) if s in chosen)
+
+
+def _chosen_instead(rule: Rule, ctx: Context, step: str) -> str:
+    late = late_versions(rule, step, ctx.chosen)
+    if not late:
+        return ""
+    steps = ctx.kb.steps
+    if len(late) == 1:
+        label, plural = steps[late[0]].label, steps[late[0]].plural
+    else:
+        label, plural = " and ".join(steps[s].label for s in late), True
+    return with_subject("{step} was chosen instead: with this red flag the urgent step cannot "
+                        "wait.", label, plural)
+
+
+def aside_codes(rule: Rule) -> frozenset[str]:
+    """The codes ``rule`` raises that make a point beside a step's indication (a caution or a
+    note on a step this patient may have): the step is still judged recommended, acceptable or
+    not indicated. A contraindication (the rule's own code) replaces that verdict instead."""
+    if rule.kind == "contraindicated":
+        return frozenset((rule.params["warning_code"], rule.params["info_code"]))
+    return frozenset()
 
 
 def forbid_steps(rule: Rule, ctx: Context) -> Iterator[Hit]:
@@ -196,4 +232,6 @@ def rule_step_ids(rule: Rule) -> list[str]:
     ids = [step for key in _STEP_PARAMS for step in rule.params.get(key, ())]
     for value in rule.params.get("procedures", {}).values():
         ids.extend([value] if isinstance(value, str) else value)
+    for step, late in rule.params.get("late_versions", {}).items():
+        ids.extend([step, *late])
     return ids

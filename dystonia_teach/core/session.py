@@ -15,6 +15,7 @@ from dystonia_teach.core.errors import ActionError, did_you_mean
 from dystonia_teach.core.knowledge import knowledge
 from dystonia_teach.core.results import Action, Assessment
 from dystonia_teach.core.vocabulary import DIAGNOSES
+from dystonia_teach.core.wording import with_subject
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,9 @@ class Session:
         """Add a step (or ``{"step", "dose_mg_per_day"}``); a step already chosen is an error."""
         parsed = parse_action(action)
         if parsed.step in self.chosen_steps:
-            raise ActionError(f"{knowledge().steps[parsed.step].label} is already in your plan")
+            step = knowledge().steps[parsed.step]
+            raise ActionError(with_subject("{step} is already in your plan", step.label,
+                                           step.plural))
         self.actions.append(parsed)
         self.assessment = None
         return parsed

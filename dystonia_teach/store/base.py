@@ -12,13 +12,15 @@ most one *draft* per case, the unfinished work a reopened workbench offers to re
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import hmac
 import json
 import os
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Self
@@ -173,8 +175,32 @@ def _actions(value: object) -> tuple[str | dict[str, Any], ...]:
     return tuple(value)
 
 
+_SCAN = json.JSONDecoder().scan_once  # the C scanner json.loads runs, without its layers
+
+
 def _decoded(value: object) -> object:
+    """JSON text decoded; a value that is not text (PostgreSQL's jsonb) as it is."""
+    if type(value) is str:  # the fast path for a whole document with no surrounding space
+        try:
+            found, end = _SCAN(value, 0)
+            if end == len(value):
+                return found
+        except (StopIteration, ValueError):
+            pass  # json.loads below raises the error with its message
     return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+@contextmanager
+def _bulk_read() -> Iterator[None]:
+    """No cyclic garbage collection while rows become attempts: they make no cycles, and the
+    collector's passes over a growing heap of new objects cost a third of a large read."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _timestamp(value: object) -> str:
@@ -291,12 +317,14 @@ class AttemptStore(ABC):
     def attempts(self, learner_id: str, case_id: str | None = None) -> list[Attempt]:
         """The learner's attempts (at one case, or at all), oldest first."""
         validate_learner_id(learner_id)
-        return [self._shape(row) for row in self._rows(learner_id, case_id)]
+        with _bulk_read():
+            return self._shaped(self._rows(learner_id, case_id))
 
     def all_attempts(self, case_id: str | None = None) -> list[Attempt]:
         """Every learner's attempts (the instructor view), oldest first. On PostgreSQL the
         database shows a learner's connection only that learner's own rows."""
-        return [self._shape(row) for row in self._rows(None, case_id)]
+        with _bulk_read():
+            return self._shaped(self._rows(None, case_id))
 
     def latest(self, learner_id: str, case_id: str) -> Attempt | None:
         """The learner's most recent attempt at ``case_id`` (to resume it), or None."""
@@ -366,16 +394,27 @@ class AttemptStore(ABC):
 
     # -- row shaping -----------------------------------------------------------------------
 
-    def _shape(self, row: tuple[Any, ...]) -> Attempt:
-        """An Attempt from a raw row; a row of the wrong shape is a ProgressStoreError."""
+    def _shaped(self, rows: list[tuple[Any, ...]]) -> list[Attempt]:
+        """Attempts from raw rows; a pitfall list repeated across rows is decoded once."""
+        known: dict[str, tuple[str, ...]] = {}
+        return [self._shape(row, known) for row in rows]
+
+    def _shape(self, row: tuple[Any, ...],
+               known: dict[str, tuple[str, ...]] | None = None) -> Attempt:
+        """An Attempt from a raw row; a row of the wrong shape is a ProgressStoreError.
+        ``known``: pitfall lists (JSON text) already decoded, filled as rows are shaped."""
         try:
             (id_, learner_id, case_id, number, submitted_at, actions, working_diagnosis, score,
              pitfalls, schema_version, package_version, record) = row
+            codes = known.get(pitfalls) if known is not None and type(pitfalls) is str else None
+            if codes is None:
+                codes = _text_tuple(_decoded(pitfalls), "pitfalls")
+                if known is not None and type(pitfalls) is str:
+                    known[pitfalls] = codes
             attempt = Attempt(int(id_), str(learner_id), str(case_id), int(number),
                               _timestamp(submitted_at), _actions(_decoded(actions)),
                               None if working_diagnosis is None else str(working_diagnosis),
-                              float(score), _text_tuple(_decoded(pitfalls), "pitfalls"),
-                              int(schema_version), str(package_version),
+                              float(score), codes, int(schema_version), str(package_version),
                               None if record is None
                               else check_record(_decoded(record), case_id=str(case_id)))
         except (TypeError, ValueError) as exc:  # JSONDecodeError and RecordError are ValueErrors

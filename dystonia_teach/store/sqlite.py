@@ -54,6 +54,19 @@ T = TypeVar("T")
 Mode = Literal["read", "write", "plain"]
 
 
+def _numbered(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Rows ordered by id, each with its number (from 1) among the rows of its learner and case
+    inserted after the case id: ROW_NUMBER() OVER (PARTITION BY learner_id, case_id ORDER BY
+    id), counted here because SQLite's window sorts cost more than the whole read."""
+    counts: dict[tuple[Any, Any], int] = {}
+    out = []
+    for row in rows:
+        key = (row[1], row[2])
+        number = counts[key] = counts.get(key, 0) + 1
+        out.append((row[0], row[1], row[2], number, *row[3:]))
+    return out
+
+
 def _user_version(conn: sqlite3.Connection) -> int:
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
@@ -165,13 +178,11 @@ class ProgressStore(AttemptStore):
         def rows(conn: sqlite3.Connection) -> list[tuple[Any, ...]]:
             record = "record" if _user_version(conn) >= 3 else "NULL"  # older: read-only opens
             return conn.execute(
-                "SELECT id, learner_id, case_id, number, submitted_at, actions, "
-                "working_diagnosis, score, pitfalls, schema_version, package_version, "
-                f"{record} FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY learner_id, case_id "
-                f"ORDER BY id) AS number FROM attempts WHERE {where}) ORDER BY id",
-                params).fetchall()
+                "SELECT id, learner_id, case_id, submitted_at, actions, working_diagnosis, "
+                f"score, pitfalls, schema_version, package_version, {record} FROM attempts "
+                f"WHERE {where} ORDER BY id", params).fetchall()
 
-        return self._run(rows, mode="read")
+        return _numbered(self._run(rows, mode="read"))
 
     def _update_record(self, learner_id: str, attempt_id: int, record: str) -> bool:
         return self._run(lambda conn: conn.execute(
@@ -200,7 +211,11 @@ class ProgressStore(AttemptStore):
 
     def _write_grades(self, grades: list[Grade]) -> None:
         graded_at = datetime.now(UTC).isoformat(timespec="microseconds")
-        rows = [(g.attempt_id, g.score, json.dumps(list(g.pitfalls)), g.package_version,
+        texts: dict[tuple[str, ...], str] = {}  # few distinct pitfall lists: encode each once
+        for g in grades:
+            if g.pitfalls not in texts:
+                texts[g.pitfalls] = json.dumps(list(g.pitfalls))
+        rows = [(g.attempt_id, g.score, texts[g.pitfalls], g.package_version,
                  g.knowledge_version, graded_at) for g in grades]
         self._run(lambda conn: conn.executemany(
             "INSERT OR REPLACE INTO grades (attempt_id, score, pitfalls, package_version, "
