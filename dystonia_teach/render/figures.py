@@ -51,7 +51,8 @@ NODES: tuple[Node, ...] = (
           "suspected_fracture", "foot_drop_orthosis")),
     Node("conservative", "Under 6 weeks: conservative care", "steps", 2.5, 8,
          ("early_conservative_nsaid", "early_conservative_acetaminophen",
-          "early_conservative_care", "epidural_for_acute_severe_sciatica"),
+          "early_conservative_care", "epidural_for_acute_severe_sciatica",
+          "analgesia_beside_the_urgent_work_up"),
          "NSAID within its labelled range (acetaminophen if NSAIDs are contraindicated), "
          "physical therapy, education"),
     Node("persistent", "Persistent after 6 weeks?", "decision", 2.5, 7, (),
