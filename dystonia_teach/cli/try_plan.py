@@ -41,8 +41,11 @@ def try_pathway(case: str, steps: tuple[str, ...], diagnosis: str | None, visit:
     except ActionError as err:
         echo(f"error: {err}", err=True)
         sys.exit(EXIT_USAGE)
-    if visit_count(loaded) > 1 or visit > 1:
-        echo(f"Visit {visit} of {visit_count(loaded)}, week {at_visit.course.symptom_weeks}")
+    if visit_count(loaded) > 1:
+        later = (f" (--visit {visit + 1} scores a plan at the next visit)"
+                 if visit < visit_count(loaded) else "")
+        echo(f"Visit {visit} of {visit_count(loaded)}, week {at_visit.course.symptom_weeks:g}"
+             f"{later}")
     echo(assessment_text(assessment))
 
 
