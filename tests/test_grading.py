@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from dystonia_teach import __version__, evaluate, load_case, recommended_actions
 from dystonia_teach.cli import cli
 from dystonia_teach.core import engine
-from dystonia_teach.course import grading
+from dystonia_teach.course import grading, grading_status
 from dystonia_teach.course.grading import knowledge_version, regrade
 from dystonia_teach.store import AttemptStore, ProgressStoreError, open_store
 from dystonia_teach.store.sqlite import SCHEMA_VERSION
@@ -99,7 +99,7 @@ def test_knowledge_version_follows_the_knowledge_files(tmp_path: Path, monkeypat
     copy = tmp_path / "dystonia_teach"
     shutil.copytree(Path(dystonia_teach.__file__).parent / "knowledge", copy / "knowledge")
     (copy / "__init__.py").write_text("")
-    monkeypatch.setattr(grading, "files", lambda _: copy)
+    monkeypatch.setattr(grading_status, "files", lambda _: copy)
     same = knowledge_version()
     with (copy / "knowledge" / "steps.yaml").open("a") as extra:
         extra.write("\n# edited\n")
