@@ -57,19 +57,20 @@ class GradingStatus:
         """One or two sentences for a report or an export's message ("" with no attempts)."""
         if not self.attempts:
             return ""
+        total = f"{self.attempts} attempt{'s' if self.attempts > 1 else ''}"
         if self.as_submitted == self.attempts:
-            return (f"None of the {self.attempts} attempts has been re-graded: their scores are "
-                    "as saved at submission, which a learner's own connection could set. Run "
+            return (f"None of {total} has been re-graded: their scores are as saved at "
+                    "submission, which a learner's own connection could set. Run "
                     f"`{GRADE_COMMAND}` first.")
         if self.as_submitted:
-            return (f"{self.as_submitted} of {self.attempts} attempts were not re-graded: their "
-                    "scores are as saved at submission, which a learner's own connection could "
-                    f"set. Run `{GRADE_COMMAND}` first.")
+            return (f"{self.as_submitted} of {total} {'was' if self.as_submitted == 1 else 'were'}"
+                    " not re-graded: their scores are as saved at submission, which a learner's "
+                    f"own connection could set. Run `{GRADE_COMMAND}` first.")
+        every = f"All {total} were" if self.attempts > 1 else "The 1 attempt was"
         if self.earlier:
-            return (f"All {self.attempts} attempts were re-graded, {self.earlier} of them by "
-                    f"another release than this one ({self.current}). Run `{GRADE_COMMAND}` "
-                    "again for scores by this release.")
-        return f"All {self.attempts} attempts were re-graded ({self.current})."
+            return (f"{every} re-graded, {self.earlier} by another release than this one "
+                    f"({self.current}). Run `{GRADE_COMMAND}` again for scores by this release.")
+        return f"{every} re-graded ({self.current})."
 
 
 def grading_status(frame: pd.DataFrame) -> GradingStatus:
