@@ -225,7 +225,7 @@ def test_grading_status_counts_where_the_scores_come_from(small: pd.DataFrame) -
     assert grading_status(small.assign(graded=now)).note() == (
         f"All 7 attempts were re-graded ({now}).")
     assert grading_status(small.iloc[:1].assign(graded=AS_SUBMITTED)).note().startswith(
-        "None of 1 attempt has been re-graded")
+        "The 1 attempt has not been re-graded")
     assert grading_status(small.iloc[:0]).note() == ""
 
 

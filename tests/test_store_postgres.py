@@ -117,7 +117,7 @@ def test_a_self_scored_attempt_is_reported_with_its_re_grade(class_urls: dict[st
 
     assert best()[:2] == ("100.0", "1")
     before = runner.invoke(cli, ["report", "--store", class_urls["teacher"]]).stdout
-    assert "None of 1 attempt has been re-graded" in before
+    assert "The 1 attempt has not been re-graded" in before
     graded = runner.invoke(cli, ["grade", "--store", class_urls["teacher"], "--no-progress"])
     assert graded.exit_code == 0 and "1 scores changed" in graded.stdout, graded.output
     score, unchecked, said = best()

@@ -59,9 +59,9 @@ class GradingStatus:
             return ""
         total = f"{self.attempts} attempt{'s' if self.attempts > 1 else ''}"
         if self.as_submitted == self.attempts:
-            return (f"None of {total} has been re-graded: their scores are as saved at "
-                    "submission, which a learner's own connection could set. Run "
-                    f"`{GRADE_COMMAND}` first.")
+            none = f"None of {total} has" if self.attempts > 1 else "The 1 attempt has not"
+            return (f"{none} been re-graded: scores are as saved at submission, which a "
+                    f"learner's own connection could set. Run `{GRADE_COMMAND}` first.")
         if self.as_submitted:
             return (f"{self.as_submitted} of {total} {'was' if self.as_submitted == 1 else 'were'}"
                     " not re-graded: their scores are as saved at submission, which a learner's "
