@@ -20,9 +20,10 @@ from click.testing import CliRunner
 
 from dystonia_teach.cli import cli
 from dystonia_teach.course.demo import demo_frame, write_demo_store
-from dystonia_teach.course.gradebook import gradebook, write_csv
+from dystonia_teach.course.gradebook import NOT_REGRADED_COLUMN, gradebook, write_csv
 from dystonia_teach.course.lrs import LrsError, post_statements
 from dystonia_teach.course.xapi import statements
+from dystonia_teach.store.base import AS_SUBMITTED, graded_label
 
 CASES = ["early_uncomplicated", "progressive_foot_drop", "polyneuropathy_mimic"]
 
@@ -130,6 +131,21 @@ def test_formula_cells_are_neutralised(frame: pd.DataFrame, tmp_path: Path) -> N
     assert not any(name.startswith(("=", "+", "-", "@")) for name in learners)
 
 
+
+def test_gradebook_counts_each_learners_attempts_not_re_graded(frame: pd.DataFrame) -> None:
+    label = graded_label("9.9", "kb-0")
+    mixed = frame.assign(graded=[AS_SUBMITTED if i % 3 else label for i in range(len(frame))])
+    table = gradebook(mixed).set_index("learner")
+    unchecked = mixed[mixed["graded"] == AS_SUBMITTED].groupby("learner_id").size()
+    assert 0 < unchecked.sum() < len(frame)
+    assert table[NOT_REGRADED_COLUMN].to_dict() == unchecked.reindex(
+        table.index, fill_value=0).to_dict()
+    assert list(table.columns)[-1] == "mean best over all cases (%)"  # still the last column
+    one_case = gradebook(mixed, roster=["zz-absent"], cases=CASES[:1]).set_index("learner")
+    at_case = mixed[mixed["case_id"] == CASES[0]]
+    assert one_case[NOT_REGRADED_COLUMN].sum() == (at_case["graded"] == AS_SUBMITTED).sum()
+    assert one_case.loc["zz-absent", NOT_REGRADED_COLUMN] == 0
+
 # -- xAPI --------------------------------------------------------------------------------------
 
 def test_every_statement_follows_the_xapi_rules(frame: pd.DataFrame) -> None:
@@ -169,6 +185,7 @@ def test_statements_carry_verbs_scores_and_pitfalls(frame: pd.DataFrame) -> None
     assert [v for k, v in extensions.items() if k.endswith("pitfall-codes")] == [
         list(row.pitfalls)]
     assert answer["timestamp"].endswith("Z")
+    assert [v for k, v in extensions.items() if k.endswith("score-source")] == [row.graded]
 
 
 def test_statement_ids_repeat_on_re_export(frame: pd.DataFrame) -> None:

@@ -11,9 +11,12 @@ import pytest
 
 from dystonia_teach import evaluate, load_case, recommended_actions
 from dystonia_teach.course import dashboard, reports
+from dystonia_teach.course import grading_status as grading_status_module
 from dystonia_teach.course.demo import demo_frame
+from dystonia_teach.course.grading_status import grading_status
 from dystonia_teach.render.class_figures import figure
 from dystonia_teach.render.html import PALETTE
+from dystonia_teach.store.base import AS_SUBMITTED, graded_label
 
 EARLY, DROP = "early_uncomplicated", "progressive_foot_drop"
 
@@ -204,3 +207,35 @@ def test_a_case_whose_file_is_not_here_says_how_to_find_it() -> None:
     assert text.splitlines()[0].startswith("Recommended pathway: not available")
     assert "DYSTONIA_TEACH_CASES" in text.splitlines()[0]
     assert "1. 2 attempts by 1 learner, mean score 0.50: neuro_exam" in text
+
+
+def test_grading_status_counts_where_the_scores_come_from(small: pd.DataFrame) -> None:
+    now = grading_status_module.current_label()
+    older = graded_label("0.0.1", "kb-000000000000")
+    assert grading_status(small) == grading_status_module.GradingStatus(7, 7, 0, now)  # no column
+    labels = [now, now, AS_SUBMITTED, older, now, None, now]  # None: read as not re-graded
+    status = grading_status(small.assign(graded=labels))
+    assert (status.attempts, status.as_submitted, status.earlier) == (7, 2, 1)
+    assert not status.trusted
+    assert status.note().startswith("2 of 7 attempts were not re-graded")
+    assert "Run `dystonia-teach grade` first." in status.note()
+    later = grading_status(small.assign(graded=[now] * 6 + [older]))
+    assert later.note().startswith("All 7 attempts were re-graded, 1 by another release")
+    assert grading_status(small.assign(graded=now)).trusted
+    assert grading_status(small.assign(graded=now)).note() == (
+        f"All 7 attempts were re-graded ({now}).")
+    assert grading_status(small.iloc[:1].assign(graded=AS_SUBMITTED)).note().startswith(
+        "The 1 attempt has not been re-graded")
+    assert grading_status(small.iloc[:0]).note() == ""
+
+
+def test_reports_say_how_many_scores_were_not_re_graded(small: pd.DataFrame) -> None:
+    now = grading_status_module.current_label()
+    mixed = small.assign(graded=[now] * 6 + [AS_SUBMITTED])
+    text = dashboard.report_text(mixed)
+    assert "Scores: 1 of 7 attempts was not re-graded" in text
+    html = dashboard.report_html(mixed)
+    assert '<p class="dt-demo"><b>Scores:</b> 1 of 7 attempts was not re-graded' in html
+    trusted = dashboard.report_html(small.assign(graded=now))
+    assert f"<p><b>Scores:</b> All 7 attempts were re-graded ({now}).</p>" in trusted
+    assert "first." not in dashboard.report_text(small.assign(graded=now))

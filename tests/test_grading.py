@@ -4,6 +4,9 @@ recorded beside each grade, the pathway derived once per case, unknown cases lis
 
 from __future__ import annotations
 
+import csv
+import dataclasses
+import json
 import shutil
 import sqlite3
 from pathlib import Path
@@ -15,9 +18,10 @@ from click.testing import CliRunner
 from dystonia_teach import __version__, evaluate, load_case, recommended_actions
 from dystonia_teach.cli import cli
 from dystonia_teach.core import engine
-from dystonia_teach.course import grading
+from dystonia_teach.course import grading, grading_status
 from dystonia_teach.course.grading import knowledge_version, regrade
-from dystonia_teach.store import AttemptStore, ProgressStoreError, open_store
+from dystonia_teach.store import FRAME_COLUMNS, AttemptStore, ProgressStoreError, open_store
+from dystonia_teach.store.base import AS_SUBMITTED
 from dystonia_teach.store.sqlite import SCHEMA_VERSION
 
 CASES = ("early_uncomplicated", "cauda_equina_red_flags")
@@ -99,7 +103,7 @@ def test_knowledge_version_follows_the_knowledge_files(tmp_path: Path, monkeypat
     copy = tmp_path / "dystonia_teach"
     shutil.copytree(Path(dystonia_teach.__file__).parent / "knowledge", copy / "knowledge")
     (copy / "__init__.py").write_text("")
-    monkeypatch.setattr(grading, "files", lambda _: copy)
+    monkeypatch.setattr(grading_status, "files", lambda _: copy)
     same = knowledge_version()
     with (copy / "knowledge" / "steps.yaml").open("a") as extra:
         extra.write("\n# edited\n")
@@ -181,3 +185,85 @@ def test_plans_judged_once_are_only_plans_judged_alike() -> None:
     assert sorted(result.skipped) == ["attempt 2", "attempt 3", "attempt 4", "attempt 8"]
     assert "-0.0" in result.skipped["attempt 4"] and "True" in result.skipped["attempt 2"]
     assert [g.attempt_id for g in result.grades] == [1, 5, 6, 7]
+
+
+# -- class outputs use the re-grades ---------------------------------------------------------
+
+def _self_scored(store: AttemptStore, learner: str) -> tuple[int, float, tuple[str, ...]]:
+    """A learner's program saves a bad plan with a score and pitfalls of its own choosing;
+    returns the attempt id and what the engine makes of the plan."""
+    honest = evaluate(load_case(CASES[1]), ["bed_rest"])  # red flags, bed rest: a bad plan
+    assert honest.score < 0.5 and honest.pitfalls
+    forged = dataclasses.replace(honest, score=1.0, pitfalls=())
+    return store.record(learner, forged), honest.score, honest.pitfalls
+
+
+def _gradebook_row(store_url: str, tmp_path: Path, learner: str) -> tuple[dict, str]:
+    out = tmp_path / "grades.csv"
+    result = CliRunner().invoke(cli, ["export", "gradebook", "--store", store_url, "-o",
+                                      str(out), "--real-ids"])
+    assert result.exit_code == 0, result.output
+    rows = {r["learner"]: r for r in csv.DictReader(out.open(encoding="utf-8"))}
+    return rows[learner], result.stdout
+
+
+def test_class_outputs_use_the_re_grade_of_a_self_scored_attempt(store_url: str,
+                                                                  tmp_path: Path) -> None:
+    with open_store(store_url) as store:
+        honest_id = store.record("stu_2", evaluate(load_case(CASES[0]), ["neuro_exam"]))
+        forged_id, score, pitfalls = _self_scored(store, "stu_1")
+        before = store.to_frame().set_index("attempt_id")
+    assert before.loc[forged_id, "score"] == 1.0 and before.loc[forged_id, "pitfalls"] == ()
+    assert set(before["graded"]) == {AS_SUBMITTED}
+    report = CliRunner().invoke(cli, ["report", "--store", store_url])
+    assert report.exit_code == 0, report.output
+    assert "None of 2 attempts has been re-graded" in report.stdout
+    assert "Run `dystonia-teach grade` first" in report.stdout
+    row, said = _gradebook_row(store_url, tmp_path, "stu_1")
+    assert row[f"{CASES[1]} best (%)"] == "100.0" and row["attempts not re-graded"] == "1"
+    assert "None of 2 attempts" in said
+
+    graded = CliRunner().invoke(cli, ["grade", "--store", store_url, "--no-progress"])
+    assert graded.exit_code == 0, graded.output
+    with open_store(store_url, read_only=True) as store:
+        after = store.to_frame().set_index("attempt_id")
+    label = f"re-graded with dystonia_teach {__version__}, knowledge {knowledge_version()}"
+    assert after.loc[forged_id, "score"] == score and after.loc[forged_id, "pitfalls"] == pitfalls
+    assert set(after["graded"]) == {label}
+    assert after.loc[honest_id, "score"] == before.loc[honest_id, "score"]
+    assert [c for c in FRAME_COLUMNS if c != "graded"] == [  # the earlier columns, in order
+        "attempt_id", "learner_id", "case_id", "number", "submitted_at", "score", "pitfalls",
+        "actions", "working_diagnosis", "package_version"]
+    report = CliRunner().invoke(cli, ["report", "--store", store_url])
+    assert f"All 2 attempts were re-graded ({label})" in report.stdout
+    assert "grade` first" not in report.stdout
+    row, said = _gradebook_row(store_url, tmp_path, "stu_1")
+    assert row[f"{CASES[1]} best (%)"] == str(round(100 * score, 1))
+    assert row["attempts not re-graded"] == "0" and "All 2 attempts were re-graded" in said
+    statements = tmp_path / "statements.json"
+    xapi = CliRunner().invoke(cli, ["export", "xapi", "--store", store_url, "-o",
+                                    str(statements), "--real-ids"])
+    assert xapi.exit_code == 0, xapi.output
+    answered = [s for s in json.loads(statements.read_text(encoding="utf-8"))
+                if s["verb"]["display"]["en-US"] == "answered"
+                and s["actor"]["account"]["name"] == "stu_1"]
+    assert [s["result"]["score"]["raw"] for s in answered] == [round(score, 4)]
+
+    with open_store(store_url) as store:  # a later submission is not re-graded yet
+        store.record("stu_2", evaluate(load_case(CASES[0]), ["neuro_exam"]))
+    report = CliRunner().invoke(cli, ["report", "--store", store_url])
+    assert "1 of 3 attempts was not re-graded" in report.stdout
+    html = tmp_path / "class.html"
+    written = CliRunner().invoke(cli, ["report", "--store", store_url, "--html", str(html)])
+    assert "1 of 3 attempts was not re-graded" in written.stdout
+    assert "1 of 3 attempts was not re-graded" in html.read_text(encoding="utf-8")
+
+
+def test_an_older_store_read_only_reports_its_scores_as_submitted(tmp_path: Path) -> None:
+    path = tmp_path / "v1.sqlite3"
+    shutil.copy(V1_STORE, path)  # schema 1: no grades table, and read-only opens change nothing
+    with open_store(path, read_only=True) as store:
+        frame = store.to_frame()
+        assert store.grades() == {}
+    assert len(frame) == 9 and set(frame["graded"]) == {AS_SUBMITTED}
+    assert path.read_bytes() == V1_STORE.read_bytes()

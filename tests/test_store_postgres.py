@@ -4,14 +4,19 @@ and a server restart in the middle of writing that loses and doubles nothing."""
 
 from __future__ import annotations
 
+import csv
+import json
 import multiprocessing
 import time
 
 import psycopg
 import pytest
+from click.testing import CliRunner
 
 from dystonia_teach import evaluate, load_case, recommended_actions
+from dystonia_teach.cli import cli
 from dystonia_teach.store import ProgressStoreError, open_store
+from dystonia_teach.store.base import AS_SUBMITTED
 from dystonia_teach.store.postgres import (
     SCHEMA_VERSION,
     PostgresStore,
@@ -83,6 +88,46 @@ def test_negative_control_without_row_level_security_a_sees_b(
             admin.execute("ALTER TABLE attempts DISABLE ROW LEVEL SECURITY")
         assert {x.learner_id for x in a.all_attempts()} == {"learner_a", "learner_b"}
 
+
+
+def test_a_self_scored_attempt_is_reported_with_its_re_grade(class_urls: dict[str, str],
+                                                              tmp_path) -> None:
+    """Row-level security limits a learner to their own rows, not to honest values: their role
+    inserts a bad plan scored 1.0; the instructor's report and gradebook show the re-grade."""
+    poor, _ = _plans()
+    with psycopg.connect(class_urls["learner_a"], autocommit=True) as raw:
+        forged = raw.execute(
+            "INSERT INTO attempts (case_id, actions, score, pitfalls, schema_version, "
+            "package_version, submission_key) VALUES (%s, %s, 1, '[]', %s, '0', "
+            "gen_random_uuid()) RETURNING id",
+            (CASE_ID, json.dumps([a.as_data() for a in poor.chosen]), SCHEMA_VERSION),
+        ).fetchone()[0]
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):  # nor can they grade it
+            raw.execute("INSERT INTO grades (attempt_id, score, pitfalls, package_version, "
+                        "knowledge_version) VALUES (%s, 1, '[]', 'x', 'y')", (forged,))
+    runner = CliRunner()
+    out = tmp_path / "grades.csv"
+
+    def best() -> tuple[str, str, str]:
+        made = runner.invoke(cli, ["export", "gradebook", "--store", class_urls["teacher"],
+                                   "-o", str(out), "--real-ids"])
+        assert made.exit_code == 0, made.output
+        row = next(csv.DictReader(out.open(encoding="utf-8")))
+        return row[f"{CASE_ID} best (%)"], row["attempts not re-graded"], made.stdout
+
+    assert best()[:2] == ("100.0", "1")
+    before = runner.invoke(cli, ["report", "--store", class_urls["teacher"]]).stdout
+    assert "The 1 attempt has not been re-graded" in before
+    graded = runner.invoke(cli, ["grade", "--store", class_urls["teacher"], "--no-progress"])
+    assert graded.exit_code == 0 and "1 scores changed" in graded.stdout, graded.output
+    score, unchecked, said = best()
+    assert (score, unchecked) == (str(round(100 * poor.score, 1)), "0")
+    assert "The 1 attempt was re-graded" in said
+    after = runner.invoke(cli, ["report", "--store", class_urls["teacher"]]).stdout
+    assert "The 1 attempt was re-graded" in after and "grade` first" not in after
+    with open_store(class_urls["learner_a"]) as mine:  # the learner's role reads no grades
+        frame = mine.to_frame()
+    assert list(frame["score"]) == [1.0] and list(frame["graded"]) == [AS_SUBMITTED]
 
 def test_provisioning_refuses_roles_it_must_not_touch(pg_url: str) -> None:
     url = provision_learner(pg_url, "learner_c", password="first-secret")

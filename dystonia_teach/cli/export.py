@@ -6,6 +6,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -17,6 +18,9 @@ from dystonia_teach.cli._frames import (
     salt_option,
     store_option,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DEFAULT_HOMEPAGE = "https://jupyterhub.invalid"  # course.xapi.DEFAULT_HOMEPAGE (test-checked)
 
@@ -38,6 +42,13 @@ def export() -> None:
     """
 
 
+def scores_note(frame: pd.DataFrame) -> None:
+    """Say where the exported scores come from (how many were not re-graded)."""
+    from dystonia_teach.course.grading_status import grading_status
+
+    click.echo(grading_status(frame).note() or "no attempts")
+
+
 @export.command(epilog=examples(
     "dystonia-teach export gradebook --store progress.sqlite3 -o grades.csv --real-ids",
     "dystonia-teach export gradebook -o grades.csv --roster class-list.txt --salt S3cret",
@@ -55,8 +66,10 @@ def gradebook(store_url: str | None, output: Path, real_ids: bool, salt: str | N
               roster: Path | None, cases: tuple[str, ...]) -> None:
     """One row per learner: best and last score (%) and attempts per case.
 
-    A case the learner never tried has empty score cells and 0 attempts. Cells a spreadsheet
-    would run as formulas are neutralised.
+    Scores are the latest re-grades (`dystonia-teach grade`); an attempt never re-graded counts
+    with its score as submitted, and the column "attempts not re-graded" counts those. A case
+    the learner never tried has empty score cells and 0 attempts. Cells a spreadsheet would run
+    as formulas are neutralised.
     """
     from dystonia_teach.course.gradebook import gradebook as gradebook_table
     from dystonia_teach.course.gradebook import write_csv
@@ -72,6 +85,7 @@ def gradebook(store_url: str | None, output: Path, real_ids: bool, salt: str | N
     write_csv(table, output)
     click.echo(f"wrote {output}: {len(table)} learners, "
                f"{len(cases) if cases else frame['case_id'].nunique()} cases")
+    scores_note(frame[frame["case_id"].isin(cases)] if cases else frame)
 
 
 @export.command(epilog=examples(
@@ -106,6 +120,7 @@ def xapi(store_url: str | None, output: Path, real_ids: bool, salt: str | None, 
                    encoding="utf-8")
     os.replace(tmp, output)
     click.echo(f"wrote {output}: {len(made)} statements of {len(frame)} attempts")
+    scores_note(frame)
     if lrs_url:
         auth = (lrs_user or "", lrs_password or "") if lrs_user or lrs_password else None
         try:

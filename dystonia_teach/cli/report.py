@@ -23,15 +23,20 @@ from dystonia_teach.cli._frames import read_frame, store_option
 def report(store_url: str | None, html_path: Path | None, title: str, pass_mark: float) -> None:
     """What the class did: attempts and scores per case, the pitfalls it makes (where, how
     often, how they change over attempts), the common paths, and learners who may need help.
+    Scores are the latest re-grades (`dystonia-teach grade`), else as submitted; the report
+    says how many were not re-graded.
 
     Without --html, the report's text is printed; the HTML file adds the figures and opens in
     any browser without a network connection.
     """
     from dystonia_teach.course import dashboard
+    from dystonia_teach.course.grading_status import grading_status
 
     frame = read_frame(store_url)
     if html_path is not None:
         dashboard.write_report(frame, html_path, title, pass_mark)
         click.echo(f"wrote {html_path} ({len(frame)} attempts)")
+        if len(frame):
+            click.echo(grading_status(frame).note())
         return
     click.echo(dashboard.report_text(frame, title, pass_mark))

@@ -17,6 +17,7 @@ from markupsafe import Markup
 from dystonia_teach import __version__
 from dystonia_teach.course import reports
 from dystonia_teach.course.demo import DEMO_PREFIX
+from dystonia_teach.course.grading_status import grading_status
 from dystonia_teach.render import class_figures as figures
 from dystonia_teach.store import open_store
 
@@ -34,6 +35,8 @@ text-align:left;font-size:90%}pre.dt-alt{white-space:pre-wrap;background:#f6f6f6
 Generated {{ generated }} by dystonia_teach {{ version }}.</p>
 {% if demo %}<p class="dt-demo"><b>Demo data:</b> a generated class, not real learners.</p>
 {% endif %}
+{% if grading %}<p{% if not trusted %} class="dt-demo"{% endif %}><b>Scores:</b> {{ grading }}</p>
+{% endif %}
 {% for section in sections %}
 <section><h2>{{ section.heading }}</h2>
 {% if section.intro %}<p>{{ section.intro }}</p>{% endif %}
@@ -49,7 +52,8 @@ Generated {{ generated }} by dystonia_teach {{ version }}.</p>
 
 
 def class_frame(store_url: str | None = None) -> pd.DataFrame:
-    """Every attempt in the store at ``store_url`` (see ``open_store``), opened read-only."""
+    """Every attempt in the store at ``store_url`` (see ``open_store``), opened read-only;
+    scores are the latest re-grades where there are any (column ``graded``)."""
     with open_store(store_url, read_only=True) as store:
         return store.to_frame()
 
@@ -192,9 +196,11 @@ def report_html(frame: pd.DataFrame, title: str = "Class report", pass_mark: flo
             "table": _html_table(needing) if len(needing) else None})
     else:
         sections.append({"heading": "No attempts yet", "text": "The store holds no attempts."})
+    status = grading_status(frame)
     return _TEMPLATE.render(
         title=title, attempts=len(frame), learners=frame["learner_id"].nunique(),
         cases=frame["case_id"].nunique(), demo=is_demo(frame), version=__version__,
+        grading=status.note(), trusted=status.trusted,
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), sections=sections)
 
 
@@ -206,6 +212,7 @@ def report_text(frame: pd.DataFrame, title: str = "Class report", pass_mark: flo
     if is_demo(frame):
         parts.append("Demo data: a generated class, not real learners.")
     if len(frame):
+        parts.append(f"Scores: {grading_status(frame).note()}")
         parts += [scores_text(frame, pass_mark), pitfalls_text(frame), trend_text(frame)]
         parts += [f"Paths through: {reports.case_title(c)}\n{paths_text(frame, c)}"
                   for c in sorted(frame["case_id"].unique())]

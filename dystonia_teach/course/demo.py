@@ -25,6 +25,7 @@ from dystonia_teach.core.knowledge import knowledge
 from dystonia_teach.core.results import Action, Assessment
 from dystonia_teach.core.vocabulary import DIAGNOSES
 from dystonia_teach.store import FRAME_COLUMNS, open_store
+from dystonia_teach.store.base import AS_SUBMITTED
 
 DEMO_PREFIX = "demo-"
 _START = datetime(2026, 1, 12, 8, 0, tzinfo=UTC)
@@ -95,6 +96,7 @@ def demo_frame(learners: int = 30, cases: Sequence[str] | None = None, *,
         "submitted_at": a.submitted_at.isoformat(timespec="microseconds"),
         "score": float(a.assessment.score),
         "pitfalls": tuple(a.assessment.pitfalls),
+        "graded": AS_SUBMITTED,
         "actions": tuple(x.as_data() for x in a.assessment.chosen),
         "working_diagnosis": a.assessment.working_diagnosis,
         "package_version": __version__,

@@ -1,6 +1,9 @@
 """The gradebook: one row per learner, best and last score and attempts per case, as a CSV an
 LMS gradebook import accepts (an identifier column, then one numeric column per grade item).
 
+Scores are the latest re-grades (``dystonia-teach grade``) where the store has them; the column
+"attempts not re-graded" counts each learner's attempts whose score is as submitted.
+
 Scores are percentages (0-100). A learner who never attempted a case gets an empty cell for its
 scores (not a zero: "not attempted" and "scored 0" differ) and 0 attempts. Text cells that a
 spreadsheet would run as a formula (starting ``= + - @``, tab or carriage return) are prefixed
@@ -14,9 +17,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from dystonia_teach.course.grading_status import not_regraded
 from dystonia_teach.course.reports import check_frame
 
 ID_COLUMN = "learner"
+#: Attempts (at the table's cases) whose score is as submitted: ``dystonia-teach grade`` not run.
+NOT_REGRADED_COLUMN = "attempts not re-graded"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -40,6 +46,9 @@ def gradebook(frame: pd.DataFrame, roster: Iterable[str] = (),
         table[f"{case_id} attempts"] = wide["attempts", case_id].fillna(0).astype(int).to_numpy()
     best = table[[f"{c} best (%)" for c in case_ids]]
     table["cases attempted"] = best.notna().sum(axis=1).astype(int)
+    unchecked = frame[frame["case_id"].isin(case_ids) & not_regraded(frame)]
+    table[NOT_REGRADED_COLUMN] = (unchecked.groupby("learner_id").size()
+                                  .reindex(learners, fill_value=0).astype(int).to_numpy())
     table["mean best over all cases (%)"] = (best.fillna(0).mean(axis=1).round(1)
                                              if case_ids else float("nan"))
     return table

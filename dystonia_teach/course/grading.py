@@ -8,7 +8,6 @@ knowledge versions that produced it.
 
 from __future__ import annotations
 
-import hashlib
 import multiprocessing
 import os
 import sys
@@ -16,7 +15,6 @@ from collections import defaultdict
 from collections.abc import Hashable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from importlib.resources import files
 from typing import Any
 
 from tqdm import tqdm
@@ -24,17 +22,8 @@ from tqdm import tqdm
 from dystonia_teach.casefiles.loader import load_case
 from dystonia_teach.core.engine import evaluate
 from dystonia_teach.core.errors import DystoniaTeachError
+from dystonia_teach.course.grading_status import knowledge_version
 from dystonia_teach.store.base import AttemptStore, Grade
-
-
-def knowledge_version() -> str:
-    """A fingerprint of the packaged knowledge files (``kb-`` + 12 hex digits of SHA-256)."""
-    digest = hashlib.sha256()
-    folder = files("dystonia_teach").joinpath("knowledge")
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".yaml"):
-            digest.update(entry.name.encode() + b"\0" + entry.read_bytes() + b"\0")
-    return f"kb-{digest.hexdigest()[:12]}"
 
 
 @dataclass

@@ -2,7 +2,8 @@
 
 Per learner and case: ``attempted`` at the first attempt; ``answered`` for every attempt (the
 plan as the response, the score, success against the pass mark, the pitfall codes in the
-context extensions); ``completed`` at the first attempt that reaches the pass mark. The score
+context extensions, with where the score comes from: a re-grade or as submitted);
+``completed`` at the first attempt that reaches the pass mark. The score
 travels in ``answered`` (ADL's ``scored`` would repeat each submission as a second statement).
 
 The actor is an ``account`` (``homePage`` + the learner's id or pseudonym), never an e-mail
@@ -20,6 +21,7 @@ import pandas as pd
 
 from dystonia_teach import __version__
 from dystonia_teach.course.reports import case_title, check_frame, step_sequence
+from dystonia_teach.store.base import AS_SUBMITTED
 
 XAPI_VERSION = "1.0.3"
 VERBS = {verb: f"http://adlnet.gov/expapi/verbs/{verb}"
@@ -70,15 +72,17 @@ def statements(frame: pd.DataFrame, homepage: str = DEFAULT_HOMEPAGE,
     namespace = uuid.uuid5(uuid.NAMESPACE_URL, base)
     grouping = {"grouping": [{"objectType": "Activity", "id": base}]}
     verbs = {verb: {"id": iri, "display": {LANGUAGE: verb}} for verb, iri in VERBS.items()}
-    pitfalls_key, number_key, version_key = (
+    pitfalls_key, number_key, version_key, graded_key = (
         extension_iri(base, name) for name in ("pitfall-codes", "attempt-number",
-                                               "package-version"))
+                                               "package-version", "score-source"))
     activities: dict[str, dict[str, Any]] = {}
     actors: dict[str, dict[str, Any]] = {}
     passed: set[tuple[str, str]] = set()
     ordered = frame.sort_values("attempt_id")
     versions = (ordered["package_version"] if "package_version" in ordered
                 else pd.Series(__version__, index=ordered.index)).fillna(__version__)
+    graded = (ordered["graded"] if "graded" in ordered
+              else pd.Series(AS_SUBMITTED, index=ordered.index)).fillna(AS_SUBMITTED)
     out: list[dict[str, Any]] = []
 
     def statement(verb: str, key: str, common: dict[str, Any],
@@ -89,10 +93,10 @@ def statements(frame: pd.DataFrame, homepage: str = DEFAULT_HOMEPAGE,
             made["result"] = result
         out.append(made)
 
-    for learner, case_id, attempt_id, number, score, pitfalls, actions, version, when in zip(
-            ordered["learner_id"], ordered["case_id"], ordered["attempt_id"],
-            ordered["number"], ordered["score"], ordered["pitfalls"], ordered["actions"],
-            versions, _timestamps(ordered["submitted_at"]), strict=True):
+    for learner, case_id, attempt_id, number, score, pitfalls, actions, version, source, when \
+            in zip(ordered["learner_id"], ordered["case_id"], ordered["attempt_id"],
+                   ordered["number"], ordered["score"], ordered["pitfalls"], ordered["actions"],
+                   versions, graded, _timestamps(ordered["submitted_at"]), strict=True):
         if case_id not in activities:
             activities[case_id] = _case_activity(base, case_id)
         if learner not in actors:
@@ -107,7 +111,8 @@ def statements(frame: pd.DataFrame, homepage: str = DEFAULT_HOMEPAGE,
                               "contextActivities": grouping,
                               "extensions": {pitfalls_key: list(pitfalls),
                                              number_key: int(number),
-                                             version_key: str(version)}}}
+                                             version_key: str(version),
+                                             graded_key: str(source)}}}
         key = f"{learner}|{case_id}|{int(attempt_id)}"
         if int(number) == 1:
             statement("attempted", key, common)

@@ -70,9 +70,13 @@ class Draft:
     saved_at: str
 
 
-#: The columns of ``to_frame()`` (Attempt's fields; ``id`` becomes ``attempt_id``).
+#: The columns of ``to_frame()`` (Attempt's fields; ``id`` becomes ``attempt_id``), and
+#: ``graded``: where ``score`` and ``pitfalls`` come from (``AS_SUBMITTED`` or ``graded_label``).
 FRAME_COLUMNS = ("attempt_id", "learner_id", "case_id", "number", "submitted_at", "score",
-                 "pitfalls", "actions", "working_diagnosis", "package_version")
+                 "pitfalls", "graded", "actions", "working_diagnosis", "package_version")
+#: The ``graded`` value of an attempt that no re-grading has scored: the score its learner's
+#: program wrote, which a learner able to write to the store could have chosen.
+AS_SUBMITTED = "as submitted"
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,11 @@ class Grade:
     pitfalls: tuple[str, ...]
     package_version: str
     knowledge_version: str
+
+
+def graded_label(package_version: str, knowledge_version: str) -> str:
+    """The ``graded`` value of an attempt re-graded with these versions."""
+    return f"re-graded with dystonia_teach {package_version}, knowledge {knowledge_version}"
 
 
 @dataclass(frozen=True)
@@ -345,7 +354,8 @@ class AttemptStore(ABC):
         self._write_grades(grades)
 
     def grades(self) -> dict[int, Grade]:
-        """The latest re-grade of each re-graded attempt, by attempt id."""
+        """The latest re-grade of each re-graded attempt, by attempt id (none when this
+        connection may not read grades, e.g. a learner's on PostgreSQL)."""
         found = {}
         for row in self._grade_rows():
             try:
@@ -362,16 +372,28 @@ class AttemptStore(ABC):
     def to_frame(self, *, salt: str | None = None) -> pd.DataFrame:
         """Every visible attempt, one row each (columns: ``FRAME_COLUMNS``).
 
-        With ``salt`` the learner ids are replaced by ``pseudonym(learner_id, salt)``, for
-        exports that leave the course; the salt itself is never part of the frame.
+        An attempt's ``score`` and ``pitfalls`` are those of its latest re-grade
+        (``dystonia-teach grade``) when it has one, else those saved with it; ``graded`` says
+        which (``graded_label(...)`` or ``AS_SUBMITTED``). With ``salt`` the learner ids are
+        replaced by ``pseudonym(learner_id, salt)``, for exports that leave the course; the
+        salt itself is never part of the frame.
         """
         import pandas as pd
 
+        grades = self.grades()
+        labels: dict[tuple[str, str], str] = {}
         rows = []
         for a in self.all_attempts():
             learner = pseudonym(a.learner_id, salt) if salt is not None else a.learner_id
-            rows.append((a.id, learner, a.case_id, a.number, a.submitted_at, a.score,
-                         a.pitfalls, a.actions, a.working_diagnosis, a.package_version))
+            score, pitfalls, graded = a.score, a.pitfalls, AS_SUBMITTED
+            grade = grades.get(a.id)
+            if grade is not None:
+                versions = (grade.package_version, grade.knowledge_version)
+                if versions not in labels:
+                    labels[versions] = graded_label(*versions)
+                score, pitfalls, graded = grade.score, grade.pitfalls, labels[versions]
+            rows.append((a.id, learner, a.case_id, a.number, a.submitted_at, score, pitfalls,
+                         graded, a.actions, a.working_diagnosis, a.package_version))
         return pd.DataFrame.from_records(rows, columns=list(FRAME_COLUMNS))
 
     def _writable(self) -> None:

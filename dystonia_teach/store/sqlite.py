@@ -222,9 +222,13 @@ class ProgressStore(AttemptStore):
             "knowledge_version, graded_at) VALUES (?, ?, ?, ?, ?, ?)", rows), mode="write")
 
     def _grade_rows(self) -> list[tuple[Any, ...]]:
-        return self._run(lambda conn: conn.execute(
-            "SELECT attempt_id, score, pitfalls, package_version, knowledge_version FROM grades "
-            "ORDER BY attempt_id").fetchall())
+        def rows(conn: sqlite3.Connection) -> list[tuple[Any, ...]]:
+            if _user_version(conn) < 2:  # an older store opened read-only has no grades
+                return []
+            return conn.execute("SELECT attempt_id, score, pitfalls, package_version, "
+                                "knowledge_version FROM grades ORDER BY attempt_id").fetchall()
+
+        return self._run(rows, mode="read")
 
     # -- opening: check, create, upgrade ---------------------------------------------------
 
