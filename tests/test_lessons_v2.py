@@ -65,6 +65,9 @@ FRACTURE = {"red_flags": ["suspected_fracture"], "course__conservative_care_week
             "course__symptom_weeks": 1}
 MALIGNANCY = {**INFECTION, "red_flags": ["suspected_malignancy"]}
 OLDER_WITH_FALLS = {**EARLY, "patient__age": 71, "conditions": ["falls_history"]}
+OLDER_ON_ASPIRIN_ONLY = {"patient__age": 70,
+                         "conditions": [{"name": "antiplatelet", "drug": "aspirin"}]}
+OLDER_SURGICAL_ON_ASPIRIN = {**DISC_AFTER_TRIAL, **OLDER_ON_ASPIRIN_ONLY}
 #: The operation and the steps that exist only with it (aftercare, the periprocedural plan).
 NO_OPERATION = ("microdiscectomy", "postoperative_rehabilitation", "complication_monitoring",
                 "anticoagulation_plan")
@@ -256,6 +259,25 @@ LESSONS = [
            "low-value (one decision, one finding)", FRACTURE, drop=("urgent_mri",),
            add=("mri_lumbar_contrast",), absent=("missed_red_flag", "missing_step"),
            steps_judged={"mri_lumbar_contrast": "low_value_care"}, safety="caution"),
+    Lesson("anticoagulated, acute severe sciatica: the periprocedural plan beside an "
+           "acceptable injection is the caution's advice, not 'not indicated'",
+           {**ANTICOAGULATED_CKD4, "course__pain_severity": "severe"},
+           add=("epidural_steroid_injection", "anticoagulation_plan"),
+           absent=("step_not_indicated",),
+           steps_judged={"anticoagulation_plan": "acceptable_step"}, full_marks=True),
+    Lesson("aged 70 on aspirin, surgical candidate + naproxen with gastro-protection: the "
+           "caution's advice, not low-value", OLDER_SURGICAL_ON_ASPIRIN,
+           add=({"step": "naproxen", "dose_mg_per_day": 1000}, "gastroprotection"),
+           absent=("low_value_care", "caution"),
+           steps_judged={"gastroprotection": "acceptable_step",
+                         "naproxen": "acceptable_step"}, full_marks=True),
+    Lesson("aged 70 on aspirin, suspected infection + naproxen with gastro-protection: "
+           "acceptable beside the work-up", {**INFECTION, **OLDER_ON_ASPIRIN_ONLY},
+           add=({"step": "naproxen", "dose_mg_per_day": 1000}, "gastroprotection"),
+           steps_judged={"gastroprotection": "acceptable_step"}, full_marks=True),
+    Lesson("aged 70 on aspirin, suspected infection + gastro-protection with no NSAID: "
+           "low-value", {**INFECTION, **OLDER_ON_ASPIRIN_ONLY}, add=("gastroprotection",),
+           steps_judged={"gastroprotection": "low_value_care"}, safety="caution"),
     *(Lesson(f"{name}: advice and follow-up beside the urgent work-up are acceptable", facts,
              add=("education_stay_active", "clinical_followup"),
              absent=("step_not_indicated",), full_marks=True,

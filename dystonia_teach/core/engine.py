@@ -206,6 +206,9 @@ class _CaseFacts:
     #: Step -> the finding a chosen step gets when no rule judged it (appropriate, acceptable,
     #: or not indicated), and whether that finding is the not-indicated one.
     verdicts: Mapping[str, tuple[Finding, bool]]
+    #: A step that resolves a caution (``unless_any``) -> the steps whose caution it resolves:
+    #: chosen with one of them it is the caution's own advice, never "not indicated".
+    remedies: Mapping[str, frozenset[str]]
 
 
 @dataclass(frozen=True)
@@ -277,11 +280,26 @@ def _case_facts(case: Case, kb: KnowledgeBase) -> _CaseFacts:
             s for s in kb.steps if s not in recommended and s not in acceptable
             and harms[kb.steps[s].harm].not_indicated != "info"),
         verdicts=verdicts,
+        remedies=_remedies(kb, met, verdicts),
     )
     if len(_FACTS) >= _FACTS_KEPT:
         _FACTS.clear()
     _FACTS[id(case)] = (case, facts)
     return facts
+
+
+def _remedies(kb: KnowledgeBase, met: Mapping[str, tuple[Caution, ...]],
+              verdicts: Mapping[str, tuple[Finding, bool]]) -> dict[str, frozenset[str]]:
+    """The steps that resolve a caution met by this patient and would otherwise be judged not
+    indicated (gastro-protection beside an acceptable NSAID, the periprocedural plan beside an
+    acceptable injection), each with the steps whose caution it resolves."""
+    found: dict[str, set[str]] = {}
+    for step, cautions in met.items():
+        for caution in cautions:
+            for remedy in caution.unless_any:
+                if remedy in kb.steps and verdicts[remedy][1]:
+                    found.setdefault(remedy, set()).add(step)
+    return {remedy: frozenset(steps) for remedy, steps in found.items()}
 
 
 def recommended_pathway(case: Case) -> tuple[PathwayItem, ...]:
@@ -362,7 +380,9 @@ def evaluate(
     # (unless harmless), so no rule asks for its companions ("add rehabilitation" beside an
     # operation that is not indicated).
     flagged = ctx.flagged
-    flagged.update(facts.wrong_from_start.intersection(chosen))
+    remedied = {s for s, triggers in facts.remedies.items()  # a caution's own advice, chosen
+                if s in chosen and not triggers.isdisjoint(chosen)}
+    flagged.update(facts.wrong_from_start.intersection(chosen).difference(remedied))
     by_rules: set[str] = set()  # steps a rule judged wrong: their own verdict is replaced
     judged: set[str | None] = set()  # steps a rule said something about (not a caution)
     findings: list[Finding] = []
@@ -395,6 +415,8 @@ def evaluate(
         if step in by_rules:
             continue
         verdict, not_indicated = facts.verdicts[step]
+        if not_indicated and step in remedied:
+            verdict, not_indicated = _finding(kb, "acceptable_step", step), False
         if not (not_indicated and step in judged):
             findings.append(verdict)
 
