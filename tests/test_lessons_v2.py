@@ -390,11 +390,13 @@ def test_the_periprocedural_plan_counts_only_with_the_operation() -> None:
 
 
 def test_scoring_doc_example_holds_for_the_instructor_case() -> None:
-    """docs/scoring.md: "8 of the 9 recommended steps" beside an 11-step pathway."""
+    """docs/scoring.md: "8 of the 9 recommended steps" beside an 11-step pathway, "11 of the
+    11" with the plan, "7 of the 8" with no operation."""
     case = case_at_visit(load_case(INSTRUCTOR_CASE), 1)
     full = [a.as_data() for a in recommended_actions(case)]
-    plan = [s for s in full if s != "anticoagulation_plan"]
-    assert (len(full), _count(evaluate(case, plan))) == (11, (8, 9))
+    counts = [_count(evaluate(case, [s for s in full if s not in left_out]))
+              for left_out in (("anticoagulation_plan",), (), NO_OPERATION)]
+    assert (len(full), counts) == (11, [(8, 9), (11, 11), (7, 8)])
 
 
 @pytest.mark.parametrize("visit", [1, 2])
