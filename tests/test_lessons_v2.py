@@ -4,16 +4,21 @@ start from the derived pathway and add or drop steps, or are written out in full
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from dystonia_teach import evaluate, recommended_actions
+from dystonia_teach import evaluate, load_case, recommended_actions
 from dystonia_teach.core.knowledge import knowledge
+from dystonia_teach.core.visits import case_at_visit
 
 from .conftest import make_case
 
+INSTRUCTOR_CASE = (Path(__file__).resolve().parent / "instructor_cases"
+                   / "apixaban_foraminal_l5.yaml")
 NO_LESION = {"lesion": "none", "concordant": False, "report": "No compression."}
 EARLY = {"course__conservative_care_weeks": 2, "course__symptom_weeks": 4,
          "pathology": "disc_herniation"}
@@ -60,6 +65,12 @@ FRACTURE = {"red_flags": ["suspected_fracture"], "course__conservative_care_week
             "course__symptom_weeks": 1}
 MALIGNANCY = {**INFECTION, "red_flags": ["suspected_malignancy"]}
 OLDER_WITH_FALLS = {**EARLY, "patient__age": 71, "conditions": ["falls_history"]}
+OLDER_ON_ASPIRIN_ONLY = {"patient__age": 70,
+                         "conditions": [{"name": "antiplatelet", "drug": "aspirin"}]}
+OLDER_SURGICAL_ON_ASPIRIN = {**DISC_AFTER_TRIAL, **OLDER_ON_ASPIRIN_ONLY}
+#: The operation and the steps that exist only with it (aftercare, the periprocedural plan).
+NO_OPERATION = ("microdiscectomy", "postoperative_rehabilitation", "complication_monitoring",
+                "anticoagulation_plan")
 
 
 @dataclass(frozen=True)
@@ -234,6 +245,48 @@ LESSONS = [
     Lesson("aged 70 on aspirin + NSAID without gastro-protection: still the right drug",
            OLDER_ON_ASPIRIN, drop=("gastroprotection",),
            steps_judged={"naproxen": "appropriate_step"}, raised=("caution",)),
+    Lesson("surgical candidate on a DOAC, acetaminophen while the opinion is sought: a bridge, "
+           "not low-value", ELECTIVE_ON_DOAC, drop=NO_OPERATION,
+           add=({"step": "acetaminophen", "dose_mg_per_day": 3000},),
+           absent=("low_value_care", "symptomatic_only"),
+           steps_judged={"acetaminophen": "acceptable_step"}),
+    Lesson("surgical candidate, acetaminophen instead of the opinion: symptomatic only",
+           DISC_AFTER_TRIAL, drop=(*NO_OPERATION, "surgical_opinion_shared_decision"),
+           add=({"step": "acetaminophen", "dose_mg_per_day": 3000},),
+           raised=("symptomatic_only",), absent=("low_value_care", "delayed_surgery"),
+           steps_judged={"acetaminophen": "symptomatic_only"}, safety="caution"),
+    Lesson("suspected fracture + MRI with contrast: imaged without waiting, the contrast is "
+           "low-value (one decision, one finding)", FRACTURE, drop=("urgent_mri",),
+           add=("mri_lumbar_contrast",), absent=("missed_red_flag", "missing_step"),
+           steps_judged={"mri_lumbar_contrast": "low_value_care"}, safety="caution"),
+    Lesson("anticoagulated, acute severe sciatica: the periprocedural plan beside an "
+           "acceptable injection is the caution's advice, not 'not indicated'",
+           {**ANTICOAGULATED_CKD4, "course__pain_severity": "severe"},
+           add=("epidural_steroid_injection", "anticoagulation_plan"),
+           absent=("step_not_indicated",),
+           steps_judged={"anticoagulation_plan": "acceptable_step"}, full_marks=True),
+    Lesson("aged 70 on aspirin, surgical candidate + naproxen with gastro-protection: the "
+           "caution's advice, not low-value", OLDER_SURGICAL_ON_ASPIRIN,
+           add=({"step": "naproxen", "dose_mg_per_day": 1000}, "gastroprotection"),
+           absent=("low_value_care", "caution"),
+           steps_judged={"gastroprotection": "acceptable_step",
+                         "naproxen": "acceptable_step"}, full_marks=True),
+    Lesson("aged 70 on aspirin, suspected infection + naproxen with gastro-protection: "
+           "acceptable beside the work-up", {**INFECTION, **OLDER_ON_ASPIRIN_ONLY},
+           add=({"step": "naproxen", "dose_mg_per_day": 1000}, "gastroprotection"),
+           steps_judged={"gastroprotection": "acceptable_step"}, full_marks=True),
+    Lesson("aged 70 on aspirin, suspected infection + gastro-protection with no NSAID: "
+           "low-value", {**INFECTION, **OLDER_ON_ASPIRIN_ONLY}, add=("gastroprotection",),
+           steps_judged={"gastroprotection": "low_value_care"}, safety="caution"),
+    *(Lesson(f"{name}: advice and follow-up beside the urgent work-up are acceptable", facts,
+             add=("education_stay_active", "clinical_followup"),
+             absent=("step_not_indicated",), full_marks=True,
+             steps_judged={"education_stay_active": "acceptable_step",
+                           "clinical_followup": "acceptable_step"})
+      for name, facts in (("cauda equina", CES), ("progressive weakness", WEAKNESS),
+                          ("suspected infection", INFECTION),
+                          ("suspected malignancy", MALIGNANCY),
+                          ("suspected fracture", FRACTURE))),
 ]
 
 
@@ -308,3 +361,57 @@ def test_a_missed_red_flag_ranks_below_an_incomplete_examination(
     assert "missed_red_flag" in missed.pitfalls
     assert "incomplete_assessment" in incomplete.pitfalls
     assert incomplete.points > missed.points, (incomplete.rubric, missed.rubric)
+
+
+def _count(assessment: Any) -> tuple[int, int]:
+    """(steps chosen, steps counted) from the rubric sentence the learner reads."""
+    found = re.search(r"you chose (\d+) of the (\d+) recommended", assessment.rubric)
+    assert found, assessment.rubric
+    return int(found[1]), int(found[2])
+
+
+def test_the_periprocedural_plan_counts_only_with_the_operation() -> None:
+    """The anticoagulation plan is the caution's remedy for an operation: without the operation
+    it is not asked for; with it and without the plan the count is docs/scoring.md's
+    example (the aftercare drops out, the plan is the missing share)."""
+    case = make_case(**ELECTIVE_ON_DOAC)
+    full = [a.as_data() for a in recommended_actions(case)]
+    size = len(full)
+    assert "anticoagulation_plan" in full and "microdiscectomy" in full
+    no_operation = evaluate(case, [s for s in full if s not in NO_OPERATION])
+    assert not [f for f in no_operation.findings
+                if f.code == "missing_step" and f.step == "anticoagulation_plan"]
+    assert _count(no_operation) == (size - 4, size - 3)  # only the operation is missing
+    no_plan = evaluate(case, [s for s in full if s != "anticoagulation_plan"])
+    assert [f.step for f in no_plan.findings if f.code == "missing_step"] == [
+        "anticoagulation_plan"]
+    assert _count(no_plan) == (size - 3, size - 2)
+    assert _count(evaluate(case, full)) == (size, size)
+
+
+def test_scoring_doc_example_holds_for_the_instructor_case() -> None:
+    """docs/scoring.md: "8 of the 9 recommended steps" beside an 11-step pathway, "11 of the
+    11" with the plan, "7 of the 8" with no operation."""
+    case = case_at_visit(load_case(INSTRUCTOR_CASE), 1)
+    full = [a.as_data() for a in recommended_actions(case)]
+    counts = [_count(evaluate(case, [s for s in full if s not in left_out]))
+              for left_out in (("anticoagulation_plan",), (), NO_OPERATION)]
+    assert (len(full), counts) == (11, [(8, 9), (11, 11), (7, 8)])
+
+
+@pytest.mark.parametrize("visit", [1, 2])
+def test_instructor_case_acetaminophen_beside_the_opinion_and_after_the_operation(
+        visit: int) -> None:
+    """The instructor's plans (issue 8): at week 8 a surgical opinion with acetaminophen and no
+    operation gets neither a periprocedural-plan gap nor low-value care; after the operation
+    acetaminophen is acceptable too: the same drug is judged the same way."""
+    case = case_at_visit(load_case(INSTRUCTOR_CASE), visit)
+    plan = ["history_red_flags", "neuro_exam", "dystonia_phenomenology",
+            "functional_signs_exam", "physical_therapy", "education_stay_active",
+            "clinical_followup", {"step": "acetaminophen", "dose_mg_per_day": 3000}]
+    if visit == 1:
+        plan.append("surgical_opinion_shared_decision")
+    findings = evaluate(case, plan).findings
+    assert ("acetaminophen", "acceptable_step") in {(f.step, f.code) for f in findings}
+    assert not {"low_value_care", "symptomatic_only"} & {f.code for f in findings}
+    assert "anticoagulation_plan" not in {f.step for f in findings}

@@ -144,20 +144,34 @@ def _companions(kb: KnowledgeBase, met: Mapping[str, tuple[Caution, ...]],
                 items: list[tuple[Slot, PathwayItem]],
                 seen: set[str]) -> list[tuple[Slot, PathwayItem]]:
     """Slots for the steps that resolve a caution on a recommended step (a periprocedural
-    plan before an elective operation on an anticoagulant, gastro-protection for an NSAID)."""
-    extra: list[tuple[Slot, PathwayItem]] = []
+    plan before an elective operation on an anticoagulant, gastro-protection for an NSAID).
+    Each counts only with a step its caution is about (a :class:`_CompanionSlot`)."""
+    extra: dict[str, tuple[Slot, PathwayItem]] = {}
     for slot, _ in items:
         for caution in met.get(slot.step, ()):
             if not caution.unless_any or caution.unless_any[0] in seen:
                 continue
-            seen.add(caution.unless_any[0])
-            companion = Slot(any_of=caution.unless_any)
+            key = caution.unless_any[0]
+            if key in extra:  # a second caution resolved by the same step widens its trigger
+                companion, item = extra[key]
+                only_with = tuple(dict.fromkeys((*companion.only_with, *caution.steps)))
+                extra[key] = (_CompanionSlot(any_of=companion.any_of, only_with=only_with),
+                              item)
+                continue
+            companion = _CompanionSlot(any_of=caution.unless_any, only_with=caution.steps)
             step = kb.steps[companion.step]
-            extra.append((companion, PathwayItem(
+            extra[key] = (companion, PathwayItem(
                 step=step.id, label=step.label, phase=step.phase,
                 alternatives=caution.unless_any[1:], dose_mg_per_day=None,
-                reason=caution.text, sources=tuple(source_ref(c) for c in step.evidence))))
-    return extra
+                reason=caution.text, sources=tuple(source_ref(c) for c in step.evidence)))
+    seen.update(extra)
+    return list(extra.values())
+
+
+class _CompanionSlot(Slot):
+    """A slot for the step that resolves a caution: it counts whenever one of ``only_with`` is
+    chosen and no rule judged that step wrong (the caution it resolves is no such judgement:
+    "add the periprocedural plan" is the caution's own advice)."""
 
 
 @dataclass(frozen=True)
@@ -168,6 +182,8 @@ class _SlotCheck:
     only_with: tuple[str, ...]
     reported_by: frozenset[str]
     missing: Finding
+    #: A companion slot (see ``_CompanionSlot``): a caution on its trigger does not drop it.
+    companion: bool = False
 
 
 @dataclass(frozen=True)
@@ -190,6 +206,9 @@ class _CaseFacts:
     #: Step -> the finding a chosen step gets when no rule judged it (appropriate, acceptable,
     #: or not indicated), and whether that finding is the not-indicated one.
     verdicts: Mapping[str, tuple[Finding, bool]]
+    #: A step that resolves a caution (``unless_any``) -> the steps whose caution it resolves:
+    #: chosen with one of them it is the caution's own advice, never "not indicated".
+    remedies: Mapping[str, frozenset[str]]
 
 
 @dataclass(frozen=True)
@@ -254,17 +273,33 @@ def _case_facts(case: Case, kb: KnowledgeBase) -> _CaseFacts:
         pathway=tuple(item for _, item in slots),
         checks=tuple(_SlotCheck(frozenset(slot.any_of), slot.only_with,
                                 frozenset(slot.reported_by),
-                                _finding(kb, "missing_step", slot.step, reason=item.reason))
+                                _finding(kb, "missing_step", slot.step, reason=item.reason),
+                                isinstance(slot, _CompanionSlot))
                      for slot, item in slots),
         wrong_from_start=frozenset(
             s for s in kb.steps if s not in recommended and s not in acceptable
             and harms[kb.steps[s].harm].not_indicated != "info"),
         verdicts=verdicts,
+        remedies=_remedies(kb, met, verdicts),
     )
     if len(_FACTS) >= _FACTS_KEPT:
         _FACTS.clear()
     _FACTS[id(case)] = (case, facts)
     return facts
+
+
+def _remedies(kb: KnowledgeBase, met: Mapping[str, tuple[Caution, ...]],
+              verdicts: Mapping[str, tuple[Finding, bool]]) -> dict[str, frozenset[str]]:
+    """The steps that resolve a caution met by this patient and would otherwise be judged not
+    indicated (gastro-protection beside an acceptable NSAID, the periprocedural plan beside an
+    acceptable injection), each with the steps whose caution it resolves."""
+    found: dict[str, set[str]] = {}
+    for step, cautions in met.items():
+        for caution in cautions:
+            for remedy in caution.unless_any:
+                if remedy in kb.steps and verdicts[remedy][1]:
+                    found.setdefault(remedy, set()).add(step)
+    return {remedy: frozenset(steps) for remedy, steps in found.items()}
 
 
 def recommended_pathway(case: Case) -> tuple[PathwayItem, ...]:
@@ -279,20 +314,22 @@ def recommended_actions(case: Case) -> list[Action]:
 
 def _finding(kb: KnowledgeBase, code: str, step: str | None, extra: str = "",
              reason: str = "", severity: str | None = None,
-             evidence: tuple[str, ...] = ()) -> Finding:
+             evidence: tuple[str, ...] = (), instead: str = "") -> Finding:
     if kb is knowledge():  # the packaged knowledge never changes: findings are shared values
-        return _packaged_finding(code, step, extra, reason, severity, evidence)
-    return _build_finding(kb, code, step, extra, reason, severity, evidence)
+        return _packaged_finding(code, step, extra, reason, severity, evidence, instead)
+    return _build_finding(kb, code, step, extra, reason, severity, evidence, instead)
 
 
 @lru_cache(maxsize=8192)
 def _packaged_finding(code: str, step: str | None, extra: str, reason: str,
-                      severity: str | None, evidence: tuple[str, ...]) -> Finding:
-    return _build_finding(knowledge(), code, step, extra, reason, severity, evidence)
+                      severity: str | None, evidence: tuple[str, ...],
+                      instead: str = "") -> Finding:
+    return _build_finding(knowledge(), code, step, extra, reason, severity, evidence, instead)
 
 
 def _build_finding(kb: KnowledgeBase, code: str, step: str | None, extra: str, reason: str,
-                   severity: str | None, evidence: tuple[str, ...]) -> Finding:
+                   severity: str | None, evidence: tuple[str, ...],
+                   instead: str = "") -> Finding:
     kind = kb.findings[code]
     evidence = evidence or kind.evidence or (kb.steps[step].evidence if step else ())
     detail = " ".join(part for part in (reason or kind.why, extra) if part)
@@ -303,7 +340,7 @@ def _build_finding(kb: KnowledgeBase, code: str, step: str | None, extra: str, r
                  if step else with_subject(kind.summary, "This plan")),
         step=step,
         detail=detail,
-        instead=kind.instead,
+        instead=instead or kind.instead,
         sources=tuple(source_ref(c) for c in evidence),
         pitfall=kind.pitfall,
     )
@@ -343,7 +380,9 @@ def evaluate(
     # (unless harmless), so no rule asks for its companions ("add rehabilitation" beside an
     # operation that is not indicated).
     flagged = ctx.flagged
-    flagged.update(facts.wrong_from_start.intersection(chosen))
+    remedied = {s for s, triggers in facts.remedies.items()  # a caution's own advice, chosen
+                if s in chosen and not triggers.isdisjoint(chosen)}
+    flagged.update(facts.wrong_from_start.intersection(chosen).difference(remedied))
     by_rules: set[str] = set()  # steps a rule judged wrong: their own verdict is replaced
     judged: set[str | None] = set()  # steps a rule said something about (not a caution)
     findings: list[Finding] = []
@@ -357,7 +396,7 @@ def evaluate(
         for code, step, extra, *cited in kind(rule, ctx):
             found = finding(code, step, f"{extra} {rule.note}" if extra and rule.note
                             else extra or rule.note, "", rule.severity,
-                            (cited[0] if cited else ()) or rule.evidence)
+                            (cited[0] if cited else ()) or rule.evidence, rule.instead)
             findings.append(found)
             raised.add(code)
             if code in aside:  # a caution is a point beside the step's own verdict
@@ -376,12 +415,20 @@ def evaluate(
         if step in by_rules:
             continue
         verdict, not_indicated = facts.verdicts[step]
+        if not_indicated and step in remedied:
+            verdict, not_indicated = _finding(kb, "acceptable_step", step), False
         if not (not_indicated and step in judged):
             findings.append(verdict)
 
     covered = slots = 0
+    judged_wrong: set[str] | None = None  # for companion slots: wrong by a rule, not a caution
     for check in facts.checks:
-        if check.only_with and not any(s in chosen and s not in flagged
+        wrong = flagged
+        if check.companion:
+            if judged_wrong is None:
+                judged_wrong = by_rules.union(facts.wrong_from_start)
+            wrong = judged_wrong
+        if check.only_with and not any(s in chosen and s not in wrong
                                        for s in check.only_with):
             continue
         slots += 1

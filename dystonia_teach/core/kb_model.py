@@ -170,6 +170,8 @@ class Rule(_Strict):
     severity: Severity | None = Field(
         None, description="Overrides the finding's usual severity for this rule instance.")
     note: str = Field("", description="Added to the finding's explanation: the rule's reason.")
+    instead: str = Field(
+        "", description="Replaces the finding's usual advice (what to do instead) for this rule.")
     evidence: tuple[str, ...] = Field(
         (), description="Claim ids this rule rests on (else the finding code's evidence).")
 
