@@ -167,8 +167,11 @@ class Workbench(VBox):
         self.test_target = Dropdown(options=[(NOT_SURE, ""), *dx], value="",
                                     description="It would confirm or exclude", style=_WIDE,
                                     layout=_FULL, tooltip="The diagnosis this test is for")
+        # continuous_update=False here and in the reflection: the value is sent when the
+        # learner leaves the box, so before the button click that uses it (while a message is
+        # in flight ipywidgets buffers keystrokes, and a click could overtake them)
         self.test_change = Text(description="Which result would change management?",
-                                style=_WIDE, layout=_FULL,
+                                style=_WIDE, layout=_FULL, continuous_update=False,
                                 placeholder="e.g. a compressed root at the level of the signs",
                                 tooltip="Say this before you see the result")
         self.order_button = Button(description="Order test", icon="flask",
@@ -201,6 +204,7 @@ class Workbench(VBox):
         self.path_text = HTML()
         self.path_figure = Output(layout=Layout(width="100%"), _dom_classes=("dt-flowchart",))
         self.reflection = Textarea(description="Your reflection", style=_WIDE, layout=_FULL,
+                                   continuous_update=False,
                                    placeholder="What would you do differently next time?")
         self.debrief_button = Button(description="Debrief", icon="comments",
                                      tooltip="Bias prompts for this case and your reflection")
