@@ -106,10 +106,14 @@ def _score(score: float) -> str:
     return f"{round(score * 100)}/100"
 
 
-def _attempt_label(attempt: Attempt) -> str:
-    """"Attempt 2 (2026-11-30 17:02 UTC, score 85/100)", the score as the feedback gives it."""
+def _attempt_label(attempt: Attempt, *, several_visits: bool = False) -> str:
+    """"Attempt 2, visit 2 (2026-11-30 17:02 UTC, score 85/100)": the visit when the case has
+    several and the saved reasoning tells it, the score as the feedback gives it."""
     when = attempt.submitted_at[:16].replace("T", " ")
-    return f"Attempt {attempt.number} ({when} UTC, score {_score(attempt.score)})"
+    visits = (attempt.record or {}).get("visits")
+    visit = (f", visit {len(visits)}" if several_visits and isinstance(visits, list) and visits
+             else "")
+    return f"Attempt {attempt.number}{visit} ({when} UTC, score {_score(attempt.score)})"
 
 
 def _paragraphs(text: str) -> str:
@@ -416,7 +420,8 @@ class Workbench(VBox):
             raise ActionError("there is no earlier submission to show yet")
         entry = self.submissions[self.earlier.value]
         shown = self.shown = replay(self.case, entry) if isinstance(entry, Attempt) else entry
-        label = (_attempt_label(entry) if isinstance(entry, Attempt) else entry.label)
+        label = (_attempt_label(entry, several_visits=self.session.visit_count > 1)
+                 if isinstance(entry, Attempt) else entry.label)
         self.earlier_feedback.value = (f"<h4>Shown again: {escape(label)}</h4>"
                                        + feedback_html(shown.assessment, shown.report))
         self.earlier_reasoning.value = (
@@ -510,7 +515,9 @@ class Workbench(VBox):
             "to see its feedback, flowchart and reasoning again.</p>" if count else "")
         self.submissions = [*saved, *(s for s in self._made if s.attempt_id not in listed
                                       or s.attempt_id is None)]
-        options = [(_attempt_label(s) if isinstance(s, Attempt) else s.label, i)
+        several = self.session.visit_count > 1
+        options = [(_attempt_label(s, several_visits=several) if isinstance(s, Attempt)
+                    else s.label, i)
                    for i, s in enumerate(self.submissions)]
         self.earlier.options = options[::-1] or [("— none yet —", -1)]
         self.earlier.value = self.earlier.options[0][1]
