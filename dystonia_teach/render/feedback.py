@@ -21,6 +21,7 @@ from dystonia_teach.core.diagnoses import diagnosis_label
 from dystonia_teach.core.knowledge import knowledge
 from dystonia_teach.core.reasoning_judge import Debrief, VisitReport
 from dystonia_teach.core.results import Assessment, Finding, PathwayItem, SourceRef
+from dystonia_teach.render.reasoning import verdict_text
 
 RIGHT_CODES = ("appropriate_step", "acceptable_step", "working_diagnosis_correct")
 TOP_CHANGES = 3
@@ -141,7 +142,7 @@ def _reasoning_lines(report: VisitReport) -> tuple[list[str], list[str], list[st
             urgent.append(d.must_not_miss_note)
     for test in report.tests:
         note = f" {test.target_note}" if test.target_note else ""
-        lines.append(f"{test.label} ({test.value}): {test.verdict}{note}")
+        lines.append(f"{test.label} ({test.value}): {verdict_text(test)}{note}")
         if test.value == "low value":
             other.append(f"{test.label} could not change management here: leave it out.")
     c = report.confidence

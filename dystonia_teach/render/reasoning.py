@@ -96,6 +96,17 @@ def differential_html(slots: Sequence[tuple[str, str | None]],
             f"{escape(differential_text(differential))}</p>")
 
 
+def verdict_text(test: OrderedTest) -> str:
+    """The judged value of an ordered test without repeating its name ("Part of the
+    recommended pathway." rather than "MRI ... is part of the recommended pathway")."""
+    verdict = test.verdict.strip()
+    prefix = f"{test.label} is "
+    if verdict.startswith(prefix) and len(verdict) > len(prefix):
+        rest = verdict[len(prefix):]
+        verdict = rest[0].upper() + rest[1:]
+    return _sentence(verdict)
+
+
 def ordered_tests_html(tests: Iterable[OrderedTest], visit: int | None = None) -> str:
     """Each ordered test: its value as judged, the reason the learner gave, its result; with
     ``visit`` (the current one), tests of earlier visits are marked as earlier results."""
@@ -104,7 +115,7 @@ def ordered_tests_html(tests: Iterable[OrderedTest], visit: int | None = None) -
                 if visit is not None and t.visit < visit else "")
     return "".join(
         f"<div class=\"dt-test\">{when(t)}<b>{escape(t.label)}</b> ({escape(t.value)}). "
-        f"{escape(t.verdict)} {escape(t.target_note)}<br><i>You said:</i> "
+        f"{escape(verdict_text(t))} {escape(t.target_note)}<br><i>You said:</i> "
         f"{escape(t.change)}<br><b>Result:</b> {escape(t.report)}</div>"
         for t in tests) or "<p><i>No tests ordered yet.</i></p>"
 
