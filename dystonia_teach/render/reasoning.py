@@ -100,10 +100,10 @@ def verdict_text(test: OrderedTest) -> str:
     """The judged value of an ordered test without repeating its name ("Part of the
     recommended pathway." rather than "MRI ... is part of the recommended pathway")."""
     verdict = test.verdict.strip()
-    prefix = f"{test.label} is "
-    if verdict.startswith(prefix) and len(verdict) > len(prefix):
-        rest = verdict[len(prefix):]
-        verdict = rest[0].upper() + rest[1:]
+    for prefix in (f"{test.label} is ", f"{test.label} are "):
+        if verdict.startswith(prefix) and len(verdict) > len(prefix):
+            rest = verdict[len(prefix):]
+            verdict = rest[0].upper() + rest[1:]
     return _sentence(verdict)
 
 
