@@ -605,7 +605,7 @@ def test_saved_work_is_announced_on_opening_and_scores_read_as_the_feedback_does
     wb.submit_button.click()
     score = round(wb.session.reports[-1].assessment.score * 100)
     assert f"score {score}/100" in wb.status.value
-    assert wb.earlier.options[0][0].endswith(f"score {score}/100)")
+    assert f": score {score}/100 (" in wb.earlier.options[0][0]
     assert "1 saved submission " in wb.saved_note.value
 
     reopened = Workbench("early_uncomplicated", store=ProgressStore(path), learner_id="owl_11")

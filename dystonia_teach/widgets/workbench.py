@@ -107,13 +107,14 @@ def _score(score: float) -> str:
 
 
 def _attempt_label(attempt: Attempt, *, several_visits: bool = False) -> str:
-    """"Attempt 2, visit 2 (2026-11-30 17:02 UTC, score 85/100)": the visit when the case has
-    several and the saved reasoning tells it, the score as the feedback gives it."""
+    """"Attempt 2, visit 2: score 85/100 (2026-11-30 17:02 UTC)": the visit when the case has
+    several and the saved reasoning tells it, the score as the feedback gives it, before the
+    time (a narrow list cuts the end off)."""
     when = attempt.submitted_at[:16].replace("T", " ")
     visits = (attempt.record or {}).get("visits")
     visit = (f", visit {len(visits)}" if several_visits and isinstance(visits, list) and visits
              else "")
-    return f"Attempt {attempt.number}{visit} ({when} UTC, score {_score(attempt.score)})"
+    return f"Attempt {attempt.number}{visit}: score {_score(attempt.score)} ({when} UTC)"
 
 
 def _paragraphs(text: str) -> str:
@@ -382,8 +383,8 @@ class Workbench(VBox):
         report = self.session.submit()
         self.feedback.value = feedback_html(report.assessment, report)  # first: on screen soonest
         case = self.visit_case
-        made = Submission(f"Visit {report.visit + 1}, not saved (score "
-                          f"{_score(report.assessment.score)})", case, report.assessment, report)
+        made = Submission(f"Visit {report.visit + 1}: score {_score(report.assessment.score)} "
+                          "(not saved)", case, report.assessment, report)
         self._made.append(made)
         note = f"Submitted: score {_score(report.assessment.score)}; the feedback is below."
         try:
@@ -402,7 +403,7 @@ class Workbench(VBox):
         self._clear_figure(self.path_figure, self.path_text)
         self._sync_controls()  # the slider back at 50, unrecorded until the learner moves it
         self._say(f"Visit {self.session.visit + 1}: the patient returns at week "
-                  f"{self.session.week:g}.")
+                  f"{self.session.week:g}. Scroll up to read what the patient tells you now.")
 
     def _on_debrief(self, _: Button) -> None:
         self.debrief.value = (debrief_html(self.session.debrief(self.reflection.value))
