@@ -261,7 +261,7 @@ def test_two_visits_typed_then_a_restart_shows_the_reasoning_again_and_resumes(
         page.screenshot(path=str(ARTIFACTS / "resumed_after_restart.png"), full_page=False)
         browser.close()
     assert "1 saved submission" in saved_note
-    assert "Shown again: Attempt 1" in shown and "Score" in shown
+    assert "Shown again — Attempt 1, visit 1: score" in shown and "Score" in shown
     assert problem in earlier and reason in earlier and "MRI lumbar spine" in earlier
     assert "Foot dystonia caused by lumbar radiculopathy" in earlier
     assert "70% sure" in earlier and reflection in earlier

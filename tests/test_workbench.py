@@ -612,7 +612,7 @@ def test_saved_work_is_announced_on_opening_and_scores_read_as_the_feedback_does
     assert "1 saved submission " in reopened.saved_note.value
     assert "Your earlier submissions" in reopened.saved_note.value
     reopened.show_earlier.click()
-    assert "Shown again: Attempt 1, visit 1 (" in reopened.earlier_feedback.value
+    assert "Shown again — Attempt 1, visit 1: score " in reopened.earlier_feedback.value
 
 
 def test_diagnoses_are_offered_in_an_order_that_gives_nothing_away() -> None:

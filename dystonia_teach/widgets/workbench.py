@@ -423,7 +423,7 @@ class Workbench(VBox):
         shown = self.shown = replay(self.case, entry) if isinstance(entry, Attempt) else entry
         label = (_attempt_label(entry, several_visits=self.session.visit_count > 1)
                  if isinstance(entry, Attempt) else entry.label)
-        self.earlier_feedback.value = (f"<h4>Shown again: {escape(label)}</h4>"
+        self.earlier_feedback.value = (f"<h4>Shown again — {escape(label)}</h4>"
                                        + feedback_html(shown.assessment, shown.report))
         self.earlier_reasoning.value = (
             reasoning_summary_html(shown.session) if shown.session is not None else
