@@ -403,7 +403,8 @@ class Workbench(VBox):
         self._clear_figure(self.path_figure, self.path_text)
         self._sync_controls()  # the slider back at 50, unrecorded until the learner moves it
         self._say(f"Visit {self.session.visit + 1}: the patient returns at week "
-                  f"{self.session.week:g}. Scroll up to read what the patient tells you now.")
+                  f"{self.session.week:g}. Scroll up to read what the patient tells you now "
+                  "and update your problem statement.")
 
     def _on_debrief(self, _: Button) -> None:
         self.debrief.value = (debrief_html(self.session.debrief(self.reflection.value))
