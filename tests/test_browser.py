@@ -124,6 +124,14 @@ def test_work_a_case_in_jupyterlab_at_800_px(lab: str) -> None:
           return [out.scrollWidth, out.clientWidth, svg.getBoundingClientRect().right,
                   out.getBoundingClientRect().right];
         }""")
+        # long descriptions go above their control rather than squeezing it to nothing
+        squeezed = page.evaluate("""() => Object.fromEntries([
+            ['slider', '.dt-root .widget-hslider .slider-container'],
+            ...[...document.querySelectorAll('.dt-root .widget-text input')].map(
+              input => [input.closest('.widget-text').innerText || input.placeholder, input])
+          ].map(([name, el]) => [name, (typeof el === 'string' ? document.querySelector(el)
+                                        : el).getBoundingClientRect().width])
+          .filter(([, width]) => width < 150))""")
         page_text = page.content()
         page.screenshot(path=str(ARTIFACTS / "work_a_case_800.png"), full_page=True)
         browser.close()
@@ -134,6 +142,7 @@ def test_work_a_case_in_jupyterlab_at_800_px(lab: str) -> None:
     scroll_width, client_width, svg_right, output_right = widths
     assert scroll_width <= client_width + 1, "the workbench is wider than an 800 px window"
     assert svg_right <= output_right + 1, "the flowchart is cut off at 800 px"
+    assert squeezed == {}, f"controls squeezed at 800 px (width in px): {squeezed}"
     assert "Error displaying widget" not in page_text
 
 
