@@ -124,6 +124,14 @@ def test_work_a_case_in_jupyterlab_at_800_px(lab: str) -> None:
           return [out.scrollWidth, out.clientWidth, svg.getBoundingClientRect().right,
                   out.getBoundingClientRect().right];
         }""")
+        # long descriptions go above their control rather than squeezing it to nothing
+        squeezed = page.evaluate("""() => Object.fromEntries([
+            ['slider', '.dt-root .widget-hslider .slider-container'],
+            ...[...document.querySelectorAll('.dt-root .widget-text input')].map(
+              input => [input.closest('.widget-text').innerText || input.placeholder, input])
+          ].map(([name, el]) => [name, (typeof el === 'string' ? document.querySelector(el)
+                                        : el).getBoundingClientRect().width])
+          .filter(([, width]) => width < 150))""")
         page_text = page.content()
         page.screenshot(path=str(ARTIFACTS / "work_a_case_800.png"), full_page=True)
         browser.close()
@@ -134,6 +142,7 @@ def test_work_a_case_in_jupyterlab_at_800_px(lab: str) -> None:
     scroll_width, client_width, svg_right, output_right = widths
     assert scroll_width <= client_width + 1, "the workbench is wider than an 800 px window"
     assert svg_right <= output_right + 1, "the flowchart is cut off at 800 px"
+    assert squeezed == {}, f"controls squeezed at 800 px (width in px): {squeezed}"
     assert "Error displaying widget" not in page_text
 
 
@@ -161,6 +170,112 @@ def test_case_builder_renders_and_validates_live_in_jupyterlab(lab: str) -> None
         browser.close()
     assert "19 problem(s)" in before and "18 problem(s)" in after
     assert "Error displaying widget" not in page_text
+
+
+def _type(page: Page, label: str, text: str, *, enter: bool = False) -> None:
+    """Click into the control labelled ``label``, select what it holds and type ``text`` over
+    it key by key."""
+    control = page.get_by_label(label, exact=True)
+    control.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type(text)
+    if enter:
+        page.keyboard.press("Enter")
+
+
+def _add_step(page: Page, label: str) -> None:
+    page.get_by_label("Step", exact=True).select_option(label=label)
+    page.get_by_role("button", name="Add step").click()
+    page.locator(".dt-root ol li", has_text=label.split(": ", 1)[1]).first.wait_for()
+
+
+def _open_as(page: Page, learner: str, case_id: str) -> None:
+    _type(page, "Learner id", learner, enter=True)
+    page.locator(f"text=Saving your attempts as {learner}").first.wait_for(timeout=30_000)
+    open_case(page, case_id)
+
+
+def test_two_visits_typed_then_a_restart_shows_the_reasoning_again_and_resumes(
+        lab: str) -> None:
+    """Work a two-visit case by typing (problem statement, diagnosis search, test reason,
+    confidence by arrow keys, reflection), submit visit 1, begin visit 2, restart the kernel and
+    run the notebook again: the reopened case offers to resume visit 2, and the first visit's
+    attempt comes back with its feedback, flowchart and reasoning, reflection included."""
+    from playwright.sync_api import sync_playwright
+
+    case_id, learner = "disc_herniation_after_trial", "trial_wren"
+    problem = "41-year-old woman, 10 weeks of left sciatica and toe curling on standing"
+    reason = "a disc compressing the left S1 root would make surgery an option"
+    reflection = "I wanted the MRI before I had characterised the dystonia"
+    later = "41-year-old woman ten days after a left microdiscectomy"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        page = browser.new_page(viewport={"width": 1000, "height": 1000})
+        open_and_run(page, lab, NOTEBOOK)
+        page.get_by_label("Learner id").wait_for(timeout=60_000)
+        _open_as(page, learner, case_id)
+        _type(page, "Problem statement", problem, enter=True)
+        _add_step(page, "Assessment: History with red-flag screen")
+        _add_step(page, "Assessment: Neurological examination of the legs")
+        _type(page, "Search diagnoses", "radicul")
+        page.get_by_label("Matches").select_option(
+            label="Foot dystonia caused by lumbar radiculopathy")
+        page.get_by_role("button", name="Put in my differential").click()
+        page.get_by_role("button", name="Commit differential").click()
+        page.locator("text=Differential recorded").first.wait_for(timeout=30_000)
+        page.get_by_label("Test", exact=True).select_option(
+            label="Investigations: MRI lumbar spine without contrast")
+        _type(page, "Which result would change management?", reason)
+        page.get_by_role("button", name="Order test").click()
+        page.locator(".dt-test", has_text="You said").first.wait_for(timeout=30_000)
+        handle = page.get_by_role("slider", name="How sure are you of your leading diagnosis (%)?")
+        handle.focus()
+        for _ in range(4):  # 50 % + 4 steps of 5
+            page.keyboard.press("ArrowRight")
+        page.locator(".dt-root .widget-readout", has_text="70").first.wait_for()
+        wait_idle(page)
+        page.get_by_role("button", name="Submit plan").click()
+        page.locator("text=Saved.").first.wait_for(timeout=30_000)
+        _type(page, "Your reflection", reflection)
+        page.get_by_role("button", name="Debrief").click()
+        page.locator("text=Your reflection is saved").first.wait_for(timeout=30_000)
+        page.get_by_role("button", name="Next visit").click()
+        page.locator("text=Visit 2 of 2").first.wait_for(timeout=30_000)
+        _type(page, "Problem statement", later, enter=True)
+        _add_step(page, "Assessment: Neurological examination of the legs")
+        wait_idle(page)  # visit 2 begun, not submitted: kept as unfinished work
+
+        page.get_by_role("menuitem", name="Kernel", exact=True).click()
+        page.locator("li[data-command='kernelmenu:restart']").click()
+        page.locator(".jp-Dialog .jp-mod-accept").click()
+        page.locator(".jp-Dialog").wait_for(state="detached")
+        wait_idle(page)
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.locator("li[data-command='runmenu:run-all']").click()
+        page.get_by_label("Learner id").wait_for(timeout=60_000)
+        _open_as(page, learner, case_id)
+        page.locator("text=You have unfinished work on this case").first.wait_for(timeout=30_000)
+        saved_note = page.locator(".dt-root p", has_text="saved submission").first.inner_text()
+        page.get_by_role("button", name="Show again").click()
+        reasoning = page.locator(".dt-reasoning").first
+        reasoning.wait_for(timeout=30_000)
+        shown = page.locator(".dt-root .widget-html", has_text="Shown again").first.inner_text()
+        earlier = reasoning.inner_text()
+        page.locator(".dt-flowchart svg.main-svg").first.wait_for(timeout=30_000)
+        page.get_by_role("button", name="Resume").click()
+        page.locator("text=Resumed your work at visit 2").first.wait_for(timeout=30_000)
+        visit_line = page.locator(".dt-root p", has_text="Visit 2 of 2").first.inner_text()
+        resumed_problem = page.get_by_label("Problem statement").input_value()
+        plan = page.locator(".dt-root ol", has_text="Neurological examination").first.inner_text()
+        page.screenshot(path=str(ARTIFACTS / "resumed_after_restart.png"), full_page=False)
+        browser.close()
+    assert "1 saved submission" in saved_note
+    assert "Shown again — Attempt 1, visit 1: score" in shown and "Score" in shown
+    assert problem in earlier and reason in earlier and "MRI lumbar spine" in earlier
+    assert "Foot dystonia caused by lumbar radiculopathy" in earlier
+    assert "70% sure" in earlier and reflection in earlier
+    assert "week 13" in visit_line and resumed_problem == later
+    assert "Neurological examination of the legs" in plan
 
 
 #: Keys that JupyterLab reads as notebook commands in command mode: insert a cell, turn it into

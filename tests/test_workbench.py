@@ -569,3 +569,58 @@ def test_a_corrupt_saved_record_is_reported_and_the_case_stays_workable_visit_on
     _add(again, "neuro_exam")
     assert again.errors.value == "" and "neuro_exam" in again.session.record()["visits"][0][
         "actions"]
+
+
+def test_a_debrief_before_the_last_visit_keeps_the_diagnosis_and_outcome_back() -> None:
+    """The teaching points describe the later visits: they wait for the last one."""
+    case = load_case("disc_herniation_after_trial")
+    label = escape(diagnosis_label(case.diagnosis))
+    wb = Workbench(case)
+    _add(wb, "history_red_flags")
+    _add(wb, "neuro_exam")
+    _order(wb, "mri_lumbar_noncontrast")
+    assert wb.errors.value == ""
+    wb.submit_button.click()
+    wb.reflection.value = "I ordered the MRI before examining her."
+    wb.debrief_button.click()
+    assert wb.errors.value == "" and "Anchoring on the MRI" in wb.debrief.value
+    assert label not in wb.debrief.value and "press Next visit" in wb.debrief.value
+    assert escape(case.stages.follow_up[:40]) not in wb.debrief.value
+
+    wb.next_button.click()  # visit 2: the earlier test is marked as such
+    assert "Ordered at visit 1 (earlier result)" in wb.tests_view.value
+    _add(wb, "neuro_exam")
+    assert "Ordered at visit 1" in wb.tests_view.value
+    wb.submit_button.click()
+    wb.debrief_button.click()
+    assert label in wb.debrief.value and "Teaching points" in wb.debrief.value
+
+
+def test_saved_work_is_announced_on_opening_and_scores_read_as_the_feedback_does(
+        tmp_path: Path) -> None:
+    path = tmp_path / "progress.sqlite3"
+    wb = Workbench("early_uncomplicated", store=ProgressStore(path), learner_id="owl_11")
+    assert wb.saved_note.value == ""
+    _add(wb, "bed_rest")
+    wb.submit_button.click()
+    score = round(wb.session.reports[-1].assessment.score * 100)
+    assert f"score {score}/100" in wb.status.value
+    assert f": score {score}/100 (" in wb.earlier.options[0][0]
+    assert "1 saved submission " in wb.saved_note.value
+
+    reopened = Workbench("early_uncomplicated", store=ProgressStore(path), learner_id="owl_11")
+    assert "1 saved submission " in reopened.saved_note.value
+    assert "Your earlier submissions" in reopened.saved_note.value
+    reopened.show_earlier.click()
+    assert "Shown again — Attempt 1, visit 1: score " in reopened.earlier_feedback.value
+
+
+def test_diagnoses_are_offered_in_an_order_that_gives_nothing_away() -> None:
+    wb = Workbench("early_uncomplicated")
+    wb.dx_search.value = "dyst"
+    found = [label for label, _ in wb.dx_matches.options]
+    assert len(found) > 3 and found == sorted(found, key=str.casefold)
+    targets = [value for _, value in wb.test_target.options]
+    assert targets[0] == "" and targets[-1] == "other"
+    labels = [label for label, _ in wb.test_target.options[1:-1]]
+    assert labels == sorted(labels, key=str.casefold)

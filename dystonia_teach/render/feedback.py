@@ -21,13 +21,14 @@ from dystonia_teach.core.diagnoses import diagnosis_label
 from dystonia_teach.core.knowledge import knowledge
 from dystonia_teach.core.reasoning_judge import Debrief, VisitReport
 from dystonia_teach.core.results import Assessment, Finding, PathwayItem, SourceRef
+from dystonia_teach.render.reasoning import verdict_text
 
 RIGHT_CODES = ("appropriate_step", "acceptable_step", "working_diagnosis_correct")
 TOP_CHANGES = 3
 SYMBOL = {"critical": "✖ Critical", "warning": "⚠ Warning", "info": "ℹ Note"}
 _ORDINAL = {1: "first", 2: "second", 3: "third"}
 #: The engine's safety verdict in words ("safe" needs none).
-SAFETY = {"safe": "", "caution": "Caution: a step in this plan needs care for this patient.",
+SAFETY = {"safe": "", "caution": "Caution: act on the warnings below before following this plan.",
           "unsafe": "Unsafe: a step in this plan could harm this patient."}
 
 
@@ -48,6 +49,8 @@ class EvidenceNote:
     badge: str
     weak: bool
     caveat: str
+    claim: str = ""  # what the evidence says, in one or two sentences
+    sources: tuple[str, ...] = ()  # the references, as written in the evidence table
 
 
 @dataclass(frozen=True)
@@ -139,7 +142,7 @@ def _reasoning_lines(report: VisitReport) -> tuple[list[str], list[str], list[st
             urgent.append(d.must_not_miss_note)
     for test in report.tests:
         note = f" {test.target_note}" if test.target_note else ""
-        lines.append(f"{test.label} ({test.value}): {test.verdict}{note}")
+        lines.append(f"{test.label} ({test.value}): {verdict_text(test)}{note}")
         if test.value == "low value":
             other.append(f"{test.label} could not change management here: leave it out.")
     c = report.confidence
@@ -210,7 +213,15 @@ def feedback_view(assessment: Assessment, report: VisitReport | None = None) -> 
 
 def _note(number: int, source: SourceRef) -> EvidenceNote:
     return EvidenceNote(number, source.badge, source.weak,
-                        " ".join(source.caveat.split()) if source.weak else "")
+                        " ".join(source.caveat.split()) if source.weak else "",
+                        " ".join(source.claim.split()),
+                        tuple(" ".join(c.split()) for c in source.citations))
+
+
+def _split_score(line: str) -> tuple[str, str]:
+    """("Score 62/100: ", "you chose ...") — the score to stress, and how it was reached."""
+    head, sep, rest = line.partition(": ")
+    return (head + sep, rest) if sep and head.startswith("Score ") else (line, "")
 
 
 # --- HTML ---------------------------------------------------------------------------------------
@@ -226,9 +237,10 @@ def _list(items: Iterable[str], tag: str = "ul") -> str:
 def feedback_html(assessment: Assessment, report: VisitReport | None = None) -> str:
     """The feedback panel: summary, reasoning, collapsed details, evidence, plan and pathway."""
     v = feedback_view(assessment, report)
+    score, rubric = _split_score(v.score_line)
     parts = [f'<div class="dt-feedback" role="region" aria-label="{_e(v.heading)}">',
              f'<section class="dt-summary"><h3>{_e(v.heading)}</h3>',
-             f'<p class="dt-score"><b>{_e(v.score_line)}</b></p>']
+             f'<p class="dt-score"><b>{_e(score)}</b>{_e(rubric)}</p>']
     if v.right:
         parts.append(f"<p><b>What was right:</b> {_e('; '.join(v.right))}.</p>")
     if v.changes:
@@ -252,12 +264,19 @@ def feedback_html(assessment: Assessment, report: VisitReport | None = None) -> 
         parts.append(f'<details class="dt-finding dt-{g.severity}"><summary>'
                      f"{_e(SYMBOL[g.severity])}: {_e(g.title)}</summary>{body}</details>")
     if v.evidence:
-        parts.append("<h4>Evidence behind this feedback</h4><ol class=\"dt-evidence\">")
+        weak = sum(n.weak for n in v.evidence)
+        parts.append(f"<details><summary><b>Evidence behind this feedback</b> "
+                     f"({len(v.evidence)} {'source' if len(v.evidence) == 1 else 'sources'}, "
+                     f"{weak} of them weak or unverified)</summary><ol class=\"dt-evidence\">")
         for n in v.evidence:
             mark = "weak evidence: " if n.weak else ""
             caveat = f" — {_e(n.caveat)}" if n.caveat else ""
-            parts.append(f'<li value="{n.number}">{_e(mark)}{_e(n.badge)}{caveat}</li>')
-        parts.append("</ol>")
+            claim = f"{_e(n.claim)} " if n.claim else ""
+            sources = ("<details><summary>Sources</summary>" + _list(n.sources) + "</details>"
+                       if n.sources else "")
+            parts.append(f'<li value="{n.number}">{claim}<i>{_e(mark)}{_e(n.badge)}</i>'
+                         f"{caveat}{sources}</li>")
+        parts.append("</ol></details>")
     parts.append("<details><summary>Your plan beside the recommended pathway</summary>"
                  '<div style="display:flex;gap:24px;flex-wrap:wrap">'
                  f"<div><h4>Your plan</h4>{_list(v.plan or ('nothing chosen',), 'ol')}</div>"
@@ -274,8 +293,8 @@ def debrief_html(debrief: Debrief) -> str:
         + "</li>" for p in debrief.prompts)
     reflection = (f"<p><b>Your reflection:</b> {_e(debrief.reflection)}</p>"
                   if debrief.reflection else "")
-    return (f'<div class="dt-debrief" role="region" aria-label="Debrief"><h3>Debrief</h3>'
-            f"<ul>{items}</ul>{reflection}</div>")
+    return (f'<div class="dt-debrief" role="region" aria-label="Debrief">'
+            f"<h4>Questions to ask yourself</h4><ul>{items}</ul>{reflection}</div>")
 
 
 # --- text ---------------------------------------------------------------------------------------
@@ -304,7 +323,8 @@ def feedback_text(assessment: Assessment, report: VisitReport | None = None) -> 
             lines.append("      Evidence: " + ", ".join(f"[{n}]" for n in g.refs))
     if v.evidence:
         lines += ["", "Evidence behind this feedback:"]
-        lines += [f"  [{n.number}] {'weak evidence: ' if n.weak else ''}{n.badge}"
+        lines += [f"  [{n.number}] " + (f"{n.claim} " if n.claim else "")
+                  + f"({'weak evidence: ' if n.weak else ''}{n.badge})"
                   + (f" — {n.caveat}" if n.caveat else "") for n in v.evidence]
     lines += ["", "Your plan:", *(f"  - {p}" for p in v.plan or ("nothing chosen",)),
               "Recommended pathway:", *(f"  {n}. {p}" for n, p in enumerate(v.pathway, 1))]

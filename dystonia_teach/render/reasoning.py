@@ -96,11 +96,26 @@ def differential_html(slots: Sequence[tuple[str, str | None]],
             f"{escape(differential_text(differential))}</p>")
 
 
-def ordered_tests_html(tests: Iterable[OrderedTest]) -> str:
-    """Each ordered test: its value as judged, the reason the learner gave, its result."""
+def verdict_text(test: OrderedTest) -> str:
+    """The judged value of an ordered test without repeating its name ("Part of the
+    recommended pathway." rather than "MRI ... is part of the recommended pathway")."""
+    verdict = test.verdict.strip()
+    for prefix in (f"{test.label} is ", f"{test.label} are "):
+        if verdict.startswith(prefix) and len(verdict) > len(prefix):
+            rest = verdict[len(prefix):]
+            verdict = rest[0].upper() + rest[1:]
+    return _sentence(verdict)
+
+
+def ordered_tests_html(tests: Iterable[OrderedTest], visit: int | None = None) -> str:
+    """Each ordered test: its value as judged, the reason the learner gave, its result; with
+    ``visit`` (the current one), tests of earlier visits are marked as earlier results."""
+    def when(t: OrderedTest) -> str:
+        return (f"<i>Ordered at visit {t.visit + 1} (earlier result):</i> "
+                if visit is not None and t.visit < visit else "")
     return "".join(
-        f"<div class=\"dt-test\"><b>{escape(t.label)}</b> ({escape(t.value)}). "
-        f"{escape(t.verdict)} {escape(t.target_note)}<br><i>You said:</i> "
+        f"<div class=\"dt-test\">{when(t)}<b>{escape(t.label)}</b> ({escape(t.value)}). "
+        f"{escape(verdict_text(t))} {escape(t.target_note)}<br><i>You said:</i> "
         f"{escape(t.change)}<br><b>Result:</b> {escape(t.report)}</div>"
         for t in tests) or "<p><i>No tests ordered yet.</i></p>"
 
@@ -115,6 +130,12 @@ def plan_html(actions: Iterable[Action]) -> str:
 
 _STAGES = {"history": "after the history", "examination": "after the examination",
            "tests": "after ordering tests"}
+
+
+def _sentence(text: str) -> str:
+    """``text`` ending as a sentence (a learner's words often lack the full stop)."""
+    text = text.strip()
+    return text if not text or text[-1] in ".!?" else text + "."
 
 
 def _plan_line(report: VisitReport) -> str:
@@ -132,9 +153,9 @@ def reasoning_sections(session: ReasoningSession) -> list[tuple[str, list[str]]]
 
     differentials = [f"{at(v)}{_STAGES.get(stage, stage)}: {differential_text(d)}"
                      for v, stage, d in session.differential_history]
-    tests = [f"{at(t.visit)}{t.label} ({t.value}). Why you ordered it: {t.change}"
+    tests = [f"{at(t.visit)}{t.label} ({t.value}). Why you ordered it: {_sentence(t.change)}"
              + (f" To confirm or exclude: {diagnosis_label(t.target)}." if t.target else "")
-             + f" Result: {t.report}" for t in session.tests]
+             + f" Result: {_sentence(t.report)}" for t in session.tests]
     reports = session.reports
     plans = [f"{at(r.visit)}{_plan_line(r)}" for r in reports]
     confidence = [f"{at(r.visit)}{r.confidence.confidence}% sure of the leading diagnosis"

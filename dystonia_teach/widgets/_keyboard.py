@@ -12,7 +12,9 @@ every element of its box that receives focus (and on the box). It also names the
 
 :class:`KeyboardGuard` is an invisible anywidget whose few lines of ESM set the attribute on
 the box it is placed in; its stylesheet also lets our figures and tables follow the width of
-the notebook. Add one as the first child of every top-level box.
+the notebook, and in a narrow window puts a long description above its control (an 800 px
+window would otherwise squeeze a text box or the confidence slider to nothing). Add one as
+the first child of every top-level box.
 """
 
 from __future__ import annotations
@@ -63,6 +65,14 @@ _CSS = """
 .dt-root .widget-output, .dt-root .js-plotly-plot, .dt-root .plot-container { max-width: 100%; }
 .dt-root table { max-width: 100%; }
 .dt-root td, .dt-root th { white-space: normal; overflow-wrap: anywhere; }
+/* narrow windows: a long description goes above its control instead of squeezing it */
+.dt-root .widget-inline-hbox { flex-wrap: wrap; row-gap: 2px; height: auto;
+  min-height: var(--jp-widgets-inline-height); }
+.dt-root .widget-button { width: auto; min-width: var(--jp-widgets-inline-width-short); }
+.dt-root .widget-vbox > .widget-button { align-self: flex-start; }
+.dt-root .widget-inline-hbox > .widget-label { max-width: 100%; white-space: normal; }
+.dt-root .widget-inline-hbox > :is(input, select, textarea) { min-width: min(16em, 100%); }
+.dt-root .widget-hslider > .slider-container { min-width: min(12em, 100%); }
 """
 
 

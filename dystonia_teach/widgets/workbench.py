@@ -15,7 +15,7 @@ plan, feedback, flowchart and reasoning. Tests and notebooks drive it headless: 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from html import escape
 from typing import Any
@@ -64,7 +64,7 @@ from dystonia_teach.store import (
     open_store,
     validate_learner_id,
 )
-from dystonia_teach.store.replay import Submission, attempt_label, replay, resume
+from dystonia_teach.store.replay import Submission, replay, resume
 from dystonia_teach.widgets._errors import ErrorArea
 from dystonia_teach.widgets._keyboard import KeyboardGuard
 
@@ -95,6 +95,28 @@ def step_options(kb: KnowledgeBase, *, tests: bool | None = None) -> list[tuple[
             if step.phase == phase and (tests is None or bool(step.reveals) == tests)]
 
 
+def _alphabetical(options: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(label, id) in alphabetical order, "another diagnosis" last: the order gives nothing
+    away (the vocabulary lists the course's topic first)."""
+    return sorted(options, key=lambda o: (o[1] == "other", o[0].casefold()))
+
+
+def _score(score: float) -> str:
+    """A score as the feedback states it: "62/100"."""
+    return f"{round(score * 100)}/100"
+
+
+def _attempt_label(attempt: Attempt, *, several_visits: bool = False) -> str:
+    """"Attempt 2, visit 2: score 85/100 (2026-11-30 17:02 UTC)": the visit when the case has
+    several and the saved reasoning tells it, the score as the feedback gives it, before the
+    time (a narrow list cuts the end off)."""
+    when = attempt.submitted_at[:16].replace("T", " ")
+    visits = (attempt.record or {}).get("visits")
+    visit = (f", visit {len(visits)}" if several_visits and isinstance(visits, list) and visits
+             else "")
+    return f"Attempt {attempt.number}{visit}: score {_score(attempt.score)} ({when} UTC)"
+
+
 def _paragraphs(text: str) -> str:
     return "".join(f"<p>{escape(p.strip())}</p>" for p in text.split("\n\n") if p.strip())
 
@@ -119,7 +141,7 @@ class Workbench(VBox):
         self._syncing = False  # controls being set from the session: not the learner acting
         self._debriefed = False
         kb = knowledge()
-        dx = [(s.label, s.id) for s in diagnosis_scripts().values()]
+        dx = _alphabetical((s.label, s.id) for s in diagnosis_scripts().values())
 
         self.title = HTML(f"<h3>{escape(title or case_teaser(case))}</h3>")
         self.visit_line = HTML()
@@ -150,8 +172,11 @@ class Workbench(VBox):
         self.test_target = Dropdown(options=[(NOT_SURE, ""), *dx], value="",
                                     description="It would confirm or exclude", style=_WIDE,
                                     layout=_FULL, tooltip="The diagnosis this test is for")
+        # continuous_update=False here and in the reflection: the value is sent when the
+        # learner leaves the box, so before the button click that uses it (while a message is
+        # in flight ipywidgets buffers keystrokes, and a click could overtake them)
         self.test_change = Text(description="Which result would change management?",
-                                style=_WIDE, layout=_FULL,
+                                style=_WIDE, layout=_FULL, continuous_update=False,
                                 placeholder="e.g. a compressed root at the level of the signs",
                                 tooltip="Say this before you see the result")
         self.order_button = Button(description="Order test", icon="flask",
@@ -161,7 +186,8 @@ class Workbench(VBox):
                                   description="Step", style=_WIDE, layout=_FULL,
                                   tooltip="Assessment, treatment and follow-up steps")
         self.dose = FloatText(value=0.0, description="Daily dose (mg/day)", style=_WIDE,
-                              disabled=True, tooltip="Total daily dose in mg, for drugs only")
+                              disabled=True, tooltip="Total daily dose in mg, for drugs only",
+                              layout=Layout(width="28em", max_width="98%"))
         self.add_button = Button(description="Add step", icon="plus",
                                  tooltip="Add the selected step (with its dose) to your plan")
         self.undo_button = Button(description="Undo last step", icon="undo",
@@ -183,6 +209,7 @@ class Workbench(VBox):
         self.path_text = HTML()
         self.path_figure = Output(layout=Layout(width="100%"), _dom_classes=("dt-flowchart",))
         self.reflection = Textarea(description="Your reflection", style=_WIDE, layout=_FULL,
+                                   continuous_update=False,
                                    placeholder="What would you do differently next time?")
         self.debrief_button = Button(description="Debrief", icon="comments",
                                      tooltip="Bias prompts for this case and your reflection")
@@ -196,6 +223,7 @@ class Workbench(VBox):
         self.earlier_reasoning = HTML()
         self.earlier_text = HTML()
         self.resume_note = HTML()
+        self.saved_note = HTML()  # points to the earlier submissions at the end of the page
         self.resume_button = Button(description="Resume", icon="play",
                                     layout=Layout(display="none"),
                                     tooltip="Continue your unfinished work on this case")
@@ -223,7 +251,7 @@ class Workbench(VBox):
         self.resume_button.on_click(guard(lambda _: self.resume()))
 
         self.children = (
-            KeyboardGuard(), self.title,
+            KeyboardGuard(), self.title, self.saved_note,
             HBox([self.resume_note, self.resume_button], layout=Layout(flex_flow="row wrap")),
             self.visit_line,
             _heading("What the patient tells you"), self.history, self.problem,
@@ -310,7 +338,7 @@ class Workbench(VBox):
     def _on_search(self, change: dict[str, Any]) -> None:
         text = change["new"].strip()
         found = search_diagnoses(text, limit=0) if len(text) >= 2 else []
-        self.dx_matches.options = [(d.label, d.id) for d in found]
+        self.dx_matches.options = _alphabetical((d.label, d.id) for d in found)
 
     def _on_put(self, _: Button) -> None:
         if not self.dx_matches.value:
@@ -355,10 +383,10 @@ class Workbench(VBox):
         report = self.session.submit()
         self.feedback.value = feedback_html(report.assessment, report)  # first: on screen soonest
         case = self.visit_case
-        made = Submission(f"Visit {report.visit + 1}, not saved (score "
-                          f"{report.assessment.score:.2f})", case, report.assessment, report)
+        made = Submission(f"Visit {report.visit + 1}: score {_score(report.assessment.score)} "
+                          "(not saved)", case, report.assessment, report)
         self._made.append(made)
-        note = f"Submitted: score {report.assessment.score:.2f}."
+        note = f"Submitted: score {_score(report.assessment.score)}; the feedback is below."
         try:
             if self.store is not None and self.learner_id:  # feedback shows even if this fails
                 attempt_id = self.store.record(self.learner_id, report.assessment,
@@ -375,7 +403,8 @@ class Workbench(VBox):
         self._clear_figure(self.path_figure, self.path_text)
         self._sync_controls()  # the slider back at 50, unrecorded until the learner moves it
         self._say(f"Visit {self.session.visit + 1}: the patient returns at week "
-                  f"{self.session.week:g}.")
+                  f"{self.session.week:g}. Scroll up to read what the patient tells you now "
+                  "and update your problem statement.")
 
     def _on_debrief(self, _: Button) -> None:
         self.debrief.value = (debrief_html(self.session.debrief(self.reflection.value))
@@ -393,7 +422,10 @@ class Workbench(VBox):
             raise ActionError("there is no earlier submission to show yet")
         entry = self.submissions[self.earlier.value]
         shown = self.shown = replay(self.case, entry) if isinstance(entry, Attempt) else entry
-        self.earlier_feedback.value = feedback_html(shown.assessment, shown.report)
+        label = (_attempt_label(entry, several_visits=self.session.visit_count > 1)
+                 if isinstance(entry, Attempt) else entry.label)
+        self.earlier_feedback.value = (f"<h4>Shown again — {escape(label)}</h4>"
+                                       + feedback_html(shown.assessment, shown.report))
         self.earlier_reasoning.value = (
             reasoning_summary_html(shown.session) if shown.session is not None else
             f"<p><i>{escape(shown.note)}</i></p>" if shown.note else "")
@@ -478,9 +510,16 @@ class Workbench(VBox):
             except ProgressStoreError as exc:  # the case stays workable
                 self.errors.show(exc)
         listed = {a.id for a in saved}
+        count = len(saved)
+        self.saved_note.value = (
+            f"<p>You have {count} saved {'submission' if count == 1 else 'submissions'} on "
+            "this case: choose one under <b>Your earlier submissions</b> at the end of the page "
+            "to see its feedback, flowchart and reasoning again.</p>" if count else "")
         self.submissions = [*saved, *(s for s in self._made if s.attempt_id not in listed
                                       or s.attempt_id is None)]
-        options = [(attempt_label(s) if isinstance(s, Attempt) else s.label, i)
+        several = self.session.visit_count > 1
+        options = [(_attempt_label(s, several_visits=several) if isinstance(s, Attempt)
+                    else s.label, i)
                    for i, s in enumerate(self.submissions)]
         self.earlier.options = options[::-1] or [("— none yet —", -1)]
         self.earlier.value = self.earlier.options[0][1]
@@ -498,7 +537,12 @@ class Workbench(VBox):
         text.value = ""
 
     def _teaching_html(self) -> str:
+        """The diagnosis, the outcome and the teaching points: only once the last visit is
+        submitted (they would give the later visits away)."""
         case = self.case
+        if self.session.has_next_visit:
+            return ("<p><i>The diagnosis, what happened next and the teaching points appear "
+                    "after the last visit: press Next visit to see the patient again.</i></p>")
         return (f"<h4>Diagnosis</h4><p>{escape(diagnosis_label(case.diagnosis))}</p>"
                 f"<h4>What happened next</h4>{_paragraphs(case.stages.follow_up)}"
                 f"<h4>Teaching points</h4>{_paragraphs(case.teaching_notes)}")
@@ -519,7 +563,7 @@ class Workbench(VBox):
                                   "assessment step to your plan.</i></p>")
         self.dx_view.value = differential_html(list(zip(SLOTS, self._slots, strict=True)),
                                                s.differential)
-        self.tests_view.value = ordered_tests_html(s.tests)
+        self.tests_view.value = ordered_tests_html(s.tests, s.visit)
         self.plan.value = plan_html(s.actions)
         self.confidence_note.value = ("" if s.confidence is not None else
                                       "<p><i>Move the slider to record your confidence.</i></p>")
