@@ -390,3 +390,14 @@ def test_visit_record_of_the_wrong_shape_or_case_is_refused_naming_the_field() -
         ReasoningSession.from_record(case, record)
     with pytest.raises(RecordError, match=r"record\.case_id: is 'early_uncomplicated'"):
         ReasoningSession.from_record(load_case("functional_dystonia_mimic"), session.record())
+
+
+def test_the_model_problem_statement_at_a_visit_after_an_operation_names_it() -> None:
+    from dystonia_teach.core.reasoning_judge import model_problem_statement
+    from dystonia_teach.core.visits import case_at_visit, visit_count
+
+    case = load_case("disc_herniation_after_trial")
+    later = case_at_visit(case, visit_count(case) - 1)
+    assert later.course.operation == "microdiscectomy"
+    assert "after microdiscectomy" in model_problem_statement(later)
+    assert "after" not in model_problem_statement(case)

@@ -151,8 +151,11 @@ def model_problem_statement(case: Case) -> str:
     red = (", red flags: " + ", ".join(r.replace("_", " ") for r in case.red_flags)
            if case.red_flags else ", no red flags")
     found = f", with {', '.join(signs)}" if signs else ""
+    operation = case.course.operation
+    label = knowledge().steps[operation].label if operation != "none" else ""
+    after = f", after {label[:1].lower()}{label[1:]}" if label else ""
     return (f"{case.patient.age}-year-old {person} with {_weeks(case.course.symptom_weeks)} of "
-            f"{where} on {triggers}{found}{red}.")
+            f"{where} on {triggers}{found}{after}{red}.")
 
 
 def problem_feedback(case: Case, text: str) -> ProblemFeedback:
