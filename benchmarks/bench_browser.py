@@ -18,6 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from dystonia_teach.core.knowledge import knowledge
+from dystonia_teach.core.vocabulary import PHASE_LABELS
 from dystonia_teach.widgets.workbench import step_options
 from tests.jupyterlab_server import (
     CHROMIUM,
@@ -64,11 +65,14 @@ def main() -> int:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         open_and_run(page, base, "02_work_the_cases.ipynb")
         open_case(page, "early_uncomplicated")
+        phase = page.get_by_label("Phase", exact=True)
         picker = page.get_by_label("Step", exact=True)
         add = page.get_by_role("button", name="Add step")
         labels = {step: label for label, step in step_options(knowledge(), tests=False)}
         times = []
         for step in STEPS:
+            phase.select_option(label=PHASE_LABELS[knowledge().steps[step].phase])
+            picker.locator("option", has_text=labels[step]).first.wait_for()
             picker.select_option(label=labels[step])
             add.click()
             wait_idle(page)  # the kernel has finished the last flowchart and this step

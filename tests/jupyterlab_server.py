@@ -76,8 +76,9 @@ def open_case(page: Page, case_id: str) -> None:
     from dystonia_teach.render.teaser import case_teaser
 
     number = list_cases().index(case_id) + 1
-    case_select = page.get_by_label("Case", exact=True)
-    case_select.wait_for(timeout=60_000)
-    case_select.select_option(label=case_teaser(load_case(case_id), number))
+    case_radio = page.get_by_role("radio", name=case_teaser(load_case(case_id), number),
+                                  exact=True)
+    case_radio.wait_for(timeout=60_000)
+    case_radio.check()
     page.get_by_role("button", name="Open case").click()
     page.get_by_label("Step", exact=True).wait_for(timeout=30_000)

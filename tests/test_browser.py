@@ -92,8 +92,10 @@ def test_work_a_case_in_jupyterlab_at_800_px(lab: str) -> None:
         page.locator("text=Saving your attempts as e2e_owl").first.wait_for(timeout=30_000)
         page.get_by_label("Problem statement").fill("46-year-old man, toes curl on walking")
         page.get_by_label("Problem statement").press("Enter")
+        clipped = _clipped_options(page)  # case titles and the steps of every phase
+        page.get_by_label("Phase", exact=True).select_option(label="Assessment")
         page.get_by_label("Step", exact=True).select_option(
-            label="Assessment: Neurological examination of the legs")
+            label="Neurological examination of the legs")
         page.get_by_role("button", name="Add step").click()
         page.locator("text=Right ankle dorsiflexion").first.wait_for(timeout=30_000)
         page.get_by_label("Search diagnoses").fill("radicul")
@@ -104,7 +106,7 @@ def test_work_a_case_in_jupyterlab_at_800_px(lab: str) -> None:
         page.get_by_role("button", name="Commit differential").click()
         page.locator("text=Differential recorded").first.wait_for(timeout=30_000)
         page.get_by_label("Test", exact=True).select_option(
-            label="Investigations: EMG and nerve conduction studies")
+            label="EMG and nerve conduction studies")
         page.get_by_label("Which result would change management?").fill("an L5 radiculopathy")
         page.get_by_role("button", name="Order test").click()
         page.locator(".dt-test").first.wait_for(timeout=30_000)
@@ -143,7 +145,54 @@ def test_work_a_case_in_jupyterlab_at_800_px(lab: str) -> None:
     assert scroll_width <= client_width + 1, "the workbench is wider than an 800 px window"
     assert svg_right <= output_right + 1, "the flowchart is cut off at 800 px"
     assert squeezed == {}, f"controls squeezed at 800 px (width in px): {squeezed}"
+    assert clipped == [], f"texts cut off at 800 px ([control, text, px needed, px shown]): " \
+                          f"{clipped}"
     assert "Error displaying widget" not in page_text
+
+
+#: Every option text of the case list, the step list and the test list that does not fit the
+#: width its control shows it in: [control, text, width needed, width shown] in px. A select
+#: never wraps an option (its text is measured in the select's font); a radio list's label must
+#: not overflow its box (nor be cut at the foot), nor the box the output area.
+CLIPPED = """() => {
+  const ctx = document.createElement('canvas').getContext('2d');
+  const out = [];
+  const area = document.querySelector('.dt-root').closest('.jp-OutputArea-output')
+    .getBoundingClientRect();
+  for (const select of document.querySelectorAll('.dt-root select')) {
+    const name = select.parentElement.querySelector('.widget-label').textContent;
+    if (!['Case', 'Step', 'Test', 'Phase'].includes(name)) continue;
+    const style = getComputedStyle(select);
+    ctx.font = style.font;
+    const room = Math.min(select.getBoundingClientRect().right, area.right)
+      - select.getBoundingClientRect().left - (select.offsetWidth - select.clientWidth)
+      - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    for (const option of select.options) {
+      const width = ctx.measureText(option.text).width;
+      if (width > room) out.push([name, option.text, Math.round(width), Math.round(room)]);
+    }
+  }
+  for (const label of document.querySelectorAll('.dt-root .widget-radio-box label')) {
+    const box = label.getBoundingClientRect();
+    const room = Math.min(label.parentElement.getBoundingClientRect().right, area.right);
+    if (label.scrollWidth > label.clientWidth + 1 || box.right > room + 1
+        || label.scrollHeight > label.clientHeight + 1) {
+      out.push(['Case', label.textContent, label.scrollWidth, Math.round(room - box.left)]);
+    }
+  }
+  return out;
+}"""
+
+
+def _clipped_options(page: Page) -> list[list[object]]:
+    """What :data:`CLIPPED` finds for every phase the step list can show."""
+    phases = page.get_by_label("Phase", exact=True)
+    found: list[list[object]] = []
+    for phase in phases.locator("option").all_inner_texts():
+        phases.select_option(label=phase.replace("\xa0", " "))
+        wait_idle(page)
+        found += [row for row in page.evaluate(CLIPPED) if row not in found]
+    return found
 
 
 def test_case_builder_renders_and_validates_live_in_jupyterlab(lab: str) -> None:
@@ -183,10 +232,13 @@ def _type(page: Page, label: str, text: str, *, enter: bool = False) -> None:
         page.keyboard.press("Enter")
 
 
-def _add_step(page: Page, label: str) -> None:
-    page.get_by_label("Step", exact=True).select_option(label=label)
+def _add_step(page: Page, label: str, phase: str = "Assessment") -> None:
+    page.get_by_label("Phase", exact=True).select_option(label=phase)
+    steps = page.get_by_label("Step", exact=True)
+    steps.locator("option", has_text=label).first.wait_for()
+    steps.select_option(label=label)
     page.get_by_role("button", name="Add step").click()
-    page.locator(".dt-root ol li", has_text=label.split(": ", 1)[1]).first.wait_for()
+    page.locator(".dt-root ol li", has_text=label).first.wait_for()
 
 
 def _open_as(page: Page, learner: str, case_id: str) -> None:
@@ -215,8 +267,8 @@ def test_two_visits_typed_then_a_restart_shows_the_reasoning_again_and_resumes(
         page.get_by_label("Learner id").wait_for(timeout=60_000)
         _open_as(page, learner, case_id)
         _type(page, "Problem statement", problem, enter=True)
-        _add_step(page, "Assessment: History with red-flag screen")
-        _add_step(page, "Assessment: Neurological examination of the legs")
+        _add_step(page, "History with red-flag screen")
+        _add_step(page, "Neurological examination of the legs")
         _type(page, "Search diagnoses", "radicul")
         page.get_by_label("Matches").select_option(
             label="Foot dystonia caused by lumbar radiculopathy")
@@ -224,7 +276,7 @@ def test_two_visits_typed_then_a_restart_shows_the_reasoning_again_and_resumes(
         page.get_by_role("button", name="Commit differential").click()
         page.locator("text=Differential recorded").first.wait_for(timeout=30_000)
         page.get_by_label("Test", exact=True).select_option(
-            label="Investigations: MRI lumbar spine without contrast")
+            label="MRI lumbar spine without contrast")
         _type(page, "Which result would change management?", reason)
         page.get_by_role("button", name="Order test").click()
         page.locator(".dt-test", has_text="You said").first.wait_for(timeout=30_000)
@@ -242,7 +294,7 @@ def test_two_visits_typed_then_a_restart_shows_the_reasoning_again_and_resumes(
         page.get_by_role("button", name="Next visit").click()
         page.locator("text=Visit 2 of 2").first.wait_for(timeout=30_000)
         _type(page, "Problem statement", later, enter=True)
-        _add_step(page, "Assessment: Neurological examination of the legs")
+        _add_step(page, "Neurological examination of the legs")
         wait_idle(page)  # visit 2 begun, not submitted: kept as unfinished work
 
         page.get_by_role("menuitem", name="Kernel", exact=True).click()

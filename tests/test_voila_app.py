@@ -20,7 +20,7 @@ from .voila_server import axe_violations, blocking, require_browser_tools, runni
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 CASE = "early_uncomplicated"
-STEP = "Assessment: Neurological examination of the legs"
+STEP = "Neurological examination of the legs"  # in the first phase the list shows
 #: Keys a learner might press anywhere; in JupyterLab some would be notebook shortcuts.
 KEYS = ["a", "b", "d", "d", "x", "z", "m", "y", "Shift+Enter", "Control+Enter", "Escape",
         "Enter", "Space", "ArrowDown", "ArrowUp", "Backspace", "Delete", "0", "0"]
@@ -57,14 +57,17 @@ def _open(page, case_id: str, learner: str | None) -> None:
     if learner:
         page.get_by_label("Learner id").fill(learner)
         page.get_by_label("Learner id").press("Enter")
-    cases = page.locator(".widget-dropdown select").first
-    cases.select_option(index=list_cases().index(case_id) + 1)  # the picker's numbered teasers
+    # the picker's numbered teasers, in the bank's order
+    page.get_by_role("radio").nth(list_cases().index(case_id)).check()
     page.get_by_role("button", name="Open case").click()
     page.get_by_label("Step", exact=True).wait_for(timeout=30_000)
 
 
-def _add_step(page, label: str = STEP) -> None:
-    page.get_by_label("Step", exact=True).select_option(label=label)
+def _add_step(page, label: str = STEP, phase: str = "Assessment") -> None:
+    page.get_by_label("Phase", exact=True).select_option(label=phase)
+    steps = page.get_by_label("Step", exact=True)
+    steps.locator("option", has_text=label).first.wait_for(timeout=30_000)
+    steps.select_option(label=label)
     page.get_by_role("button", name="Add step").click()
 
 
@@ -118,14 +121,17 @@ def test_severity_and_pathway_are_told_in_words_not_only_colour(page) -> None:
 
 def test_keys_typed_into_the_controls_never_break_the_app(page) -> None:
     _open(page, CASE, None)
+    page.get_by_label("Phase", exact=True).select_option(
+        label="Conservative management (step 1)")
     steps = page.get_by_label("Step", exact=True)
-    steps.select_option(label=next(o for o in steps.locator("option").all_inner_texts()
-                                   if "Naproxen" in o))  # a drug: the dose field is enabled
+    steps.locator("option", has_text="Naproxen").wait_for(timeout=30_000)
+    steps.select_option(label="Naproxen")  # a drug: the dose field is enabled
     controls = [page.get_by_label("Problem statement"), page.get_by_label("Search diagnoses"),
                 steps, page.get_by_label("Daily dose (mg/day)"),
                 page.get_by_label("Test", exact=True),
+                page.get_by_label("Phase", exact=True),
                 page.get_by_role("button", name="Undo last step"),
-                page.locator(".widget-dropdown select").first]
+                page.get_by_role("radio").first]
     for control in controls:
         control.focus()
         for key in KEYS:
@@ -142,8 +148,8 @@ def test_keys_typed_into_the_controls_never_break_the_app(page) -> None:
 
 
 def test_a_case_can_be_worked_with_the_keyboard_alone(page) -> None:
-    _tab_to(page, page.locator(".widget-dropdown select").first)
-    page.keyboard.press("ArrowDown")  # the first case of the bank
+    _tab_to(page, page.get_by_role("radio").first)
+    page.keyboard.press("Space")  # the first case of the bank
     _tab_to(page, page.get_by_role("button", name="Open case"))
     page.keyboard.press("Enter")
     steps = page.get_by_label("Step", exact=True)

@@ -14,6 +14,7 @@ import pytest
 
 from dystonia_teach import Action, list_cases, load_case, recommended_actions
 from dystonia_teach.core.diagnoses import diagnosis_label, diagnosis_scripts
+from dystonia_teach.core.errors import ActionError
 from dystonia_teach.core.knowledge import knowledge
 from dystonia_teach.core.visits import case_at_visit
 from dystonia_teach.render.teaser import case_teaser
@@ -29,7 +30,7 @@ REASON = "a result at the level and side of the signs would change the plan"
 def _add(wb: Workbench, action: Action | str, dose: float | None = None) -> None:
     if isinstance(action, Action):
         action, dose = action.step, action.dose_mg_per_day
-    wb.step_picker.value = action
+    wb.choose_step(action)
     if dose is not None:
         wb.dose.value = dose
     wb.add_button.click()
@@ -244,9 +245,9 @@ def test_case_text_is_inert() -> None:
 def test_dose_entry_is_enabled_for_dosed_drugs_only() -> None:
     wb = Workbench("early_uncomplicated")
     assert wb.dose.description == "Daily dose (mg/day)" and wb.dose.disabled
-    wb.step_picker.value = "naproxen"
+    wb.choose_step("naproxen")
     assert not wb.dose.disabled
-    wb.step_picker.value = "physical_therapy"
+    wb.choose_step("physical_therapy")
     assert wb.dose.disabled and wb.dose.value == 0
     _add(wb, "naproxen", 1000)
     assert wb.session.actions == (Action("naproxen", 1000.0),)
@@ -317,13 +318,42 @@ def test_a_locked_store_shows_an_error_but_keeps_the_feedback(tmp_path: Path) ->
     assert wb.errors.value == "" and "Saved" in wb.status.value
 
 
+def test_step_list_shows_the_chosen_phase_with_the_steps_own_labels() -> None:
+    """The plan's list shows one phase at a time (a narrow window cuts "Phase: step" off); a
+    phase shows exactly its steps, the test list only tests, and every step can be reached."""
+    kb = knowledge()
+    wb = Workbench("early_uncomplicated")
+    assert wb.phase_picker.description == "Phase" and "dt-stacked" in wb.step_picker._dom_classes
+    reached = []
+    for label, phase in wb.phase_picker.options:
+        wb.phase_picker.value = phase
+        assert wb.step_picker.value is None
+        shown = list(wb.step_picker.options)
+        assert shown, label
+        for text, step_id in shown:
+            step = kb.steps[step_id]
+            assert (step.phase, text) == (phase, step.label) and not step.reveals
+            assert label not in text
+        assert wb.step_picker.rows >= len(shown)  # the whole phase on screen
+        reached += [step_id for _, step_id in shown]
+    assert sorted(reached) == sorted(s.id for s in kb.steps.values() if not s.reveals)
+    assert all(kb.steps[t].reveals for _, t in wb.test_picker.options[1:])
+    assert not any(":" in text for text, _ in wb.test_picker.options[1:])
+    wb.choose_step("physical_therapy")
+    assert (wb.phase_picker.value, wb.step_picker.value) == (
+        kb.steps["physical_therapy"].phase, "physical_therapy")
+    with pytest.raises(ActionError, match="mri_lumbar_noncontrast"):
+        wb.choose_step("mri_lumbar_noncontrast")  # a test: ordered with its reason instead
+
+
 def test_case_picker_is_neutral_and_opens_the_chosen_case() -> None:
     picker = case_picker()
     assert repr(picker) == "Case picker: run this cell (Shift + Enter) to start"
     cases = list_cases()
-    assert [value for _, value in picker.cases.options][1:] == cases
-    for (label, _), number, case_id in zip(picker.cases.options[1:], range(1, 99), cases,
-                                           strict=False):
+    assert [value for _, value in picker.cases.options] == cases
+    assert picker.cases.value is None  # nothing chosen for the learner
+    for (label, _), number, case_id in zip(picker.cases.options, range(1, len(cases) + 1), cases,
+                                           strict=True):
         assert label == case_teaser(load_case(case_id), number) and case_id not in label
     picker.open_button.click()
     assert "choose a case" in picker.errors.value and picker.workbench is None

@@ -31,6 +31,7 @@ from ipywidgets import (
     IntSlider,
     Layout,
     Output,
+    RadioButtons,
     Select,
     Text,
     Textarea,
@@ -73,6 +74,9 @@ NOT_SURE = "— not sure —"
 SLOTS = ("1st (most likely)", "2nd", "3rd", "Must not miss")
 _WIDE = {"description_width": "initial"}
 _FULL = Layout(width="98%")
+#: A list whose option texts must stay readable in a narrow window: the description above it,
+#: the list the full width (see the guard's stylesheet).
+_STACKED = ("dt-stacked",)
 
 
 def _heading(text: str) -> HTML:
@@ -87,12 +91,22 @@ def figure_output(fig: go.Figure) -> dict[str, Any]:
             "data": {**bundle, "text/plain": "Flowchart of your path and the recommended path"}}
 
 
-def step_options(kb: KnowledgeBase, *, tests: bool | None = None) -> list[tuple[str, str]]:
+def step_options(kb: KnowledgeBase, *, tests: bool | None = None,
+                 phase: str | None = None) -> list[tuple[str, str]]:
     """(label, step id) for every step, grouped by phase in pathway order; ``tests=True``
-    only the tests (steps with a result), ``False`` only the others."""
-    return [(f"{PHASE_LABELS[phase]}: {step.label}", step.id)
-            for phase in PHASES for step in kb.steps.values()
-            if step.phase == phase and (tests is None or bool(step.reveals) == tests)]
+    only the tests (steps with a result), ``False`` only the others; ``phase`` only that
+    phase's. The label is the step's own, short enough for a narrow window: the phase is
+    shown by the list's phase filter, not repeated in every option."""
+    return [(step.label, step.id)
+            for p in PHASES if phase is None or p == phase for step in kb.steps.values()
+            if step.phase == p and (tests is None or bool(step.reveals) == tests)]
+
+
+def step_phases(kb: KnowledgeBase, *, tests: bool | None = None) -> list[tuple[str, str]]:
+    """(phase label, phase) for every phase that has steps of the kind ``tests`` selects, in
+    pathway order."""
+    kept = {kb.steps[step_id].phase for _, step_id in step_options(kb, tests=tests)}
+    return [(PHASE_LABELS[phase], phase) for phase in PHASES if phase in kept]
 
 
 def _alphabetical(options: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -182,9 +196,14 @@ class Workbench(VBox):
         self.order_button = Button(description="Order test", icon="flask",
                                    tooltip="Order the test; its result appears below")
         self.tests_view = HTML()
-        self.step_picker = Select(options=step_options(kb, tests=False), value=None, rows=10,
-                                  description="Step", style=_WIDE, layout=_FULL,
-                                  tooltip="Assessment, treatment and follow-up steps")
+        phases = step_phases(kb, tests=False)
+        self.phase_picker = Dropdown(options=phases, value=phases[0][1], description="Phase",
+                                     style=_WIDE, tooltip="Show the steps of this phase")
+        self.step_picker = Select(options=step_options(kb, tests=False, phase=phases[0][1]),
+                                  value=None, description="Step", style=_WIDE, layout=_FULL,
+                                  rows=max(len(step_options(kb, tests=False, phase=p))
+                                           for _, p in phases),
+                                  tooltip="The chosen phase's steps", _dom_classes=_STACKED)
         self.dose = FloatText(value=0.0, description="Daily dose (mg/day)", style=_WIDE,
                               disabled=True, tooltip="Total daily dose in mg, for drugs only",
                               layout=Layout(width="28em", max_width="98%"))
@@ -238,6 +257,7 @@ class Workbench(VBox):
         self.dx_clear.on_click(guard(self._on_clear))
         self.dx_commit.on_click(guard(self._on_commit))
         self.order_button.on_click(guard(self._on_order))
+        self.phase_picker.observe(guard(self._on_phase), names="value")
         self.step_picker.observe(guard(self._on_step), names="value")
         self.add_button.on_click(guard(self._on_add))
         self.undo_button.on_click(guard(lambda _: self._act(self.session.undo)))
@@ -261,7 +281,7 @@ class Workbench(VBox):
                  layout=Layout(flex_flow="row wrap")), self.dx_view,
             _heading("Tests: say why before you see the result"), self.test_picker,
             self.test_target, self.test_change, self.order_button, self.tests_view,
-            _heading("Your plan"), self.step_picker, self.dose,
+            _heading("Your plan"), self.phase_picker, self.step_picker, self.dose,
             HBox([self.add_button, self.undo_button], layout=Layout(flex_flow="row wrap")),
             self.plan, _heading("Confidence"), self.confidence, self.confidence_note,
             HBox([self.submit_button, self.next_button], layout=Layout(flex_flow="row wrap")),
@@ -364,6 +384,19 @@ class Workbench(VBox):
                                        target=self.test_target.value or None)
         self.test_picker.value, self.test_change.value = "", ""
         self._say(f"Ordered: {test.label} ({test.value}). Its result is below.")
+
+    def choose_step(self, step_id: str) -> None:
+        """Select ``step_id`` in the plan's list, showing its phase first (for notebooks and
+        tests; the learner picks the phase, then the step)."""
+        step = knowledge().steps.get(step_id)
+        if step is None or step_id not in {v for _, v in step_options(knowledge(), tests=False)}:
+            raise ActionError(f"{step_id!r} is not a step of the plan's list")
+        self.phase_picker.value = step.phase
+        self.step_picker.value = step_id
+
+    def _on_phase(self, change: dict[str, Any]) -> None:
+        self.step_picker.options = step_options(knowledge(), tests=False, phase=change["new"])
+        self.step_picker.value = None
 
     def _on_step(self, change: dict[str, Any]) -> None:
         step = knowledge().steps.get(change["new"]) if change["new"] else None
@@ -597,16 +630,17 @@ class CasePicker(VBox):
             self.hub_user = current_learner() if save else None
         except ProgressStoreError as exc:  # a hub user name that cannot be a learner id
             self.hub_user, hub_problem = None, exc
-        options: list[tuple[str, str]] = [("— choose a case —", "")]
+        options: list[tuple[str, str]] = []
         problems = []
         for number, case_id in enumerate(list_cases(), 1):
             try:
                 options.append((case_teaser(load_case(case_id), number), case_id))
             except DystoniaTeachError as exc:
                 problems.append(f"case {number}: {exc}")
-        self.cases = Dropdown(options=options, value="", description="Case", style=_WIDE,
-                              tooltip="The patient to see",
-                              layout=Layout(flex="1 1 24em", width="auto", min_width="0"))
+        # a list whose texts wrap: a select cuts a long title off in a narrow window
+        self.cases = RadioButtons(options=options, value=None, description="Case",
+                                  style=_WIDE, tooltip="The patient to see", layout=_FULL,
+                                  _dom_classes=(*_STACKED, "dt-cases"))
         self.learner = Text(value=self.hub_user or learner_id or "", description="Learner id",
                             disabled=bool(self.hub_user), style=_WIDE,
                             continuous_update=False,
@@ -622,9 +656,7 @@ class CasePicker(VBox):
         self.workbench: Workbench | None = None
         self.status = HTML()
         self.area = VBox()
-        self.children = (KeyboardGuard(), self.learner,
-                         HBox([self.cases, self.open_button], layout=Layout(
-                             flex_flow="row wrap", width="98%")),
+        self.children = (KeyboardGuard(), self.learner, self.cases, self.open_button,
                          self.errors, self.status, self.area)
         self.errors.guard(self._apply_learner)()
         if hub_problem is not None:
