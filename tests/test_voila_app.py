@@ -45,7 +45,7 @@ def page(app: tuple[str, Path]):
         tab.errors = []
         tab.on("pageerror", lambda exc: tab.errors.append(str(exc)))
         tab.goto(base + "/")
-        tab.locator(".widget-dropdown select").first.wait_for(timeout=90_000)
+        tab.get_by_role("radio").first.wait_for(timeout=90_000)  # the case picker
         try:
             yield tab
         finally:
@@ -92,7 +92,7 @@ def test_app_shows_no_code_works_a_case_and_saves_to_the_store(page, app) -> Non
     _, store_path = app
     assert "case_picker" not in page.content() and "import" not in page.inner_text("body")
     assert page.locator(".cm-editor, .jp-CodeMirrorEditor, .jp-InputPrompt").count() == 0
-    assert page.locator("main .widget-dropdown").count() == 1  # the app's template: a landmark
+    assert page.locator("main .widget-radio").count() == 1  # the app's template: a landmark
     _open(page, CASE, "voila_owl")
     _add_step(page)
     text = _submit_and_read(page)
