@@ -352,6 +352,7 @@ def test_case_picker_is_neutral_and_opens_the_chosen_case() -> None:
     cases = list_cases()
     assert [value for _, value in picker.cases.options] == cases
     assert picker.cases.value is None  # nothing chosen for the learner
+    assert "dt-stacked" in picker.cases._dom_classes  # a list whose long titles wrap
     for (label, _), number, case_id in zip(picker.cases.options, range(1, len(cases) + 1), cases,
                                            strict=True):
         assert label == case_teaser(load_case(case_id), number) and case_id not in label
