@@ -55,14 +55,21 @@ def case_list_text(cases: list[Case] | None = None) -> str:
     shows them: "Case 4 — a 46-year-old postal worker whose right toes curl ..."."""
     if cases is not None:
         return "\n".join(case_teaser(case, number) for number, case in enumerate(cases, 1))
-    lines = []
+    return "\n".join(teaser or f"Case {number} — cannot be opened; your instructor can run "
+                                "`dystonia-teach validate` to see why."
+                      for number, (_, teaser, _) in enumerate(case_teasers(), 1))
+
+
+def case_teasers() -> list[tuple[str, str | None, DystoniaTeachError | None]]:
+    """``(case id, teaser, problem)`` for every available case, numbered as listed; a case that
+    cannot be read has no teaser but its problem, so it never hides the others."""
+    rows: list[tuple[str, str | None, DystoniaTeachError | None]] = []
     for number, case_id in enumerate(list_cases(), 1):
         try:
-            lines.append(case_teaser(load_case(case_id), number))
-        except DystoniaTeachError:  # one unreadable case file must not hide the others
-            lines.append(f"Case {number} — cannot be opened; your instructor can run "
-                         "`dystonia-teach validate` to see why.")
-    return "\n".join(lines)
+            rows.append((case_id, case_teaser(load_case(case_id), number), None))
+        except DystoniaTeachError as exc:
+            rows.append((case_id, None, exc))
+    return rows
 
 
 def assessment_text(assessment: Assessment, *, detail: bool = True) -> str:

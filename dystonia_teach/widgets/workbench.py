@@ -38,7 +38,7 @@ from ipywidgets import (
     VBox,
 )
 
-from dystonia_teach.casefiles.loader import list_cases, load_case
+from dystonia_teach.casefiles.loader import load_case
 from dystonia_teach.core.case_model import Case
 from dystonia_teach.core.diagnoses import diagnosis_label, diagnosis_scripts, search_diagnoses
 from dystonia_teach.core.errors import ActionError, DystoniaTeachError
@@ -57,6 +57,7 @@ from dystonia_teach.render.reasoning import (
     reasoning_summary_html,
 )
 from dystonia_teach.render.teaser import case_teaser
+from dystonia_teach.render.text import case_teasers
 from dystonia_teach.store import (
     Attempt,
     AttemptStore,
@@ -630,13 +631,10 @@ class CasePicker(VBox):
             self.hub_user = current_learner() if save else None
         except ProgressStoreError as exc:  # a hub user name that cannot be a learner id
             self.hub_user, hub_problem = None, exc
-        options: list[tuple[str, str]] = []
-        problems = []
-        for number, case_id in enumerate(list_cases(), 1):
-            try:
-                options.append((case_teaser(load_case(case_id), number), case_id))
-            except DystoniaTeachError as exc:
-                problems.append(f"case {number}: {exc}")
+        teasers = case_teasers()
+        options = [(teaser, case_id) for case_id, teaser, _ in teasers if teaser]
+        problems = [f"case {number}: {problem}"
+                    for number, (_, _, problem) in enumerate(teasers, 1) if problem]
         # a list whose texts wrap: a select cuts a long title off in a narrow window
         self.cases = RadioButtons(options=options, value=None, description="Case",
                                   style=_WIDE, tooltip="The patient to see", layout=_FULL,
