@@ -99,12 +99,7 @@ def test_work_a_case_in_jupyterlab_at_800_px(lab: str) -> None:
         page.get_by_role("button", name="Add step").click()
         page.locator("text=Right ankle dorsiflexion").first.wait_for(timeout=30_000)
         page.get_by_label("Search diagnoses").fill("radicul")
-        page.get_by_label("Matches").locator("option").first.wait_for(timeout=30_000)
-        page.get_by_label("Matches").select_option(
-            label="Foot dystonia caused by lumbar radiculopathy")
-        page.get_by_role("button", name="Put in my differential").click()
-        page.get_by_role("button", name="Commit differential").click()
-        page.locator("text=Differential recorded").first.wait_for(timeout=30_000)
+        _commit_differential(page, "Foot dystonia caused by lumbar radiculopathy")
         page.get_by_label("Test", exact=True).select_option(
             label="EMG and nerve conduction studies")
         page.get_by_label("Which result would change management?").fill("an L5 radiculopathy")
@@ -241,6 +236,15 @@ def _add_step(page: Page, label: str, phase: str = "Assessment") -> None:
     page.locator(".dt-root ol li", has_text=label).first.wait_for()
 
 
+def _commit_differential(page: Page, diagnosis: str) -> None:
+    """Pick ``diagnosis`` among the search's matches and commit it as the differential."""
+    page.get_by_label("Matches").locator("option").first.wait_for(timeout=30_000)
+    page.get_by_label("Matches").select_option(label=diagnosis)
+    page.get_by_role("button", name="Put in my differential").click()
+    page.get_by_role("button", name="Commit differential").click()
+    page.locator("text=Differential recorded").first.wait_for(timeout=30_000)
+
+
 def _open_as(page: Page, learner: str, case_id: str) -> None:
     _type(page, "Learner id", learner, enter=True)
     page.locator(f"text=Saving your attempts as {learner}").first.wait_for(timeout=30_000)
@@ -270,11 +274,7 @@ def test_two_visits_typed_then_a_restart_shows_the_reasoning_again_and_resumes(
         _add_step(page, "History with red-flag screen")
         _add_step(page, "Neurological examination of the legs")
         _type(page, "Search diagnoses", "radicul")
-        page.get_by_label("Matches").select_option(
-            label="Foot dystonia caused by lumbar radiculopathy")
-        page.get_by_role("button", name="Put in my differential").click()
-        page.get_by_role("button", name="Commit differential").click()
-        page.locator("text=Differential recorded").first.wait_for(timeout=30_000)
+        _commit_differential(page, "Foot dystonia caused by lumbar radiculopathy")
         page.get_by_label("Test", exact=True).select_option(
             label="MRI lumbar spine without contrast")
         _type(page, "Which result would change management?", reason)
