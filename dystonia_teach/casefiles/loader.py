@@ -280,6 +280,8 @@ def _semantic_issues(doc: YamlDocument, case: Case, expected_id: str | None,
             at_visit, where = case_at_visit(case, index), _visit_path(index)
             for item in recommended_pathway(at_visit):
                 reveal = kb.steps[item.step].reveals
+                if not item.required:
+                    continue
                 if reveal and at_visit.result(reveal) is None:
                     issues.append(doc.issue(
                         [*where, "investigations"], "missing_result",

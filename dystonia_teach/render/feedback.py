@@ -21,6 +21,7 @@ from dystonia_teach.core.diagnoses import diagnosis_label
 from dystonia_teach.core.knowledge import knowledge
 from dystonia_teach.core.reasoning_judge import Debrief, VisitReport
 from dystonia_teach.core.results import Assessment, Finding, PathwayItem, SourceRef
+from dystonia_teach.render.pathway import decision_line
 from dystonia_teach.render.reasoning import verdict_text
 
 RIGHT_CODES = ("appropriate_step", "acceptable_step", "working_diagnosis_correct")
@@ -85,7 +86,7 @@ def _plain(value: object) -> str:
 
 
 def _in_plan(item: PathwayItem, chosen: set[str]) -> bool:
-    return item.step in chosen or any(a in chosen for a in item.alternatives)
+    return any(step in chosen for step in item.options)
 
 
 def score_line(assessment: Assessment) -> str:
@@ -189,9 +190,7 @@ def feedback_view(assessment: Assessment, report: VisitReport | None = None) -> 
     plan = tuple(_label(a.step) + (f" {a.dose_mg_per_day:g} mg/day" if a.dose_mg_per_day else "")
                  for a in assessment.chosen)
     pathway = tuple(
-        item.label + (f" {item.dose_mg_per_day:g} mg/day" if item.dose_mg_per_day else "")
-        + (" (or " + ", ".join(kb.steps[a].label for a in item.alternatives) + ")"
-           if item.alternatives else "")
+        decision_line(item)
         + (" — in your plan" if _in_plan(item, chosen) else " — not in your plan")
         for item in assessment.recommended)
     d = report.differential if report else None
