@@ -645,8 +645,9 @@ def _decisions(kb: KnowledgeBase, facts: _CaseFacts, chosen: Mapping[str, Action
         if check.only_with and not any(s in chosen and s not in wrong
                                        for s in check.only_with):
             continue
-        hits = tuple(step for step, priority in check.options if step in chosen
-                     and (priority == "routine" or chosen[step].priority == priority))
+        hits = tuple(dict.fromkeys(
+            step for step, priority in check.options if step in chosen
+            and (priority == "routine" or chosen[step].priority == priority)))
         if check.select_one and len(hits) > 1:
             for step in hits[1:]:
                 if step not in by_rules:

@@ -109,9 +109,10 @@ def aside_codes(rule: Rule) -> frozenset[str]:
 
 
 def forbid_steps(rule: Rule, ctx: Context) -> Iterator[Hit]:
-    """None of the listed steps may be chosen; one finding per chosen step."""
+    """None of the listed steps may be chosen; one finding per chosen step (not one an earlier
+    rule has judged wrong: one decision, one finding)."""
     for step in rule.params["steps"]:
-        if step in ctx.chosen:
+        if step in ctx.chosen and step not in ctx.judged:
             yield rule.code, step, ""
 
 
