@@ -164,6 +164,11 @@ class _CaseFacts:
     verdicts: Mapping[str, tuple[Finding, bool]]
     #: A step that resolves a caution (``unless_any``) -> the steps whose caution it resolves.
     remedies: Mapping[str, frozenset[str]]
+    #: A step offered only by decisions that exist with another step (aftercare with an
+    #: operation, gastro-protection with an NSAID) -> those steps, and its verdict without them.
+    conditional: Mapping[str, tuple[frozenset[str], Finding]]
+    #: (step, priority) pairs that satisfy a required decision ("routine": any priority).
+    must_options: frozenset[tuple[str, str]]
 
 
 @dataclass(frozen=True)
@@ -175,6 +180,7 @@ class _Tables:
     reveals: Mapping[str, str]  # test step id -> the kind of result it reveals
     risky: frozenset[str]  # steps whose harm class is risky (safety "caution" on a warning)
     commission: frozenset[str]  # finding codes that judge a step chosen
+    omission: frozenset[str]  # finding codes that name something left out
     labels: Mapping[str, str]  # finding code -> its short label
     rubric: str  # the rubric template with its whitespace already collapsed
 
@@ -202,6 +208,7 @@ def _tables(kb: KnowledgeBase) -> _Tables:
         reveals={step: s.reveals for step, s in kb.steps.items() if s.reveals},
         risky=frozenset(step for step, s in kb.steps.items() if harms[s.harm].risky),
         commission=frozenset(code for code, f in kb.findings.items() if f.commission),
+        omission=frozenset(code for code, f in kb.findings.items() if f.omission),
         labels={code: f.label for code, f in kb.findings.items()},
         rubric=" ".join(kb.scoring.rubric.split()),  # the fields hold no whitespace
     )
@@ -367,16 +374,25 @@ def _case_facts(case: Case, kb: KnowledgeBase, known: frozenset[str] = frozenset
             if required or step not in reasons:
                 reasons.setdefault(step, item.reason)
     verdicts: dict[str, tuple[Finding, bool]] = {}
+    unconditional = {split_option(o)[0] for _, _, options, item in derived if not item.only_with
+                     for o in options}
+    triggers: dict[str, set[str]] = {}
+    for _, _, options, item in derived:
+        for option in options if item.only_with else ():
+            triggers.setdefault(split_option(option)[0], set()).update(item.only_with)
+    conditional: dict[str, tuple[frozenset[str], Finding]] = {}
     for step in kb.steps:
+        harm = harms[kb.steps[step].harm]
+        not_indicated = _finding(kb, kb.scoring.not_indicated_codes[harm.not_indicated], step,
+                                 reason=harm.not_indicated_reason, severity=harm.not_indicated)
         if step in must:
             verdicts[step] = (_finding(kb, "appropriate_step", step, reason=reasons[step]), False)
         elif step in could:
             verdicts[step] = (_finding(kb, "acceptable_step", step), False)
         else:
-            harm = harms[kb.steps[step].harm]
-            verdicts[step] = (_finding(kb, kb.scoring.not_indicated_codes[harm.not_indicated],
-                                       step, reason=harm.not_indicated_reason,
-                                       severity=harm.not_indicated), True)
+            verdicts[step] = (not_indicated, True)
+        if step in triggers and step not in unconditional:
+            conditional[step] = (frozenset(triggers[step]), not_indicated)
     checks = []
     for source, required, options, item in derived:
         companion = isinstance(source, Caution)
@@ -405,6 +421,9 @@ def _case_facts(case: Case, kb: KnowledgeBase, known: frozenset[str] = frozenset
             and harms[kb.steps[s].harm].not_indicated != "info"),
         verdicts=verdicts,
         remedies=_remedies(kb, met, verdicts),
+        conditional=conditional,
+        must_options=frozenset(split_option(o) for _, required, options, _ in derived
+                               if required for o in options),
     )
     if len(_FACTS) >= _FACTS_KEPT:
         _FACTS.clear()
@@ -468,14 +487,28 @@ def recommended_pathway(case: Case, earlier: Iterable[ActionLike] = ()
     return pathway_facts(case, earlier).items
 
 
-def recommended_actions(case: Case, earlier: Iterable[ActionLike] = ()) -> list[Action]:
-    """A complete plan for ``case``: the example of every required decision (a decision that
-    exists only with another step, such as aftercare with an operation, only when that step is
-    in the plan), ready for ``evaluate``."""
+def recommended_actions(case: Case, earlier: Iterable[ActionLike] = (),
+                        choose: Iterable[str] = ()) -> list[Action]:
+    """A complete plan for ``case``: the example of every required decision, ready for
+    ``evaluate``. ``choose`` names steps to take where an optional decision offers them (the
+    operation of a shared decision, say); a decision that exists only with another step (the
+    aftercare of that operation) joins when that step is in the plan."""
     items = recommended_pathway(case, earlier)
-    chosen = {item.step for item in items if item.required and not item.only_with}
-    return [item.action for item in items if item.required
-            and (not item.only_with or chosen.intersection(item.only_with))]
+    wanted = tuple(choose)
+    plan: dict[str, Action] = {}
+    for item in items:
+        if item.required and not item.only_with:
+            plan.setdefault(item.step, item.action)
+        elif not item.required and not item.only_with:
+            taken = next((s for s in item.options if s in wanted), None)
+            if taken is not None:
+                dose = item.dose_mg_per_day if taken == item.step else None
+                priority = "urgent" if taken in item.urgent_options else "routine"
+                plan.setdefault(taken, Action(taken, dose, priority))
+    for item in items:
+        if item.required and item.only_with and plan.keys() & set(item.only_with):
+            plan.setdefault(item.step, item.action)
+    return list(plan.values())
 
 
 def _finding(kb: KnowledgeBase, code: str, step: str | None, extra: str = "",
@@ -582,14 +615,19 @@ def evaluate(
             if found.severity != "info" and step in chosen:
                 flagged.add(step)
                 by_rules.add(step)
-            if has_late and step not in chosen:  # the finding names the late version too
+            if has_late:  # the finding names the late (routine) version too: one finding
                 by_rules.update(s for s in _late(rule, step, chosen)
-                                if s not in facts.recommended)
+                                if (s, "routine") not in facts.must_options
+                                and (s, chosen[s].priority) not in facts.must_options)
 
     for step in chosen:
         if step in by_rules:
             continue
         verdict, not_indicated = facts.verdicts[step]
+        if step in facts.conditional:  # offered only with a step not chosen
+            with_steps, alone = facts.conditional[step]
+            if with_steps.isdisjoint(chosen):
+                verdict, not_indicated = alone, True
         if not_indicated and step in remedied:
             verdict, not_indicated = _finding(kb, "acceptable_step", step), False
         if not (not_indicated and step in judged):
@@ -689,7 +727,8 @@ def _score(kb: KnowledgeBase, tables: _Tables, findings: list[Finding],
         points = severity_points[f.severity]
         if not points or (f.code == "missing_step" and f.severity != "critical"):
             continue  # a missed decision already costs its share of the coverage
-        points *= weight[f.step] if f.step in chosen else omission.get(f.severity, 1.0)
+        points *= (weight[f.step] if f.step in chosen and f.code not in tables.omission
+                   else omission.get(f.severity, 1.0))
         share = min(rules.max_share_per_finding, points / rules.coverage_points)
         remaining *= 1 - share
         costs.append(Cost(f.code, f.step, f.severity, f.summary, points, share))

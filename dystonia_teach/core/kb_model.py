@@ -153,6 +153,9 @@ class FindingKind(_Strict):
     #: The finding judges something the plan does (a step chosen), not something left out: a
     #: warning of this kind on a risky step makes the plan's safety "caution".
     commission: bool = False
+    #: The finding names something left out (its cost uses the omission weight, even when a
+    #: routine order of the step it names was chosen instead of the urgent one).
+    omission: bool = False
 
 
 Required = Literal["must", "could", "must-unless-documented"]

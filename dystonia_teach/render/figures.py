@@ -78,14 +78,13 @@ NODES: tuple[Node, ...] = (
          "Surgery is offered; the patient, informed, decides"),
     Node("procedure", "Procedure by pathology", "steps", -2.5, 4,
          ("decompression_for_stenosis", "microdiscectomy_for_disc", "fusion_for_instability",
-          "operation_for_a_debated_slip", "operation_the_surgeon_decides",
-          "films_for_the_surgeon"),
+          "operation_for_a_debated_slip", "films_for_the_surgeon"),
          "Stenosis: laminectomy; disc herniation: microdiscectomy; a high-grade, isthmic or "
          "unstable slip: decompression with fusion (TLIF); a grade I degenerative slip: either "
          "(debated)"),
     Node("aftercare", "Postoperative rehabilitation + follow-up", "steps", -2.5, 3,
          ("rehabilitation_after_the_operation", "complications_after_the_operation",
-          "aftercare_the_surgeon_decides", "rehabilitation_at_the_review",
+          "rehabilitation_at_the_review",
           "complications_at_the_review", "advice_and_exercise_at_the_review")),
     Node("no_surgery", "Do not operate: continue conservative care", "steps", 2.5, 4,
          ("informed_choice_exercise", "informed_choice_advice")),
