@@ -161,7 +161,8 @@ def test_messages_agree_with_plural_step_labels() -> None:
     ordered = session.order_test("emg_ncs", change="a root", target="radiculopathy_dystonia")
     assert ordered.target_note.startswith(f"{emg} do help")
     mri = session.order_test("urgent_mri", change="a mass", target="vascular_claudication")
-    assert mri.target_note.startswith(f"{steps['urgent_mri'].label} does not separate")
+    label = steps["mri_lumbar_noncontrast"].label  # urgent_mri: an urgent order of this MRI
+    assert mri.target_note.startswith(f"{label} does not separate")
 
 
 def test_a_caution_on_a_test_does_not_make_it_low_value() -> None:
@@ -184,7 +185,7 @@ def test_a_routine_mri_for_an_urgent_one_is_judged_by_the_missed_red_flag() -> N
     session.add("history_red_flags")
     session.add("neuro_exam")
     ordered = session.order_test("mri_lumbar_noncontrast", change="a large disc")
-    urgent = knowledge().steps["urgent_mri"].label
+    urgent = knowledge().steps["mri_lumbar_noncontrast"].label + " (urgent)"
     assert ordered.value == "low value" and urgent in ordered.verdict, ordered.verdict
 
 
@@ -258,7 +259,8 @@ def test_visit_facts_change_and_the_plan_is_judged_again(case_factory) -> None:
     session.add("history_red_flags")
     assert session.examination == "Reduced saddle sensation."
     third = session.submit()
-    assert "urgent_mri" in {i.step for i in third.assessment.recommended}
+    assert ("mri_lumbar_noncontrast", "urgent") in {
+        (i.step, i.priority) for i in third.assessment.recommended}
     assert not session.has_next_visit
     with pytest.raises(ActionError, match="no further visit"):
         session.next_visit()

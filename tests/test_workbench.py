@@ -59,9 +59,10 @@ def _rank(wb: Workbench, ranked: list[str], must_not_miss: str | None = None) ->
 def _work(wb: Workbench, actions: list[Action], diagnosis: str | None = None) -> None:
     """Every recommended step through the workbench: tests justified, the rest added."""
     steps = knowledge().steps
+    aliases = {s.alias_of: s.id for s in steps.values() if s.alias_of}
     for action in actions:
-        if steps[action.step].reveals:
-            _order(wb, action.step)
+        if steps[action.step].reveals:  # an urgent order through its alias (urgent_mri)
+            _order(wb, aliases[f"{action.step}!urgent"] if action.urgent else action.step)
         else:
             _add(wb, action)
         assert wb.errors.value == "", (action, wb.errors.value)
@@ -79,7 +80,7 @@ def test_recommended_plan_with_justified_tests_scores_full_marks(case_id: str) -
     assert wb.errors.value == ""
     assert report.assessment.score == 1.0 and not report.assessment.by_severity("critical")
     # The score line is the engine's rubric (knowledge/scoring.yaml): 100 points, safe.
-    assert "Score 100/100: " in wb.feedback.value and "Critical" not in wb.feedback.value
+    assert "Score 100/100: " in wb.feedback.value and "✖ Critical" not in wb.feedback.value
     assert report.assessment.points == 100 and report.assessment.safety == "safe"
     assert wb.summary().splitlines()[1].startswith("Score 100/100: ")
 

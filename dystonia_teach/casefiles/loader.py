@@ -278,7 +278,14 @@ def _semantic_issues(doc: YamlDocument, case: Case, expected_id: str | None,
     if not issues:
         for index in range(visit_count(case)):
             at_visit, where = case_at_visit(case, index), _visit_path(index)
-            for item in recommended_pathway(at_visit):
+            pathway = recommended_pathway(at_visit)
+            if not index and case.patient.child and case.patient.weight_kg is None and any(
+                    kb.steps[s].dose for item in pathway for s in item.options):
+                issues.append(doc.issue(
+                    ["patient"], "missing_weight",
+                    "a child's case whose pathway offers a dosed drug gives no weight",
+                    "add weight_kg under patient: (kg); children are dosed by weight"))
+            for item in pathway:
                 reveal = kb.steps[item.step].reveals
                 if not item.required:
                     continue

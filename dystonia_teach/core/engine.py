@@ -306,6 +306,8 @@ def _item(kb: KnowledgeBase, decision: Decision, required: bool, options: tuple[
         given = example.dose_mg_per_day if example and example.step == first else None
     priority = next((split_option(o)[1] for o in options if split_option(o)[0] == first),
                     "routine")
+    if example is not None and example.step == first and example.priority != "routine":
+        priority = example.priority
     step = kb.steps[first]
     return PathwayItem(
         step=first, label=step.label, phase=step.phase,
@@ -384,7 +386,8 @@ def _case_facts(case: Case, kb: KnowledgeBase, known: frozenset[str] = frozenset
     for step in kb.steps:
         harm = harms[kb.steps[step].harm]
         not_indicated = _finding(kb, kb.scoring.not_indicated_codes[harm.not_indicated], step,
-                                 reason=harm.not_indicated_reason, severity=harm.not_indicated)
+                                 reason=harm.not_indicated_reason, severity=harm.not_indicated,
+                                 evidence=kb.steps[step].evidence)  # what the step is for
         if step in must:
             verdicts[step] = (_finding(kb, "appropriate_step", step, reason=reasons[step]), False)
         elif step in could:
@@ -522,20 +525,23 @@ def _finding(kb: KnowledgeBase, code: str, step: str | None, extra: str = "",
 @lru_cache(maxsize=8192)
 def _packaged_finding(code: str, step: str | None, extra: str, reason: str,
                       severity: str | None, evidence: tuple[str, ...],
-                      instead: str = "") -> Finding:
-    return _build_finding(knowledge(), code, step, extra, reason, severity, evidence, instead)
+                      instead: str = "", priority: str = "") -> Finding:
+    return _build_finding(knowledge(), code, step, extra, reason, severity, evidence, instead,
+                          priority)
 
 
 def _build_finding(kb: KnowledgeBase, code: str, step: str | None, extra: str, reason: str,
                    severity: str | None, evidence: tuple[str, ...],
-                   instead: str = "") -> Finding:
+                   instead: str = "", priority: str = "") -> Finding:
+    """A finding with its text; ``priority`` ("urgent") names the order it is about."""
     kind = kb.findings[code]
     evidence = evidence or kind.evidence or (kb.steps[step].evidence if step else ())
     detail = " ".join(part for part in (reason or kind.why, extra) if part)
+    label = (kb.steps[step].label + (f" ({priority})" if priority else "")) if step else ""
     return Finding(
         code=code,
         severity=severity or kind.severity,
-        summary=(with_subject(kind.summary, kb.steps[step].label, kb.steps[step].plural)
+        summary=(with_subject(kind.summary, label, kb.steps[step].plural)
                  if step else with_subject(kind.summary, "This plan")),
         step=step,
         detail=detail,
@@ -599,12 +605,13 @@ def evaluate(
             continue  # none of the steps it judges was chosen: it cannot find anything
         if unless_raised and not unless_raised.isdisjoint(raised):
             continue  # one omission, one finding: a more specific rule has named it
-        for code, step, extra, *rest in kind(rule, ctx):
+        for code, option, extra, *rest in kind(rule, ctx):
             cited = rest[0] if rest else ()
+            step, _, priority = option.partition("!") if option else (option, "", "")
             found = finding(code, step, f"{extra} {rule.note}" if extra and rule.note
                             else extra or rule.note, "",
                             rest[1] if len(rest) > 1 else rule.severity,
-                            cited or rule.evidence, rule.instead)
+                            cited or rule.evidence, rule.instead, priority)
             findings.append(found)
             raised.add(code)
             if code in aside:  # a caution is a point beside the step's own verdict
@@ -743,12 +750,13 @@ def _score(kb: KnowledgeBase, tables: _Tables, findings: list[Finding],
 
 
 def _costs_text(kb: KnowledgeBase, tables: _Tables, costs: list[Cost]) -> str:
-    """What cost points, worst first and at most three named: "Naproxen: a step given despite
-    a contraindication; ...", or "nothing cost points"."""
+    """What cost points, worst first (a step chosen before a step left out) and at most three
+    named: "Naproxen (a step given despite a contraindication); ...", or "nothing cost
+    points"."""
     if not costs:
         return "nothing cost points"
     named: list[str] = []
-    for cost in sorted(costs, key=lambda c: -c.points):
+    for cost in sorted(costs, key=lambda c: (-c.points, c.code in tables.omission)):
         label = tables.labels[cost.code]
         text = (f"{kb.steps[cost.step].label} ({label[0].lower()}{label[1:]})" if cost.step
                 else label)

@@ -55,6 +55,8 @@ ISSUE_CODES: dict[str, str] = {
     "duplicate_case_id": "Two case files share one id.",
     "inconsistent_facts": "Facts contradict each other (e.g. more weeks of care than of symptoms).",
     "missing_result": "The derived pathway orders a test whose result the case does not give.",
+    "missing_weight": "A child's case (under 18) whose pathway offers a dosed drug gives no "
+                      "patient.weight_kg: children are dosed by weight.",
     "patient_identifier": "Text looks like a real patient identifier (name, date of birth, ...).",
     "markup_in_text": "Text carries HTML markup or script; case text must be plain.",
 }

@@ -174,6 +174,7 @@ class Example(_Strict):
 
     step: str
     dose_mg_per_day: float | None = Field(None, gt=0)
+    priority: Priority = "routine"
 
     @model_validator(mode="before")
     @classmethod

@@ -4,7 +4,7 @@ A rule instance in ``knowledge/algorithm.yaml`` names its kind, its ``when`` pre
 finding code it raises and the steps it concerns. Each kind yields ``(code, step, extra)``
 triples (optionally with the evidence ids and a severity of its own); the engine turns them into
 findings with text and evidence. A required step may be written ``step!urgent``: only an urgent
-order of that step satisfies it. Rules see the case as the clinician knows it
+order of that step satisfies it (a finding about it names the urgent order). Rules see the case as the clinician knows it
 (:func:`dystonia_teach.core.predicates.knowable_view`).
 """
 
@@ -60,8 +60,7 @@ def require_steps(rule: Rule, ctx: Context) -> Iterator[Hit]:
     late = "late_versions" in rule.params
     for option in rule.params["steps"]:
         if not chosen_as(option, ctx.chosen):
-            yield (rule.code, split_option(option)[0],
-                   _chosen_instead(rule, ctx, option) if late else "")
+            yield rule.code, option, _chosen_instead(rule, ctx, option) if late else ""
 
 
 def require_any(rule: Rule, ctx: Context) -> Iterator[Hit]:
@@ -71,8 +70,7 @@ def require_any(rule: Rule, ctx: Context) -> Iterator[Hit]:
     if not any(chosen_as(option, ctx.chosen) for option in options):
         target = next((o for o in options if split_option(o)[0] in ctx.recommended), None)
         late = target and "late_versions" in rule.params
-        yield (rule.code, split_option(target)[0] if target else None,
-               _chosen_instead(rule, ctx, target) if late else "")
+        yield rule.code, target, _chosen_instead(rule, ctx, target) if late else ""
 
 
 def late_versions(rule: Rule, option: str | None, chosen: Mapping[str, Action]
@@ -91,6 +89,9 @@ def _chosen_instead(rule: Rule, ctx: Context, step: str) -> str:
     if not late:
         return ""
     steps = ctx.kb.steps
+    if late == (split_option(step)[0],):  # the same order, routine instead of urgent
+        return with_subject("{step} was ordered routine: with this red flag the order must be "
+                            "urgent.", steps[late[0]].label, steps[late[0]].plural)
     if len(late) == 1:
         label, plural = steps[late[0]].label, steps[late[0]].plural
     else:
@@ -198,12 +199,15 @@ def dose_in_range(rule: Rule, ctx: Context) -> Iterator[Hit]:
             continue
         given = action.dose_mg_per_day
         low, high, why = dose_limits(dose_range, case)
+        cited = (dose_range.source,) + (
+            (dose_range.child.source,) if case.patient.child and dose_range.child else ())
         if given > high:
             yield rule.code, step, (f"You gave {given:g} mg/day; for this patient at most "
-                                    f"{high:g} mg/day. {why}").rstrip()
+                                    f"{high:g} mg/day. {why}").rstrip(), cited
         elif low is not None and given < low:
             yield (rule.code, step, f"You gave {given:g} mg/day, below the usual effective "
-                   f"dose ({low:g} mg/day or more for this patient). {why}".rstrip(), (), "info")
+                   f"dose ({low:g} mg/day or more for this patient). {why}".rstrip(), cited,
+                   "info")
 
 
 def dose_limits(dose_range: DoseRange, case: Case) -> tuple[float | None, float, str]:

@@ -99,6 +99,8 @@ def _step_action(kb: KnowledgeBase, prefix: str, option: str,
     example = decision.example if decision is not None else None
     if example is not None and example.step == step.id:
         action["precheckBehavior"] = "yes"  # the example
+        if example.priority != "routine":
+            action["priority"] = example.priority
         if example.dose_mg_per_day:
             action["textEquivalent"] = f"{step.label}, {example.dose_mg_per_day:g} mg per day"
     refs = (*step.evidence, *([step.dose.source] if step.dose else ()))
@@ -130,10 +132,15 @@ def decision_action(kb: KnowledgeBase, decision: Decision) -> dict[str, Any]:
     return action
 
 
+def _option_label(kb: KnowledgeBase, option: str) -> str:
+    step, priority = split_option(option)
+    return kb.step(step).label + (f" ({priority})" if priority != "routine" else "")
+
+
 def rule_action(kb: KnowledgeBase, rule: Rule) -> dict[str, Any]:
     """One rule: when it applies, what it checks, and the finding raised when the check fails."""
     finding = kb.findings[rule.code]
-    names = {key: ", ".join(kb.steps[s].label for s in value)
+    names = {key: ", ".join(_option_label(kb, s) for s in value)
              for key, value in rule.params.items() if key in ("steps", "if_any", "needs_any")}
     check = RULE_CHECKS.get(rule.kind, rule.kind.replace("_", " ")).format(**names)
     action: dict[str, Any] = {

@@ -67,7 +67,8 @@ NODES: tuple[Node, ...] = (
     Node("persistent", "Persistent after 6 weeks?", "decision", 2.5, 7, (),
          "Symptoms persist after six weeks of optimal conservative care"),
     Node("work_up", "MRI without contrast + EMG/NCS", "steps", 2.5, 6,
-         ("lumbar_mri_after_a_trial", "lumbar_imaging_without_mri", "imaging_already_done",
+         ("lumbar_mri_after_a_trial", "lumbar_imaging_without_mri", "ct_myelography_after_a_trial",
+          "imaging_already_done",
           "electrodiagnosis_when_imaging_disagrees", "electrodiagnosis_optional"),
          "MRI without contrast; EMG/NCS when imaging and examination disagree"),
     Node("surgical_decision", "Concordant compression + disabling?", "decision", 0, 5, (),
@@ -84,12 +85,12 @@ NODES: tuple[Node, ...] = (
          "(debated)"),
     Node("aftercare", "Postoperative rehabilitation + follow-up", "steps", -2.5, 3,
          ("rehabilitation_after_the_operation", "complications_after_the_operation",
-          "rehabilitation_at_the_review",
+          "follow_up_after_the_operation", "rehabilitation_at_the_review",
           "complications_at_the_review", "advice_and_exercise_at_the_review")),
     Node("no_surgery", "Do not operate: continue conservative care", "steps", 2.5, 4,
          ("informed_choice_exercise", "informed_choice_advice")),
     Node("mimics", "Features of a mimic: work-up by feature", "steps", 2.5, 2.5,
-         ("explain_the_functional_disorder", "functional_physiotherapy",
+         ("follow_up_of_a_mimic", "explain_the_functional_disorder", "functional_physiotherapy",
           "advice_without_root_signs", "exercise_without_root_signs", "wilson_screen",
           "levodopa_trial_in_young_onset_dystonia", "genetic_testing_before_30",
           "brain_mri_in_young_onset_dystonia", "wilson_screen_reasonable",
@@ -189,8 +190,10 @@ def _applied_blocks(case: Case, kb: KnowledgeBase) -> set[str]:
 
 
 def _required_blocks(case: Case) -> set[str]:
-    """Ids of the required decisions on the recommended pathway."""
-    return {item.decision for item in recommended_pathway(case) if item.required}
+    """Ids of the required decisions on the recommended pathway (not those that exist only
+    with an optional step, such as the aftercare of an operation)."""
+    return {item.decision for item in recommended_pathway(case)
+            if item.required and not item.only_with}
 
 
 def _open_edges(case: Case) -> list[tuple[str, str]]:
@@ -261,7 +264,9 @@ def _home_nodes(kb: KnowledgeBase, only: set[str] | None = None) -> dict[str, st
             if block.required == "could":
                 ranks[2][node.id].update((*block.options, *block.steps))
             else:
-                ranks[0][node.id].add(block.options[0])
+                first = block.example
+                ranks[0][node.id].add(block.options[0] if first is None else (
+                    first.step + ("!urgent" if first.priority == "urgent" else "")))
                 ranks[1][node.id].update((*block.options, *block.steps))
     home: dict[str, str] = {}
     for rank in ranks:
@@ -278,6 +283,7 @@ def node_of_steps(steps: Iterable[str], case: Case | None = None) -> list[str]:
     kb = knowledge()
     anywhere = _home_nodes(kb)
     here = _home_nodes(kb, _applied_blocks(case, kb)) if case is not None else {}
+    steps = [kb.steps[s].alias_of or s if s in kb.steps else s for s in steps]
     bare = [step.partition("!")[0] for step in steps]
     return [here.get(step) or anywhere.get(step) or here.get(plain)
             or anywhere.get(plain, "outside") for step, plain in zip(steps, bare, strict=True)]
@@ -341,7 +347,8 @@ def algorithm_description(
         on_route = {n for chain in route for n in chain}
         lines.append("Recommended path: "
                      + "; then ".join(_chain_text(chain) for chain in route) + ".")
-        items = [item for item in recommended_pathway(case) if item.required]
+        items = [item for item in recommended_pathway(case)
+                 if item.required and not item.only_with]
         placed = node_of_steps([item.step for item in items], case)
         for node in NODES:
             labels = [i.label for i, n in zip(items, placed, strict=True) if n == node.id]

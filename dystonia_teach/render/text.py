@@ -34,8 +34,7 @@ def pathway_lines(items: tuple[PathwayItem, ...]) -> list[str]:
     lines = []
     for n, item in enumerate(items, 1):
         urgent = "!urgent" if item.priority == "urgent" else ""
-        lines.append(_wrap(f"{n:>2}. {decision_line(item)} [{item.step}{urgent}]", "")
-                     .replace("\n", "\n    "))
+        lines.append(f"{n:>2}. {decision_line(item)} [{item.step}{urgent}]")
     return lines
 
 
