@@ -84,7 +84,8 @@ class ReasoningSession:
 
     def _open(self, index: int) -> _Visit:
         visit_case = case_at_visit(self.case, index)
-        return _Visit(visit_case, Session(visit_case))
+        earlier = tuple(t.step for v in getattr(self, "_visits", ()) for t in v.tests)
+        return _Visit(visit_case, Session(visit_case, earlier))
 
     # --- where the learner is -------------------------------------------------------------
     @property
@@ -238,10 +239,12 @@ class ReasoningSession:
 
     def _judge_test(self, action: Action) -> tuple[str, str]:
         case, before = self._current.case, self._current.plan.actions
-        every = evaluate(case, [*before, action]).findings
+        known = self._current.plan.earlier
+        every = evaluate(case, [*before, action], earlier=known).findings
         findings = [f for f in every if f.step == action.step]
         if not findings:  # judged through another step: a routine MRI for the urgent one is
-            earlier = set(evaluate(case, list(before)).findings)  # named by the missed red flag
+            # named by the missed red flag
+            earlier = set(evaluate(case, list(before), earlier=known).findings)
             findings = [f for f in every if f.pitfall and f not in earlier]
         by_code = {f.code: f for f in reversed(findings)}  # the first finding of each code
         if "appropriate_step" in by_code:
