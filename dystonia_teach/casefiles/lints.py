@@ -120,7 +120,7 @@ IDENTIFIER_LINTS: tuple[Lint, ...] = (
         rf"(?=(?P<rest>{_NAME_REST})\s{{1,3}}(?P<last>[A-Z]{_NAME_REST})\b)"),
         accept=_is_person),
     Lint("a personal name", re.compile(
-        r"[pPnN](?<!\w[pPnN])(?i:atient|ame)\s{0,3}(?i:name)?\s{0,3}:\s{0,3}(?i:[A-Z][a-z])"),
+        r"[pPnN](?<!\w[pPnN])(?i:atient|ame)\s{0,3}(?i:name)?\s{0,3}:\s{0,3}(?i:[A-Z][a-z]{1,30})"),
         ("patient", "name")),
 )
 #: A tag (also ``<a/href=…>``, whose attributes follow a slash), an inline event handler or a

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import reprlib
-import types
 import typing
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -156,13 +155,13 @@ def _model_at(loc: Sequence[str | int]) -> type[BaseModel] | None:
 
 
 def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The model in ``annotation``: itself, or one inside ``X | None`` or ``tuple[X, ...]``."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
-    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
-        for arg in typing.get_args(annotation):
-            found = _model_in(arg)
-            if found:
-                return found
+    for arg in typing.get_args(annotation):
+        found = _model_in(arg)
+        if found:
+            return found
     return None
 
 

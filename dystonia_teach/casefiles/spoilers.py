@@ -55,9 +55,9 @@ SPINAL_CAUSE = re.compile(
     r"(?:[\w-]+\s+){0,3}?(?:nerves?|roots?|spine|spinal\s+\w+|back))\b", re.IGNORECASE)
 _TOKEN = re.compile(r"[A-Za-z0-9]+(?:['’][sS]\b)?")
 #: Endings dropped to compare word forms, longest first ("radiculopathy" and "radicular" are
-#: both "radicul").
-_ENDINGS = ("opathies", "opathic", "opathy", "ically", "ical", "ally", "ism", "ian", "ics",
-            "ic", "al", "ar", "ia", "es", "s", "y")
+#: both "radicul"); not "-al", which would make "function" a form of "functional".
+_ENDINGS = ("opathies", "opathic", "opathy", "ism", "ian", "ics", "ic", "ar", "ia", "es", "s",
+            "y")
 _MIN_STEM = 4
 
 
@@ -87,10 +87,13 @@ def shown_before_submitting(path: Sequence[str | int]) -> bool:
 def spoilers(text: str, diagnosis: str) -> Iterator[Spoiler]:
     """Each place in ``text`` that names or implies ``diagnosis`` (a diagnosis id)."""
     terms = _terms(diagnosis)
-    if terms and _first_words(diagnosis).search(text):
-        yield from _named(text, terms, diagnosis_scripts()[diagnosis].label)
+    named = list(_named(text, terms, diagnosis_scripts()[diagnosis].label)) if terms and (
+        _first_words(diagnosis).search(text)) else []
+    yield from named
     if diagnosis == COURSE_DIAGNOSIS:
         for match in SPINAL_CAUSE.finditer(text):
+            if any(s.start < match.end() and match.start() < s.end for s in named):
+                continue  # "because of a trapped nerve": the named words say it already
             yield Spoiler(match.start(), match.end(),
                           f"{match.group(0)!r} gives the cause of the symptoms, which implies "
                           f"the case's diagnosis ({diagnosis_scripts()[diagnosis].label})")
@@ -137,7 +140,8 @@ def _terms(diagnosis: str) -> dict[str, tuple[_Term, ...]]:
                       for word in (m.group(0) for m in _TOKEN.finditer(phrase)))
         if words:
             found.setdefault(words[0], []).append(_Term(words, phrase, is_name))
-    return {first: tuple(terms) for first, terms in found.items()}
+    return {first: tuple(sorted(terms, key=lambda t: -len(t.words)))  # longest first
+            for first, terms in found.items()}
 
 
 @cache
