@@ -88,7 +88,7 @@ def spoilers(text: str, diagnosis: str) -> Iterator[Spoiler]:
     """Each place in ``text`` that names or implies ``diagnosis`` (a diagnosis id)."""
     terms = _terms(diagnosis)
     named = list(_named(text, terms, diagnosis_scripts()[diagnosis].label)) if terms and (
-        _first_words(diagnosis).search(text)) else []
+        _needles(diagnosis).search(text)) else []
     yield from named
     if diagnosis == COURSE_DIAGNOSIS:
         for match in SPINAL_CAUSE.finditer(text):
@@ -145,12 +145,12 @@ def _terms(diagnosis: str) -> dict[str, tuple[_Term, ...]]:
 
 
 @cache
-def _first_words(diagnosis: str) -> re.Pattern[str]:
-    """Finds text that may hold one of the diagnosis's terms (the start of a first word): most
-    text holds none, and is not split into words at all."""
-    firsts = sorted({first for first in _terms(diagnosis)}, key=len, reverse=True)
-    return re.compile("|".join(re.escape(first) if _abbreviation(first) else
-                               f"(?i:{re.escape(first)})" for first in firsts) or "(?!)")
+def _needles(diagnosis: str) -> re.Pattern[str]:
+    """Finds text that may hold one of the diagnosis's terms: the start of the longest word of
+    each. Most text holds none, and is not split into words at all."""
+    longest = {max(term.words, key=len) for terms in _terms(diagnosis).values() for term in terms}
+    return re.compile("|".join(re.escape(word) if _abbreviation(word) else f"(?i:{re.escape(word)})"
+                               for word in sorted(longest, key=len, reverse=True)) or "(?!)")
 
 
 def _abbreviation(word: str) -> bool:
