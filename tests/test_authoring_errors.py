@@ -101,6 +101,7 @@ def test_a_bad_field_in_a_visit_hides_none_of_the_visits_other_problems() -> Non
         ("visits.0.conservative_care_weeks", "inconsistent_facts"),
         ("visits.1.pathology", "invalid_value"),
         ("visits.1.week", "inconsistent_facts"),
+        ("visits.1.conservative_care_weeks", "inconsistent_facts"),  # 12 weeks by week 9
     }, "\n".join(map(str, issues))
     weeks = next(i for i in issues if i.field == "visits.0.conservative_care_weeks")
     assert "more weeks of conservative care than of symptoms" in weeks.message

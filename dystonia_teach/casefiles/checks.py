@@ -241,14 +241,11 @@ def fact_issues(doc: YamlDocument, case: Case,
     # a visit inherits the case's facts: report only what the visit itself makes inconsistent
     already = {(code, tuple(path)) for path, code, _, _ in _consistency_problems(case)}
     red_flags = bool(case.red_flags)
-    week = case.course.symptom_weeks
     for index, at_visit in enumerate(cases_at_visits(case)):
         where: list[str | int] = ["visits", index - 1] if index else []
         missing = left_out.get(index - 1, frozenset()) if index else frozenset()
-        in_order, week = at_visit.course.symptom_weeks > week or not index, max(
-            week, at_visit.course.symptom_weeks)
-        if "week" in missing or "*" in missing or not in_order:
-            continue  # facts at an unknown or out-of-order week: fix the week first
+        if "week" in missing or "*" in missing:
+            continue  # facts at an unknown week
         red_flags = red_flags or bool(at_visit.red_flags)
         for path, code, message, hint in _consistency_problems(at_visit) if index else ():
             if (code, tuple(path)) in already:
