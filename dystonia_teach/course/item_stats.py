@@ -225,7 +225,8 @@ def _label(kind: str, item: str) -> str:
 
 
 def _rounded(value: float) -> float:
-    return value if math.isnan(value) else round(value, 3)
+    """Three decimals (and 0.0, never -0.0, so that no sign is shown on nothing)."""
+    return value if math.isnan(value) else round(value, 3) + 0.0
 
 
 def item_stats_section(frame: pd.DataFrame) -> dict[str, object]:
