@@ -1,8 +1,9 @@
-"""The next case: chosen by severity × estimated chance among cases that make the pitfall
+"""The next case: chosen by severity x estimated chance among cases that make the pitfall
 possible and are new or due, explained in one sentence; on every store backend."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pandas as pd
@@ -10,8 +11,9 @@ import pytest
 
 from dystonia_teach import evaluate, load_case, recommended_actions
 from dystonia_teach.core.errors import CaseNotFoundError
+from dystonia_teach.course.learner_model import BetaPrior, class_prior, class_record
 from dystonia_teach.course.next_case import next_case, recommend_next_case
-from dystonia_teach.store import FRAME_COLUMNS, AttemptStore
+from dystonia_teach.store import FRAME_COLUMNS, AttemptStore, Grade
 
 EARLY, DROP, CAUDA = "early_uncomplicated", "progressive_foot_drop", "cauda_equina_red_flags"
 CKD = "nsaid_contraindicated_ckd"
@@ -136,3 +138,30 @@ def test_next_case_takes_case_objects_and_names_an_unknown_case(store: AttemptSt
         recommend_next_case(store, "ann", [EARLY, "no_such_case"])
     with pytest.raises(ValueError, match="learner id"):
         recommend_next_case(store, "ann@example.org", [EARLY])
+
+
+def test_next_case_with_a_class_prior_reads_only_the_learner(store: AttemptStore) -> None:
+    """A prior computed once from the class gives the same choice as the class read in full,
+    and survives a trip through JSON; re-grades of the learner's attempts are used."""
+    drop, early = load_case(DROP), load_case(EARLY)
+    for learner in ("ann", "cat", "dan", "eve", "fay", "gus"):
+        store.record(learner, evaluate(drop, ["history_red_flags", "neuro_exam"]))
+    bob = store.record("bob", evaluate(drop, ["neuro_exam", "physical_therapy"]))
+    store.record("bob", evaluate(early, recommended_actions(early)))
+    prior = class_prior(class_record(store.to_frame()))
+    later = datetime.now(UTC) + timedelta(days=2)
+    whole = recommend_next_case(store, "bob", [EARLY, DROP, CAUDA], now=later)
+    again = BetaPrior.from_dict(json.loads(json.dumps(prior.as_dict())))
+    assert recommend_next_case(store, "bob", [EARLY, DROP, CAUDA], now=later,
+                               prior=again) == whole
+    assert whole.pitfall == "missed_red_flag"
+    store.record_grades([Grade(bob, 0.9, (), "0.1.0", "test")])  # re-graded: no pitfall left
+    regraded = recommend_next_case(store, "bob", [EARLY, DROP, CAUDA], now=later, prior=again)
+    assert regraded.made == 0
+
+
+def test_next_case_a_class_prior_must_be_well_formed() -> None:
+    with pytest.raises(ValueError, match="alpha and beta must be positive for 'splinting'"):
+        BetaPrior.from_dict({"splinting": {"alpha": 0, "beta": 2, "learners": 9}})
+    with pytest.raises(ValueError, match="not a class prior"):
+        BetaPrior.from_dict({"splinting": {"alpha": 1}})

@@ -17,7 +17,7 @@ item, within its kind:
 - **upper-lower index**: the item's mean score in the 27% of learners with the highest rest
   score minus that in the 27% with the lowest (Kelley); learners tied at a group's edge share
   its last places;
-- **reliability** of each kind's item set: Cronbach's α (KR-20 for right/wrong items), from
+- **reliability** of each kind's item set: Cronbach's alpha (KR-20 for right/wrong items), from
   the items' pairwise covariances, so a learner who skipped a case still counts.
 
 An item is flagged when its discrimination is negative or below ``NEAR_ZERO`` (Ebel's rule of
@@ -53,7 +53,7 @@ STAT_COLUMNS = ("kind", "item", "label", "learners", "difficulty", "discriminati
 
 @dataclass(frozen=True)
 class Reliability:
-    """Cronbach's α of one kind's items (None when it cannot be computed, ``note`` says why)."""
+    """Cronbach's alpha of one kind's items (None when it cannot be computed, ``note`` says why)."""
 
     kind: str
     alpha: float | None
@@ -181,8 +181,8 @@ def _group_mean(x: np.ndarray, rank: np.ndarray, places: int) -> float:
 
 
 def cronbach_alpha(grid: pd.DataFrame, kind: str = "case") -> Reliability:
-    """Cronbach's α of a learners × items grid (NaN: not taken), from pairwise covariances:
-    α = k/(k−1) · (1 − Σ item variances / variance of the total)."""
+    """Cronbach's alpha of a learners x items grid (NaN: not taken), from pairwise covariances:
+    alpha = k/(k-1) · (1 - Σ item variances / variance of the total)."""
     complete = int(grid.notna().all(axis=1).sum())
     items = grid.loc[:, grid.notna().sum() >= 2]
     k = items.shape[1]

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from dystonia_teach.core.knowledge import knowledge
-from dystonia_teach.course.chances import attempt_chances, pitfall_codes
+from dystonia_teach.course.chances import attempt_chances
 
 #: Days until a pitfall is tested again: after a chance in which it was made, then after each
 #: further chance in a row without it (the last figure repeats).
@@ -51,10 +51,32 @@ class BetaPrior:
     def mean(self) -> np.ndarray:
         return self.alpha / (self.alpha + self.beta)
 
+    def as_dict(self) -> dict[str, dict[str, float]]:
+        """Plain data (for JSON): code -> alpha, beta, learners. It holds no learner's id."""
+        return {code: {"alpha": float(a), "beta": float(b), "learners": int(n)}
+                for code, a, b, n in zip(self.codes, self.alpha, self.beta, self.learners,
+                                         strict=True)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Mapping[str, float]]) -> BetaPrior:
+        """The prior ``as_dict`` wrote; a ValueError names a code with a missing or bad value."""
+        try:
+            values = [(str(code), float(v["alpha"]), float(v["beta"]), int(v["learners"]))
+                      for code, v in data.items()]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"not a class prior (code -> alpha, beta, learners): {exc!r}"
+                             ) from exc
+        bad = [code for code, a, b, _ in values if not (a > 0 and b > 0)]
+        if bad:
+            raise ValueError(f"class prior: alpha and beta must be positive for {bad[0]!r}")
+        codes, alpha, beta, learners = zip(*values, strict=True) if values else ((),) * 4
+        return cls(tuple(codes), np.array(alpha, dtype=float), np.array(beta, dtype=float),
+                   np.array(learners, dtype=int))
+
 
 @dataclass(frozen=True)
 class ClassRecord:
-    """What the model knows of a class: learners (rows) × pitfall codes (columns), and the
+    """What the model knows of a class: learners (rows) x pitfall codes (columns), and the
     learners' last attempt at each case. Times are days since 1970 (NaN: never)."""
 
     learners: tuple[str, ...]
@@ -65,7 +87,7 @@ class ClassRecord:
     #: Chances in a row without the pitfall, up to the learner's latest chance at it.
     streak: np.ndarray
     last_chance: np.ndarray
-    #: learners × cases: the learner's latest attempt at the case (NaN: not attempted).
+    #: learners x cases: the learner's latest attempt at the case (NaN: not attempted).
     last_attempt: np.ndarray
 
     def row(self, learner: str) -> int | None:
@@ -80,35 +102,40 @@ def class_record(frame: pd.DataFrame, possible: Mapping[str, frozenset[str]] | N
                  ) -> ClassRecord:
     """The class's record from a frame of attempts (``store.to_frame()``)."""
     found = attempt_chances(frame, possible)
-    order = np.lexsort((frame["attempt_id"].to_numpy(), found.day,
-                        pd.factorize(frame["learner_id"])[0]))
-    frame = frame.iloc[order]
-    day = found.day[order]
     learner_keys, learners = pd.factorize(frame["learner_id"], sort=True)
     case_keys, cases = pd.factorize(frame["case_id"], sort=True)
+    size = (len(learners), len(found.codes))
+    if not len(frame):
+        nothing = np.zeros(size, dtype=int)
+        return ClassRecord((), found.codes, (), nothing, nothing, nothing,
+                           np.full(size, np.nan), np.zeros((0, 0)))
+    order = np.lexsort((frame["attempt_id"].to_numpy(), found.day, learner_keys))
+    learner_keys, case_keys, day = learner_keys[order], case_keys[order], found.day[order]
     counted = ~_is_retry(learner_keys, case_keys, day)
     chance = found.chance[order] & counted[:, None]
     made = found.made[order] & chance
-    shape = (len(learners), len(found.codes))
-    chances = _sum_by(learner_keys, chance, shape)
-    made_n = _sum_by(learner_keys, made, shape)
-    running = _running_count(learner_keys, chance)  # chances so far, at each attempt
-    at_last_made = np.zeros(shape)
-    np.maximum.at(at_last_made, learner_keys, np.where(made, running, 0))
-    last_chance = np.full(shape, -np.inf)
-    np.maximum.at(last_chance, learner_keys, np.where(chance, day[:, None], -np.inf))
-    last_attempt = np.full((len(learners), len(cases)), -np.inf)
-    np.maximum.at(last_attempt, (learner_keys, case_keys), day)
+    # rows are grouped by learner, learners in order: one reduceat per figure
+    starts = np.flatnonzero(np.r_[True, learner_keys[1:] != learner_keys[:-1]])
+    chances = np.add.reduceat(chance.astype(int), starts, axis=0)
+    running = np.cumsum(chance, axis=0)  # chances so far, at each attempt, within its learner
+    running -= np.repeat(np.vstack([np.zeros((1, size[1]), int), running[starts[1:] - 1]]),
+                         np.diff(np.r_[starts, len(day)]), axis=0)
+    at_last_made = np.maximum.reduceat(np.where(made, running, 0), starts, axis=0)
+    last_chance = np.maximum.reduceat(np.where(chance, day[:, None], -np.inf), starts, axis=0)
+    last_attempt = np.full(len(learners) * len(cases), -np.inf)
+    np.maximum.at(last_attempt, learner_keys * len(cases) + case_keys, day)
     return ClassRecord(
         learners=tuple(map(str, learners)), codes=found.codes, cases=tuple(map(str, cases)),
-        chances=chances, made=made_n, streak=chances - at_last_made.astype(int),
+        chances=chances, made=np.add.reduceat(made.astype(int), starts, axis=0),
+        streak=chances - at_last_made,
         last_chance=np.where(np.isinf(last_chance), np.nan, last_chance),
-        last_attempt=np.where(np.isinf(last_attempt), np.nan, last_attempt))
+        last_attempt=np.where(np.isinf(last_attempt), np.nan, last_attempt).reshape(
+            len(learners), len(cases)))
 
 
 def _is_retry(learner_keys: np.ndarray, case_keys: np.ndarray, day: np.ndarray) -> np.ndarray:
     """True for an attempt less than ``RETRY_DAYS`` after the same learner's previous attempt
-    at the same case (attempts sorted by learner, then time)."""
+    at the same case."""
     retry = np.zeros(len(day), dtype=bool)
     if len(day) < 2:
         return retry
@@ -118,25 +145,6 @@ def _is_retry(learner_keys: np.ndarray, case_keys: np.ndarray, day: np.ndarray) 
     soon = np.diff(day[order]) < RETRY_DAYS
     retry[order[1:]] = same & soon
     return retry
-
-
-def _sum_by(keys: np.ndarray, values: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    totals = np.zeros(shape, dtype=int)
-    np.add.at(totals, keys, values.astype(int))
-    return totals
-
-
-def _running_count(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Per row, the count of True in its column so far within its key (rows grouped by key)."""
-    counts = np.cumsum(values, axis=0)
-    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-    before = np.zeros_like(counts)
-    if len(starts) > 1:
-        offsets = counts[starts[1:] - 1]
-        lengths = np.diff(np.r_[starts, len(keys)])
-        before = np.repeat(np.vstack([np.zeros((1, counts.shape[1]), int), offsets]),
-                           lengths, axis=0)
-    return counts - before
 
 
 def fit_prior(made: np.ndarray, chances: np.ndarray, codes: tuple[str, ...]) -> BetaPrior:

@@ -68,7 +68,7 @@ class LearnerState:
 
 def choose(possible: np.ndarray, weights: np.ndarray, state: LearnerState,
            now: float) -> tuple[int, int] | None:
-    """(case, pitfall) indices of the choice; ``possible`` is cases × codes, times in days.
+    """(case, pitfall) indices of the choice; ``possible`` is cases x codes, times in days.
     None when no case is a candidate for any pitfall with a risk above zero."""
     due = np.isnan(state.last_chance) | (now >= state.last_chance
                                          + review_days(state.streak))
@@ -87,14 +87,16 @@ def choose(possible: np.ndarray, weights: np.ndarray, state: LearnerState,
 
 def next_case(frame: pd.DataFrame, learner: str, cases: Sequence[str], *,
               now: datetime | None = None,
-              possible: Mapping[str, frozenset[str]] | None = None) -> Recommendation:
-    """The recommendation for ``learner`` among ``cases`` (ids), from a frame of the class's
-    attempts (``store.to_frame()``; the learner may have none yet)."""
+              possible: Mapping[str, frozenset[str]] | None = None,
+              prior: BetaPrior | None = None) -> Recommendation:
+    """The recommendation for ``learner`` among ``cases`` (ids), from a frame of attempts
+    (``store.to_frame()``; the learner may have none yet) and the class prior (by default
+    learnt from the frame)."""
     if not cases:
         raise ValueError("no cases to choose the next one from")
     possible = possible if possible is not None else possible_table(frame, cases)
     record = class_record(frame, possible)
-    prior = class_prior(record)
+    prior = _aligned_prior(prior, record.codes) if prior is not None else class_prior(record)
     state = _learner_state(record, record.row(learner), prior, cases)
     made, chances, last_attempt = state.made, state.chances, state.last_attempt
     codes = record.codes
@@ -113,6 +115,17 @@ def next_case(frame: pd.DataFrame, learner: str, cases: Sequence[str], *,
                        else None),
         pitfall=codes[c], made=int(made[c]), chances=int(chances[c]),
         estimate=round(float(state.estimate[c]), 3), again=days_ago is not None)
+
+
+def _aligned_prior(prior: BetaPrior, codes: tuple[str, ...]) -> BetaPrior:
+    """``prior`` for ``codes`` in their order (a code it does not know: no opinion)."""
+    index = {code: n for n, code in enumerate(prior.codes)}
+
+    def pick(values: np.ndarray, missing: float) -> np.ndarray:
+        return np.array([values[index[c]] if c in index else missing for c in codes])
+
+    return BetaPrior(codes, pick(prior.alpha, 1.0), pick(prior.beta, 1.0),
+                     pick(prior.learners, 0))
 
 
 def _learner_state(record: ClassRecord, row: int | None, prior: BetaPrior,
@@ -169,14 +182,31 @@ def _s(n: int) -> str:
     return "" if n == 1 else "s"
 
 
+def learner_frame(store: AttemptStore, learner: str) -> pd.DataFrame:
+    """The learner's attempts as ``store.to_frame()`` gives them (the columns the model reads),
+    re-graded pitfalls where a re-grade is visible; only the learner's rows are read."""
+    grades = store.grades()
+    rows = []
+    for a in store.attempts(learner):
+        grade = grades.get(a.id)
+        rows.append((a.id, a.learner_id, a.case_id, a.number, a.submitted_at,
+                     grade.score if grade else a.score, grade.pitfalls if grade else a.pitfalls))
+    return pd.DataFrame(rows, columns=["attempt_id", "learner_id", "case_id", "number",
+                                       "submitted_at", "score", "pitfalls"])
+
+
 def recommend_next_case(store: AttemptStore, learner: str,
                         cases: Sequence[str | Case] | None = None, *,
-                        now: datetime | None = None) -> Recommendation:
+                        now: datetime | None = None,
+                        prior: BetaPrior | None = None) -> Recommendation:
     """The case ``learner`` should work next among ``cases`` (ids or cases; default: every
-    available case), from the attempts ``store`` shows (the class's, for the prior; on a
-    learner's own PostgreSQL connection only theirs, and the prior has no opinion).
+    available case), from the attempts in ``store`` (only its public API).
 
-    Works on any store (only its public ``to_frame``); an unknown case id is an error naming it.
+    ``prior``: the class's prior, computed once by whoever sees the class (``class_prior``);
+    then only the learner's own attempts are read. Without it the prior comes from every
+    attempt the store shows: the class on a laptop's or an instructor's store, only the
+    learner's own on a learner's PostgreSQL connection (the prior then has no opinion).
+    An unknown case id is an error naming it.
     """
     validate_learner_id(learner)
     if cases is None:
@@ -186,7 +216,6 @@ def recommend_next_case(store: AttemptStore, learner: str,
     for case_id in ids:
         if case_id not in given and possible_at(case_id) is None:
             load_case(case_id)  # raises the error that names the case and its problem
-    frame = store.to_frame()
-    return next_case(frame, learner, ids, now=now,
+    frame = store.to_frame() if prior is None else learner_frame(store, learner)
+    return next_case(frame, learner, ids, now=now, prior=prior,
                      possible={**possible_table(frame, ids), **given})
-

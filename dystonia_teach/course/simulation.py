@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Literal
 
 import numpy as np
@@ -45,12 +45,12 @@ Strategy = Literal["model", "random"]
 
 @dataclass(frozen=True)
 class SimulatedClass:
-    """Learners (rows) × pitfall codes (columns): true chances and which codes are weak."""
+    """Learners (rows) x pitfall codes (columns): true chances and which codes are weak."""
 
     learners: tuple[str, ...]
     codes: tuple[str, ...]
     cases: tuple[str, ...]
-    #: cases × codes: True where the case makes the pitfall possible.
+    #: cases x codes: True where the case makes the pitfall possible.
     possible: np.ndarray
     tendency: np.ndarray
     weak: np.ndarray
