@@ -154,3 +154,18 @@ def test_learner_model_estimates_table_for_one_learner() -> None:
     assert newcomer.loc["missed_red_flag", "estimate"] == newcomer.loc["missed_red_flag",
                                                                        "class_mean"]
     assert pd.isna(newcomer.loc["missed_red_flag", "due_on"])
+
+
+def test_learner_model_docs_state_the_figures_the_code_uses() -> None:
+    from dystonia_teach.course import item_stats, learner_model
+
+    from .conftest import REPO
+
+    text = " ".join((REPO / "docs" / "learner-model.md").read_text(encoding="utf-8").split())
+    days = ", ".join(str(d) for d in learner_model.REVIEW_DAYS[:-1])
+    assert f"{days}, then every {learner_model.REVIEW_DAYS[-1]} days" in text
+    low, high = learner_model.PRIOR_WEIGHT
+    assert f"between {low:g} and {high:g} pretend chances" in text
+    assert f"fewer than {learner_model.MIN_PRIOR_LEARNERS} learners" in text
+    assert f"fewer than **{item_stats.MIN_LEARNERS} learners**" in text
+    assert f"below {item_stats.NEAR_ZERO:g}" in text
