@@ -17,7 +17,7 @@ it again. ``docs/learner-model.md`` explains it in plain words.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -96,6 +96,18 @@ class ClassRecord:
             return self.learners.index(learner)
         except ValueError:
             return None
+
+
+@dataclass(frozen=True)
+class LearnerState:
+    """One learner's arrays over the pitfall codes (and ``last_attempt`` over the cases)."""
+
+    estimate: np.ndarray
+    made: np.ndarray
+    chances: np.ndarray
+    streak: np.ndarray
+    last_chance: np.ndarray
+    last_attempt: np.ndarray
 
 
 def class_record(frame: pd.DataFrame, possible: Mapping[str, frozenset[str]] | None = None
@@ -198,28 +210,41 @@ def severity_weights(codes: tuple[str, ...]) -> np.ndarray:
                      else kb.scoring.severity_points["warning"] for c in codes], dtype=float)
 
 
+def learner_state(record: ClassRecord, learner: str, prior: BetaPrior,
+                  cases: Sequence[str] = ()) -> LearnerState:
+    """The learner's arrays from the class record (zeros for a learner with no attempt);
+    ``last_attempt`` over ``cases``."""
+    row = record.row(learner)
+    size = len(record.codes)
+    if row is None:
+        none = np.zeros(size, dtype=int)
+        return LearnerState(estimate(prior, none, none), none, none, none,
+                            np.full(size, np.nan), np.full(len(cases), np.nan))
+    column = {case: k for k, case in enumerate(record.cases)}
+    last_attempt = np.array([record.last_attempt[row, column[c]] if c in column else np.nan
+                             for c in cases])
+    return LearnerState(estimate(prior, record.made[row], record.chances[row]),
+                        record.made[row], record.chances[row], record.streak[row],
+                        record.last_chance[row], last_attempt)
+
+
 def learner_estimates(frame: pd.DataFrame, learner: str,
                       possible: Mapping[str, frozenset[str]] | None = None) -> pd.DataFrame:
     """One learner's pitfalls: chances, times made, the estimate with the class's prior mean,
     and the date the pitfall is due again (NaT before any chance), riskiest first."""
     record = class_record(frame, possible)
     prior = class_prior(record)
-    row = record.row(learner)
-    zeros = np.zeros(len(record.codes), dtype=int)
-    made = record.made[row] if row is not None else zeros
-    chances = record.chances[row] if row is not None else zeros
-    streak = record.streak[row] if row is not None else zeros
-    last = record.last_chance[row] if row is not None else np.full(len(zeros), np.nan)
+    state = learner_state(record, learner, prior)
     findings = knowledge().findings
     table = pd.DataFrame({
         "pitfall": record.codes,
         "label": [findings[c].label if c in findings else c for c in record.codes],
         "severity": [findings[c].severity if c in findings else "warning"
                      for c in record.codes],
-        "chances": chances, "made": made,
-        "estimate": estimate(prior, made, chances).round(3),
+        "chances": state.chances, "made": state.made, "estimate": state.estimate.round(3),
         "class_mean": prior.mean.round(3),
-        "due_on": pd.to_datetime(last + review_days(streak), unit="D", utc=True).floor("D"),
+        "due_on": pd.to_datetime(state.last_chance + review_days(state.streak), unit="D",
+                                 utc=True).floor("D"),
     })
     risk = table["estimate"] * severity_weights(record.codes)
     return table.iloc[np.argsort(-risk.to_numpy(), kind="stable")].reset_index(drop=True)

@@ -30,10 +30,10 @@ from dystonia_teach.course.learner_model import (
     MIN_PRIOR_LEARNERS,
     RETRY_DAYS,
     BetaPrior,
-    ClassRecord,
+    LearnerState,
     class_prior,
     class_record,
-    estimate,
+    learner_state,
     review_days,
     severity_weights,
 )
@@ -52,18 +52,6 @@ class Recommendation:
     chances: int = 0
     estimate: float | None = None
     again: bool = False
-
-
-@dataclass(frozen=True)
-class LearnerState:
-    """One learner's arrays over the pitfall codes (and ``last_attempt`` over the cases)."""
-
-    estimate: np.ndarray
-    made: np.ndarray
-    chances: np.ndarray
-    streak: np.ndarray
-    last_chance: np.ndarray
-    last_attempt: np.ndarray
 
 
 def choose(possible: np.ndarray, weights: np.ndarray, state: LearnerState,
@@ -97,7 +85,7 @@ def next_case(frame: pd.DataFrame, learner: str, cases: Sequence[str], *,
     possible = possible if possible is not None else possible_table(frame, cases)
     record = class_record(frame, possible)
     prior = _aligned_prior(prior, record.codes) if prior is not None else class_prior(record)
-    state = _learner_state(record, record.row(learner), prior, cases)
+    state = learner_state(record, learner, prior, cases)
     made, chances, last_attempt = state.made, state.chances, state.last_attempt
     codes = record.codes
     matrix = np.array([[code in possible.get(c, ()) for code in codes] for c in cases],
@@ -126,22 +114,6 @@ def _aligned_prior(prior: BetaPrior, codes: tuple[str, ...]) -> BetaPrior:
 
     return BetaPrior(codes, pick(prior.alpha, 1.0), pick(prior.beta, 1.0),
                      pick(prior.learners, 0))
-
-
-def _learner_state(record: ClassRecord, row: int | None, prior: BetaPrior,
-                   cases: Sequence[str]) -> LearnerState:
-    """The learner's arrays from the class record (zeros for a learner with no attempt)."""
-    size = len(record.codes)
-    if row is None:
-        none = np.zeros(size, dtype=int)
-        return LearnerState(estimate(prior, none, none), none, none, none,
-                            np.full(size, np.nan), np.full(len(cases), np.nan))
-    column = {case: k for k, case in enumerate(record.cases)}
-    last_attempt = np.array([record.last_attempt[row, column[c]] if c in column else np.nan
-                             for c in cases])
-    return LearnerState(estimate(prior, record.made[row], record.chances[row]),
-                        record.made[row], record.chances[row], record.streak[row],
-                        record.last_chance[row], last_attempt)
 
 
 def _reason(code: str, made: int, chances: int, days_ago: int | None,

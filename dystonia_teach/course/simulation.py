@@ -26,13 +26,14 @@ from dystonia_teach.course.chances import EPOCH, pitfall_codes
 from dystonia_teach.course.item_stats import item_statistics
 from dystonia_teach.course.learner_model import (
     ClassRecord,
+    LearnerState,
     class_prior,
     class_record,
     estimate,
     fit_prior,
     severity_weights,
 )
-from dystonia_teach.course.next_case import LearnerState, choose
+from dystonia_teach.course.next_case import choose
 from dystonia_teach.store import FRAME_COLUMNS
 from dystonia_teach.store.base import AS_SUBMITTED
 
