@@ -9,11 +9,14 @@ import pytest
 
 from dystonia_teach.casefiles.loader import list_cases
 from dystonia_teach.course.chances import possible_at
+from dystonia_teach.course.learner_model import class_record
 from dystonia_teach.course.reports import check_frame
 from dystonia_teach.course.simulation import (
+    aligned_record,
     difficulty_recovery,
     estimate_error,
     exposure_ratio,
+    possible_map,
     simulate,
     simulated_class,
 )
@@ -50,6 +53,24 @@ def test_simulated_pitfalls_are_made_only_where_possible(possible) -> None:
     run = simulate(sim, 10, seed=9)
     for case_id, pitfalls in zip(run.frame["case_id"], run.frame["pitfalls"], strict=True):
         assert set(pitfalls) <= possible[case_id]
+
+
+def test_simulated_record_matches_the_record_read_from_the_frame(possible) -> None:
+    """The simulator's running bookkeeping and class_record over its frame agree: counts,
+    streaks and the times of the latest chance and attempt."""
+    sim = simulated_class(30, possible, seed=12)
+    run = simulate(sim, 15, "model", seed=13)
+    kept, read = run.record, aligned_record(sim, class_record(run.frame, possible_map(sim)))
+    assert (kept.chances == read.chances).all() and (kept.made == read.made).all()
+    assert (kept.streak == read.streak).all()
+    np.testing.assert_allclose(kept.last_chance, read.last_chance, atol=1e-6)
+    cases = [read.cases.index(c) if c in read.cases else None for c in sim.cases]
+    for k, column in enumerate(cases):
+        if column is None:
+            assert np.isnan(kept.last_attempt[:, k]).all()
+        else:
+            np.testing.assert_allclose(kept.last_attempt[:, k], read.last_attempt[:, column],
+                                       atol=1e-6)
 
 
 @pytest.mark.parametrize("seed", SEEDS)

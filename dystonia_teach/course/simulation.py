@@ -82,9 +82,11 @@ def simulated_class(learners: int, possible: Mapping[str, frozenset[str]], *,
 
 @dataclass(frozen=True)
 class SimulationRun:
-    """The attempts as ``store.to_frame()`` gives them, and the weak-code exposures."""
+    """The attempts as ``store.to_frame()`` gives them, the record the simulator kept as it
+    went (``class_record(frame)`` must find the same), and the weak-pitfall exposures."""
 
     frame: pd.DataFrame
+    record: ClassRecord
     #: Per learner: attempts at a case that made one of the learner's weak pitfalls possible.
     weak_exposures: np.ndarray
     attempts: int
@@ -130,7 +132,9 @@ def simulate(sim: SimulatedClass, attempts: int, strategy: Strategy = "random", 
             exposures[row] += bool((chance & sim.weak[row]).any())
             rows.append((sim.learners[row], sim.cases[case], int(numbers[row, case]), day[row],
                          _score(hit, weights), tuple(np.asarray(sim.codes)[hit])))
-    return SimulationRun(_frame(rows), exposures, attempts)
+    record = ClassRecord(sim.learners, sim.codes, sim.cases, chances, made, streak, last_chance,
+                         last_attempt)
+    return SimulationRun(_frame(rows), record, exposures, attempts)
 
 
 def _score(hit: np.ndarray, weights: np.ndarray) -> float:
@@ -162,7 +166,7 @@ def possible_map(sim: SimulatedClass) -> dict[str, frozenset[str]]:
 def estimate_error(sim: SimulatedClass, run: SimulationRun) -> tuple[float, float]:
     """Mean absolute error of the model's estimates against the true chances, and that of the
     raw share made (made / chances), over the (learner, pitfall) pairs with a chance."""
-    record = _aligned(sim, class_record(run.frame, possible_map(sim)))
+    record = aligned_record(sim, class_record(run.frame, possible_map(sim)))
     prior = class_prior(record)
     seen = record.chances > 0
     model = estimate(prior, record.made, record.chances)
@@ -171,7 +175,7 @@ def estimate_error(sim: SimulatedClass, run: SimulationRun) -> tuple[float, floa
     return (float(np.abs(model - truth)[seen].mean()), float(np.abs(raw - truth)[seen].mean()))
 
 
-def _aligned(sim: SimulatedClass, record: ClassRecord) -> ClassRecord:
+def aligned_record(sim: SimulatedClass, record: ClassRecord) -> ClassRecord:
     """The record with its rows and columns in the simulated class's order."""
     rows = [record.learners.index(name) for name in sim.learners]
     cols = [record.codes.index(code) for code in sim.codes]
