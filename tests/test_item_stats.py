@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -104,6 +105,9 @@ def test_item_stat_upper_lower_without_ties() -> None:
     rest = pd.Series(range(10, 0, -1)).to_numpy(float)  # learner 1 best ... learner 10 worst
     # top 3: 1, 1, 0 -> 2/3; bottom 3 (rest 3, 2, 1): 1, 0, 0 -> 1/3
     assert upper_lower(x, rest) == pytest.approx(1 / 3)
+    # 30 learners: 27% is 8 places. The best 8 are right, everyone else wrong: 1 - 0.
+    thirty = np.array([1.0] * 8 + [0.0] * 22)
+    assert upper_lower(thirty, np.arange(30, 0, -1, dtype=float)) == 1.0
 
 
 def test_item_stat_flags_a_reversed_item_with_its_counts_and_interval() -> None:
