@@ -115,7 +115,7 @@ def main() -> int:
         folder = Path(tmp)
         os.environ["DYSTONIA_TEACH_CASES"] = str(folder)
         shipped = sorted(p.stem for p in (REPO / "cases").glob("*.yaml"))
-        case_ids = shipped + extra_cases(folder, CASES - len(shipped))
+        case_ids = shipped[:CASES] + extra_cases(folder, max(0, CASES - len(shipped)))
 
         from dystonia_teach.casefiles.loader import load_case
         from dystonia_teach.core.pitfall_chances import possible_pitfalls
@@ -130,7 +130,7 @@ def main() -> int:
         possible = {c: possible_pitfalls(load_case(c)) for c in case_ids}
         print(f"{len(case_ids)} cases probed for their possible pitfalls in "
               f"{time.perf_counter() - start:.2f} s")
-        simulation_figures({c: possible[c] for c in shipped})
+        simulation_figures({c: possible_pitfalls(load_case(c)) for c in shipped})
 
         sim = simulated_class(LEARNERS, possible, seed=1)
         big = simulate(sim, CASES * PER_CASE, seed=1).frame

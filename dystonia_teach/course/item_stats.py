@@ -37,7 +37,7 @@ from markupsafe import Markup
 
 from dystonia_teach.course.chances import attempt_chances
 from dystonia_teach.course.reports import case_title, check_frame, pitfall_label
-from dystonia_teach.render.item_stats import item_stats_html, item_stats_text
+from dystonia_teach.render.item_stats import TOO_FEW, item_stats_html, item_stats_text
 
 #: Learners an item needs before its discrimination is judged.
 MIN_LEARNERS = 20
@@ -202,7 +202,7 @@ def cronbach_alpha(grid: pd.DataFrame, kind: str = "case") -> Reliability:
 def _flag(row: dict, x: np.ndarray, n: int, min_learners: int) -> str:
     """The item's flag in words with the counts behind it, or "" when it discriminates."""
     if n < min_learners:
-        return f"too few learners to judge ({n}; {min_learners} needed)"
+        return f"{TOO_FEW} ({n}; {min_learners} needed)"
     if np.ptp(x) == 0:
         return f"no spread: all {n} learners scored {x[0]:.2f}, so it cannot separate them"
     r = row["discrimination"]

@@ -14,6 +14,8 @@ import jinja2
 import pandas as pd
 
 KIND_NAMES = {"case": "cases", "pitfall": "pitfalls", "decision": "decisions"}
+#: How the flag of an item with too few learners to judge begins.
+TOO_FEW = "too few learners to judge"
 
 _HTML = jinja2.Environment(autoescape=True).from_string("""\
 {% if too_small %}<p class="dt-demo"><b>Too few learners to judge items:</b> {{ learners }}
@@ -47,19 +49,23 @@ def _discrimination(row: pd.Series) -> str:
     return f"{r} ({_number(row['low'], True)} to {_number(row['high'], True)})"
 
 
-def reliability_text(reliability: pd.DataFrame) -> list[str]:
-    """One sentence per kind of item."""
+def reliability_text(reliability: pd.DataFrame, learners: int) -> list[str]:
+    """One sentence per kind of item (``learners``: the class's learners)."""
     out = []
     for r in reliability.itertuples():
         name = KIND_NAMES.get(r.kind, r.kind)
         if r.alpha is None or (isinstance(r.alpha, float) and math.isnan(r.alpha)):
             out.append(f"Reliability of the {name}: not computed ({r.note}).")
+            continue
+        if r.learners >= learners:
+            took = "every learner took all of them"
         else:
-            took = (f"{r.learners} learner{'' if r.learners == 1 else 's'} took all of them"
-                    if r.learners else "no learner took all of them")
-            out.append(f"Reliability of the {name}: Cronbach's α {r.alpha:.2f} over {r.items} "
-                       f"items; {took}, and the others count through the pairs of items they "
-                       "took.")
+            took = (f"{r.learners} of {learners} learners took all of them, and the others "
+                    "count through the pairs of items they took" if r.learners else
+                    "no learner took all of them: it comes from the pairs of items each "
+                    "learner took")
+        out.append(f"Reliability of the {name}: Cronbach's α {r.alpha:.2f} over {r.items} "
+                   f"items; {took}.")
     return out
 
 
@@ -71,12 +77,15 @@ def item_stats_text(table: pd.DataFrame, reliability: pd.DataFrame, learners: in
     if learners < min_learners:
         lines.append(f"Too few learners to judge items: {learners}; at least {min_learners} "
                      "are needed. The figures are for information only.")
-    lines += reliability_text(reliability)
-    flagged = table[table["flag"] != ""]
+    lines += reliability_text(reliability, learners)
+    unjudged = table["flag"].str.startswith(TOO_FEW)
+    flagged = table[(table["flag"] != "") & ~unjudged]
+    if learners >= min_learners and unjudged.any():
+        lines.append(f"{int(unjudged.sum())} items had too few learners to judge.")
     if len(flagged):
         lines.append("Flagged items:")
         lines += [f"- {row.label} ({row.kind}): {row.flag}" for row in flagged.itertuples()]
-    else:
+    elif learners >= min_learners:
         lines.append("No item is flagged.")
     lines.append("All items (difficulty; discrimination with its 95% interval; upper–lower):")
     lines += [f"- {row['label']} ({row['kind']}, {row['learners']} learners): "
@@ -94,4 +103,5 @@ def item_stats_html(table: pd.DataFrame, reliability: pd.DataFrame, learners: in
             for _, row in table.iterrows()]
     return _HTML.render(too_small=learners < min_learners, learners=learners,
                         min_learners=min_learners, rows=rows,
-                        reliability=[{"text": t} for t in reliability_text(reliability)])
+                        reliability=[{"text": t} for t in reliability_text(reliability,
+                                                                            learners)])
