@@ -204,3 +204,15 @@ def test_item_stat_html_escapes_labels_and_writes_flags_out() -> None:
                            stats.min_learners)
     assert "<b>odd</b>" not in html and "&lt;b&gt;odd&lt;/b&gt;" in html
     assert "⚑ negative discrimination" in html
+
+
+def test_item_stat_text_counts_items_too_thin_to_judge_in_a_large_enough_class() -> None:
+    rows = [(f"l{n:02d}", "case", item, float((n + len(item)) % 3 > 0))
+            for n in range(25) for item in ("aa", "bbb")]
+    rows += [(f"l{n:02d}", "case", "rare", 1.0) for n in range(5)]
+    stats = statistics_of(pd.DataFrame(rows, columns=["learner_id", "kind", "item", "value"]))
+    text = item_stats_text(stats.table, stats.reliability_table(), stats.learners,
+                           stats.min_learners)
+    assert "1 item had too few learners to judge." in text
+    assert "too few learners to judge (5;" not in text  # counted, not listed as a flag
+    assert "5 of 25 learners took all of them" in text

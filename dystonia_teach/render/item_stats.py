@@ -81,7 +81,8 @@ def item_stats_text(table: pd.DataFrame, reliability: pd.DataFrame, learners: in
     unjudged = table["flag"].str.startswith(TOO_FEW)
     flagged = table[(table["flag"] != "") & ~unjudged]
     if learners >= min_learners and unjudged.any():
-        lines.append(f"{int(unjudged.sum())} items had too few learners to judge.")
+        count = int(unjudged.sum())
+        lines.append(f"{count} item{'' if count == 1 else 's'} had too few learners to judge.")
     if len(flagged):
         lines.append("Flagged items:")
         lines += [f"- {row.label} ({row.kind}): {row.flag}" for row in flagged.itertuples()]
