@@ -28,10 +28,31 @@ def line_of(text: str, needle: str) -> int:
     return next(n for n, line in enumerate(text.splitlines(), 1) if needle in line)
 
 
+#: A case file's opening lines: a syntax error stops reading, so the rest need not be valid.
+EXCERPT = """\
+schema_version: 2
+id: early_uncomplicated
+title: A postal worker whose right toes curl after a few minutes' walk
+summary: Three weeks of right leg pain; toes claw when walking.
+patient:
+  age: 46
+  sex: male
+  occupation: postal worker
+dystonia:
+  foot: right
+  postures: [toe_clawing, striatal_toe]
+  triggers: [walking]
+  relieved_by_rest: true
+stages:
+  presentation: >-
+    A 46-year-old postal worker has had pain down his right leg for three weeks.
+  examination: >-
+    Walking reproduces the toe posture.
+"""
 #: (what the author did, old line, new line, the field, words of the message, of the fix)
 SYNTAX_MISTAKES = [
-    ("colon in text", "summary: Three weeks of right leg pain; toes claw when walking; no red "
-     "flags.", "summary: Note: three weeks of leg pain", "summary", "colon", "double quotes"),
+    ("colon in text", "summary: Three weeks of right leg pain; toes claw when walking.",
+     "summary: Note: three weeks of leg pain", "summary", "colon", "double quotes"),
     ("unclosed quote", "title: A postal worker whose right toes curl after a few minutes' walk",
      'title: "A postal worker whose right toes curl', "title", "never closed",
      "closing quote"),
@@ -54,7 +75,7 @@ SYNTAX_MISTAKES = [
 @pytest.mark.parametrize("mistake", SYNTAX_MISTAKES, ids=lambda m: m[0])
 def test_yaml_syntax_error_in_plain_words_with_line_column_field_and_fix(mistake) -> None:
     _, old, new, field, message, fix = mistake
-    text = edited(GOOD, old, new)
+    text = edited(EXCERPT, old, new)
     [issue] = validate_text(text, "early_uncomplicated.yaml").issues
     assert (issue.code, issue.field) == ("yaml_syntax", field), str(issue)
     assert issue.line == line_of(text, new.splitlines()[0]), str(issue)
@@ -67,12 +88,13 @@ def test_yaml_syntax_error_in_plain_words_with_line_column_field_and_fix(mistake
 
 
 def test_each_finding_points_at_its_own_line_inside_a_block() -> None:
-    text = edited(GOOD, "  At the first visit the MRI result exists only to show what ordering "
-                  "it too early would\n", "  At the first visit the MRI result, <b>as Mrs Hill "
-                  "saw</b>, exists only to show what ordering it too early would\n")
-    text = edited(text, "  MRI is the usually appropriate first study, and a concordant disc",
-                  "  MRI (sent to j.doe@example.org) is the usually appropriate first study, and "
-                  "a concordant disc")
+    notes = ("teaching_notes: >-\n"
+             "  Root compression can be followed by action-induced foot dystonia; the entity\n"
+             "  rests on case reports, <b>as Mrs Hill saw</b>, and management borrows from\n"
+             "  radiculopathy evidence. Without red flags, treat conservatively at first,\n"
+             "  and write to j.doe@example.org for the slides.\n")
+    text = re.sub(r"(?m)^teaching_notes: >-\n(?:  .*\n)+", notes, GOOD, count=1)
+    assert notes in text
     issues = validate_text(text, "early_uncomplicated.yaml").issues
     assert {(i.code, i.line) for i in issues} == {
         ("markup_in_text", line_of(text, "<b>as Mrs Hill")),
@@ -83,15 +105,22 @@ def test_each_finding_points_at_its_own_line_inside_a_block() -> None:
     assert line_of(text, "teaching_notes:") < min(i.line for i in issues)
 
 
+def without_visits(text: str) -> str:
+    return text[: text.index("\nvisits:")] + "\n" if "\nvisits:" in text else text
+
+
 def test_a_bad_field_in_a_visit_hides_none_of_the_visits_other_problems() -> None:
-    text = edited(GOOD, "    conservative_care_weeks: 8\n"
-                  "    conservative_care: [naproxen, physical_therapy, education_stay_active]\n"
-                  "    disabling: true\n",
-                  "    conservative_care_weeks: 12\n"
-                  "    conservative_care: [naproxn, physical_therapy]\n"
-                  "    disabling: maybe\n"
-                  "    conditions: [ckd]\n")
-    text += "  - week: 9\n    presentation: A week later.\n    pathology: disk\n"
+    text = without_visits(GOOD) + (
+        "visits:\n"
+        "  - week: 10\n"
+        "    presentation: Seven weeks later.\n"
+        "    conservative_care_weeks: 12\n"
+        "    conservative_care: [naproxn, physical_therapy]\n"
+        "    disabling: maybe\n"
+        "    conditions: [ckd]\n"
+        "  - week: 9\n"
+        "    presentation: A week later.\n"
+        "    pathology: disk\n")
     issues = validate_text(text, "early_uncomplicated.yaml").issues
     found = {(i.field, i.code) for i in issues}
     assert found == {
@@ -107,19 +136,27 @@ def test_a_bad_field_in_a_visit_hides_none_of_the_visits_other_problems() -> Non
     assert "more weeks of conservative care than of symptoms" in weeks.message
 
 
+def with_conditions(text: str, *lines: str) -> str:
+    """``text`` with its ``conditions:`` block replaced by ``lines``."""
+    block = "conditions:\n" + "".join(f"  - {line}\n" for line in lines)
+    new = re.sub(r"(?m)^conditions:.*\n(?:  - .*\n)*", block, text, count=1)
+    assert block in new
+    return new
+
+
 def test_a_bad_top_level_field_still_reports_ids_and_repeated_conditions() -> None:
-    text = edited(CKD, "  age: ", "  age: 7x")
+    text = re.sub(r"(?m)^  age: \d+$", "  age: 7x", CKD, count=1)
     text = edited(text, "evidence: [", "evidence: [no_such_claim, ")
-    text = edited(text, "  - {name: anticoagulant, drug: warfarin}\n",
-                  "  - {name: anticoagulant, drug: warfarin}\n  - ckd\n")
+    text = with_conditions(text, "{name: ckd, stage: 4}", "{name: anticoagulant, drug: warfarin}",
+                           "ckd")
     codes = {i.code for i in validate_text(text, "nsaid_contraindicated_ckd.yaml").issues}
     assert codes == {"wrong_type", "unknown_evidence", "duplicate_condition"}
 
 
 @pytest.mark.parametrize("stages", [(2, 4), (4, 2)], ids=["stricter second", "stricter first"])
 def test_a_repeated_condition_names_both_lines_whichever_comes_first(stages) -> None:
-    text = edited(CKD, "  - {name: ckd, stage: 4}\n",
-                  "".join(f"  - {{name: ckd, stage: {s}}}\n" for s in stages))
+    text = with_conditions(CKD, *(f"{{name: ckd, stage: {s}}}" for s in stages),
+                           "{name: anticoagulant, drug: warfarin}")
     report = validate_text(text, "nsaid_contraindicated_ckd.yaml")
     [issue] = report.issues
     first, second = (line_of(text, f"{{name: ckd, stage: {s}}}") for s in stages)
@@ -132,9 +169,9 @@ def test_a_repeated_condition_names_both_lines_whichever_comes_first(stages) -> 
 def test_visits_are_built_once_each_so_checking_is_linear(monkeypatch) -> None:
     """Each visit's facts come from the visit before: validating a case of n visits applies
     n visits (calling case_at_visit for each would apply n(n+1)/2)."""
-    weeks = "".join(f"  - {{week: {10 + n}, presentation: Much the same.}}\n"
-                    for n in range(1, 121))
-    text = GOOD + weeks
+    weeks = "".join(f"  - {{week: {3 + n / 10:.1f}, presentation: Much the same.}}\n"
+                    for n in range(1, 122))
+    text = without_visits(GOOD) + "visits:\n" + weeks
     applied = []
     real = visits._after
     monkeypatch.setattr(visits, "_after", lambda case, visit: applied.append(1) or real(
@@ -154,8 +191,8 @@ def test_visit_states_equal_case_at_visit() -> None:
 
 def test_validate_messages_name_no_library() -> None:
     """An instructor reads the messages: no Python or YAML-library words in them."""
-    text = re.sub(r"(?m)^  age: 46$", "  age: forty", GOOD)
-    text = edited(text, "summary: Three", "summary: Note: three")
-    for candidate in (text, edited(GOOD, "  age: 46", "  age: forty")):
+    wrong_age = re.sub(r"(?m)^  age: \d+$", "  age: forty", GOOD, count=1)
+    colon = re.sub(r"(?m)^summary: ", "summary: Note: ", GOOD, count=1)
+    for candidate in (wrong_age, colon):
         for issue in validate_text(candidate, "x.yaml").issues:
             assert not re.search(r"pydantic|libyaml|Traceback|scalar|NoneType", str(issue))

@@ -113,7 +113,11 @@ def _validate_document(doc: YamlDocument, expected_id: str | None) -> CaseReport
         try:
             case = Case.model_validate(data)
         except ValidationError as err:
-            report.issues += _pydantic_issues(doc, err, hints, renamed=_renamed_fields(doc.data))
+            repeated = any(issue.code == "duplicate_condition" for issue in report.issues)
+            report.issues += [  # a repeated condition is named above, with both its lines
+                issue for issue in _pydantic_issues(doc, err, hints,
+                                                    renamed=_renamed_fields(doc.data))
+                if not (repeated and "listed twice" in issue.message)]
             case, left_out = salvaged_case(data, err)
         if case is not None:
             report.issues += fact_issues(doc, case, left_out)
