@@ -236,10 +236,10 @@ def fact_issues(doc: YamlDocument, case: Case,
 
     kb = knowledge()
     left_out = left_out or {}
-    issues = [doc.issue(path, code, message, hint)
-              for path, code, message, hint in _consistency_problems(case)]
+    first = list(_consistency_problems(case))
+    issues = [doc.issue(path, code, message, hint) for path, code, message, hint in first]
     # a visit inherits the case's facts: report only what the visit itself makes inconsistent
-    already = {(code, tuple(path)) for path, code, _, _ in _consistency_problems(case)}
+    already = {(code, tuple(path)) for path, code, _, _ in first}
     red_flags = bool(case.red_flags)
     for index, at_visit in enumerate(cases_at_visits(case)):
         where: list[str | int] = ["visits", index - 1] if index else []

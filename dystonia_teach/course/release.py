@@ -17,7 +17,8 @@ notebook (stale outputs fail here), on the fresh copy of a notebook whose inputs
 it was executed; the engine's regression tests (the pathways pinned by ``REGRESSION_TESTS``).
 Only when all pass are the re-executed notebooks saved over the stale ones and
 ``release/manifest.json`` written (built in a temporary folder and renamed into place), so a
-failed release changes nothing in the tree.
+failed release changes nothing in the tree (a refreshed notebook's stand-in for nbval, a hidden
+file beside it, is there only while nbval runs).
 """
 
 from __future__ import annotations
@@ -103,16 +104,16 @@ def release_problems(path: Path) -> list[str]:
 
 
 def execute(path: Path, timeout: int = 300, inputs: dict[str, str] | None = None,
-            on_cell: Callable[[], object] | None = None) -> None:
-    """Execute ``path`` in place with the ``python3`` kernel, from the notebook's folder, and
-    record what its outputs were made from (``inputs``, default :func:`notebook_inputs`);
-    ``on_cell`` is called after each code cell."""
+            on_cell: Callable[[], object] | None = None, cwd: Path | None = None) -> None:
+    """Execute ``path`` in place with the ``python3`` kernel, from ``cwd`` (default: the
+    notebook's folder), and record what its outputs were made from (``inputs``, default
+    :func:`notebook_inputs`); ``on_cell`` is called after each code cell."""
     from nbclient import NotebookClient
 
     nb = nbformat.read(path, as_version=4)
     nb.metadata["kernelspec"] = {"name": KERNEL, "display_name": "Python 3", "language": "python"}
     client = NotebookClient(nb, timeout=timeout, kernel_name=KERNEL, record_timing=False,
-                            resources={"metadata": {"path": str(path.parent)}},
+                            resources={"metadata": {"path": str(cwd or path.parent)}},
                             on_cell_executed=(lambda **_: on_cell()) if on_cell else None)
     client.execute()
     nb.metadata[INPUTS_KEY] = {"executed_with": inputs or notebook_inputs()}
@@ -213,11 +214,11 @@ class ReleaseReport:
         return all(stage.ok for stage in self.stages)
 
 
-def _pytest(run: ReleaseRun, args: list[str], files: list[str], what: str,
-            cwd: Path | None = None) -> dict[str, list[str]]:
-    """Run pytest once in ``cwd`` (default: the tree) over ``files`` (writing nothing there),
-    advancing a bar as each file finishes; returns each file's failure lines (pytest's FAILED
-    and ERROR lines, or its last words when it could not start)."""
+def _pytest(run: ReleaseRun, args: list[str], files: list[str], what: str
+            ) -> dict[str, list[str]]:
+    """Run pytest once in the tree over ``files`` (writing nothing into it), advancing a bar as
+    each file finishes; returns each file's failure lines (pytest's FAILED and ERROR lines, or
+    its last words when it could not start)."""
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     command = [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", "--no-header",
                "-o", "console_output_style=classic", *args, *files]
@@ -225,7 +226,7 @@ def _pytest(run: ReleaseRun, args: list[str], files: list[str], what: str,
     started: set[str] = set()
     lines: list[str] = []
     with run.bar(None, what, len(files), unit="file") as bar, subprocess.Popen(
-            command, cwd=cwd or run.root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            command, cwd=run.root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             text=True) as process:
         assert process.stdout is not None
         for line in process.stdout:
@@ -258,9 +259,10 @@ def stage_validate(run: ReleaseRun) -> StageResult:
 
 
 def stage_execute(run: ReleaseRun) -> StageResult:
-    """Execute each notebook in a fresh copy and check it: no errors, no stderr, every cell
-    with output. A notebook whose inputs changed since it was executed, and whose fresh run is
-    clean, is kept to be saved over it."""
+    """Execute each notebook in a fresh copy, from the notebooks' folder (outputs may show
+    paths relative to it), and check it: no errors, no stderr, every cell with output. A
+    notebook whose inputs changed since it was executed, and whose fresh run is clean, is kept
+    to be saved over it."""
     result = StageResult("execute")
     notebooks = notebook_files(run.root)
     inputs = notebook_inputs()
@@ -275,7 +277,7 @@ def stage_execute(run: ReleaseRun) -> StageResult:
             copy = folder / path.name
             shutil.copy2(path, copy)
             try:
-                execute(copy, inputs=inputs, on_cell=bar.update)
+                execute(copy, inputs=inputs, on_cell=bar.update, cwd=path.parent)
             except Exception as err:  # any failure is this notebook's problem; go on
                 first = str(err).strip().splitlines()
                 result.problems.append(f"{name}: fails when run from the top: "
@@ -290,27 +292,33 @@ def stage_execute(run: ReleaseRun) -> StageResult:
 
 
 def stage_nbval(run: ReleaseRun) -> StageResult:
-    """nbval strict on each notebook as it will ship (the fresh copy of a refreshed one), in a
-    copy of the notebooks folder: its saved outputs must match a fresh run."""
+    """nbval strict on each notebook as it will ship: its saved outputs must match a fresh run.
+    A refreshed notebook is checked on its fresh copy, put beside the others under a hidden
+    name for the run (nbval runs a notebook from its own folder) and removed after."""
     result = StageResult("nbval")
-    ship = run.work / "ship"
-    (ship / "notebooks").mkdir(parents=True, exist_ok=True)
-    (ship / "pytest.ini").write_text("[pytest]\n")  # pytest's root: the copy, not the tree
-    for path in notebook_files(run.root):
-        name = run.name(path)
-        source = run.refreshed.get(name, (path, []))[0]
-        shutil.copy2(source, ship / name)
-        result.checked.append(name)
-        result.problems += [p.replace(str(ship / name), name)
-                            for p in release_problems(ship / name)]
-    sanitize = run.root / "tests" / "nbval-sanitize.cfg"
-    failures = _pytest(run, ["--nbval", "--nbval-current-env", f"--nbval-sanitize-with={sanitize}"],
-                       result.checked, "nbval", cwd=ship)
-    for name, lines in failures.items():
+    targets: dict[str, str] = {}  # what pytest runs -> the notebook it stands for
+    try:
+        for path in notebook_files(run.root):
+            name = run.name(path)
+            result.checked.append(name)
+            if name in run.refreshed:
+                stand_in = path.with_name(f".{path.stem}.release{path.suffix}")
+                shutil.copyfile(run.refreshed[name][0], stand_in)
+                path = stand_in
+            targets[run.name(path)] = name
+            result.problems += [p.replace(str(path), name) for p in release_problems(path)]
+        failures = _pytest(run, ["--nbval", "--nbval-current-env", "--nbval-sanitize-with",
+                                 "tests/nbval-sanitize.cfg"], list(targets), "nbval")
+    finally:
+        for target, name in targets.items():
+            if target != name:
+                (run.root / target).unlink(missing_ok=True)
+    for target, lines in failures.items():
         if lines:
+            name = targets.get(target, target)
             result.problems.append(
                 f"{name}: nbval strict failed: a saved output differs from a fresh run, or a "
-                f"cell fails: {'; '.join(lines[:5])}")
+                f"cell fails: {'; '.join(lines[:5]).replace(target, name)}")
     return result
 
 
