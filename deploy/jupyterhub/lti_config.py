@@ -118,4 +118,4 @@ c.Spawner.pre_spawn_hook = pre_spawn_hook
 if SERVICE_TOKEN:
     c.JupyterHub.services = [{"name": "lti-grades", "api_token": SERVICE_TOKEN}]
     c.JupyterHub.load_roles = [{"name": "lti-grades", "services": ["lti-grades"],
-                                "scopes": ["read:users", "admin:auth_state"]}]
+                                "scopes": ["list:users", "read:users", "admin:auth_state"]}]

@@ -22,7 +22,7 @@ import urllib3
 from dystonia_teach.core.errors import DystoniaTeachError
 
 PAGINATION = "application/jupyterhub-pagination+json"
-SERVICE_SCOPES = "read:users and admin:auth_state"
+SERVICE_SCOPES = "list:users, read:users and admin:auth_state"
 
 
 class HubError(DystoniaTeachError, RuntimeError):
