@@ -70,10 +70,17 @@ def load_assignments(path: Path | str) -> list[Assignment]:
         raise AssignmentsError(doc.issues)
     known = set(list_cases())
     found, issues = [], []
+    titles: dict[str, str] = {}
     for assignment_id, body in doc.data.items():
         assignment = _assignment(doc, str(assignment_id), body, known, issues)
-        if assignment is not None:
-            found.append(assignment)
+        if assignment is None:
+            continue
+        if assignment.title in titles:
+            issues.append(doc.issue([assignment.id, "title"], "invalid_value",
+                                    f"assignment {titles[assignment.title]!r} has this title "
+                                    "too: the LMS would see one column"))
+        titles.setdefault(assignment.title, assignment.id)
+        found.append(assignment)
     if not found and not issues:
         issues.append(Issue(doc.file, None, "", "missing_field", "no assignment is listed"))
     if issues:
