@@ -248,3 +248,13 @@ def test_moodle_assignments_file_errors_name_line_and_field(tmp_path: Path) -> N
     path.write_text(f"week_1:\n  title: Week 1\n  cases: [{CASE}]\n  canvas_assignment_id: 7\n",
                     encoding="utf-8")
     assert load_assignments(path) == [Assignment("week_1", "Week 1", (CASE,), 7, None)]
+
+
+def test_canvas_columns_of_cases_sharing_a_title_name_their_case(monkeypatch) -> None:
+    from dystonia_teach.course import assignments, reports
+
+    monkeypatch.setattr(reports, "case_title", lambda case_id: "A postal worker")
+    groups = assignments.one_per_case([CASE, OTHER])
+    book = canvas_gradebook(assignment_scores(CLASS, groups), groups, IDS)
+    assert canvas_reads(list(book.table.columns))[1] == [f"A postal worker [{CASE}]",
+                                                         f"A postal worker [{OTHER}]"]

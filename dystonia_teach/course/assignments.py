@@ -57,10 +57,16 @@ class AssignmentsError(DystoniaTeachError, ValueError):
 
 
 def one_per_case(case_ids: Iterable[str]) -> list[Assignment]:
-    """Each case an assignment of its own, titled with the case's (neutral) title."""
+    """Each case an assignment of its own, titled with the case's (neutral) title, followed by
+    its id where two cases share a title."""
+    from collections import Counter
+
     from dystonia_teach.course.reports import case_title
 
-    return [Assignment(case_id, case_title(case_id), (case_id,)) for case_id in case_ids]
+    titles = {case_id: case_title(case_id) for case_id in case_ids}
+    shared = {title for title, n in Counter(titles.values()).items() if n > 1}
+    return [Assignment(case_id, f"{title} [{case_id}]" if title in shared else title, (case_id,))
+            for case_id, title in titles.items()]
 
 
 def load_assignments(path: Path | str) -> list[Assignment]:

@@ -64,6 +64,7 @@ def _get(http: urllib3.PoolManager, url: str, token: str, accept: str = "applica
          ) -> dict[str, Any]:
     try:
         reply = http.request("GET", url, timeout=urllib3.Timeout(connect=5, read=30),
+                             redirect=False,
                              headers={"Authorization": f"token {token}", "Accept": accept})
     except urllib3.exceptions.HTTPError as exc:
         raise HubError(f"cannot reach the hub at {url.split('?')[0]}: {exc}") from exc

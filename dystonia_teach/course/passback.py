@@ -219,7 +219,7 @@ class AgsClient:
         where = self.tool.token_url
         try:
             reply = self.http.request("POST", where, fields=fields, encode_multipart=False,
-                                      timeout=self.timeout)
+                                      timeout=self.timeout, redirect=False)
         except urllib3.exceptions.HTTPError as exc:
             raise PassbackError(f"cannot reach the LMS's token URL {where}: {exc}") from exc
         body = _json(reply.data)
@@ -238,8 +238,8 @@ class AgsClient:
             try:
                 reply = self.http.request(
                     "POST", scores_url(score.lineitem), body=score.body(timestamp),
-                    timeout=self.timeout, headers={"Content-Type": SCORE_TYPE,
-                                                   "Authorization": f"Bearer {self.token()}"})
+                    timeout=self.timeout, redirect=False,
+                    headers={"Content-Type": SCORE_TYPE, "Authorization": f"Bearer {self.token()}"})
             except urllib3.exceptions.HTTPError as exc:
                 return f"the LMS could not be reached at {scores_url(score.lineitem)}: {exc}"
             if reply.status == 401 and not renewed:  # the token expired: one new token
