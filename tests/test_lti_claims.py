@@ -114,3 +114,16 @@ def test_lti_case_notebooks_open_each_case_and_keep_a_learners_copy(tmp_path: Pa
     mine.write_text(json.dumps({**json.loads(mine.read_text()), "metadata": {"mine": True}}))
     assert write_case_notebooks(folder) == []
     assert json.loads(mine.read_text())["metadata"] == {"mine": True}
+
+
+def test_lti_hub_without_a_setting_names_it_and_does_not_start(monkeypatch) -> None:
+    import runpy
+
+    for name in ("DYSTONIA_TEACH_LTI_AUTHORIZE_URL", "DYSTONIA_TEACH_LTI_JWKS_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DYSTONIA_TEACH_LTI_ISSUER", "https://lms.example")
+    monkeypatch.setenv("DYSTONIA_TEACH_LTI_CLIENT_ID", "tool")
+    config = Path(__file__).resolve().parent.parent / "deploy" / "jupyterhub" / "lti_config.py"
+    with pytest.raises(SystemExit) as stopped:  # before the hub reads any other setting
+        runpy.run_path(str(config))
+    assert str(stopped.value.code).startswith(f"{config}: set DYSTONIA_TEACH_LTI_AUTHORIZE_URL")
