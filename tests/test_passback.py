@@ -260,3 +260,15 @@ def test_passback_dry_run_sends_nothing(fresh: Platform, tool_pem: bytes, store_
                       dry_run=True)
     assert report.lines()[0].startswith("Would send 1 scores") and fresh.scores == {}
     assert json.loads(plan.scores[0].body("2030-01-01T00:00:00+00:00"))["userId"] == "sub-ana"
+
+
+def test_passback_renews_an_access_token_the_lms_no_longer_accepts(
+        fresh: Platform, tool_pem: bytes, store_url: str, tmp_path: Path) -> None:
+    work(store_url, "ana", CASE)
+    plan = plan_scores(frame_of(store_url),
+                       [hub_user(fresh, "ana", ("case-link", case_target(CASE)))])
+    ags = client(fresh, tool_pem)
+    first = ags.token()
+    fresh.tokens.clear()  # the LMS forgot it (expired)
+    report = passback(plan, ags, Ledger(tmp_path / "l.sqlite3"))
+    assert (report.sent, report.failures) == (1, []) and ags.token() != first

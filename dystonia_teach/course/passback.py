@@ -243,7 +243,10 @@ class AgsClient:
             except urllib3.exceptions.HTTPError as exc:
                 return f"the LMS could not be reached at {scores_url(score.lineitem)}: {exc}"
             if reply.status == 401 and not renewed:  # the token expired: one new token
-                self.token(renew=True)
+                try:
+                    self.token(renew=True)
+                except PassbackError as exc:
+                    return str(exc)
                 renewed = True
                 continue
             if 200 <= reply.status < 300:
