@@ -215,11 +215,15 @@ def test_passback_leaves_out_instructors_and_notes_links_it_cannot_grade(
     work(store_url, "ana", CASE)
     work(store_url, "lee", CASE)
     users = [hub_user(fresh, "ana", ("case-link", case_target(CASE)),
-                      ("home", "https://hub.example/hub/user-redirect/lab")),
+                      ("home", "https://hub.example/hub/user-redirect/lab"),
+                      ("typo", case_target("early_uncomplicatd"))),
              hub_user(fresh, "lee", ("case-link", case_target(CASE)))]
     plan = plan_scores(frame_of(store_url), users)
     assert [s.user_id for s in plan.scores] == ["sub-ana"]
-    assert len(plan.notes) == 1 and "grades no case or assignment" in plan.notes[0]
+    assert len(plan.notes) == 2
+    assert "'home' opens https://hub.example/hub/user-redirect/lab and grades no case" in (
+        plan.notes[0])
+    assert "'typo' grades case 'early_uncomplicatd', which is not a case" in plan.notes[1]
 
 
 def test_passback_retries_and_names_each_learner_it_could_not_send(

@@ -32,6 +32,7 @@ from urllib.parse import urlsplit, urlunsplit
 import urllib3
 
 from dystonia_teach.casefiles.lints import terminal_safe
+from dystonia_teach.casefiles.loader import list_cases
 from dystonia_teach.core.errors import DystoniaTeachError
 from dystonia_teach.course.assignments import Assignment, assignment_scores
 from dystonia_teach.course.hub_launches import HubUser
@@ -90,6 +91,7 @@ def plan_scores(frame: pd.DataFrame, users: Iterable[HubUser],
             links[link.iss, link.context, link.resource_link] = link
     plan, items = Plan(), {}
     by_id = {assignment.id: assignment for assignment in assignments}
+    known_cases = set(list_cases())
     for key, link in sorted(links.items(), key=lambda kv: kv[0]):
         what = graded_item(link)
         name = f"LMS link {link.title or link.resource_link!r}"
@@ -99,6 +101,9 @@ def plan_scores(frame: pd.DataFrame, users: Iterable[HubUser],
         elif what[0] == "assignment" and what[1] not in by_id:
             plan.notes.append(f"{name} grades assignment {what[1]!r}, which the assignments "
                               "file does not list")
+        elif what[0] == "case" and what[1] not in known_cases:
+            plan.notes.append(f"{name} grades case {what[1]!r}, which is not a case of the "
+                              "course (cases/ and $DYSTONIA_TEACH_CASES)")
         elif not link.lineitem or SCORE_SCOPE not in link.scopes:
             plan.notes.append(f"{name} has no grade column the tool may post to (in Canvas make "
                               "it an assignment; in Moodle let the tool add grades)")
@@ -108,12 +113,13 @@ def plan_scores(frame: pd.DataFrame, users: Iterable[HubUser],
     wanted = {assignment.id: assignment for assignment in items.values()}.values()
     scores = {(row.learner_id, row.assignment_id): row
               for row in assignment_scores(frame, wanted).itertuples(index=False)}
+    graded = sorted(items.items(), key=lambda kv: kv[0])
     for user in users:
         if user.admin:
             continue
         courses = {(link.iss, link.context) for link in launch_links(user.auth_state)}
         sub = str(user.auth_state.get("sub") or "")
-        for (iss, context, rid), assignment in sorted(items.items(), key=lambda kv: kv[0]):
+        for (iss, context, rid), assignment in graded:
             row = scores.get((user.name, assignment.id))
             if (iss, context) not in courses or row is None:
                 continue
