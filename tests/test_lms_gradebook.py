@@ -258,3 +258,13 @@ def test_canvas_columns_of_cases_sharing_a_title_name_their_case(monkeypatch) ->
     book = canvas_gradebook(assignment_scores(CLASS, groups), groups, IDS)
     assert canvas_reads(list(book.table.columns))[1] == [f"A postal worker [{CASE}]",
                                                          f"A postal worker [{OTHER}]"]
+
+
+def test_canvas_roster_written_by_lti_roster_reads_back_the_same(tmp_path: Path) -> None:
+    from dystonia_teach.course.lms_gradebook import write_roster
+
+    ids = {**IDS, "-dash": {**IDS["ana"], "name": "=HYPERLINK()"}}
+    write_roster(ids, tmp_path / "roster.csv")
+    back = read_roster(tmp_path / "roster.csv")
+    assert set(back) == set(ids) and back["ana"] == ids["ana"]
+    assert back["-dash"]["name"] == "'=HYPERLINK()"  # kept neutralised for the LMS too

@@ -64,7 +64,8 @@ def read_roster(path: Path | str) -> IdMap:
     lines = text.splitlines()
     first = next((line for line in lines if line.strip()), "")
     if LEARNER_FIELD not in [cell.strip() for cell in first.split(",")]:
-        return _plain_roster(file, lines)
+        return {line.strip(): dict.fromkeys(IDENTITY_FIELDS, "") for line in lines
+                if line.strip()}
     rows = csv.DictReader(lines)
     issues = [Issue(file, 1, name, "unknown_field", f"unknown column {name!r}",
                     f"columns: {LEARNER_FIELD}, {', '.join(IDENTITY_FIELDS)}")
@@ -72,7 +73,7 @@ def read_roster(path: Path | str) -> IdMap:
     found: IdMap = {}
     for row in rows:
         line = rows.line_num
-        learner = (row.get(LEARNER_FIELD) or "").strip()
+        learner = _unguarded((row.get(LEARNER_FIELD) or "").strip())
         problem = _learner_problem(learner, found)
         if problem:
             issues.append(Issue(file, line, LEARNER_FIELD, "invalid_value", problem))
@@ -83,8 +84,10 @@ def read_roster(path: Path | str) -> IdMap:
     return found
 
 
-def _plain_roster(file: str, lines: list[str]) -> IdMap:
-    return {line.strip(): dict.fromkeys(IDENTITY_FIELDS, "") for line in lines if line.strip()}
+def _unguarded(learner: str) -> str:
+    """A learner id as stored: without the ``'`` the spreadsheet guard put before an id that
+    starts with ``-`` (a learner id never has a ``'``)."""
+    return learner[1:] if learner[:2] in ("'-", "'=", "'+", "'@") else learner
 
 
 def _learner_problem(learner: str, seen: Mapping[str, object]) -> str:
