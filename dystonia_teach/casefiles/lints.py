@@ -103,7 +103,7 @@ IDENTIFIER_LINTS: tuple[Lint, ...] = (
         r"|(?<=2)0\d{2}-\d{2}-\d{2})\b"), ("19", "20")),
     Lint("a record number", re.compile(
         r"\b(?:mrn|nhs (?:no|number)|hospital number|record (?:no|number)|medical record)\b",
-        re.I), ("mrn", "nhs", "hospital", "record")),
+        re.I), ("mrn", "nhs n", "hospital number", "record n", "medical record")),
     Lint("a long identifying number", re.compile(r"\d(?<!\w\d)\d{2}[- ]?\d{3}[- ]?\d{4}\b")),
     Lint("an e-mail address", re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}\.[\w.]{1,253}"), ("@",)),
     Lint("a street address", re.compile(

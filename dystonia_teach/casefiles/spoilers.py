@@ -53,6 +53,9 @@ SPINAL_CAUSE = re.compile(
     r"prolapse|compression)"
     r"|(?:caused by|due to|secondary to|because of|owing to)\s+(?:an?|the|his|her|their)?\s*"
     r"(?:[\w-]+\s+){0,3}?(?:nerves?|roots?|spine|spinal\s+\w+|back))\b", re.IGNORECASE)
+_CAUSES = ("caused by", "due to", "secondary to", "because of", "owing to")
+_LESIONS = ("dis", "slip", "spondylolisthesis", "stenosis", "herniation", "prolapse",
+            "compression")
 _TOKEN = re.compile(r"[A-Za-z0-9]+(?:['’][sS]\b)?")
 #: Endings dropped to compare word forms, longest first ("radiculopathy" and "radicular" are
 #: both "radicul"); not "-al", which would make "function" a form of "functional".
@@ -88,9 +91,9 @@ def spoilers(text: str, diagnosis: str) -> Iterator[Spoiler]:
     """Each place in ``text`` that names or implies ``diagnosis`` (a diagnosis id)."""
     terms = _terms(diagnosis)
     named = list(_named(text, terms, diagnosis_scripts()[diagnosis].label)) if terms and (
-        _needles(diagnosis).search(text)) else []
+        _may_hold_a_term(text, diagnosis)) else []
     yield from named
-    if diagnosis == COURSE_DIAGNOSIS:
+    if diagnosis == COURSE_DIAGNOSIS and _may_give_a_cause(text):
         for match in SPINAL_CAUSE.finditer(text):
             if any(s.start < match.end() and match.start() < s.end for s in named):
                 continue  # "because of a trapped nerve": the named words say it already
@@ -145,12 +148,26 @@ def _terms(diagnosis: str) -> dict[str, tuple[_Term, ...]]:
 
 
 @cache
-def _needles(diagnosis: str) -> re.Pattern[str]:
-    """Finds text that may hold one of the diagnosis's terms: the start of the longest word of
-    each. Most text holds none, and is not split into words at all."""
+def _needles(diagnosis: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The start of the longest word of each of the diagnosis's terms, in lower case and as
+    abbreviations written in capitals: text holding none of them holds no term, and is not
+    split into words at all (most text)."""
     longest = {max(term.words, key=len) for terms in _terms(diagnosis).values() for term in terms}
-    return re.compile("|".join(re.escape(word) if _abbreviation(word) else f"(?i:{re.escape(word)})"
-                               for word in sorted(longest, key=len, reverse=True)) or "(?!)")
+    return (tuple(sorted(w for w in longest if not _abbreviation(w))),
+            tuple(sorted(w for w in longest if _abbreviation(w))))
+
+
+def _may_give_a_cause(text: str) -> bool:
+    """Whether ``text`` may match :data:`SPINAL_CAUSE` (most text cannot: no causal words)."""
+    folded = text.casefold()
+    return any(cause in folded for cause in _CAUSES) or (
+        "from" in folded and any(lesion in folded for lesion in _LESIONS))
+
+
+def _may_hold_a_term(text: str, diagnosis: str) -> bool:
+    words, abbreviations = _needles(diagnosis)
+    folded = text.casefold()
+    return any(w in folded for w in words) or any(a in text for a in abbreviations)
 
 
 def _abbreviation(word: str) -> bool:
