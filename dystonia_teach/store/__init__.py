@@ -30,15 +30,19 @@ from dystonia_teach.store.base import (
     Draft,
     Grade,
     ProgressStoreError,
+    RowProblem,
+    TextReplacedWarning,
     current_learner,
+    learner_id_for,
     pseudonym,
     validate_learner_id,
 )
 from dystonia_teach.store.sqlite import ProgressStore
 
 __all__ = ["FRAME_COLUMNS", "STORE_VAR", "Attempt", "AttemptStore", "CaseSummary", "Draft", "Grade",
-           "ProgressStore", "ProgressStoreError", "current_learner", "open_store", "pseudonym",
-           "upgrade", "upgrade_sql", "validate_learner_id"]
+           "ProgressStore", "ProgressStoreError", "RowProblem", "TextReplacedWarning",
+           "current_learner", "learner_id_for", "open_store", "pseudonym", "upgrade",
+           "upgrade_sql", "validate_learner_id"]
 
 _POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
@@ -93,14 +97,16 @@ def upgrade_sql(url: str | os.PathLike[str] | None = None) -> str:
         return store.upgrade_sql()
 
 
-def upgrade(url: str | os.PathLike[str] | None = None) -> tuple[int, int]:
+def upgrade(url: str | os.PathLike[str] | None = None, *,
+            wait: float = 30.0) -> tuple[int, int]:
     """Bring the store to this release's schema; returns (version before, version after).
-    An SQLite store is first copied to ``<file>.v<N>-backup``."""
+    An SQLite store is first copied to ``<file>.v<N>-backup``; a PostgreSQL one waits at most
+    ``wait`` seconds for sessions holding its tables (never making the class wait behind it)."""
     target = _resolve(url)
     if isinstance(target, str):
         from dystonia_teach.store import postgres
 
-        return postgres.upgrade(target)
+        return postgres.upgrade(target, wait=wait)
     before = 0
     if target is None or target.is_file():
         with ProgressStore(target, read_only=True) as store:
