@@ -163,11 +163,9 @@ class ProgressStore(AttemptStore):
             raise ProgressStoreError(
                 f"{self.path} is an empty file (0 bytes): no attempts were ever saved in it. "
                 "Nothing was read; check the path (argument or $" + STORE_VAR + ").")
-        if head and head != _SQLITE_HEADER:
-            raise ProgressStoreError(
-                f"{self.path} is not a dystonia_teach progress store (it is not an SQLite "
-                f"database: {len(head)}+ bytes of something else). It was left unchanged; "
-                f"choose another path (argument or ${STORE_VAR}).")
+        if head and head != _SQLITE_HEADER:  # (e.g. one byte, which SQLite would overwrite)
+            raise self._explain(sqlite3.DatabaseError("it does not start like an SQLite file"),
+                                sqlite3.SQLITE_NOTADB)
 
     def _create_private(self) -> None:
         """Make the store's folder (0700 when new) and the file itself readable by its owner

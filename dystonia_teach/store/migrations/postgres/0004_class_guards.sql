@@ -20,11 +20,14 @@ CREATE POLICY learner_own_role ON learner_roles FOR SELECT TO dystonia_teach_lea
 CREATE POLICY instructor_reads_roles ON learner_roles FOR SELECT TO dystonia_teach_instructor
     USING (true);
 GRANT SELECT ON learner_roles TO dystonia_teach_learner, dystonia_teach_instructor;
-INSERT INTO learner_roles (role_name, learner_id)  -- roles made by earlier versions: id = name
+-- learners of earlier versions, whose role is named after their learner id and who saved here
+-- (roles are shared by every database of the server: a learner of another course gets nothing)
+INSERT INTO learner_roles (role_name, learner_id)
     SELECT r.rolname, r.rolname FROM pg_roles r
     WHERE pg_has_role(r.oid, 'dystonia_teach_learner', 'MEMBER') AND NOT r.rolsuper
       AND r.rolname NOT IN ('dystonia_teach_learner', 'dystonia_teach_instructor')
-      AND r.rolname ~ '^[A-Za-z0-9_-]{1,63}$';
+      AND r.rolname ~ '^[A-Za-z0-9_-]{1,63}$'
+      AND r.rolname IN (SELECT learner_id FROM attempts UNION SELECT learner_id FROM drafts);
 
 CREATE FUNCTION dystonia_teach_learner_id() RETURNS text
     LANGUAGE sql STABLE SET search_path FROM CURRENT
