@@ -113,7 +113,7 @@ def test_lrs_timeout_per_batch_holds_against_a_slow_server(stub: LrsStub, made: 
                                                            kind: str) -> None:
     """A server that trickles a byte every 0.3 s, or never answers, is given up on once the
     batch's time is spent (it would hold a per-read timeout forever)."""
-    with pytest.raises(LrsError, match="did not answer .* within 1.5 s"):
+    with pytest.raises(LrsError, match=r"did not answer .* within 1\.5 s"):
         post_statements(made, stub.endpoint(kind), auth=AUTH, timeout=1.5)
 
 
@@ -139,6 +139,6 @@ def test_lrs_cli_says_what_happened_and_leaks_nothing(stub: LrsStub, store_url: 
     for url in ("http://[::1", f"file://{USER}:{PASSWORD}@/etc/passwd"):
         result = runner.invoke(cli, [*base, "--lrs", url])
         assert result.exit_code == 1 and "LRS URL" in result.output
-        assert "Traceback" not in result.output and result.exception is None or isinstance(
+        assert ("Traceback" not in result.output and result.exception is None) or isinstance(
             result.exception, SystemExit)
         _no_secret(result.output)

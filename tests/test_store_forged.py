@@ -26,7 +26,6 @@ from dystonia_teach.store import (
     AttemptStore,
     ProgressStoreError,
     TextReplacedWarning,
-    open_store,
 )
 
 from .test_course_exports import xapi_rule_violations

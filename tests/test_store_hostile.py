@@ -55,7 +55,7 @@ def _as(classroom: dict[str, Any], who: str) -> psycopg.Connection[Any]:
 
 
 def _deep(depth: int) -> str:
-    return '{"case_id": "%s", "visits": [], "x": %s%s}' % (CASE_ID, "[" * depth, "]" * depth)
+    return f'{{"case_id": "{CASE_ID}", "visits": [], "x": {"[" * depth}{"]" * depth}}}'
 
 
 HOSTILE_WRITES = {
@@ -168,7 +168,7 @@ def test_timeout_quarantine_names_the_blocking_learner_session(classroom: dict[s
 
 def test_timeout_of_a_long_statement_is_a_clear_error(classroom: dict[str, Any]) -> None:
     with PostgresStore(classroom["urls"]["teacher"], statement_timeout=0.2) as teacher, \
-            pytest.raises(ProgressStoreError, match="ran longer than 0.2 s"):
+            pytest.raises(ProgressStoreError, match=r"ran longer than 0\.2 s"):
         teacher._run(lambda conn: conn.execute("SELECT pg_sleep(3)"))
 
 

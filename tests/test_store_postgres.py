@@ -15,9 +15,8 @@ from click.testing import CliRunner
 
 from dystonia_teach import evaluate, load_case, recommended_actions
 from dystonia_teach.cli import cli
-from dystonia_teach.store import ProgressStoreError, open_store
+from dystonia_teach.store import ProgressStoreError, learner_id_for, open_store
 from dystonia_teach.store.base import AS_SUBMITTED
-from dystonia_teach.store import learner_id_for
 from dystonia_teach.store.migrations import migrations
 from dystonia_teach.store.postgres import (
     SCHEMA_VERSION,

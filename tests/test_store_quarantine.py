@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from dystonia_teach import evaluate, load_case
 from dystonia_teach.cli import cli
-from dystonia_teach.store import open_store
+from dystonia_teach.store import ProgressStoreError, open_store
 from dystonia_teach.store.migrations import migrations
 from dystonia_teach.store.postgres import (
     LEARNER_GROUP,
@@ -26,7 +26,7 @@ from dystonia_teach.store.postgres import (
 from .store_fixtures import PgServer
 
 CASE_ID = "early_uncomplicated"
-DEEP = '{"case_id": "%s", "visits": %s%s}' % (CASE_ID, "[" * 2000, "]" * 2000)
+DEEP = f'{{"case_id": "{CASE_ID}", "visits": {"[" * 2000}{"]" * 2000}}}'
 MALFORMED = json.dumps({"case_id": CASE_ID, "visits": "x"})
 
 
@@ -112,9 +112,9 @@ def test_quarantine_postgres_rows_saved_before_the_checks(pg_server: PgServer,
     said = _tools(teacher, tmp_path)
     assert "Rows needing attention: 2 stored rows" in said["report"]
     assert "Re-graded 1 of 1 attempts" in said["grade"]
-    with pytest.raises(Exception, match="permission denied"):  # a learner cannot
-        with open_store(provision_learner(admin, "q_stu")) as mine:
-            mine.quarantine(2, "mine")
+    with open_store(provision_learner(admin, "q_stu")) as mine, \
+            pytest.raises(ProgressStoreError, match="permission denied"):  # a learner cannot
+        mine.quarantine(2, "mine")
     moved = CliRunner().invoke(cli, ["store", "quarantine", "--store", teacher, "2", "3"])
     assert moved.exit_code == 0, moved.output
     assert not any("needing attention" in text for text in _tools(teacher, tmp_path).values())
