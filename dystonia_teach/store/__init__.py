@@ -11,8 +11,11 @@ embedded SQLite (the laptop default, no server) and PostgreSQL (a class on a dat
         store.save_draft(learner, session.record())           # unfinished work, one per case
 
 ``dystonia_teach.store.replay`` turns a saved attempt back into its verdict and reasoning
-session (``replay``) and a draft into a session to continue (``resume``).
-Imports only the core (and the migrations' SQL files).
+session (``replay``) and a draft into a session to continue (``resume``). ``record`` refuses an
+attempt the course could not have judged (``store.checks``); reads skip a row that cannot be
+read and list it in ``store.needing_attention``; ``store.quarantine(attempt_id, reason)`` moves
+it aside. Under JupyterHub the learner id is ``learner_id_for($JUPYTERHUB_USER)``.
+Imports only the core and the case files (and the migrations' SQL files).
 """
 
 from __future__ import annotations

@@ -2,12 +2,17 @@
 
 Learner-id validation, row shaping and the public methods live here once; a backend (SQLite,
 PostgreSQL) only moves rows: it implements ``_insert``, ``_rows`` and ``close``. Learners are
-stored under a pseudonymous id only (never a name or e-mail address).
+stored under a learner id: a pseudonym typed or made by :func:`pseudonym`, or under a hub the
+user name made safe by :func:`learner_id_for` (exports replace ids with pseudonyms by default).
 
 Since schema 3 each attempt may carry the learner's reasoning (``ReasoningSession.record()``:
 problem statement, differential, justified tests, confidence, reflection), checked on the way in
 and out by :func:`~dystonia_teach.core.reasoning_record.check_record`; and each learner has at
 most one *draft* per case, the unfinished work a reopened workbench offers to resume.
+
+Since schema 4 a read never stops for one bad row: the row is skipped and listed in
+:attr:`AttemptStore.needing_attention`, and :meth:`AttemptStore.quarantine` moves it aside;
+grades record the digest of the case they judged.
 """
 
 from __future__ import annotations
