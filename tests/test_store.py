@@ -152,6 +152,9 @@ def test_hostile_rows_are_skipped_counted_and_named(tmp_path: Path, column: str,
         [named] = store.needing_attention
     assert named.what == f"attempt {bad}" and named.learner_id == "stu_2"
     assert problem in named.problem.lower() or problem in named.problem
+    with ProgressStore(path, read_only=True) as store, pytest.raises(
+            ProgressStoreError, match=f"attempt {bad} is not a saved attempt"):
+        store.attempts("stu_2")  # the learner's own view says so
 
 
 @pytest.mark.parametrize("bad", ["jane.doe@uni.example", "Jane Doe", ""])

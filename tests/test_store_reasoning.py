@@ -173,7 +173,12 @@ def test_a_corrupt_stored_record_is_a_clear_error_and_loses_nothing(store_url: s
         before = [tuple(map(str, row)) for row in raw.execute(
             "SELECT id, record, score FROM attempts ORDER BY id").fetchall()]
     with open_store(store_url) as store:
-        assert store.attempts("stu_1") == []  # skipped, and named:
+        with pytest.raises(ProgressStoreError) as error:  # the learner's own view says so
+            store.attempts("stu_1")
+        message = str(error.value)
+        assert f"attempt {attempt_id}" in message and "record.visits[0].actions" in message
+        assert "Nothing was changed" in message
+        assert store.all_attempts() == []  # the class view skips it, and names it:
         [named] = store.needing_attention
         assert named.what == f"attempt {attempt_id}" and named.learner_id == "stu_1"
         assert "record.visits[0].actions" in named.problem

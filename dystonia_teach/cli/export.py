@@ -111,7 +111,7 @@ def gradebook(store_url: str | None, output: Path, real_ids: bool, salt: str | N
 @click.option("--batch-size", type=click.IntRange(1, 10000), default=100, show_default=True)
 @click.option("--lrs-timeout", type=click.FloatRange(1, 3600), default=60, show_default=True,
               metavar="SECONDS", help="Longest time one batch may take, retries included.")
-@click.option("--lrs-deadline", type=click.FloatRange(1, 86400), default=900, show_default=True,
+@click.option("--lrs-deadline", type=click.FloatRange(1, 86400), default=600, show_default=True,
               metavar="SECONDS", help="Longest time the whole posting may take.")
 def xapi(store_url: str | None, output: Path, real_ids: bool, salt: str | None, homepage: str,
          pass_mark: float, lrs_url: str | None, lrs_user: str | None, lrs_password: str | None,

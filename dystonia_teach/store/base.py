@@ -390,10 +390,10 @@ class AttemptStore(ABC):
 
     def attempts(self, learner_id: str, case_id: str | None = None) -> list[Attempt]:
         """The learner's attempts (at one case, or at all), oldest first; a row that cannot be
-        read is skipped and listed in :attr:`needing_attention`."""
+        read is a ProgressStoreError naming it (the learner's own view says so)."""
         validate_learner_id(learner_id)
         with _bulk_read():
-            return self._shaped(self._rows(learner_id, case_id))
+            return self._shaped(self._rows(learner_id, case_id), skip=False)
 
     def all_attempts(self, case_id: str | None = None) -> list[Attempt]:
         """Every learner's attempts (the instructor view), oldest first. On PostgreSQL the
@@ -409,9 +409,8 @@ class AttemptStore(ABC):
         return list(self._problems().values())
 
     def _problems(self) -> dict[str, RowProblem]:
-        if "_row_problems" not in self.__dict__:
-            self._row_problems: dict[str, RowProblem] = {}
-        return self._row_problems
+        """The skipped rows by what they are ("attempt 12"), kept for the store's life."""
+        return self.__dict__.setdefault("_row_problems", {})
 
     def latest(self, learner_id: str, case_id: str) -> Attempt | None:
         """The learner's most recent attempt at ``case_id`` (to resume it), or None."""
@@ -526,9 +525,10 @@ class AttemptStore(ABC):
 
     # -- row shaping -----------------------------------------------------------------------
 
-    def _shaped(self, rows: list[tuple[Any, ...]]) -> list[Attempt]:
+    def _shaped(self, rows: list[tuple[Any, ...]], *, skip: bool = True) -> list[Attempt]:
         """Attempts from raw rows (a pitfall list repeated across rows is decoded once); a row
-        of the wrong shape is skipped and listed in :attr:`needing_attention`."""
+        of the wrong shape is skipped and listed in :attr:`needing_attention`, or with
+        ``skip=False`` is a ProgressStoreError naming it."""
         known: dict[str, tuple[str, ...]] = {}
         shaped = []
         for row in rows:
@@ -536,6 +536,11 @@ class AttemptStore(ABC):
                 shaped.append(self._shape(row, known))
             except (TypeError, ValueError, RecursionError) as exc:
                 what = f"attempt {row[0] if row else '?'}"
+                if not skip:
+                    raise ProgressStoreError(
+                        f"{self.location}: {what} is not a saved attempt of the expected shape "
+                        f"({_plain(exc)}). Nothing was changed; the file may have been edited "
+                        "by another program.") from exc
                 learner, case = (_plain(row[1]), _plain(row[2])) if len(row) > 2 else ("?", "?")
                 self._problems()[what] = RowProblem(what, learner, case, _plain(exc))
         return shaped
