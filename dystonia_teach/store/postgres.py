@@ -177,7 +177,7 @@ class PostgresStore(AttemptStore):
 
     def _draft_row(self, learner_id: str, case_id: str) -> tuple[Any, ...] | None:
         return self._run(lambda conn: conn.execute(
-            "SELECT record, saved_at FROM drafts WHERE learner_id = %s AND case_id = %s",
+            "SELECT record::text, saved_at FROM drafts WHERE learner_id = %s AND case_id = %s",
             (learner_id, case_id)).fetchone())
 
     def _write_grades(self, grades: list[Grade]) -> None:
