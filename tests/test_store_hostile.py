@@ -131,6 +131,21 @@ def test_hostile_learner_cannot_use_the_group_role(classroom: dict[str, Any]) ->
         assert {a.learner_id for a in teacher.all_attempts()} == {learner_id_for(ANA), "ben"}
 
 
+def test_hostile_learner_temp_table_cannot_impersonate_a_classmate(
+        classroom: dict[str, Any]) -> None:
+    """A temporary table named like the role map (found first by an unqualified name) does not
+    make a learner anyone else."""
+    with _as(classroom, "ana") as raw:
+        role = raw.execute("SELECT current_user").fetchone()[0]
+        raw.execute("CREATE TEMP TABLE learner_roles (role_name text, learner_id text)")
+        raw.execute("INSERT INTO learner_roles VALUES (%s, 'ben')", (role,))
+        raw.execute("SET search_path = pg_temp, public")
+        assert raw.execute("SELECT dystonia_teach_learner_id()").fetchone() == (
+            learner_id_for(ANA),)
+        assert [r[0] for r in raw.execute("SELECT learner_id FROM public.attempts")] == [
+            learner_id_for(ANA)]
+
+
 def test_hostile_learner_lists_no_classmates_user_names(classroom: dict[str, Any]) -> None:
     with _as(classroom, "ana") as raw:
         roles = [r[0] for r in raw.execute("SELECT rolname FROM pg_roles")]

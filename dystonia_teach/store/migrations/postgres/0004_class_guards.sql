@@ -29,15 +29,22 @@ INSERT INTO learner_roles (role_name, learner_id)
       AND r.rolname ~ '^[A-Za-z0-9_-]{1,63}$'
       AND r.rolname IN (SELECT learner_id FROM attempts UNION SELECT learner_id FROM drafts);
 
-CREATE FUNCTION dystonia_teach_learner_id() RETURNS text
-    LANGUAGE sql STABLE SET search_path FROM CURRENT
-    AS $$ SELECT learner_id FROM learner_roles WHERE role_name = current_user $$;
+-- the learner id of the connected role; the table is named with its schema, because a learner's
+-- own temporary table called learner_roles would otherwise be found first
+DO $$
+BEGIN
+    EXECUTE format('CREATE FUNCTION dystonia_teach_learner_id() RETURNS text LANGUAGE sql STABLE '
+                   'SET search_path = pg_catalog, pg_temp AS '
+                   '$f$ SELECT learner_id FROM %I.learner_roles WHERE role_name = current_user $f$',
+                   current_schema());
+END
+$$;
 
 -- true when doc is at most max_bytes of JSON text, nests at most max_depth arrays or objects and
 -- holds no string longer than max_text characters (walked level by level: no recursion)
 CREATE FUNCTION dystonia_teach_json_fits(doc jsonb, max_depth integer, max_bytes integer,
                                          max_text integer) RETURNS boolean
-    LANGUAGE plpgsql IMMUTABLE SET search_path FROM CURRENT AS $$
+    LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     level jsonb[] := ARRAY[doc];
     depth integer := 0;
@@ -117,7 +124,7 @@ CREATE POLICY learner_own_drafts ON drafts FOR ALL TO dystonia_teach_learner
     USING (learner_id = (SELECT dystonia_teach_learner_id()))
     WITH CHECK (learner_id = (SELECT dystonia_teach_learner_id()));
 CREATE FUNCTION dystonia_teach_draft_saved_now() RETURNS trigger
-    LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     NEW.saved_at := now();
     RETURN NEW;
