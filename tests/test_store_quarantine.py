@@ -1,7 +1,8 @@
 """One bad row stops no instructor tool: `report`, `grade` and both exports skip it, count it and
 name it under "Rows needing attention"; `dystonia-teach store quarantine` moves it aside (or
 deletes it), after which the class reads clean. On SQLite, and on PostgreSQL with rows saved
-before the database checked them (an old store, upgraded)."""
+before the database checked them (an old store, upgraded). A malformed reasoning record does not
+even count: class tools never read learners' records."""
 
 from __future__ import annotations
 
@@ -26,8 +27,9 @@ from dystonia_teach.store.postgres import (
 from .store_fixtures import PgServer
 
 CASE_ID = "early_uncomplicated"
-DEEP = f'{{"case_id": "{CASE_ID}", "visits": {"[" * 2000}{"]" * 2000}}}'
-MALFORMED = json.dumps({"case_id": CASE_ID, "visits": "x"})
+DEEP = "[" * 2000 + "]" * 2000  # actions nested 2,000 deep
+NOT_CODES = json.dumps([{"code": 1}])  # pitfalls that are not codes
+MALFORMED = json.dumps({"case_id": CASE_ID, "visits": "x"})  # a record: not read by the tools
 
 
 def _tools(url: str, tmp_path: Path) -> dict[str, str]:
@@ -56,18 +58,20 @@ def test_quarantine_sqlite_bad_rows_are_named_then_moved_aside(tmp_path: Path) -
     url = f"sqlite://{path}"
     case = load_case(CASE_ID)
     with open_store(url) as store:
-        ids = [store.record(f"stu_{i}", evaluate(case, ["neuro_exam"])) for i in range(4)]
+        ids = [store.record(f"stu_{i}", evaluate(case, ["neuro_exam"])) for i in range(5)]
     with sqlite3.connect(path) as conn:
         conn.execute("PRAGMA ignore_check_constraints = ON")
-        conn.execute("UPDATE attempts SET record = ? WHERE id = ?", (MALFORMED, ids[1]))
+        conn.execute("UPDATE attempts SET pitfalls = ? WHERE id = ?", (NOT_CODES, ids[1]))
         conn.execute("UPDATE attempts SET actions = ? WHERE id = ?", (DEEP, ids[2]))
+        conn.execute("UPDATE attempts SET record = ? WHERE id = ?", (MALFORMED, ids[4]))
     conn.close()
     said = _tools(url, tmp_path)
     for name in ("report", "gradebook", "xapi", "html"):
         assert "Rows needing attention: 2 stored rows" in said[name], said[name]
         assert f"attempt {ids[1]}" in said[name] and f"attempt {ids[2]}" in said[name]
-    assert "record.visits" in said["report"] and "recursion" in said["report"]
-    assert "Re-graded 2 of 2 attempts" in said["grade"]
+    assert "not a list of step or pitfall codes" in said["report"]
+    assert "recursion" in said["report"]
+    assert "Re-graded 3 of 3 attempts" in said["grade"]
     assert f"Not re-graded: attempt {ids[2]}" in said["grade"]
     assert "Rows needing attention" in (tmp_path / "r.html").read_text(encoding="utf-8")
     assert len(json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))) > 0
@@ -86,9 +90,9 @@ def test_quarantine_sqlite_bad_rows_are_named_then_moved_aside(tmp_path: Path) -
         kept = conn.execute("SELECT attempt_id, saved_row FROM quarantine").fetchall()
         left = [r[0] for r in conn.execute("SELECT id FROM attempts ORDER BY id")]
     conn.close()
-    assert [k[0] for k in kept] == [ids[1]] and MALFORMED.replace(" ", "") in kept[0][1].replace(
-        "\\", "").replace(" ", "")
-    assert left == [ids[0], ids[3]]
+    assert [k[0] for k in kept] == [ids[1]]
+    assert json.loads(json.loads(kept[0][1])["pitfalls"]) == [{"code": 1}]  # kept as saved
+    assert left == [ids[0], ids[3], ids[4]]
 
 
 def test_quarantine_postgres_rows_saved_before_the_checks(pg_server: PgServer,
@@ -102,16 +106,19 @@ def test_quarantine_postgres_rows_saved_before_the_checks(pg_server: PgServer,
                      f"{LEARNER_GROUP}")
     learner = admin.replace("postgres@", "q_stu@")
     with psycopg.connect(learner, autocommit=True) as conn:
-        for record in (None, MALFORMED, DEEP):
+        for actions, pitfalls, record in (('["neuro_exam"]', "[]", None),
+                                          ('["neuro_exam"]', NOT_CODES, None),
+                                          (DEEP, "[]", None),
+                                          ('["neuro_exam"]', "[]", MALFORMED)):
             conn.execute("INSERT INTO attempts (case_id, actions, score, pitfalls, "
                          "schema_version, package_version, submission_key, record) VALUES "
-                         "(%s, '[\"neuro_exam\"]', 0.5, '[]', 3, '0.1', gen_random_uuid(), "
-                         "%s::jsonb)", (CASE_ID, record))
+                         "(%s, %s::jsonb, 0.5, %s::jsonb, 3, '0.1', gen_random_uuid(), "
+                         "%s::jsonb)", (CASE_ID, actions, pitfalls, record))
     PostgresStore(admin, upgrade=True).close()
     teacher = provision_instructor(admin, "q_teacher")
     said = _tools(teacher, tmp_path)
     assert "Rows needing attention: 2 stored rows" in said["report"]
-    assert "Re-graded 1 of 1 attempts" in said["grade"]
+    assert "Re-graded 2 of 2 attempts" in said["grade"]
     with open_store(provision_learner(admin, "q_stu")) as mine, \
             pytest.raises(ProgressStoreError, match="permission denied"):  # a learner cannot
         mine.quarantine(2, "mine")

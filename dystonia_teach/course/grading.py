@@ -62,7 +62,7 @@ def regrade(store: AttemptStore, *, progress: bool | None = None,
 
     report = GradeReport(__version__, knowledge_version())
     by_case: dict[str, list[Plan]] = defaultdict(list)
-    for a in store.all_attempts():
+    for a in store.all_attempts(records=False):
         by_case[a.case_id].append((a.id, a.actions, a.working_diagnosis, a.score))
     report.attempts = sum(len(rows) for rows in by_case.values())
     if workers is None:

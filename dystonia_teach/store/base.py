@@ -283,9 +283,11 @@ class AttemptStore(ABC):
         """Save one attempt in one transaction; return its server-generated id."""
 
     @abstractmethod
-    def _rows(self, learner_id: str | None, case_id: str | None) -> list[tuple[Any, ...]]:
+    def _rows(self, learner_id: str | None, case_id: str | None,
+              records: bool = True) -> list[tuple[Any, ...]]:
         """Rows (id, learner_id, case_id, number, submitted_at, actions, working_diagnosis,
-        score, pitfalls, schema_version, package_version, record), oldest first; None = any."""
+        score, pitfalls, schema_version, package_version, record), oldest first; None = any;
+        ``records=False``: the record is not read (None)."""
 
     @abstractmethod
     def _update_record(self, learner_id: str, attempt_id: int, record: str) -> bool:
@@ -395,12 +397,15 @@ class AttemptStore(ABC):
         with _bulk_read():
             return self._shaped(self._rows(learner_id, case_id), skip=False)
 
-    def all_attempts(self, case_id: str | None = None) -> list[Attempt]:
-        """Every learner's attempts (the instructor view), oldest first. On PostgreSQL the
-        database shows a learner's connection only that learner's own rows. A row that cannot
-        be read is skipped and listed in :attr:`needing_attention`."""
+    def all_attempts(self, case_id: str | None = None, *,
+                     records: bool = True) -> list[Attempt]:
+        """Every learner's attempts (the instructor view), oldest first; with
+        ``records=False`` without their reasoning records (``record`` None: class tools never
+        load learners' free text). On PostgreSQL the database shows a learner's connection only
+        that learner's own rows. A row that cannot be read is skipped and listed in
+        :attr:`needing_attention`."""
         with _bulk_read():
-            return self._shaped(self._rows(None, case_id))
+            return self._shaped(self._rows(None, case_id, records))
 
     @property
     def needing_attention(self) -> list[RowProblem]:
@@ -455,15 +460,16 @@ class AttemptStore(ABC):
         (``dystonia-teach grade``) when it has one, else those saved with it; ``graded`` says
         which (``graded_label(...)`` or ``AS_SUBMITTED``). With ``salt`` the learner ids are
         replaced by ``pseudonym(learner_id, salt)``, for exports that leave the course; the
-        salt itself is never part of the frame. Rows that cannot be read are left out and
-        listed in :attr:`needing_attention`.
+        salt itself is never part of the frame. Learners' reasoning records are not read (the
+        frame has none, and their size never weighs on a class report). Rows that cannot be
+        read are left out and listed in :attr:`needing_attention`.
         """
         import pandas as pd
 
         grades = self.grades()
         labels: dict[tuple[str, str], str] = {}
         rows = []
-        for a in self.all_attempts():
+        for a in self.all_attempts(records=False):
             learner = pseudonym(a.learner_id, salt) if salt is not None else a.learner_id
             score, pitfalls, graded, digest = a.score, a.pitfalls, AS_SUBMITTED, None
             grade = grades.get(a.id)

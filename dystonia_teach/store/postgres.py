@@ -53,7 +53,7 @@ STORE_TABLES = ("attempts", "grades", "drafts", "quarantine", "learner_roles", "
 # JSON columns as text: decoded row by row in Python, so one bad row is skipped, not fatal
 _SELECT = (
     "SELECT id, learner_id, case_id, number, submitted_at, actions::text, working_diagnosis, "
-    "score, pitfalls::text, schema_version, package_version, record::text FROM (SELECT *, "
+    "score, pitfalls::text, schema_version, package_version, {record} FROM (SELECT *, "
     "ROW_NUMBER() OVER "
     "(PARTITION BY learner_id, case_id ORDER BY id) AS number FROM attempts WHERE "
     "(%(learner)s::text IS NULL "
@@ -153,9 +153,11 @@ class PostgresStore(AttemptStore):
 
         return self._run(insert, learner=attempt.learner_id)
 
-    def _rows(self, learner_id: str | None, case_id: str | None) -> list[tuple[Any, ...]]:
+    def _rows(self, learner_id: str | None, case_id: str | None,
+              records: bool = True) -> list[tuple[Any, ...]]:
         params = {"learner": learner_id, "case": case_id}
-        return self._run(lambda conn: conn.execute(_SELECT, params).fetchall())
+        query = _SELECT.format(record="record::text" if records else "NULL")
+        return self._run(lambda conn: conn.execute(query, params).fetchall())
 
     def _update_record(self, learner_id: str, attempt_id: int, record: str) -> bool:
         def update(conn: psycopg.Connection[Any]) -> bool:  # row-level security: own rows only

@@ -211,14 +211,15 @@ class ProgressStore(AttemptStore):
 
         return self._run(insert, mode="write")
 
-    def _rows(self, learner_id: str | None, case_id: str | None) -> list[tuple[Any, ...]]:
+    def _rows(self, learner_id: str | None, case_id: str | None,
+              records: bool = True) -> list[tuple[Any, ...]]:
         where = " AND ".join(f"{name} = ?" for name, value in
                              (("learner_id", learner_id), ("case_id", case_id))
                              if value is not None) or "1"
         params = [v for v in (learner_id, case_id) if v is not None]
 
         def rows(conn: sqlite3.Connection) -> list[tuple[Any, ...]]:
-            record = "record" if _user_version(conn) >= 3 else "NULL"  # older: read-only opens
+            record = "record" if records and _user_version(conn) >= 3 else "NULL"  # older stores
             return conn.execute(
                 "SELECT id, learner_id, case_id, submitted_at, actions, working_diagnosis, "
                 f"score, pitfalls, schema_version, package_version, {record} FROM attempts "
