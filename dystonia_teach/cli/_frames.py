@@ -69,3 +69,10 @@ def say_attention(problems: list[RowProblem], left_out_of: str) -> None:
 
     if problems:
         echo(attention_text(problems, left_out_of))
+
+
+def read_frame(store_url: str | None, salt: str | None = None) -> pd.DataFrame:
+    """:func:`read_class`'s attempts, after printing its "rows needing attention" (if any)."""
+    frame, attention = read_class(store_url, salt)
+    say_attention(attention, "this run")
+    return frame
