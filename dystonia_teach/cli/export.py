@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from dystonia_teach.cli._common import EXIT_PROBLEMS, examples
+from dystonia_teach.cli._common import EXIT_PROBLEMS, echo, examples
 from dystonia_teach.cli._frames import (
     pseudonym_salt,
-    read_frame,
+    read_class,
     real_ids_option,
     salt_option,
+    say_attention,
     store_option,
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import pandas as pd
 
 DEFAULT_HOMEPAGE = "https://jupyterhub.invalid"  # course.xapi.DEFAULT_HOMEPAGE (test-checked)
@@ -33,12 +35,12 @@ output_option = click.option("-o", "--output", type=click.Path(dir_okay=False, p
     "dystonia-teach export xapi --store postgresql://instructor@db/course -o statements.json",
 ))
 def export() -> None:
-    """Export the class's attempts (gradebook CSV, xAPI statements) or a case's teaching
-    material (a static HTML page, the algorithm as a FHIR PlanDefinition, feedback as CDS Hooks
-    cards).
+    """Export the class's attempts (gradebook CSV, or as Canvas or Moodle import it; xAPI
+    statements) or a case's teaching material (a static HTML page, the algorithm as a FHIR
+    PlanDefinition, feedback as CDS Hooks cards).
 
-    In class exports learner ids are pseudonyms unless --real-ids is given (an LMS import needs
-    real ids).
+    In class exports learner ids are pseudonyms unless --real-ids is given; the Canvas and
+    Moodle layouts name learners by their LMS ids from --roster.
     """
 
 
@@ -46,46 +48,120 @@ def scores_note(frame: pd.DataFrame) -> None:
     """Say where the exported scores come from (how many were not re-graded)."""
     from dystonia_teach.course.grading_status import grading_status
 
-    click.echo(grading_status(frame).note() or "no attempts")
+    echo(grading_status(frame).note() or "no attempts")
 
 
 @export.command(epilog=examples(
     "dystonia-teach export gradebook --store progress.sqlite3 -o grades.csv --real-ids",
     "dystonia-teach export gradebook -o grades.csv --roster class-list.txt --salt S3cret",
+    "dystonia-teach export gradebook --format canvas --roster roster.csv -o canvas.csv",
+    "dystonia-teach export gradebook --format moodle --roster roster.csv "
+    "--assignments assignments.yaml -o moodle.csv",
 ))
 @store_option
 @output_option
+@click.option("--format", "layout", type=click.Choice(["csv", "canvas", "moodle"]),
+              default="csv", show_default=True,
+              help="csv: best and last score and attempts per case, for the instructor; "
+                   "canvas, moodle: that LMS's gradebook import layout, one column per "
+                   "assignment, learners named by their LMS ids (needs --roster).")
 @real_ids_option
 @salt_option
 @click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="File with one learner id a line: learners with no attempt get a row too "
-                   "(pseudonymised like the others unless --real-ids).")
+              help="The class: one learner id a line, or a CSV with a 'learner' column and "
+                   "their LMS ids (name, email, lms_user_id, sis_user_id, login_id, section), "
+                   "as `dystonia-teach lti roster` writes it. Learners with no attempt get a "
+                   "row too.")
 @click.option("--case", "cases", multiple=True, metavar="ID",
               help="Only these cases, in this order (repeatable); default: every case tried.")
-def gradebook(store_url: str | None, output: Path, real_ids: bool, salt: str | None,
-              roster: Path | None, cases: tuple[str, ...]) -> None:
-    """One row per learner: best and last score (%) and attempts per case.
+@click.option("--assignments", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="canvas, moodle: YAML file of assignments (groups of cases, one column "
+                   "each); default: one column per case.")
+def gradebook(store_url: str | None, output: Path, layout: str, real_ids: bool,
+              salt: str | None, roster: Path | None, cases: tuple[str, ...],
+              assignments: Path | None) -> None:
+    """The class's grades: per case for the instructor (csv), or as Canvas or Moodle import
+    them (canvas, moodle).
 
-    Scores are the latest re-grades (`dystonia-teach grade`); an attempt never re-graded counts
-    with its score as submitted, and the column "attempts not re-graded" counts those. A case
-    the learner never tried has empty score cells and 0 attempts. Cells a spreadsheet would run
-    as formulas are neutralised.
+    csv: one row per learner, best and last score (%) and attempts per case. Scores are the
+    latest re-grades (`dystonia-teach grade`); an attempt never re-graded counts with its
+    score as submitted, and the column "attempts not re-graded" counts those. A case the
+    learner never tried has empty score cells and 0 attempts.
+
+    canvas, moodle: one row per learner of --roster, named by their LMS ids, one column per
+    assignment (the mean of the best score at each of its cases, in %). Only scores re-graded
+    by this release are written; other cells stay empty (the LMS then changes nothing).
+
+    Cells a spreadsheet would run as formulas are neutralised.
     """
+    if layout != "csv":
+        lms_gradebook(store_url, output, layout, roster, cases, assignments)
+        return
     from dystonia_teach.course.gradebook import gradebook as gradebook_table
     from dystonia_teach.course.gradebook import write_csv
+    from dystonia_teach.course.lms_gradebook import IdMapError, read_roster
     from dystonia_teach.store import pseudonym
 
     salt = pseudonym_salt(real_ids, salt)
-    frame = read_frame(store_url, salt)
-    names = [line.strip() for line in roster.read_text(encoding="utf-8").splitlines()
-             if line.strip()] if roster else []
+    frame, attention = read_class(store_url, salt)
+    try:
+        names = list(read_roster(roster)) if roster else []
+    except IdMapError as err:
+        echo(f"error: {err}", err=True)
+        sys.exit(EXIT_PROBLEMS)
     if salt is not None:
         names = [pseudonym(name, salt) for name in names]
     table = gradebook_table(frame, roster=names, cases=cases or None)
-    write_csv(table, output)
-    click.echo(f"wrote {output}: {len(table)} learners, "
-               f"{len(cases) if cases else frame['case_id'].nunique()} cases")
+    _write(output, lambda: write_csv(table, output))
+    echo(f"wrote {output}: {len(table)} learners, "
+         f"{len(cases) if cases else frame['case_id'].nunique()} cases")
     scores_note(frame[frame["case_id"].isin(cases)] if cases else frame)
+    say_attention(attention, "the gradebook")
+
+
+def lms_gradebook(store_url: str | None, output: Path, layout: str, roster: Path | None,
+                  cases: tuple[str, ...], assignments: Path | None) -> None:
+    """`export gradebook --format canvas|moodle`."""
+    from dystonia_teach.core.errors import DystoniaTeachError
+    from dystonia_teach.course.assignments import (
+        assignment_scores,
+        load_assignments,
+        one_per_case,
+    )
+    from dystonia_teach.course.gradebook import write_csv
+    from dystonia_teach.course.lms_gradebook import (
+        canvas_gradebook,
+        moodle_gradebook,
+        read_roster,
+    )
+
+    if roster is None:
+        click.echo(f"error: --format {layout} needs --roster, the id map of LMS ids (`dystonia-"
+                   "teach lti roster -o roster.csv` writes it from the LMS launches)", err=True)
+        sys.exit(EXIT_PROBLEMS)
+    frame, attention = read_class(store_url)
+    try:
+        id_map = read_roster(roster)
+        groups = (load_assignments(assignments) if assignments
+                  else one_per_case(cases or sorted(frame["case_id"].unique())))
+        make = canvas_gradebook if layout == "canvas" else moodle_gradebook
+        book = make(assignment_scores(frame, groups), groups, id_map)
+        write_csv(book.table, output)
+    except (DystoniaTeachError, ValueError) as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(EXIT_PROBLEMS)
+    click.echo(f"wrote {output}: {book.learners} learners, {len(groups)} assignments "
+               f"({layout} import layout)")
+    if book.pending:
+        click.echo(f"{book.pending} scores left empty: their attempts are not re-graded by this "
+                   "release. Run `dystonia-teach grade`, then export again.")
+    if book.not_in_roster:
+        click.echo(f"{len(book.not_in_roster)} learners with attempts are not in {roster} and "
+                   f"were left out: {', '.join(book.not_in_roster[:10])}"
+                   f"{', …' if len(book.not_in_roster) > 10 else ''}")
+    for note in book.notes:
+        click.echo(f"note: {note}")
+    say_attention(attention, "the gradebook")
 
 
 @export.command(epilog=examples(
@@ -106,26 +182,54 @@ def gradebook(store_url: str | None, output: Path, real_ids: bool, salt: str | N
 @click.option("--lrs-password", envvar="DYSTONIA_TEACH_LRS_PASSWORD",
               help="LRS basic-auth password (better: $DYSTONIA_TEACH_LRS_PASSWORD).")
 @click.option("--batch-size", type=click.IntRange(1, 10000), default=100, show_default=True)
+@click.option("--lrs-timeout", type=click.FloatRange(1, 3600), default=60, show_default=True,
+              metavar="SECONDS", help="Longest time one batch may take, retries included.")
+@click.option("--lrs-deadline", type=click.FloatRange(1, 86400), default=600, show_default=True,
+              metavar="SECONDS", help="Longest time the whole posting may take.")
 def xapi(store_url: str | None, output: Path, real_ids: bool, salt: str | None, homepage: str,
          pass_mark: float, lrs_url: str | None, lrs_user: str | None, lrs_password: str | None,
-         batch_size: int) -> None:
-    """xAPI 1.0.3 statements (attempted, answered, completed) of every attempt, as JSON."""
-    from dystonia_teach.course.lrs import LrsError, post_statements
-    from dystonia_teach.course.xapi import statements
+         batch_size: int, lrs_timeout: float, lrs_deadline: float) -> None:
+    """xAPI 1.0.3 statements (attempted, answered, completed) of every attempt, as JSON.
 
-    frame = read_frame(store_url, pseudonym_salt(real_ids, salt))
+    With --lrs they are also posted: to that http(s) URL only (redirects are not followed, so
+    the credentials go nowhere else), counted as stored only when the LRS answers with their
+    ids, within --lrs-timeout per batch and --lrs-deadline in all.
+    """
+    from dystonia_teach.course.lrs import LrsError, lrs_target, post_statements
+    from dystonia_teach.course.reports import ReportError
+    from dystonia_teach.course.xapi import check_homepage, statements
+    from dystonia_teach.render.files import write_text
+
+    try:
+        check_homepage(homepage)
+        target = lrs_target(lrs_url)[0] if lrs_url else None
+    except (ReportError, LrsError) as err:
+        echo(f"error: {err}", err=True)
+        sys.exit(EXIT_PROBLEMS)
+    frame, attention = read_class(store_url, pseudonym_salt(real_ids, salt))
     made = statements(frame, homepage, pass_mark)
-    tmp = output.with_name(f".{output.name}.tmp")
-    tmp.write_text(json.dumps(made, ensure_ascii=False, separators=(",", ":")),
-                   encoding="utf-8")
-    os.replace(tmp, output)
-    click.echo(f"wrote {output}: {len(made)} statements of {len(frame)} attempts")
+    _write(output, lambda: write_text(output, json.dumps(made, ensure_ascii=False,
+                                                         separators=(",", ":"))))
+    echo(f"wrote {output}: {len(made)} statements of {len(frame)} attempts")
     scores_note(frame)
+    say_attention(attention, "the statements")
     if lrs_url:
         auth = (lrs_user or "", lrs_password or "") if lrs_user or lrs_password else None
         try:
-            sent = post_statements(made, lrs_url, auth=auth, batch_size=batch_size)
+            sent = post_statements(made, lrs_url, auth=auth, batch_size=batch_size,
+                                   timeout=lrs_timeout, deadline=lrs_deadline)
         except LrsError as err:
-            click.echo(f"error: {err}", err=True)
+            echo(f"error: {err}", err=True)
             sys.exit(EXIT_PROBLEMS)
-        click.echo(f"posted {sent} statements to {lrs_url}")
+        echo(f"posted {sent} statements to {target}")
+
+
+def _write(output: Path, write: Callable[[], object]) -> None:
+    """Write an output file, or exit with status 1 and the reason (nothing left behind)."""
+    from dystonia_teach.render.files import OutputFileError
+
+    try:
+        write()
+    except OutputFileError as err:
+        echo(f"error: {err}", err=True)
+        sys.exit(EXIT_PROBLEMS)
