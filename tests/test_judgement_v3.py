@@ -6,7 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from dystonia_teach import ActionError, evaluate, load_case, recommended_actions, recommended_pathway
+from dystonia_teach import (
+    ActionError,
+    evaluate,
+    load_case,
+    recommended_actions,
+    recommended_pathway,
+)
 from dystonia_teach.core.case_model import Case
 from dystonia_teach.core.decisions import case_decisions
 from dystonia_teach.core.engine import parse_action, pathway_facts

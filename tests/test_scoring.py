@@ -91,7 +91,7 @@ def test_better_plans_score_visibly_higher_and_none_reads_zero() -> None:
     assessments = [evaluate(case, plan) for plan in plans]
     scores = [a.score for a in assessments]
     assert scores[0] == 1.0
-    assert all(a > b for a, b in zip(scores, scores[1:])), scores
+    assert all(a > b for a, b in pairwise(scores)), scores
     assert all(a.points > b.points for a, b in pairwise(assessments))
     shown = [round(s * 100) for s in scores[1:]]  # what the learner reads
     assert min(shown) > 0 and len(set(shown)) >= 5, shown
@@ -144,3 +144,15 @@ def test_scoring_is_documented_with_every_harm_class() -> None:
         assert f"`{harm.id}`" in text, harm.id
     for phrase in ("points", "safety", "rubric"):
         assert phrase in text
+
+
+def test_the_rubric_example_in_the_docs_is_what_the_engine_says() -> None:
+    from dystonia_teach import load_case
+
+    case = load_case("nsaid_contraindicated_ckd")
+    plan = ["history_red_flags", "neuro_exam", "dystonia_phenomenology", "functional_signs_exam",
+            "physical_therapy", "education_stay_active",
+            {"step": "naproxen", "dose_mg_per_day": 1000}]
+    lines = (REPO / "docs" / "scoring.md").read_text(encoding="utf-8").splitlines()
+    quoted = " ".join(line.removeprefix("> ") for line in lines if line.startswith("> "))
+    assert " ".join(evaluate(case, plan).rubric.split()) in quoted

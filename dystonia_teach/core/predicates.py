@@ -229,12 +229,6 @@ def prefers_conservative(case: Case) -> bool:
 
 
 @knowable()
-def preference_stated(case: Case) -> bool:
-    """The patient's informed preference after a surgical opinion is documented."""
-    return case.preference != "not_stated"
-
-
-@knowable()
 def acute_severe_sciatica(case: Case) -> bool:
     """NICE NG59: consider an epidural injection in acute and severe sciatica."""
     return (root_signs(case) and case.course.pain_severity == "severe"
@@ -619,7 +613,8 @@ def older_adult(case: Case) -> bool:
 @knowable()
 def older_with_bleeding_risk_drug(case: Case) -> bool:
     """Beers: an older adult on an antiplatelet or a corticosteroid (NSAIDs need
-    gastro-protection)."""
+    gastro-protection). Kept for cautions written against v2; v3's cautions name
+    the drug and the condition."""
     return older_adult(case) and bool(
         {"antiplatelet", "corticosteroid"} & {c.name for c in case.conditions})
 

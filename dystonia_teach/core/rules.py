@@ -4,8 +4,8 @@ A rule instance in ``knowledge/algorithm.yaml`` names its kind, its ``when`` pre
 finding code it raises and the steps it concerns. Each kind yields ``(code, step, extra)``
 triples (optionally with the evidence ids and a severity of its own); the engine turns them into
 findings with text and evidence. A required step may be written ``step!urgent``: only an urgent
-order of that step satisfies it (a finding about it names the urgent order). Rules see the case as the clinician knows it
-(:func:`dystonia_teach.core.predicates.knowable_view`).
+order of that step satisfies it (a finding about it names the urgent order). Rules see the case
+as the clinician knows it (:func:`dystonia_teach.core.predicates.knowable_view`).
 """
 
 from __future__ import annotations

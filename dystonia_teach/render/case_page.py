@@ -15,10 +15,10 @@ from dystonia_teach.core.case_model import Case
 from dystonia_teach.core.engine import recommended_pathway
 from dystonia_teach.core.knowledge import knowledge, source_ref
 from dystonia_teach.core.results import PathwayItem, SourceRef
-from dystonia_teach.render.pathway import decision_heading, options_text
 from dystonia_teach.core.visits import case_at_visit, visit_count
 from dystonia_teach.core.vocabulary import DIAGNOSIS_LABELS, PHASE_LABELS
 from dystonia_teach.render.flowchart_svg import flowchart_svg, route_description
+from dystonia_teach.render.pathway import decision_heading, options_text
 
 STYLE = """
 body{font-family:system-ui,sans-serif;line-height:1.5;color:#1a1a1a;background:#fff;

@@ -156,7 +156,6 @@ def _reasoning_lines(report: VisitReport) -> tuple[list[str], list[str], list[st
 
 def feedback_view(assessment: Assessment, report: VisitReport | None = None) -> FeedbackView:
     """The feedback's content, shared by the HTML and text renderings."""
-    kb = knowledge()
     groups = _groups(assessment.findings)
     right = [g for g in groups if g[0].code in RIGHT_CODES]
     rest = [g for g in groups if g[0].code not in RIGHT_CODES]

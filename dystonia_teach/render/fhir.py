@@ -3,9 +3,9 @@
 One action per decision of ``knowledge/algorithm.yaml`` (its ``when`` as an applicability
 condition; its required, selection and the priority of each option as PlanDefinition's own
 ``requiredBehavior``, ``selectionBehavior`` and ``priority``; one sub-action per option) and one
-per rule (what it checks and the finding it raises). Evidence is cited as ``relatedArtifact`` entries
-that carry their OCEBM 2011 level. The header is honest: a draft, experimental, for teaching,
-shareable but not computable (the conditions name predicates, there is no CQL).
+per rule (what it checks and the finding it raises). Evidence is cited as ``relatedArtifact``
+entries that carry their OCEBM 2011 level. The header is honest: a draft, experimental, for
+teaching, shareable but not computable (the conditions name predicates, there is no CQL).
 """
 
 from __future__ import annotations

@@ -332,7 +332,6 @@ def algorithm_description(
     case: Case | None = None, chosen: Iterable[ActionLike] | None = None
 ) -> str:
     """Plain-text alternative of :func:`algorithm_figure`: the highlighted and learner paths."""
-    kb = knowledge()
     steps = _step_ids(chosen)
     lines = ["Flowchart of the algorithm."]
     if case is None and not steps:
@@ -371,7 +370,6 @@ def algorithm_figure(
     """The algorithm as a flowchart; with ``case`` its recommended path (solid blue line,
     rings, bold labels), with ``chosen`` actions the learner's path (dashed vermillion line,
     crosses). :func:`algorithm_description` is its text alternative."""
-    kb = knowledge()
     steps = _step_ids(chosen)
     route = recommended_route(case) if case is not None else []
     on_route = {n for chain in route for n in chain}

@@ -13,9 +13,9 @@ from dystonia_teach.core.case_model import Case
 from dystonia_teach.core.kb_model import Step
 from dystonia_teach.core.knowledge import knowledge
 from dystonia_teach.core.results import Action, Assessment, Finding, PathwayItem, SourceRef
-from dystonia_teach.render.pathway import decision_heading, options_text
 from dystonia_teach.core.session import Result
 from dystonia_teach.core.vocabulary import DIAGNOSIS_LABELS, PHASE_LABELS
+from dystonia_teach.render.pathway import decision_heading, options_text
 from dystonia_teach.store.sqlite import Attempt
 
 #: Okabe-Ito colours, safe for the common colour-vision deficiencies.
