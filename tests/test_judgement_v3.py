@@ -4,6 +4,8 @@ earlier visits, every lesson reachable from a bundled case, and the key-feature 
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from dystonia_teach import (
@@ -98,6 +100,31 @@ def test_results_of_an_earlier_visit_count_at_the_next() -> None:
     # the MRI already done is not asked for again
     assert "lumbar_mri_after_a_trial" not in {i.decision for i in
                                               recommended_pathway(case, ["urgent_mri"])}
+
+
+def test_a_derivation_reused_for_other_results_equals_a_fresh_one() -> None:
+    """The engine reuses a case's derivation for results that change none of the predicates it
+    read: for every bundled case and every set of its results (revealed now or earlier), the
+    judgement equals the one derived afresh."""
+    from dystonia_teach import list_cases
+    from dystonia_teach.core import engine
+
+    kb = knowledge()
+    plan = [*A, "naproxen", "epidural_steroid_injection", "microdiscectomy", *C]
+    tests = {kb.steps[s].reveals: s for s in sorted(kb.steps) if kb.steps[s].reveals}
+    runs = []
+    for case_id in list_cases():
+        case = load_case(case_id)
+        orders = [tests[kind] for kind in sorted(result_kinds(case)) if kind in tests]
+        runs += [(case, [*plan, *now], [o for o in orders if o not in now][:first])
+                 for n in range(len(orders) + 1) for now in itertools.combinations(orders, n)
+                 for first in (0, 1)]
+    shared = [evaluate(case, actions, earlier=earlier) for case, actions, earlier in runs]
+    assert sum(len(read) for _, read in engine._READINGS.values()) < len(runs) / 2  # reused
+    for (case, actions, earlier), judged in zip(runs, shared, strict=True):
+        engine._FACTS.clear()
+        engine._READINGS.clear()
+        assert evaluate(case, actions, earlier=earlier) == judged, (case.id, actions, earlier)
 
 
 def test_the_reasoning_session_passes_earlier_tests_to_the_next_visit() -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import reprlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import lru_cache, partial
 from typing import Any
 
@@ -29,7 +29,7 @@ from dystonia_teach.core.kb_model import (
     split_option,
 )
 from dystonia_teach.core.knowledge import knowledge, source_ref
-from dystonia_teach.core.predicates import holds, knowable_view, result_kinds
+from dystonia_teach.core.predicates import PREDICATES, holds, knowable_view, result_kinds
 from dystonia_teach.core.results import (
     Action,
     Assessment,
@@ -133,6 +133,8 @@ class _Check:
     label: str
     #: (step, priority) pairs that satisfy it ("routine": any priority does).
     options: tuple[tuple[str, str], ...]
+    #: Their steps (a plan naming none of them leaves the decision unmade).
+    steps: frozenset[str]
     required: bool
     select_one: bool
     only_with: tuple[str, ...]
@@ -183,10 +185,14 @@ class _Tables:
     omission: frozenset[str]  # finding codes that name something left out
     labels: Mapping[str, str]  # finding code -> its short label
     rubric: str  # the rubric template with its whitespace already collapsed
+    #: (finding code, step) -> how its cost is named, filled as costs are named
+    cost_names: dict[tuple[str, str | None], str] = field(default_factory=dict)
 
 
 _FACTS: dict[tuple[int, frozenset[str], frozenset[str]], tuple[Case, _CaseFacts]] = {}
 _FACTS_KEPT = 4096
+#: Case id -> (the case, its derivations so far, each with the predicate values it read).
+_READINGS: dict[int, tuple[Case, list[tuple[dict[str, bool], _CaseFacts]]]] = {}
 _TABLES: dict[int, tuple[KnowledgeBase, _Tables]] = {}
 _KINDS: dict[int, tuple[Case, frozenset[str]]] = {}
 
@@ -243,14 +249,15 @@ def _caution_rank(cautions: tuple[Caution, ...]) -> int:
     return rank
 
 
-def _example_dose(kb: KnowledgeBase, step: str, view: Case, given: float | None) -> float | None:
+def _example_dose(kb: KnowledgeBase, step: str, view: Case, given: float | None,
+                  memo: dict[str, bool] | None = None) -> float | None:
     """The example's daily dose: the decision's (when it is still allowed for this patient),
     else the step's usual example, each kept within this patient's limits (by weight for a
     child)."""
     dose_range = kb.steps[step].dose
     if dose_range is None:
         return None
-    low, high, _ = dose_limits(dose_range, view)
+    low, high, _ = dose_limits(dose_range, view, memo)
     dose = given or dose_range.example_mg_per_day or high
     if view.patient.child and dose_range.child and view.patient.weight_kg:
         middle = ((low or high / 2) + high) / 2
@@ -258,7 +265,8 @@ def _example_dose(kb: KnowledgeBase, step: str, view: Case, given: float | None)
     return min(dose, high)
 
 
-def _derive(view: Case, kb: KnowledgeBase, met: Mapping[str, tuple[Caution, ...]]
+def _derive(view: Case, kb: KnowledgeBase, met: Mapping[str, tuple[Caution, ...]],
+            memo: dict[str, bool] | None = None
             ) -> tuple[list[tuple[Decision | Caution, bool, tuple[str, ...], PathwayItem]],
                        set[str], set[str]]:
     """The decisions that apply to ``view``: (decision or caution, required, options, item),
@@ -267,25 +275,25 @@ def _derive(view: Case, kb: KnowledgeBase, met: Mapping[str, tuple[Caution, ...]
     derived: list[tuple[Decision | Caution, bool, tuple[str, ...], PathwayItem]] = []
     seen: dict[frozenset[str], int] = {}
     for decision in kb.pathway:
-        if not holds(view, decision.when):
+        if not holds(view, decision.when, memo):
             continue
         options = tuple(o for o in decision.options if split_option(o)[0] not in barred)
         if not options:
             continue
         required = decision.required == "must" or (
             decision.required == "must-unless-documented"
-            and not holds(view, decision.documented_by))
+            and not holds(view, decision.documented_by, memo))
         key = frozenset(options)
         if key in seen:  # the same choice asked for twice (follow-up): once, the stronger
             index = seen[key]
             first = derived[index]
             if required and not first[1]:
                 derived[index] = (first[0], True, first[2],
-                                  _item(kb, decision, True, options, met, view))
+                                  _item(kb, decision, True, options, met, view, memo))
             continue
         seen[key] = len(derived)
         derived.append((decision, required, options,
-                        _item(kb, decision, required, options, met, view)))
+                        _item(kb, decision, required, options, met, view, memo)))
     derived.extend(_companions(kb, met, derived))
     must = {split_option(o)[0] for _, required, options, _ in derived if required
             for o in options}
@@ -295,7 +303,8 @@ def _derive(view: Case, kb: KnowledgeBase, met: Mapping[str, tuple[Caution, ...]
 
 
 def _item(kb: KnowledgeBase, decision: Decision, required: bool, options: tuple[str, ...],
-          met: Mapping[str, tuple[Caution, ...]], view: Case) -> PathwayItem:
+          met: Mapping[str, tuple[Caution, ...]], view: Case,
+          memo: dict[str, bool] | None = None) -> PathwayItem:
     steps = tuple(dict.fromkeys(split_option(o)[0] for o in options))
     example = decision.example
     if example is not None and example.step in steps and _caution_rank(
@@ -312,7 +321,7 @@ def _item(kb: KnowledgeBase, decision: Decision, required: bool, options: tuple[
     return PathwayItem(
         step=first, label=step.label, phase=step.phase,
         alternatives=tuple(s for s in steps if s != first),
-        dose_mg_per_day=_example_dose(kb, first, view, given),
+        dose_mg_per_day=_example_dose(kb, first, view, given, memo),
         reason=decision.reason,
         sources=tuple(source_ref(c) for c in step.evidence),
         decision=decision.id, decision_label=decision.label, required=required,
@@ -359,15 +368,41 @@ def _companions(kb: KnowledgeBase, met: Mapping[str, tuple[Caution, ...]],
 def _case_facts(case: Case, kb: KnowledgeBase, known: frozenset[str] = frozenset(),
                 earlier: frozenset[str] = frozenset()) -> _CaseFacts:
     """The derivation for ``case`` with the results of ``known`` kinds revealed now and of
-    ``earlier`` kinds at an earlier visit, cached by the case's identity (the entry holds the
-    case, so its id cannot be reused while cached)."""
+    ``earlier`` kinds at an earlier visit, cached by the case's identity (the entries hold the
+    case, so its id cannot be reused while cached).
+
+    A derivation reads the case only through predicates (and the patient, who stays): results
+    that leave every predicate it read unchanged (a normal test, a test no decision looks at)
+    reuse it, with the new view for the rules."""
     key = (id(case), known, earlier)
     hit = _FACTS.get(key)
     if hit is not None and hit[0] is case:
         return hit[1]
     view = knowable_view(case, known, earlier)
-    met = cautions_met(view, kb)
-    derived, must, could = _derive(view, kb, met)
+    entry = _READINGS.get(id(case))
+    if entry is None or entry[0] is not case:
+        if len(_READINGS) >= _FACTS_KEPT:
+            _READINGS.clear()
+        entry = _READINGS[id(case)] = (case, [])
+    for read, derived in entry[1]:
+        if all(PREDICATES[name](view) == value for name, value in read.items()):
+            facts = replace(derived, view=view)
+            break
+    else:
+        read = {}
+        facts = _derive_facts(view, kb, read)
+        entry[1].append((read, facts))
+    if len(_FACTS) >= _FACTS_KEPT:
+        _FACTS.clear()
+    _FACTS[key] = (case, facts)
+    return facts
+
+
+def _derive_facts(view: Case, kb: KnowledgeBase, memo: dict[str, bool]) -> _CaseFacts:
+    """Everything ``evaluate`` needs about ``view``; ``memo`` collects the predicate values
+    read."""
+    met = cautions_met(view, kb, memo)
+    derived, must, could = _derive(view, kb, met, memo)
     harms = {h.id: h for h in kb.scoring.harm_classes}
     reasons: dict[str, str] = {}
     for _, required, options, item in derived:
@@ -402,7 +437,8 @@ def _case_facts(case: Case, kb: KnowledgeBase, known: frozenset[str] = frozenset
         severity = "warning" if companion else source.if_empty  # type: ignore[union-attr]
         checks.append(_Check(
             id=item.decision, label=item.decision_label,
-            options=tuple(split_option(o) for o in options), required=required,
+            options=tuple(split_option(o) for o in options),
+            steps=frozenset(split_option(o)[0] for o in options), required=required,
             select_one=not companion and source.select != "one-or-more",  # type: ignore[union-attr]
             only_with=item.only_with,
             reported_by=frozenset(() if companion else source.reported_by),  # type: ignore[union-attr]
@@ -417,7 +453,7 @@ def _case_facts(case: Case, kb: KnowledgeBase, known: frozenset[str] = frozenset
         acceptable=frozenset(could),
         rules=tuple((r, RULE_KINDS[r.kind], frozenset(r.params.get("unless_raised", ())),
                      trigger_steps(r, kb, met), aside_codes(r), "late_versions" in r.params)
-                    for r in kb.rules if holds(view, r.when)),
+                    for r in kb.rules if holds(view, r.when, memo)),
         cautions=met,
         wrong_from_start=frozenset(
             s for s in kb.steps if s not in must and s not in could
@@ -428,9 +464,6 @@ def _case_facts(case: Case, kb: KnowledgeBase, known: frozenset[str] = frozenset
         must_options=frozenset(split_option(o) for _, required, options, _ in derived
                                if required for o in options),
     )
-    if len(_FACTS) >= _FACTS_KEPT:
-        _FACTS.clear()
-    _FACTS[key] = (case, facts)
     return facts
 
 
@@ -690,7 +723,7 @@ def _decisions(kb: KnowledgeBase, facts: _CaseFacts, chosen: Mapping[str, Action
         if check.only_with and not any(s in chosen and s not in wrong
                                        for s in check.only_with):
             continue
-        hits = tuple(dict.fromkeys(
+        hits = () if check.steps.isdisjoint(chosen) else tuple(dict.fromkeys(
             step for step, priority in check.options if step in chosen
             and (priority == "routine" or chosen[step].priority == priority)))
         if check.select_one and len(hits) > 1:
@@ -703,10 +736,21 @@ def _decisions(kb: KnowledgeBase, facts: _CaseFacts, chosen: Mapping[str, Action
         counted.append((check, hits))
         if not hits and check.reported_by.isdisjoint(raised):
             findings.append(check.missing)
-    share = kb.scoring.coverage_points / len(counted) if counted else 0.0
-    return tuple(DecisionCredit(check.id, check.label, bool(hits),
-                                round(share, 1) if hits else 0.0, hits)
-                 for check, hits in counted)
+    share = round(kb.scoring.coverage_points / len(counted), 1) if counted else 0.0
+    return tuple(_credit(check.id, check.label, share, hits) for check, hits in counted)
+
+
+@lru_cache(maxsize=16384)
+def _credit(decision: str, label: str, share: float, hits: tuple[str, ...]) -> DecisionCredit:
+    """One decision's credit (plans share them often; building one costs more than this)."""
+    return DecisionCredit(decision, label, bool(hits), share if hits else 0.0, hits)
+
+
+@lru_cache(maxsize=16384)
+def _cost(code: str, step: str | None, severity: str, summary: str, points: float,
+          share: float) -> Cost:
+    """One finding's cost (plans share them often; building one costs more than this)."""
+    return Cost(code, step, severity, summary, points, share)
 
 
 def _severity_rank(finding: Finding) -> int:
@@ -738,7 +782,7 @@ def _score(kb: KnowledgeBase, tables: _Tables, findings: list[Finding],
                    else omission.get(f.severity, 1.0))
         share = min(rules.max_share_per_finding, points / rules.coverage_points)
         remaining *= 1 - share
-        costs.append(Cost(f.code, f.step, f.severity, f.summary, points, share))
+        costs.append(_cost(f.code, f.step, f.severity, f.summary, points, share))
     worst = findings[0].severity if findings else "info"  # findings are sorted, worst first
     safety = "unsafe" if worst == "critical" else "caution" if caution else "safe"
     penalty = sum(c.points for c in costs)
@@ -755,16 +799,23 @@ def _costs_text(kb: KnowledgeBase, tables: _Tables, costs: list[Cost]) -> str:
     points"."""
     if not costs:
         return "nothing cost points"
-    named: list[str] = []
-    for cost in sorted(costs, key=lambda c: (-c.points, c.code in tables.omission)):
-        label = tables.labels[cost.code]
-        text = (f"{kb.steps[cost.step].label} ({label[0].lower()}{label[1:]})" if cost.step
-                else label)
-        if text not in named:
-            named.append(text)
+    omission = tables.omission
+    ranked = sorted((-c.points, c.code in omission, i) for i, c in enumerate(costs))
+    named = list(dict.fromkeys(_cost_text(kb, tables, costs[i].code, costs[i].step)
+                               for _, _, i in ranked))
     more = len(named) - 3
     shown = "; ".join(named[:3]) + (f"; and {more} more" if more > 0 else "")
     return f"cost points: {shown}"
+
+
+def _cost_text(kb: KnowledgeBase, tables: _Tables, code: str, step: str | None) -> str:
+    """How a cost is named: "Naproxen (a step given despite a contraindication)"."""
+    name = tables.cost_names.get((code, step))
+    if name is None:
+        label = tables.labels[code]
+        name = f"{kb.steps[step].label} ({label[0].lower()}{label[1:]})" if step else label
+        tables.cost_names[code, step] = name
+    return name
 
 
 @lru_cache(maxsize=4096)

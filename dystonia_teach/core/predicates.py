@@ -93,11 +93,19 @@ def known_predicate(name: str) -> bool:
     return name.removeprefix("not ") in PREDICATES
 
 
-def holds(case: Case, when: Iterable[str]) -> bool:
-    """True when every named predicate (``not`` negating) holds for ``case``."""
+def holds(case: Case, when: Iterable[str], memo: dict[str, bool] | None = None) -> bool:
+    """True when every named predicate (``not`` negating) holds for ``case``; ``memo`` keeps
+    the values already read for this case (a derivation reads many predicates twice)."""
     for name in when:
         negate = name.startswith("not ")
-        if PREDICATES[name.removeprefix("not ")](case) == negate:
+        base = name[4:] if negate else name
+        if memo is None:
+            value = PREDICATES[base](case)
+        else:
+            value = memo.get(base)
+            if value is None:
+                value = memo[base] = PREDICATES[base](case)
+        if value == negate:
             return False
     return True
 

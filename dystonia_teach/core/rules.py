@@ -210,10 +210,11 @@ def dose_in_range(rule: Rule, ctx: Context) -> Iterator[Hit]:
                    "info")
 
 
-def dose_limits(dose_range: DoseRange, case: Case) -> tuple[float | None, float, str]:
+def dose_limits(dose_range: DoseRange, case: Case, memo: dict[str, bool] | None = None
+                ) -> tuple[float | None, float, str]:
     """(usual minimum, maximum, why) of a drug's daily dose for this patient: a child with a
     stated weight by mg/kg/day capped at the adult maximum, else the labelled adult range;
-    a condition's ceiling lowers the maximum."""
+    a condition's ceiling lowers the maximum (``memo``: see :func:`holds`)."""
     low, high = dose_range.min_mg_per_day, dose_range.max_mg_per_day
     reasons = [f"Labelled range: {dose_range.describe()}."]
     child, weight = dose_range.child, case.patient.weight_kg
@@ -229,7 +230,7 @@ def dose_limits(dose_range: DoseRange, case: Case) -> tuple[float | None, float,
         reasons.append("A child is dosed by weight, and this case gives none: the adult range "
                        "is the most that can be checked.")
     for adjustment in dose_range.adjustments:
-        if adjustment.max_mg_per_day < high and holds(case, adjustment.when):
+        if adjustment.max_mg_per_day < high and holds(case, adjustment.when, memo):
             high = adjustment.max_mg_per_day
             reasons.append(adjustment.reason)
     if dose_range.seed_figure and not case.patient.child:
