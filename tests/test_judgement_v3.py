@@ -119,6 +119,8 @@ def test_a_derivation_reused_for_other_results_equals_a_fresh_one() -> None:
         runs += [(case, [*plan, *now], [o for o in orders if o not in now][:first])
                  for n in range(len(orders) + 1) for now in itertools.combinations(orders, n)
                  for first in (0, 1)]
+    engine._FACTS.clear()
+    engine._READINGS.clear()
     shared = [evaluate(case, actions, earlier=earlier) for case, actions, earlier in runs]
     assert sum(len(read) for _, read in engine._READINGS.values()) < len(runs) / 2  # reused
     for (case, actions, earlier), judged in zip(runs, shared, strict=True):
