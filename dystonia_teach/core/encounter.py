@@ -68,8 +68,9 @@ def encounter_stages(session: ReasoningSession) -> tuple[Stage, ...]:
         stages.append(Stage(
             "next_visit", "Next visit",
             DONE if last else TO_DO if s.submitted else LATER,
-            f"visit {s.visit + 1} of {s.visit_count}" if last or s.submitted
-            else "after you submit this visit"))
+            f"this is the last visit ({s.visit + 1} of {s.visit_count})" if last else
+            "press Next visit: the patient comes back" if s.submitted else
+            f"after you submit this visit ({s.visit + 1} of {s.visit_count})"))
     debriefed = s.reflection is not None
     stages.append(Stage("debrief", "Debrief",
                         DONE if debriefed else TO_DO if s.submitted and last else

@@ -185,6 +185,12 @@ class ReasoningSession:
         return self._current.attempts
 
     @property
+    def visit_reports(self) -> tuple[VisitReport, ...]:
+        """Every submission at this visit in this session (a resumed one included), oldest
+        first; the last stays readable after the work changes."""
+        return tuple(self._current.reports)
+
+    @property
     def previous_report(self) -> VisitReport | None:
         """The submission at this visit before the latest one made in this session."""
         reports = self._current.reports

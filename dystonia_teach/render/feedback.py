@@ -333,7 +333,7 @@ def _points(points: float) -> str:
 
 def progress_lines(change: Progress) -> list[str]:
     """What improved (or not) since the learner's last attempt at this visit, in words."""
-    delta = round(change.points_delta)
+    delta = round(change.points_after) - round(change.points_before)
     lines = [f"Points {round(change.points_before)} → {round(change.points_after)} "
              f"({_points(delta)}); score {round(change.score_before * 100)}/100 → "
              f"{round(change.score_after * 100)}/100."]
