@@ -49,6 +49,7 @@ class SavedWork:
         self._made = []
         self.sync()
         self.tracker.offer(None)
+        self.redraw()
         self.tracker.message.say(f"Resumed your work at visit {self.session.visit + 1}.")
 
     def has_draft(self: Workbench) -> bool:
