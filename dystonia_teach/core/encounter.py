@@ -61,8 +61,9 @@ def encounter_stages(session: ReasoningSession) -> tuple[Stage, ...]:
               "add treatment, referral and follow-up steps"),
         Stage("submit", "Submit", DONE if s.submitted else TO_DO if not missing else LATER,
               (f"submitted (attempt {s.attempts})" if s.submitted else
-               "submit for feedback" + (f" (attempt {s.attempts + 1})" if s.attempts else "")
-               if not missing else "first record " + " and ".join(missing))),
+               "press Submit plan for feedback"
+               + (f" (attempt {s.attempts + 1})" if s.attempts else "")
+               if not missing else "after your differential and confidence")),
     ]
     if s.visit_count > 1:
         stages.append(Stage(

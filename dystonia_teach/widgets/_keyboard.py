@@ -148,8 +148,14 @@ _CSS = """
   border: var(--jp-border-width) solid var(--jp-border-color1); }
 .dt-root svg.dt-flowchart { max-width: 100%; height: auto; }
 .dt-root .dt-panel { border-top: 1px solid var(--jp-border-color2, #ccc); padding-top: 4px; }
-.dt-root .dt-tracker { margin: 0 0 4px 0; padding-left: 1.6em; }
+.dt-root .dt-tracker { margin: 0; padding: 0; list-style-position: inside; }
+.dt-root .dt-tracker li { display: inline-block; margin: 0 1.2em 2px 0; }
+.dt-root .dt-tracker li::marker { font-weight: normal; }
 .dt-root .dt-tracker .dt-now { font-weight: bold; }
+/* text areas read as text (ipywidgets gives them the line height of a control), and an empty
+   one takes no room */
+.dt-root .widget-html-content { line-height: 1.45; }
+.dt-root .widget-html:has(> .widget-html-content:empty) { display: none; }
 .dt-root .dt-stale { border-left: 6px solid #D55E00; padding: 4px 8px; font-weight: bold; }
 .dt-root .widget-html-content { overflow-wrap: anywhere; }
 """

@@ -23,21 +23,21 @@ _MARK = {DONE: "✔", TO_DO: "□", OPTIONAL: "○", LATER: "·", NOT_NEEDED: "�
 
 
 def tracker_html(stages: tuple[Stage, ...], visit: int, visits: int) -> str:
-    """The stages as an ordered list; the current one marked for eyes and screen readers."""
+    """The stages as one compact ordered list (each with its state in words), the current
+    one marked for eyes and screen readers, and what to do next."""
     now = current_stage(stages)
     items = []
     for stage in stages:
         current = stage is now
         mark = "▶" if current else _MARK.get(stage.state, "")
-        state = "now" if current else stage.state
         attributes = ' aria-current="step" class="dt-now"' if current else ""
-        items.append(f"<li{attributes}>{mark} <b>{escape(stage.label)}</b> "
-                     f"({escape(state)}): {escape(stage.note)}</li>")
-    where = f"Visit {visit + 1} of {visits}: " if visits > 1 else ""
+        items.append(f"<li{attributes}>{mark} {escape(stage.label)} "
+                     f"<small>({'now' if current else escape(stage.state)})</small></li>")
+    where = f"Visit {visit + 1} of {visits}. " if visits > 1 else ""
     next_step = (f"Next: {now.label.lower()} — {now.note}." if now else
                  "Every stage of this case is done.")
-    return (f'<p class="dt-next"><b>{escape(where)}{escape(next_step)}</b></p>'
-            f'<ol class="dt-tracker">{"".join(items)}</ol>')
+    return (f'<ol class="dt-tracker">{"".join(items)}</ol>'
+            f'<p class="dt-next"><b>{escape(where)}{escape(next_step)}</b></p>')
 
 
 class TrackerPanel(Panel):
