@@ -206,7 +206,7 @@ def test_two_visits_then_a_debrief_with_a_saved_reflection(tmp_path: Path) -> No
     wb.feedback.next_visit.click()
     later = case_at_visit(case, 1)
     assert "Problem" not in _messages(wb) and "Visit 2 of 2" in wb.patient.visit_line.value
-    assert "Visit 2: the patient returns" in wb.feedback.message.value
+    assert "Visit 2: the patient returns" in wb.patient.message.value
     assert wb.guard.focus_request.startswith("dt-panel-problem#")  # the page goes up there
     assert f"week {later.course.symptom_weeks:g}" in wb.patient.visit_line.value
     assert escape(later.stages.presentation.split("\n")[0][:60]) in wb.patient.history.value

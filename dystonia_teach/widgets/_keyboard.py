@@ -108,17 +108,24 @@ export default {
         heading.focus({ preventScroll: true });
       }
     });
-    // the kernel went away (restarted or shut down): the controls no longer answer, say so
-    return () => {
-      if (box && box.isConnected && !box.querySelector('.dt-stale')) {
-        const note = document.createElement('p');
-        note.className = 'dt-stale';
-        note.setAttribute('role', 'alert');
-        note.textContent = 'This course stopped (the kernel restarted): run this cell again '
-          + '(Shift + Enter) to continue. Your saved work comes back.';
-        box.prepend(note);
-      }
+    // the kernel went away (restarted or shut down): the widget manager marks every view
+    // disconnected and the controls no longer answer; say what to do, once, at the top
+    const stale = () => {
+      if (!box || !box.classList.contains('jupyter-widgets-disconnected')) return;
+      const outer = box.parentElement && box.parentElement.closest('.dt-root');
+      if (outer || box.querySelector(':scope > .dt-stale')) return;
+      const note = document.createElement('p');
+      note.className = 'dt-stale';
+      note.setAttribute('role', 'alert');
+      note.textContent = 'The course stopped (its kernel restarted), so these controls no longer '
+        + 'answer: run this cell again (Shift + Enter) to continue. Your saved work comes back '
+        + '(Resume where you stopped).';
+      box.prepend(note);
     };
+    const watch = () => box
+      ? new MutationObserver(stale).observe(box, { attributes: true, attributeFilter: ['class'] })
+      : requestAnimationFrame(watch);
+    watch();
   }
 };
 """
@@ -157,6 +164,10 @@ _CSS = """
 .dt-root .widget-html-content { line-height: 1.45; }
 .dt-root .widget-html:has(> .widget-html-content:empty) { display: none; }
 .dt-root .dt-stale { border-left: 6px solid #D55E00; padding: 4px 8px; font-weight: bold; }
+/* a restarted kernel: one notice instead of a broken-link icon on every control */
+.dt-root.jupyter-widgets-disconnected::before,
+.dt-root .jupyter-widgets-disconnected::before { display: none; }
+.dt-root.jupyter-widgets-disconnected > :not(.dt-stale) { opacity: 0.45; pointer-events: none; }
 .dt-root .widget-html-content { overflow-wrap: anywhere; }
 """
 

@@ -67,14 +67,16 @@ class FeedbackPanel(Panel):
         self.message.say(note + host.save_submission(report))
 
     def _on_next(self, _: Button) -> None:
+        """The next visit; its news is told where the learner reads next (the page goes up
+        to what the patient tells you, and the focus with it)."""
         s = self.host.session
         s.next_visit()
         self.progress.value = ""
         self.host.sync()
+        self.host.patient.message.say(
+            f"Visit {s.visit + 1}: the patient returns at week {s.week:g}. Read what the "
+            "patient tells you now and update your problem statement.")
         self.host.focus("problem")
-        self.message.say(f"Visit {s.visit + 1}: the patient returns at week {s.week:g}. Read "
-                         "what the patient tells you now, at the top, and update your problem "
-                         "statement.")
 
     def _show(self, report: object) -> None:
         s = self.host.session
