@@ -11,7 +11,7 @@ from dystonia_teach.core.diagnoses import diagnosis_label
 from dystonia_teach.core.reasoning import ReasoningSession
 from dystonia_teach.render.feedback import debrief_html
 from dystonia_teach.render.student_text import without_draft_history
-from dystonia_teach.widgets.workbench._panel import FULL, WIDE, Message, Panel
+from dystonia_teach.widgets.workbench._panel import FULL, WIDE, Panel
 
 
 def _paragraphs(text: str) -> str:
@@ -45,10 +45,10 @@ class DebriefPanel(Panel):
         self.next_case = Button(description="Next case", icon="forward",
                                 layout=Layout(display="none"),
                                 tooltip="Open the case suggested next")
-        self.next_note = Message()
+        self.next_note = HTML()  # the suggestion (not a message: it does not pull the page)
         self._suggested: tuple[str, str] | None = None
         self.button.on_click(self.act(self._on_debrief))
-        self.next_case.on_click(self.next_note.guard(self._on_next_case))
+        self.next_case.on_click(self.act(self._on_next_case))
         self.children = (self.heading, self.reflection, self.button, self.message, self.view,
                          self.next_note, self.next_case)
 
