@@ -218,7 +218,7 @@ def test_progress_since_the_last_attempt_names_what_was_fixed() -> None:
     _add(wb, "physical_therapy")
     wb.feedback.submit.click()
     shown = _visible(wb.feedback.progress.value)
-    assert "Since your last attempt" in shown and "Fixed:" in shown
+    assert "Since your last attempt" in shown and "No longer a problem:" in shown
     assert "Bed rest" in shown and "Pitfalls no longer made" in shown
     before, after = wb.session.visit_reports
     change = progress(before.assessment, after.assessment)

@@ -169,7 +169,8 @@ def understood(statement: Statement) -> tuple[str, ...]:
     """What was read, in words: "age 46", "a man", "3 weeks", "right side", abbreviations."""
     parts = [f"age {a}" for a in statement.ages[:1]]
     parts += [{"male": "male", "female": "female"}[s] for s in statement.sexes[:1]]
-    parts += list(statement.durations)
+    parts += [f"{d} ({_weeks_text(w)})" if "/" in d else d
+              for d, w in zip(statement.durations, statement.weeks, strict=True)]
     parts += [f"{s} side" if s != "both" else "both sides" for s in statement.sides]
     parts += list(statement.abbreviations)
     return tuple(parts)

@@ -28,7 +28,7 @@ class Progress:
     fixed: tuple[str, ...]  # summaries of problems the later attempt no longer has
     pitfalls_removed: tuple[str, ...]  # labels of pitfall kinds gone
     new_problems: tuple[str, ...]  # summaries of problems the earlier attempt did not have
-    credited: tuple[str, ...]  # summaries of right choices added
+    credited: tuple[str, ...]  # right choices added (a step whose problem was fixed: once)
 
     @property
     def points_delta(self) -> float:
@@ -54,6 +54,7 @@ def progress(before: Assessment, after: Assessment) -> Progress:
     old, new = _by_key(before.findings, True), _by_key(after.findings, True)
     right_old, right_new = _by_key(before.findings, False), _by_key(after.findings, False)
     removed = [code for code in dict.fromkeys(before.pitfalls) if code not in after.pitfalls]
+    fixed_steps = {k[1] for k in old if k not in new and k[1] is not None}
     return Progress(
         score_before=before.score, score_after=after.score,
         points_before=before.points, points_after=after.points,
@@ -61,4 +62,4 @@ def progress(before: Assessment, after: Assessment) -> Progress:
         pitfalls_removed=tuple(kinds[c].label if c in kinds else c for c in removed),
         new_problems=tuple(dict.fromkeys(f.summary for k, f in new.items() if k not in old)),
         credited=tuple(dict.fromkeys(f.summary for k, f in right_new.items()
-                                     if k not in right_old)))
+                                     if k not in right_old and k[1] not in fixed_steps)))

@@ -338,7 +338,7 @@ def progress_lines(change: Progress) -> list[str]:
              f"({_points(delta)}); score {round(change.score_before * 100)}/100 → "
              f"{round(change.score_after * 100)}/100."]
     if change.fixed:
-        lines.append("Fixed: " + "; ".join(change.fixed) + ".")
+        lines.append("No longer a problem: " + "; ".join(change.fixed) + ".")
     if change.pitfalls_removed:
         lines.append("Pitfalls no longer made: " + "; ".join(change.pitfalls_removed) + ".")
     if change.credited:

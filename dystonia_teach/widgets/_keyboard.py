@@ -97,17 +97,22 @@ export default {
       }
     };
     mark();
-    // "focus": bring a panel into view and move the keyboard focus to its heading
-    model.on('change:focus_request', () => {
+    // "focus": bring a panel into view and move the keyboard focus to its heading (also a
+    // request made before this view was drawn: a workbench just opened)
+    const focus = (tries = 0) => {
       const target = model.get('focus_request').split('#')[0];
-      const panel = box && box.querySelector(`.${target}`);
+      const panel = target && box && box.querySelector(`.${target}`);
       const heading = panel && panel.querySelector('h2, h3');
       if (heading) {
         heading.setAttribute('tabindex', '-1');
         heading.scrollIntoView({ block: 'start' });
         heading.focus({ preventScroll: true });
+      } else if (target && tries < 600) {
+        requestAnimationFrame(() => focus(tries + 1));
       }
-    });
+    };
+    model.on('change:focus_request', () => focus());
+    focus();
     // the kernel went away (restarted or shut down): the widget manager marks every view
     // disconnected and the controls no longer answer; say what to do, once, at the top
     const stale = () => {
@@ -162,6 +167,7 @@ _CSS = """
 /* text areas read as text (ipywidgets gives them the line height of a control), and an empty
    one takes no room */
 .dt-root .widget-html-content { line-height: 1.45; }
+.dt-root .widget-html-content :is(h4, h5, h6) { font-size: 1em; margin: 0.8em 0 0.3em; }
 .dt-root .widget-html:has(> .widget-html-content:empty) { display: none; }
 .dt-root .dt-stale { border-left: 6px solid #D55E00; padding: 4px 8px; font-weight: bold; }
 /* a restarted kernel: one notice instead of a broken-link icon on every control */

@@ -149,6 +149,7 @@ class CasePicker(VBox):
                                    next_case=self._next_case, open_case=self.open_case)
         self.area.children = (self.workbench,)
         self._apply_learner()
+        self.workbench.focus("title")  # the page goes to the case, and the focus with it
         return self.workbench
 
     def _on_open(self, _: Button) -> None:
@@ -160,7 +161,6 @@ class CasePicker(VBox):
         if self._draft is None:
             raise ValueError("there is no unfinished work to resume")
         self.open_case(self._draft.case_id).resume()
-        self.workbench.focus("tracker")
 
     def _next_case(self, current: str) -> tuple[str, str] | None:
         finished = {current} if self.workbench is not None else set()

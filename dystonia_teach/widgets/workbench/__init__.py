@@ -79,7 +79,8 @@ class Workbench(SavedWork, VBox):
         for panel in self.panels:
             key = type(panel).__name__.removesuffix("Panel").lower()
             panel.add_class(f"dt-panel-{key}")
-        self.title = HTML(f"<h2>{escape(title or case_teaser(case))}</h2>")
+        self.title = HTML(f"<h2>{escape(title or case_teaser(case))}</h2>",
+                          _dom_classes=("dt-panel-title",))
         self.children = (self.guard, self.title, *self.panels)
         self.sync()
         self.redraw()
@@ -131,7 +132,8 @@ class Workbench(SavedWork, VBox):
             self.syncing = False
 
     def focus(self, panel: str) -> None:
-        """Scroll to the ``panel`` ("problem", "feedback", …) and move the focus there."""
+        """Scroll to the ``panel`` ("title", "problem", "feedback", …) and move the focus
+        to its heading."""
         self.guard.focus(f"dt-panel-{panel}")
 
     def suggest_next_case(self) -> tuple[str, str] | None:
