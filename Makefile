@@ -84,6 +84,7 @@ docs: setup
 benchmark: setup browser-deps
 	$(VENV)/bin/python benchmarks/bench_core.py
 	$(VENV)/bin/python benchmarks/bench_course.py
+	$(VENV)/bin/python benchmarks/bench_passback.py
 	$(VENV)/bin/python benchmarks/bench_feedback.py
 	$(VENV)/bin/python benchmarks/bench_validate.py
 	$(VENV)/bin/python benchmarks/bench_notebooks.py

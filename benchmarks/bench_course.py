@@ -1,13 +1,15 @@
 """Benchmark (not a test): the class report and the exports on a large class.
 
-A generated class of 10,000 attempts by 500 learners over 20 cases (the 12 shipped cases plus 8
-instructor cases: copies under new ids in a temporary $DYSTONIA_TEACH_CASES folder), every plan
-scored by the engine. Prints against the 2 s targets, for each: the cold run (as a fresh
+A generated class of 10,000 attempts by 500 learners over 20 cases (shipped cases, and as many
+instructor cases as needed: copies under new ids in a temporary $DYSTONIA_TEACH_CASES folder),
+every plan scored by the engine. Prints against the 2 s targets, for each: the cold run (as a fresh
 `dystonia-teach` process: the 20 case files read for their titles and pathways) and the median
 of 3 warm runs (cases already read):
 
 - report: the whole HTML report (tables, 3 + 20 figures, text alternatives, plotly.js inlined);
 - gradebook: the table and its CSV file;
+- canvas, moodle: the LMS gradebook layouts (one column per case, an id map of every learner)
+  and their CSV files, counting the frame's attempts as re-graded;
 - xapi: the statements and their JSON file.
 
     .venv/bin/python benchmarks/bench_course.py
@@ -59,7 +61,7 @@ def main() -> int:
         folder = Path(tmp)
         shipped = sorted(p.stem for p in (REPO / "cases").glob("*.yaml"))
         os.environ["DYSTONIA_TEACH_CASES"] = str(folder)
-        cases = shipped + extra_cases(folder, CASES - len(shipped))
+        cases = (shipped + extra_cases(folder, max(0, CASES - len(shipped))))[:CASES]
 
         from dystonia_teach.course.dashboard import report_html
         from dystonia_teach.course.demo import demo_frame
@@ -74,6 +76,21 @@ def main() -> int:
         if len(frame) < ATTEMPTS:
             print("warning: fewer attempts than the target class", file=sys.stderr)
 
+        from dystonia_teach.course.assignments import assignment_scores, one_per_case
+        from dystonia_teach.course.grading_status import current_label
+        from dystonia_teach.course.lms_gradebook import canvas_gradebook, moodle_gradebook
+
+        regraded = frame.assign(graded=current_label())
+        ids = {learner: {"name": f"Learner {n}", "email": f"l{n}@uni.example",
+                         "lms_user_id": str(n), "sis_user_id": f"S{n}", "login_id": f"l{n}",
+                         "section": ""}
+               for n, learner in enumerate(sorted(frame["learner_id"].unique()))}
+
+        def lms_file(layout) -> None:
+            groups = one_per_case(cases)
+            book = layout(assignment_scores(regraded, groups), groups, ids)
+            write_csv(book.table, folder / "lms.csv")
+
         def xapi_file() -> None:
             import json
 
@@ -83,6 +100,8 @@ def main() -> int:
             "report": cold_and_warm(lambda: (folder / "r.html").write_text(
                 report_html(frame), encoding="utf-8")),
             "gradebook": cold_and_warm(lambda: write_csv(gradebook(frame), folder / "g.csv")),
+            "canvas": cold_and_warm(lambda: lms_file(canvas_gradebook)),
+            "moodle": cold_and_warm(lambda: lms_file(moodle_gradebook)),
             "xapi": cold_and_warm(xapi_file),
         }
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")

@@ -108,6 +108,11 @@ class Hub:
                           data={"username": name, "password": password, "_xsrf": xsrf})
         if reply.status_code != 302:
             raise PermissionError(f"{name}: login refused ({reply.status_code})")
+        return self.start(name, http)
+
+    def start(self, name: str, http: requests.Session) -> Learner:
+        """Start the logged-in user's server (``http`` holds their hub cookies) and get a
+        token for it."""
         http.get(f"{self.url}/hub/home", timeout=30).raise_for_status()
         xsrf = [c.value for c in http.cookies if c.name == "_xsrf"][-1]  # renewed at login
         http.headers["X-XSRFToken"] = xsrf
@@ -124,12 +129,14 @@ class Hub:
 
 @contextmanager
 def running_hub(state: Path, *, users: list[str], instructors: list[str],
-                admin_store: str = "") -> Iterator[Hub]:
-    """Start the course's hub in ``state``; stop it (and so its proxy and servers) at the end."""
+                admin_store: str = "", config: Path = CONFIG,
+                port: int | None = None, env: dict[str, str] | None = None) -> Iterator[Hub]:
+    """Start the course's hub in ``state`` (``config``: a hub configuration that loads the
+    course's; ``env``: its settings); stop it (and so its proxy and servers) at the end."""
     if not PROXY.exists():
         raise FileNotFoundError(f"{PROXY} is missing: run 'make hub-deps'")
-    port, api_port, proxy_port = _free_port(), _free_port(), _free_port()
-    env = {**os.environ, "DYSTONIA_TEACH_HUB_STATE": str(state),
+    port, api_port, proxy_port = port or _free_port(), _free_port(), _free_port()
+    env = {**os.environ, **(env or {}), "DYSTONIA_TEACH_HUB_STATE": str(state),
            "DYSTONIA_TEACH_HUB_PORT": str(port), "DYSTONIA_TEACH_HUB_API_PORT": str(api_port),
            "DYSTONIA_TEACH_PROXY_API_PORT": str(proxy_port),
            "DYSTONIA_TEACH_HUB_USERS": ",".join(users),
@@ -140,7 +147,7 @@ def running_hub(state: Path, *, users: list[str], instructors: list[str],
     env.pop("DYSTONIA_TEACH_STORE", None)
     state.mkdir(parents=True, exist_ok=True)
     log = state / "hub.log"
-    hub_cmd = [str(Path(sys.executable).with_name("jupyterhub")), "-f", str(CONFIG)]
+    hub_cmd = [str(Path(sys.executable).with_name("jupyterhub")), "-f", str(config)]
     with log.open("wb") as sink:
         process = subprocess.Popen(hub_cmd, cwd=state, env=env, stdout=sink,
                                    stderr=subprocess.STDOUT)

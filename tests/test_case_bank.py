@@ -150,11 +150,13 @@ SCENARIOS = (
                              "postoperative_rehabilitation"} <= steps,
     ),
     Scenario(
-        "spine work-up with compressive but discordant imaging (no operation)",
+        # The patient brings the MRI (imaging_status): it is read, not repeated.
+        "spine work-up with an MRI already done showing a discordant lesion (no operation)",
         ("trial_completed", "spine_work_up_indicated", "not concordant_compression",
          "not surgery_indicated", "not any_red_flag"),
-        lambda case, steps: _imaging_discordant(case) and "mri_lumbar_noncontrast" in steps
-        and not steps & PROCEDURES,
+        lambda case, steps: _imaging_discordant(case)
+        and case.course.imaging_status == "imaged_with_lesion"
+        and "mri_lumbar_noncontrast" not in steps and not steps & PROCEDURES,
     ),
     Scenario(
         "functional dystonia mimic",

@@ -91,14 +91,15 @@ c.Spawner.default_url = "/lab/tree/course"
 c.Spawner.start_timeout = 60
 
 
-def _store_url(name: str) -> str:
-    """The learner's own store URL: their database role (new password each start), or an
-    SQLite file in their home folder when no class store is configured."""
+def _store_url(name: str, instructor: bool) -> str:
+    """The user's own store URL: their database role (new password each start; an instructor's
+    reads every attempt), or an SQLite file in their home folder when no class store is
+    configured."""
     if not ADMIN_STORE:
         return str(HOMES / name / "progress.sqlite3")
     from dystonia_teach.store.postgres import provision_instructor, provision_learner
 
-    provision = provision_instructor if name in INSTRUCTORS else provision_learner
+    provision = provision_instructor if instructor else provision_learner
     return provision(ADMIN_STORE, name)
 
 
@@ -111,12 +112,14 @@ def _course_copy(home: Path) -> None:
 
 
 async def pre_spawn_hook(spawner) -> None:
-    """Give the learner their working copy and their own connection to the class store."""
+    """Give the learner their working copy and their own connection to the class store (an
+    instructor's connection for hub admins: the instructors here, LMS instructors under LTI)."""
     name = spawner.user.name
     home = HOMES / name
     home.mkdir(exist_ok=True)
     await asyncio.to_thread(_course_copy, home)
-    spawner.environment["DYSTONIA_TEACH_STORE"] = await asyncio.to_thread(_store_url, name)
+    spawner.environment["DYSTONIA_TEACH_STORE"] = await asyncio.to_thread(
+        _store_url, name, name in INSTRUCTORS or spawner.user.admin)
 
 
 c.Spawner.pre_spawn_hook = pre_spawn_hook

@@ -14,6 +14,7 @@ from dystonia_teach.cli.codes import codes
 from dystonia_teach.cli.export import export
 from dystonia_teach.cli.export_delivery import COMMANDS as DELIVERY_EXPORTS
 from dystonia_teach.cli.grade import grade
+from dystonia_teach.cli.lti import lti
 from dystonia_teach.cli.new_case import new_case
 from dystonia_teach.cli.release import release
 from dystonia_teach.cli.report import report
@@ -41,7 +42,7 @@ def cli() -> None:
 
 
 for _command in (validate, new_case, show, try_pathway, schema, codes, report, export,
-                 release, store, grade):
+                 release, store, grade, lti):
     cli.add_command(_command)
 for _command in DELIVERY_EXPORTS:
     export.add_command(_command)

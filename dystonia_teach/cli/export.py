@@ -33,12 +33,12 @@ output_option = click.option("-o", "--output", type=click.Path(dir_okay=False, p
     "dystonia-teach export xapi --store postgresql://instructor@db/course -o statements.json",
 ))
 def export() -> None:
-    """Export the class's attempts (gradebook CSV, xAPI statements) or a case's teaching
-    material (a static HTML page, the algorithm as a FHIR PlanDefinition, feedback as CDS Hooks
-    cards).
+    """Export the class's attempts (gradebook CSV, or as Canvas or Moodle import it; xAPI
+    statements) or a case's teaching material (a static HTML page, the algorithm as a FHIR
+    PlanDefinition, feedback as CDS Hooks cards).
 
-    In class exports learner ids are pseudonyms unless --real-ids is given (an LMS import needs
-    real ids).
+    In class exports learner ids are pseudonyms unless --real-ids is given; the Canvas and
+    Moodle layouts name learners by their LMS ids from --roster.
     """
 
 
@@ -52,33 +52,61 @@ def scores_note(frame: pd.DataFrame) -> None:
 @export.command(epilog=examples(
     "dystonia-teach export gradebook --store progress.sqlite3 -o grades.csv --real-ids",
     "dystonia-teach export gradebook -o grades.csv --roster class-list.txt --salt S3cret",
+    "dystonia-teach export gradebook --format canvas --roster roster.csv -o canvas.csv",
+    "dystonia-teach export gradebook --format moodle --roster roster.csv "
+    "--assignments assignments.yaml -o moodle.csv",
 ))
 @store_option
 @output_option
+@click.option("--format", "layout", type=click.Choice(["csv", "canvas", "moodle"]),
+              default="csv", show_default=True,
+              help="csv: best and last score and attempts per case, for the instructor; "
+                   "canvas, moodle: that LMS's gradebook import layout, one column per "
+                   "assignment, learners named by their LMS ids (needs --roster).")
 @real_ids_option
 @salt_option
 @click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="File with one learner id a line: learners with no attempt get a row too "
-                   "(pseudonymised like the others unless --real-ids).")
+              help="The class: one learner id a line, or a CSV with a 'learner' column and "
+                   "their LMS ids (name, email, lms_user_id, sis_user_id, login_id, section), "
+                   "as `dystonia-teach lti roster` writes it. Learners with no attempt get a "
+                   "row too.")
 @click.option("--case", "cases", multiple=True, metavar="ID",
               help="Only these cases, in this order (repeatable); default: every case tried.")
-def gradebook(store_url: str | None, output: Path, real_ids: bool, salt: str | None,
-              roster: Path | None, cases: tuple[str, ...]) -> None:
-    """One row per learner: best and last score (%) and attempts per case.
+@click.option("--assignments", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="canvas, moodle: YAML file of assignments (groups of cases, one column "
+                   "each); default: one column per case.")
+def gradebook(store_url: str | None, output: Path, layout: str, real_ids: bool,
+              salt: str | None, roster: Path | None, cases: tuple[str, ...],
+              assignments: Path | None) -> None:
+    """The class's grades: per case for the instructor (csv), or as Canvas or Moodle import
+    them (canvas, moodle).
 
-    Scores are the latest re-grades (`dystonia-teach grade`); an attempt never re-graded counts
-    with its score as submitted, and the column "attempts not re-graded" counts those. A case
-    the learner never tried has empty score cells and 0 attempts. Cells a spreadsheet would run
-    as formulas are neutralised.
+    csv: one row per learner, best and last score (%) and attempts per case. Scores are the
+    latest re-grades (`dystonia-teach grade`); an attempt never re-graded counts with its
+    score as submitted, and the column "attempts not re-graded" counts those. A case the
+    learner never tried has empty score cells and 0 attempts.
+
+    canvas, moodle: one row per learner of --roster, named by their LMS ids, one column per
+    assignment (the mean of the best score at each of its cases, in %). Only scores re-graded
+    by this release are written; other cells stay empty (the LMS then changes nothing).
+
+    Cells a spreadsheet would run as formulas are neutralised.
     """
+    if layout != "csv":
+        lms_gradebook(store_url, output, layout, roster, cases, assignments)
+        return
     from dystonia_teach.course.gradebook import gradebook as gradebook_table
     from dystonia_teach.course.gradebook import write_csv
+    from dystonia_teach.course.lms_gradebook import IdMapError, read_roster
     from dystonia_teach.store import pseudonym
 
     salt = pseudonym_salt(real_ids, salt)
     frame = read_frame(store_url, salt)
-    names = [line.strip() for line in roster.read_text(encoding="utf-8").splitlines()
-             if line.strip()] if roster else []
+    try:
+        names = list(read_roster(roster)) if roster else []
+    except IdMapError as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(EXIT_PROBLEMS)
     if salt is not None:
         names = [pseudonym(name, salt) for name in names]
     table = gradebook_table(frame, roster=names, cases=cases or None)
@@ -86,6 +114,50 @@ def gradebook(store_url: str | None, output: Path, real_ids: bool, salt: str | N
     click.echo(f"wrote {output}: {len(table)} learners, "
                f"{len(cases) if cases else frame['case_id'].nunique()} cases")
     scores_note(frame[frame["case_id"].isin(cases)] if cases else frame)
+
+
+def lms_gradebook(store_url: str | None, output: Path, layout: str, roster: Path | None,
+                  cases: tuple[str, ...], assignments: Path | None) -> None:
+    """`export gradebook --format canvas|moodle`."""
+    from dystonia_teach.core.errors import DystoniaTeachError
+    from dystonia_teach.course.assignments import (
+        assignment_scores,
+        load_assignments,
+        one_per_case,
+    )
+    from dystonia_teach.course.gradebook import write_csv
+    from dystonia_teach.course.lms_gradebook import (
+        canvas_gradebook,
+        moodle_gradebook,
+        read_roster,
+    )
+
+    if roster is None:
+        click.echo(f"error: --format {layout} needs --roster, the id map of LMS ids (`dystonia-"
+                   "teach lti roster -o roster.csv` writes it from the LMS launches)", err=True)
+        sys.exit(EXIT_PROBLEMS)
+    frame = read_frame(store_url)
+    try:
+        id_map = read_roster(roster)
+        groups = (load_assignments(assignments) if assignments
+                  else one_per_case(cases or sorted(frame["case_id"].unique())))
+        make = canvas_gradebook if layout == "canvas" else moodle_gradebook
+        book = make(assignment_scores(frame, groups), groups, id_map)
+        write_csv(book.table, output)
+    except (DystoniaTeachError, ValueError) as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(EXIT_PROBLEMS)
+    click.echo(f"wrote {output}: {book.learners} learners, {len(groups)} assignments "
+               f"({layout} import layout)")
+    if book.pending:
+        click.echo(f"{book.pending} scores left empty: their attempts are not re-graded by this "
+                   "release. Run `dystonia-teach grade`, then export again.")
+    if book.not_in_roster:
+        click.echo(f"{len(book.not_in_roster)} learners with attempts are not in {roster} and "
+                   f"were left out: {', '.join(book.not_in_roster[:10])}"
+                   f"{', …' if len(book.not_in_roster) > 10 else ''}")
+    for note in book.notes:
+        click.echo(f"note: {note}")
 
 
 @export.command(epilog=examples(
