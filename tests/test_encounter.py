@@ -436,6 +436,7 @@ def test_next_case_after_the_debrief_opens_the_next_unfinished_case(
     wb.debrief.next_case.click()
     assert picker.workbench is not wb and picker.workbench.case.id == cases[1]
     assert picker.cases.value == cases[1]
+    assert picker.workbench.guard.focus_request.startswith("dt-panel-title#")  # shown there
 
 
 def test_next_case_skips_finished_cases_and_then_offers_the_weakest(tmp_path: Path) -> None:
