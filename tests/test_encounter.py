@@ -26,7 +26,7 @@ from dystonia_teach.core.progress import progress
 from dystonia_teach.core.reasoning import NO_RESULT, ReasoningSession
 from dystonia_teach.core.results import Action
 from dystonia_teach.core.visits import case_at_visit, visit_count
-from dystonia_teach.course.next_case import finished_cases, next_case
+from dystonia_teach.course.case_order import finished_cases, next_case
 from dystonia_teach.course.workspace import LEARNER_FILE, remembered_learner
 from dystonia_teach.render.feedback import components, feedback_html, feedback_text
 from dystonia_teach.store import ProgressStore
@@ -415,22 +415,24 @@ def test_resume_finished_cases_are_marked_in_the_picker(
     assert finished_cases(ProgressStore(path).attempts("wren_3")) == {"discordant_imaging"}
 
 
-def test_next_case_after_the_debrief_opens_the_next_unfinished_case(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    _env(monkeypatch, tmp_path)
-    cases = list_cases()
-    picker = case_picker(learner_id="wren_4")
-    current = cases[0]
-    picker.cases.value = current
-    picker.open_button.click()
-    wb = picker.workbench
-    assert wb.debrief.next_case.layout.display == "none"  # not before the case is finished
+def _finish(wb: Workbench) -> None:
+    """Submit every visit of the workbench's case."""
     while True:
         _add(wb, "neuro_exam")
         _submit(wb)
         if not wb.session.has_next_visit:
-            break
+            return
         wb.feedback.next_visit.click()
+
+
+def test_next_case_after_the_debrief_opens_the_next_unfinished_case_without_saving() -> None:
+    cases = list_cases()
+    picker = case_picker(save=False)
+    picker.cases.value = cases[0]
+    picker.open_button.click()
+    wb = picker.workbench
+    assert wb.debrief.next_case.layout.display == "none"  # not before the case is finished
+    _finish(wb)
     assert wb.debrief.next_case.layout.display is None
     assert "Case 2 is the next case you have not finished" in wb.debrief.next_note.value
     wb.debrief.next_case.click()
@@ -439,21 +441,43 @@ def test_next_case_after_the_debrief_opens_the_next_unfinished_case(
     assert picker.workbench.guard.focus_request.startswith("dt-panel-title#")  # shown there
 
 
-def test_next_case_skips_finished_cases_and_then_offers_the_weakest(tmp_path: Path) -> None:
+def test_next_case_with_saved_attempts_is_the_recommenders_choice(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a learner's attempts in a store the button offers the adaptive recommender's
+    choice (the case testing the learner's riskiest pitfall) and its reason."""
+    from dystonia_teach.course.next_case import recommend_next_case
+
+    path = _env(monkeypatch, tmp_path)
+    cases = list_cases()
+    picker = case_picker(learner_id="wren_4")
+    picker.cases.value = "early_uncomplicated"
+    picker.open_button.click()
+    wb = picker.workbench
+    _add(wb, "bed_rest")  # a pitfall to be tested again
+    _finish(wb)
+    expected = recommend_next_case(ProgressStore(path), "wren_4",
+                                   [c for c in cases if c != "early_uncomplicated"])
+    assert escape(expected.reason) in wb.debrief.next_note.value
+    wb.debrief.next_case.click()
+    assert picker.workbench.case.id == expected.case_id != "early_uncomplicated"
+
+
+def test_next_case_order_skips_finished_cases_and_wraps_round(tmp_path: Path) -> None:
+    from dystonia_teach.course.case_order import next_unfinished
+
     store = ProgressStore(tmp_path / "progress.sqlite3")
     cases = list_cases()
     one_visit = [c for c in cases if visit_count(load_case(c)) == 1][:3]
-    for case_id, plan in zip(one_visit, (["neuro_exam"], ["bed_rest"], ["neuro_exam"]),
-                             strict=True):
+    for case_id in one_visit[:2]:
         session = ReasoningSession(load_case(case_id))
-        for step in plan:
-            session.add(step)
+        session.add("neuro_exam")
         session.set_differential(["other"])
         session.set_confidence(50)
         store.record("wren_5", session.submit().assessment, session.record())
-    choice = next_case(store, "wren_5", one_visit[0], one_visit[:3])
-    assert choice is not None and choice.case_id in one_visit[1:]
-    assert "lowest best score" in choice.reason  # all three finished: the weakest again
-    fresh = next_case(store, "wren_5", one_visit[0], cases)
-    assert fresh.case_id not in one_visit and "not finished" in fresh.reason
+    assert finished_cases(store.attempts("wren_5")) == set(one_visit[:2])
+    choice = next_unfinished(one_visit[0], one_visit, finished=one_visit[:2])
+    assert choice == (one_visit[2], "Case 3 is the next case you have not finished.")
+    every = next_unfinished(one_visit[0], one_visit, finished=one_visit)
+    assert every.case_id == one_visit[1] and "finished every case" in every.reason
     assert next_case(None, None, cases[-1], cases).case_id == cases[0]  # wraps round
+    assert next_case(None, None, cases[0], cases[:1]) is None  # no other case

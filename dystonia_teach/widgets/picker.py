@@ -4,7 +4,7 @@ Coming back is one click. The learner id is the JupyterHub user under a hub; on 
 nickname typed once is kept with the working copy of the course. With a learner id, finished
 cases are marked in the list and "Resume where you stopped" opens the case with the learner's
 latest unfinished work, as it was (an uncommitted differential included). After a case's
-debrief, "Next case" opens the case :func:`~dystonia_teach.course.next_case.next_case` chooses.
+debrief, "Next case" opens the case :func:`~dystonia_teach.course.case_order.next_case` chooses.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from html import escape
 from ipywidgets import HTML, Button, Layout, RadioButtons, Text, VBox
 
 from dystonia_teach.core.errors import DystoniaTeachError
-from dystonia_teach.course.next_case import finished_cases, next_case
+from dystonia_teach.course.case_order import finished_cases, next_case
 from dystonia_teach.course.workspace import remember_learner, remembered_learner
 from dystonia_teach.render.text import case_teasers
 from dystonia_teach.store import (
