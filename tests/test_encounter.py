@@ -481,3 +481,27 @@ def test_next_case_order_skips_finished_cases_and_wraps_round(tmp_path: Path) ->
     assert every.case_id == one_visit[1] and "finished every case" in every.reason
     assert next_case(None, None, cases[-1], cases).case_id == cases[0]  # wraps round
     assert next_case(None, None, cases[0], cases[:1]) is None  # no other case
+
+
+def test_progress_uses_the_engines_breakdown_when_it_gives_one() -> None:
+    """Engine-agnostic: an assessment that reports its decisions and costs is broken down by
+    them, and the decisions newly made are named in the progress."""
+    from types import SimpleNamespace
+
+    from dystonia_teach.core.progress import Progress, _made
+
+    decision = SimpleNamespace(decision="pain", label="Pain relief", made=True, points=25.0)
+    missed = SimpleNamespace(decision="rehab", label="Rehabilitation", made=False, points=0.0)
+    cost = SimpleNamespace(code="premature_imaging", summary="MRI too early", points=30.0)
+    after = SimpleNamespace(decisions=(decision, missed), costs=(cost,), points=-5.0,
+                            safety="caution", findings=())
+    rows = components(after)
+    assert rows[:3] == [("Pain relief: done", "+25"), ("Rehabilitation: not done", "0"),
+                        ("MRI too early", "-30")]
+    assert rows[-1] == ("Safety", "caution")
+    before = SimpleNamespace(decisions=(SimpleNamespace(decision="pain", label="Pain relief",
+                                                        made=False, points=0.0),))
+    assert _made(after) == {"pain": "Pain relief"} and _made(before) == {}
+    change = Progress(0, 0, -30, -5, (), (), (), (), decisions_made=("Pain relief",))
+    from dystonia_teach.render.feedback import progress_lines
+    assert "Decisions now made: Pain relief." in progress_lines(change)

@@ -29,6 +29,8 @@ class Progress:
     pitfalls_removed: tuple[str, ...]  # labels of pitfall kinds gone
     new_problems: tuple[str, ...]  # summaries of problems the earlier attempt did not have
     credited: tuple[str, ...]  # right choices added (a step whose problem was fixed: once)
+    decisions_made: tuple[str, ...] = ()  # decisions of the pathway now made (when the
+    # engine reports them: ``Assessment.decisions``)
 
     @property
     def points_delta(self) -> float:
@@ -48,6 +50,11 @@ def _by_key(findings: tuple[Finding, ...], problems: bool) -> dict[tuple[str, st
     return {(f.code, f.step): f for f in findings if is_problem(f) == problems}
 
 
+def _made(assessment: Assessment) -> dict[str, str]:
+    """Decision id -> label of the decisions made, when the engine reports them."""
+    return {d.decision: d.label for d in getattr(assessment, "decisions", ()) or () if d.made}
+
+
 def progress(before: Assessment, after: Assessment) -> Progress:
     """How ``after`` differs from ``before`` (two attempts at one case and visit)."""
     kinds = knowledge().findings
@@ -62,4 +69,6 @@ def progress(before: Assessment, after: Assessment) -> Progress:
         pitfalls_removed=tuple(kinds[c].label if c in kinds else c for c in removed),
         new_problems=tuple(dict.fromkeys(f.summary for k, f in new.items() if k not in old)),
         credited=tuple(dict.fromkeys(f.summary for k, f in right_new.items()
-                                     if k not in right_old and k[1] not in fixed_steps)))
+                                     if k not in right_old and k[1] not in fixed_steps)),
+        decisions_made=tuple(label for d, label in _made(after).items()
+                             if d not in _made(before)))

@@ -341,6 +341,8 @@ def progress_lines(change: Progress) -> list[str]:
         lines.append("No longer a problem: " + "; ".join(change.fixed) + ".")
     if change.pitfalls_removed:
         lines.append("Pitfalls no longer made: " + "; ".join(change.pitfalls_removed) + ".")
+    if change.decisions_made:
+        lines.append("Decisions now made: " + "; ".join(change.decisions_made) + ".")
     if change.credited:
         lines.append("Newly right: " + "; ".join(change.credited) + ".")
     if change.new_problems:
@@ -357,24 +359,27 @@ def progress_html(change: Progress, *, level: int = 4) -> str:
 
 
 def components(assessment: Assessment) -> list[tuple[str, str]]:
-    """(component, value) rows of the score: the engine's breakdown when it gives one
-    (``assessment.breakdown``: items with a label and points), else what the findings say:
-    the right choices credited, the problems by severity, the unclipped points, safety."""
-    breakdown = getattr(assessment, "breakdown", None)
-    if breakdown:
-        return [(str(getattr(item, "label", "")), _points(float(getattr(item, "points", 0))))
-                for item in breakdown]
-    right = sum(f.code in RIGHT_CODES for f in assessment.findings)
-    rows = [("Right choices credited", str(right))]
-    for severity, name in (("critical", "Critical problems"), ("warning", "Warnings"),
-                           ("info", "Notes")):
-        count = sum(f.severity == severity and f.code not in RIGHT_CODES
-                    for f in assessment.findings)
-        if count:
-            rows.append((name, str(count)))
-    rows += [("Points (before the score is capped at 0 and 100)", f"{assessment.points:.0f}"),
-             ("Safety", assessment.safety)]
-    return rows
+    """(component, points) rows of the score: the engine's breakdown when it gives one (each
+    required decision made or not, ``decisions``; what each problem cost, ``costs``), else
+    what the findings say (the right choices credited, the problems by severity); then the
+    unclipped points and the safety verdict."""
+    decisions = getattr(assessment, "decisions", ()) or ()
+    costs = getattr(assessment, "costs", ()) or ()
+    if decisions or costs:
+        rows = [(f"{d.label}: {'done' if d.made else 'not done'}", _points(d.points))
+                for d in decisions]
+        rows += [(c.summary, _points(-abs(c.points))) for c in costs]
+    else:
+        right = sum(f.code in RIGHT_CODES for f in assessment.findings)
+        rows = [("Right choices credited", str(right))]
+        for severity, name in (("critical", "Critical problems"), ("warning", "Warnings"),
+                               ("info", "Notes")):
+            count = sum(f.severity == severity and f.code not in RIGHT_CODES
+                        for f in assessment.findings)
+            if count:
+                rows.append((name, str(count)))
+    return [*rows, ("Points (before the score is capped at 0 and 100)",
+                    f"{assessment.points:.0f}"), ("Safety", assessment.safety)]
 
 
 def components_html(assessment: Assessment) -> str:
