@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import requests
 import websocket
@@ -55,7 +56,7 @@ class Learner:
 
     @property
     def server(self) -> str:
-        return f"{self.hub.url}/user/{self.name}"
+        return f"{self.hub.url}/user/{quote(self.name, safe='@~')}"  # as JupyterHub escapes it
 
     def run(self, code: str, timeout: float = 60) -> str:
         """Execute ``code`` in a new kernel on the learner's server; return its stdout."""
@@ -116,14 +117,14 @@ class Hub:
         http.get(f"{self.url}/hub/home", timeout=30).raise_for_status()
         xsrf = [c.value for c in http.cookies if c.name == "_xsrf"][-1]  # renewed at login
         http.headers["X-XSRFToken"] = xsrf
-        started = http.post(f"{self.api}/users/{name}/server", timeout=90)
+        user = f"{self.api}/users/{quote(name, safe='@~')}"
+        started = http.post(f"{user}/server", timeout=90)
         if started.status_code not in (201, 202, 400):  # 400: already running
             raise RuntimeError(f"{name}: server start refused ({started.status_code})\n"
                                f"{started.text}")
-        _wait(f"{name}'s server", lambda: http.get(f"{self.api}/users/{name}", timeout=10)
+        _wait(f"{name}'s server", lambda: http.get(user, timeout=10)
               .json()["servers"].get("", {}).get("ready"), 90, self.log)
-        token = http.post(f"{self.api}/users/{name}/tokens", json={"expires_in": 900},
-                          timeout=30).json()["token"]
+        token = http.post(f"{user}/tokens", json={"expires_in": 900}, timeout=30).json()["token"]
         return Learner(self, name, http, token)
 
 

@@ -27,8 +27,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dystonia_teach import validate_file, validate_text
+from dystonia_teach.casefiles.checks import HINTS_PER_FILE
 from dystonia_teach.casefiles.lints import UNSAFE_IN_TEXT
-from dystonia_teach.casefiles.loader import HINTS_PER_FILE, validate_paths
+from dystonia_teach.casefiles.loader import validate_paths
 from dystonia_teach.casefiles.yamlio import MAX_BYTES
 from dystonia_teach.core.errors import ISSUE_CODES
 

@@ -222,6 +222,7 @@ class FakeLrs(BaseHTTPRequestHandler):
     def _answer(self, status: int, body: bytes) -> None:
         self.send_response(status)
         self.send_header("Content-Length", str(len(body)))
+        self.send_header("Content-Type", "application/json" if status == 200 else "text/plain")
         if status == 503:
             self.send_header("Retry-After", "0")
         self.end_headers()

@@ -160,8 +160,9 @@ def test_provision_command_and_grades_need_an_instructor(pg_url: str) -> None:
     with open_store(teacher_url) as teacher:
         report = regrade(teacher, progress=False)
         assert report.regraded == 1 and list(teacher.grades()) == [_fill_one]
-    bad = runner.invoke(cli, ["store", "provision", "--store", pg_url, "--learner", "a b"])
-    assert bad.exit_code == 1 and "pseudonym" in bad.stderr and "Traceback" not in bad.output
+    bad = runner.invoke(cli, ["store", "provision", "--store", pg_url, "--learner", "  "])
+    assert bad.exit_code == 1 and "empty user name" in bad.stderr
+    assert "Traceback" not in bad.output
     usage = runner.invoke(cli, ["store", "provision", "--store", pg_url])
     assert usage.exit_code == 2
 
@@ -231,7 +232,7 @@ def test_class_outputs_use_the_re_grade_of_a_self_scored_attempt(store_url: str,
     assert after.loc[forged_id, "score"] == score and after.loc[forged_id, "pitfalls"] == pitfalls
     assert set(after["graded"]) == {label}
     assert after.loc[honest_id, "score"] == before.loc[honest_id, "score"]
-    assert [c for c in FRAME_COLUMNS if c != "graded"] == [  # the earlier columns, in order
+    assert [c for c in FRAME_COLUMNS if c != "graded"][:10] == [  # the earlier columns, in order
         "attempt_id", "learner_id", "case_id", "number", "submitted_at", "score", "pitfalls",
         "actions", "working_diagnosis", "package_version"]
     report = CliRunner().invoke(cli, ["report", "--store", store_url])

@@ -10,7 +10,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dystonia_teach import ActionError, evaluate, load_case, validate_file, validate_text
-from dystonia_teach.casefiles.lints import IDENTIFIER_LINTS, MARKUP_LINTS, text_problems
+from dystonia_teach.casefiles.lints import (
+    IDENTIFIER_LINTS,
+    MARKUP_LINTS,
+    match_span,
+    text_problems,
+)
 from dystonia_teach.core.errors import ISSUE_CODES
 from dystonia_teach.core.knowledge import knowledge
 from dystonia_teach.core.results import Action, Assessment
@@ -124,25 +129,26 @@ WORDS = st.sampled_from([
     "hospital number", "record number", "medical record", "patient", "name", "Name", ":", "@",
     "a.b", "<", ">", "/", "=", "onerror", "onclick", "javascript", "JavaScript", "vbscript",
     "12", "123", "4567", "1999", "2023", "-", ".", " ", "  ", "\n", "Street", "Road", "Smith",
-    "Jones", "x", "iframe", "a", "href", "src",
+    "Jones", "x", "iframe", "a", "href", "src", "John", "Patel", "Mary", "March", "May", "3rd",
+    "of", ",",
 ])
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.lists(WORDS, max_size=12).map("".join), min_size=1, max_size=4))
 def test_fast_lints_find_what_the_patterns_find(texts: list[str]) -> None:
-    """Needles and the joined scan are only speed: each string is flagged exactly as the
-    patterns alone would flag it, by the first lint that matches it."""
-    strings = [((f"f{i}",), text) for i, text in enumerate(texts)]
-    found = {(path, code): message for path, code, message in text_problems(strings)}
+    """Needles and the joined scan are only speed: each string is flagged at every place the
+    patterns alone flag it (overlapping places once), and nowhere else."""
+    found: dict[tuple[int, str], list[tuple[int, int]]] = {}
+    for problem in text_problems(texts):
+        found.setdefault((problem.index, problem.code), []).append((problem.start, problem.end))
+        assert repr(texts[problem.index][problem.start:problem.end][:40])[:20] in problem.message
     for i, text in enumerate(texts):
         for code, lints in (("markup_in_text", MARKUP_LINTS),
                             ("patient_identifier", IDENTIFIER_LINTS)):
-            first = next((lint for lint in lints if lint.pattern.search(text)), None)
-            message = found.get((("f" + str(i),), code))
-            if first is None:
-                assert message is None, (text, message)
-            else:
-                match = first.pattern.search(text)
-                assert message is not None and repr(match.group(0)[:40])[:20] in message, (
-                    text, message)
+            places = [match_span(m) for lint in lints for m in lint.pattern.finditer(text)
+                      if lint.accept is None or lint.accept(m)]
+            reported = found.get((i, code), [])
+            assert {start for start, _ in reported} <= {start for start, _ in places}, text
+            for start, _ in places:
+                assert any(s <= start < e for s, e in reported), (text, start, reported)

@@ -84,3 +84,42 @@ def test_creation_races_of_8_processes_all_succeed(tmp_path: Path) -> None:
         with sqlite3.connect(tmp_path / f"round_{round_}.sqlite3") as conn:
             assert conn.execute("SELECT count(*) FROM attempts").fetchone() == (WRITERS,)
         conn.close()
+
+
+KILLED_WRITER = """
+import sys
+from dystonia_teach import evaluate, load_case
+from dystonia_teach.store import open_store
+assessment = evaluate(load_case("early_uncomplicated"), ["neuro_exam"])
+with open_store(sys.argv[1], timeout=60) as store:
+    while True:
+        print(store.record(sys.argv[2], assessment), flush=True)  # acknowledged
+"""
+
+
+def test_kill_9_of_writers_loses_no_acknowledged_attempt(store_url: str) -> None:
+    """Four writers killed with SIGKILL mid-run: every id they were given is stored, once, and
+    the store opens and writes afterwards."""
+    import signal
+    import subprocess
+    import sys
+
+    open_store(store_url).close()  # created before the writers race
+    writers = [subprocess.Popen([sys.executable, "-c", KILLED_WRITER, store_url, f"killed_{i}"],
+                                stdout=subprocess.PIPE, text=True) for i in range(4)]
+    acknowledged: list[int] = []
+    try:
+        for writer in writers:  # each has saved some before the kill
+            acknowledged += [int(writer.stdout.readline()) for _ in range(25)]
+    finally:
+        for writer in writers:
+            writer.send_signal(signal.SIGKILL)
+    for writer in writers:
+        rest, _ = writer.communicate(timeout=60)
+        acknowledged += [int(line) for line in rest.split()]  # printed before the kill
+    with open_store(store_url) as store:
+        stored = [a.id for a in store.all_attempts()]
+        assert store.needing_attention == []
+        store.record("after_kill", evaluate(load_case(CASE_ID), ["neuro_exam"]))
+    assert len(stored) == len(set(stored)) and set(acknowledged) <= set(stored)
+    assert len(acknowledged) >= 100

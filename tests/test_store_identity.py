@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from dystonia_teach.store import open_store
+from dystonia_teach.store import learner_id_for, open_store
 from dystonia_teach.widgets import case_picker
 
 
@@ -29,7 +29,9 @@ def test_the_picker_saves_as_the_hub_user(tmp_path: Path, monkeypatch: pytest.Mo
         assert [a.learner_id for a in store.all_attempts()] == ["hub_owl"]
 
 
-def test_an_unusable_hub_user_name_is_shown_not_raised(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_single_sign_on_username_is_the_mapped_learner_id(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("JUPYTERHUB_USER", "alice@uni.example")
     picker = case_picker()
-    assert "JupyterHub user name" in picker.errors.value and not picker.learner.disabled
+    assert picker.errors.value == "" and picker.learner.disabled
+    assert picker.learner.value == learner_id_for("alice@uni.example")

@@ -15,14 +15,16 @@ from click.testing import CliRunner
 
 from dystonia_teach import evaluate, load_case, recommended_actions
 from dystonia_teach.cli import cli
-from dystonia_teach.store import ProgressStoreError, open_store
+from dystonia_teach.store import ProgressStoreError, learner_id_for, open_store
 from dystonia_teach.store.base import AS_SUBMITTED
+from dystonia_teach.store.migrations import migrations
 from dystonia_teach.store.postgres import (
     SCHEMA_VERSION,
     PostgresStore,
     provision_instructor,
     provision_learner,
     redact,
+    role_name_for,
     upgrade_sql,
 )
 
@@ -134,34 +136,39 @@ def test_provisioning_refuses_roles_it_must_not_touch(pg_url: str) -> None:
     assert "first-secret" in url and "***" in redact(url) and "first-secret" not in redact(url)
     again = provision_learner(pg_url, "learner_c", password="second-secret")  # re-keys
     with psycopg.connect(again) as conn:
-        assert conn.execute("SELECT current_user").fetchone() == ("learner_c",)
-    for name in ("postgres", "teacher_2"):
-        if name == "teacher_2":
-            provision_instructor(pg_url, name)
+        assert conn.execute("SELECT current_user").fetchone() == (role_name_for("learner_c"),)
+        assert conn.execute("SELECT dystonia_teach_learner_id()").fetchone() == ("learner_c",)
+    with psycopg.connect(pg_url, autocommit=True) as admin:
+        admin.execute("CREATE ROLE stranger_2 LOGIN")  # a role the store did not make
+    for name in ("postgres", "stranger_2"):
         with pytest.raises(ProgressStoreError, match="already exists"):
-            provision_learner(pg_url, name)
-    with pytest.raises(ValueError, match="pseudonym"):
-        provision_learner(pg_url, "x; DROP TABLE attempts")
+            provision_instructor(pg_url, name)
+    odd = provision_learner(pg_url, "x; DROP TABLE attempts")  # a name, never SQL
+    with psycopg.connect(odd) as conn:
+        assert conn.execute("SELECT dystonia_teach_learner_id()").fetchone() == (
+            learner_id_for("x; DROP TABLE attempts"),)
+        assert conn.execute("SELECT count(*) FROM attempts").fetchone() == (0,)
 
 
-def test_older_or_newer_schema_is_refused_naming_the_fix(pg_url: str) -> None:
+def test_older_or_newer_schema_is_refused_naming_the_fix(pg_server: PgServer,
+                                                         pg_url: str) -> None:
     PostgresStore(pg_url).close()
     with psycopg.connect(pg_url, autocommit=True) as admin:
         admin.execute("UPDATE store_schema SET version = %s", (SCHEMA_VERSION + 1,))
     with pytest.raises(ProgressStoreError, match="newer dystonia_teach"):
         open_store(pg_url)
-    with psycopg.connect(pg_url, autocommit=True) as admin:  # back to what v1 made
-        admin.execute("DROP TABLE grades, drafts")
-        admin.execute("ALTER TABLE attempts DROP COLUMN record")
-        admin.execute("UPDATE store_schema SET version = 1")
+    old = pg_server.admin_url(pg_server.create_database())
+    with psycopg.connect(old, autocommit=True) as admin:  # what v1 made
+        admin.execute(migrations("postgres")[0].sql.encode())
+        admin.execute("INSERT INTO store_schema VALUES (1)")
     with pytest.raises(ProgressStoreError, match="dystonia-teach store upgrade"):
-        open_store(pg_url)
-    sql = upgrade_sql(pg_url)
+        open_store(old)
+    sql = upgrade_sql(old)
     assert "CREATE TABLE grades" in sql and "CREATE TABLE attempts" not in sql
-    assert "ADD COLUMN record" in sql
-    PostgresStore(pg_url, upgrade=True).close()
-    assert upgrade_sql(pg_url) == ""
-    with open_store(pg_url) as store:
+    assert "ADD COLUMN record" in sql and "CREATE TABLE learner_roles" in sql
+    PostgresStore(old, upgrade=True).close()
+    assert upgrade_sql(old) == ""
+    with open_store(old) as store:
         assert store.schema_version() == SCHEMA_VERSION
 
 

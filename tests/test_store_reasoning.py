@@ -23,7 +23,7 @@ from dystonia_teach.core.reasoning import ReasoningSession
 from dystonia_teach.store import AttemptStore, ProgressStoreError, open_store, upgrade, upgrade_sql
 from dystonia_teach.store.migrations import migrations
 from dystonia_teach.store.replay import NOT_REBUILT, replay, resume
-from dystonia_teach.store.sqlite import APPLICATION_ID
+from dystonia_teach.store.sqlite import APPLICATION_ID, SCHEMA_VERSION
 
 CASE_ID = "early_uncomplicated"
 PROBLEM = "46-year-old man, 3 weeks of right leg pain, toes curl when walking"
@@ -173,11 +173,15 @@ def test_a_corrupt_stored_record_is_a_clear_error_and_loses_nothing(store_url: s
         before = [tuple(map(str, row)) for row in raw.execute(
             "SELECT id, record, score FROM attempts ORDER BY id").fetchall()]
     with open_store(store_url) as store:
-        with pytest.raises(ProgressStoreError) as error:
+        with pytest.raises(ProgressStoreError) as error:  # the learner's own view says so
             store.attempts("stu_1")
         message = str(error.value)
         assert f"attempt {attempt_id}" in message and "record.visits[0].actions" in message
         assert "Nothing was changed" in message
+        assert store.all_attempts() == []  # the class view skips it, and names it:
+        [named] = store.needing_attention
+        assert named.what == f"attempt {attempt_id}" and named.learner_id == "stu_1"
+        assert "record.visits[0].actions" in named.problem
         with pytest.raises(ProgressStoreError, match=r"draft .*\(record\.visits\[0\]\.actions"):
             store.draft("stu_1", CASE_ID)
         store.record("stu_2", session.reports[-1].assessment, session.record())  # still saves
@@ -228,7 +232,7 @@ def test_a_v2_store_upgrades_in_place_old_attempts_without_reasoning(store_url: 
         with open_store(store_url, read_only=True) as old:  # a reader reads v2 as it is
             assert [a.record for a in old.attempts("stu_1")] == [None, None]
             assert old.draft("stu_1", CASE_ID) is None
-    assert upgrade(store_url) == (2, 3)
+    assert upgrade(store_url) == (2, SCHEMA_VERSION)
     assert upgrade_sql(store_url) == ""
     session = _worked()
     with open_store(store_url) as store:
@@ -291,7 +295,7 @@ def test_gradebook_and_xapi_exports_work_on_a_store_with_reasoning(tmp_path: Pat
         for learner in ("owl_1", "owl_2"):
             store.record(learner, session.reports[-1].assessment, session.record())
         store.save_draft("owl_1", session.record())
-        assert list(store.to_frame().columns)[-1] == "package_version"  # no free text
+        assert list(store.to_frame().columns)[-2:] == ["package_version", "case_digest"]
     runner = CliRunner()
     grades, statements = tmp_path / "grades.csv", tmp_path / "statements.json"
     result = runner.invoke(cli, ["export", "gradebook", "--store", url, "-o", str(grades),

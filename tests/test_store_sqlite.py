@@ -109,5 +109,6 @@ def test_rows_read_fast_keep_their_numbers_and_json(tmp_path: Path) -> None:
     with sqlite3.connect(path) as conn:
         conn.execute("UPDATE attempts SET pitfalls = '{\"a\": 1}' WHERE id = 2")
     conn.close()
-    with ProgressStore(path) as store, pytest.raises(ProgressStoreError, match="attempt 2"):
-        store.all_attempts()
+    with ProgressStore(path) as store:
+        assert [a.id for a in store.all_attempts()] == [1, 3, 4, 5]
+        assert [p.what for p in store.needing_attention] == ["attempt 2"]

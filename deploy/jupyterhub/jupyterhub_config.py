@@ -4,7 +4,10 @@ Every learner logs in to the hub, gets their own JupyterLab (a working copy of t
 notebooks in their home folder) and saves attempts to ONE shared PostgreSQL store as
 themselves: before each server starts, the hub creates (or re-keys) the learner's own database
 role, and the learner's kernels connect with it, so row-level security in the database shows
-each learner only their own attempts. Instructors get a role that reads every attempt.
+each learner only their own attempts. Instructors get a role that reads every attempt. Any hub
+user name works (``jane.doe``, ``jd@uni.edu``, ``zoë``): the package maps it to a safe, stable
+learner id (``dystonia_teach.store.learner_id_for``), the same in the hub and in the kernels,
+and each learner's database role has an opaque name (``dtl_…``).
 
 Start it from the project environment (``make setup`` and ``make hub-deps`` first)::
 
@@ -18,7 +21,7 @@ Settings (environment variables):
   store's tables are created on first use). Without it each learner gets an SQLite file in
   their home folder (no class view).
 - ``DYSTONIA_TEACH_HUB_USERS`` / ``DYSTONIA_TEACH_HUB_INSTRUCTORS``: comma-separated user names
-  (letters, digits, ``_`` and ``-``). Instructors are hub admins and read every attempt.
+  (any the authenticator accepts). Instructors are hub admins and read every attempt.
 - ``DYSTONIA_TEACH_HUB_PASSWORD`` and ``DYSTONIA_TEACH_HUB_ADMIN_PASSWORD`` (instructors, at
   least 32 characters): the shared passwords of JupyterHub's ``shared-password``
   authenticator — for a workshop or a test. A real course sets
@@ -84,11 +87,17 @@ c.Authenticator.allowed_users = LEARNERS | INSTRUCTORS
 c.Authenticator.admin_users = INSTRUCTORS
 
 c.JupyterHub.spawner_class = "simple"
-c.SimpleLocalProcessSpawner.home_dir_template = str(HOMES / "{username}")
 c.Spawner.cmd = [str(BIN / "jupyterhub-singleuser")]
 c.Spawner.args = ["--allow-root"] if os.geteuid() == 0 else []
 c.Spawner.default_url = "/lab/tree/course"
 c.Spawner.start_timeout = 60
+
+
+def _home(name: str) -> Path:
+    """The user's home folder, named by their learner id (safe on every file system)."""
+    from dystonia_teach.store import learner_id_for
+
+    return HOMES / learner_id_for(name)
 
 
 def _store_url(name: str, instructor: bool) -> str:
@@ -96,7 +105,7 @@ def _store_url(name: str, instructor: bool) -> str:
     reads every attempt), or an SQLite file in their home folder when no class store is
     configured."""
     if not ADMIN_STORE:
-        return str(HOMES / name / "progress.sqlite3")
+        return str(_home(name) / "progress.sqlite3")
     from dystonia_teach.store.postgres import provision_instructor, provision_learner
 
     provision = provision_instructor if instructor else provision_learner
@@ -115,8 +124,9 @@ async def pre_spawn_hook(spawner) -> None:
     """Give the learner their working copy and their own connection to the class store (an
     instructor's connection for hub admins: the instructors here, LMS instructors under LTI)."""
     name = spawner.user.name
-    home = HOMES / name
+    home = _home(name)
     home.mkdir(exist_ok=True)
+    spawner.home_dir = str(home)
     await asyncio.to_thread(_course_copy, home)
     spawner.environment["DYSTONIA_TEACH_STORE"] = await asyncio.to_thread(
         _store_url, name, name in INSTRUCTORS or spawner.user.admin)

@@ -1,11 +1,15 @@
-"""Load and validate case files, reporting every problem of a file at once."""
+"""Load and validate case files, reporting every problem of a file at once.
+
+A file is read (:mod:`~dystonia_teach.casefiles.yamlio`), its text checked, its fields checked
+against the case model, then its ids and facts (:mod:`~dystonia_teach.casefiles.checks`): a
+problem of one kind never hides one of another, and a bad field in a visit does not hide the
+visit's other problems.
+"""
 
 from __future__ import annotations
 
 import os
-import re
 import reprlib
-import types
 import typing
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -14,33 +18,21 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from dystonia_teach.casefiles.lints import text_problems
+from dystonia_teach.casefiles.checks import (
+    Hints,
+    data_issues,
+    fact_issues,
+    salvaged_case,
+    text_issues,
+)
 from dystonia_teach.casefiles.locate import CASE_SUFFIXES, case_dirs, case_files
 from dystonia_teach.casefiles.upgrade import upgrade
 from dystonia_teach.casefiles.yamlio import YamlDocument, read_yaml_file, read_yaml_text
 from dystonia_teach.core.case_model import SCHEMA_VERSION, Case, Visit
 from dystonia_teach.core.errors import CaseInvalidError, CaseNotFoundError, Issue, did_you_mean
-from dystonia_teach.core.knowledge import knowledge
-from dystonia_teach.core.visits import case_at_visit, visit_count
 
-#: Signs that make cauda equina syndrome a red flag the case must state.
-CAUDA_EQUINA_SIGNS = frozenset({"saddle_anaesthesia", "bladder_dysfunction"})
-_LINT_HINTS = {
-    "control_character": "delete it: case text is plain, printable text",
-    "markup_in_text": "write plain text; no markup and no real identifiers",
-    "patient_identifier": "write plain text; no markup and no real identifiers",
-}
-#: "Did you mean" hints per file; each compares a word with a whole catalogue, so a file of
-#: thousands of almost-right ids would otherwise take seconds.
-HINTS_PER_FILE = 20
 _SHORT_REPR = reprlib.Repr()
 _SHORT_REPR.maxstring = _SHORT_REPR.maxother = 60
-#: Chronic reinnervation on EMG needs about three months of denervation (emg_timing).
-REINNERVATION_WEEKS = 12
-#: Text that denies the need for imaging (a contradiction in a red-flag case).
-NO_IMAGING_TEXT = re.compile(
-    r"\b(no (need for )?(imaging|MRI|scan)( is)? (needed|indicated|required)"
-    r"|(imaging|MRI|a scan) (is|was) not (needed|indicated|required))\b", re.IGNORECASE)
 #: Versions read (older ones are upgraded first, casefiles.upgrade).
 SUPPORTED_VERSIONS = (1, SCHEMA_VERSION)
 _TYPE_ERRORS = {
@@ -111,19 +103,24 @@ def _validate_document(doc: YamlDocument, expected_id: str | None) -> CaseReport
     report = CaseReport(doc.file, issues=list(doc.issues))
     if report.issues:
         return report
-    data = doc.data
-    for path, code, message in text_problems(doc.strings):
-        report.issues.append(doc.issue(path, code, message, _LINT_HINTS[code]))
-    if not _schema_version_ok(doc, report):
-        return report
-    hints = _Hints()
-    try:
-        case = Case.model_validate(upgrade(data))
-    except ValidationError as err:
-        report.issues.extend(_pydantic_issues(doc, err, hints, renamed=_renamed_fields(data)))
-        report.issues.sort(key=lambda i: (i.line or 0, i.field))
-        return report
-    report.issues.extend(_semantic_issues(doc, case, expected_id, hints))
+    report.issues += text_issues(doc)
+    case = None
+    if _schema_version_ok(doc, report):
+        hints = Hints()
+        report.issues += data_issues(doc, expected_id, hints)
+        data = upgrade(doc.data)
+        left_out: dict[int, frozenset[str]] = {}
+        try:
+            case = Case.model_validate(data)
+        except ValidationError as err:
+            repeated = any(issue.code == "duplicate_condition" for issue in report.issues)
+            report.issues += [  # a repeated condition is named above, with both its lines
+                issue for issue in _pydantic_issues(doc, err, hints,
+                                                    renamed=_renamed_fields(doc.data))
+                if not (repeated and "listed twice" in issue.message)]
+            case, left_out = salvaged_case(data, err)
+        if case is not None:
+            report.issues += fact_issues(doc, case, left_out)
     report.issues.sort(key=lambda i: (i.line or 0, i.field))
     report.case = None if report.issues else case
     return report
@@ -162,13 +159,13 @@ def _model_at(loc: Sequence[str | int]) -> type[BaseModel] | None:
 
 
 def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The model in ``annotation``: itself, or one inside ``X | None`` or ``tuple[X, ...]``."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
-    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
-        for arg in typing.get_args(annotation):
-            found = _model_in(arg)
-            if found:
-                return found
+    for arg in typing.get_args(annotation):
+        found = _model_in(arg)
+        if found:
+            return found
     return None
 
 
@@ -191,30 +188,17 @@ def _allowed_literals(loc: Sequence[str | int]) -> tuple[str, ...]:
     return tuple(values)
 
 
-class _Hints:
-    """"Did you mean" hints, at most HINTS_PER_FILE of them (then a pointer to the list)."""
-
-    def __init__(self) -> None:
-        self.left = HINTS_PER_FILE
-
-    def __call__(self, word: str, choices: Iterable[str]) -> str:
-        if self.left <= 0:
-            return ""
-        self.left -= 1
-        return did_you_mean(word, choices)
-
-
 def _shown(value: Any) -> str:
     """``repr(value)``, shortened (a pasted page or a long list is cut)."""
     return _SHORT_REPR.repr(value)
 
 
-def _renamed_fields(data: Any) -> dict[str, str]:
+def _renamed_fields(data: dict[str, Any]) -> dict[str, str]:
     """Version 2 field -> the version 1 field it was upgraded from (to point at its line)."""
     return {"conditions": "contraindications"} if data.get("schema_version") == 1 else {}
 
 
-def _pydantic_issues(doc: YamlDocument, err: ValidationError, hints: _Hints,
+def _pydantic_issues(doc: YamlDocument, err: ValidationError, hints: Hints,
                      renamed: dict[str, str] | None = None) -> list[Issue]:
     issues = []
     for error in err.errors(include_url=False):
@@ -251,127 +235,6 @@ def _visit_field_hint(loc: Sequence[Any]) -> str:
         return ""
     return (f"{loc[-1]!r} is fixed for the whole case: write it once at the top level. A visit "
             f"may change only: {', '.join(Visit.model_fields)}")
-
-
-def _semantic_issues(doc: YamlDocument, case: Case, expected_id: str | None,
-                     hints: _Hints) -> list[Issue]:
-    from dystonia_teach.core.engine import recommended_pathway
-
-    kb = knowledge()
-    issues: list[Issue] = []
-    if expected_id is not None and case.id != expected_id:
-        issues.append(doc.issue(["id"], "id_mismatch",
-                                f"id {case.id!r} differs from the file name {expected_id!r}",
-                                f"rename the file to {case.id}.yaml or set id: {expected_id}"))
-    for i, ref in enumerate(case.evidence):
-        if ref not in kb.claims:
-            issues.append(doc.issue(["evidence", i], "unknown_evidence",
-                                    f"{ref!r} is not in the evidence catalogue",
-                                    hints(ref, kb.claims) or "see evidence_table()"))
-    for i, ref in enumerate(case.course.conservative_care):
-        if ref not in kb.steps:
-            issues.append(doc.issue(["course", "conservative_care", i], "unknown_step",
-                                    f"{ref!r} is not a step id",
-                                    hints(ref, kb.steps) or "see step_catalogue()"))
-    issues.extend(_consistency_issues(doc, case))
-    issues.extend(_visit_issues(doc, case))
-    if not issues:
-        for index in range(visit_count(case)):
-            at_visit, where = case_at_visit(case, index), _visit_path(index)
-            for item in recommended_pathway(at_visit):
-                reveal = kb.steps[item.step].reveals
-                if reveal and at_visit.result(reveal) is None:
-                    issues.append(doc.issue(
-                        [*where, "investigations"], "missing_result",
-                        f"the derived pathway orders {item.step} but investigations.{reveal} "
-                        "is not given", f"add investigations.{reveal} with its report"))
-    return issues
-
-
-def _visit_path(index: int) -> list[str | int]:
-    """Where visit ``index`` (0 = the case's own facts) is written in the file."""
-    return ["visits", index - 1] if index else []
-
-
-def _visit_issues(doc: YamlDocument, case: Case) -> list[Issue]:
-    """Each follow-up visit: later than the one before, and its facts consistent."""
-    kb = knowledge()
-    issues: list[Issue] = []
-    week = case.course.symptom_weeks
-    # a visit inherits the case's facts: report only what the visit itself makes inconsistent
-    already = {(issue.code, issue.field) for issue in _consistency_issues(doc, case)}
-    for n, visit in enumerate(case.visits):
-        where = _visit_path(n + 1)
-        if visit.week <= week:
-            issues.append(doc.issue([*where, "week"], "inconsistent_facts",
-                                    f"visit week {visit.week:g} is not after week {week:g}"))
-        week = visit.week
-        for i, ref in enumerate(visit.conservative_care or ()):
-            if ref not in kb.steps:
-                issues.append(doc.issue([*where, "conservative_care", i], "unknown_step",
-                                        f"{ref!r} is not a step id",
-                                        did_you_mean(ref, kb.steps) or "see step_catalogue()"))
-        for issue in _consistency_issues(doc, case_at_visit(case, n + 1)):
-            if (issue.code, issue.field) in already:
-                continue
-            field = issue.field.removeprefix("course.")
-            issues.append(doc.issue([*where, *field.split(".")], issue.code,
-                                    f"at this visit, {issue.message}", issue.hint))
-    return issues
-
-
-def _consistency_issues(doc: YamlDocument, case: Case) -> list[Issue]:
-    issues = []
-    imaging = case.investigations.imaging
-
-    def add(path: list[str], message: str, hint: str = "") -> None:
-        issues.append(doc.issue(path, "inconsistent_facts", message, hint))
-
-    if case.course.conservative_care_weeks > case.course.symptom_weeks:
-        add(["course", "conservative_care_weeks"],
-            "more weeks of conservative care than of symptoms")
-    if case.pathology != "none" and (imaging is None or imaging.lesion != "compressive"):
-        add(["pathology"], f"pathology is {case.pathology} but imaging shows no compressive lesion",
-            "set investigations.imaging.lesion: compressive, or pathology: none")
-    if case.pathology == "none" and imaging is not None and imaging.lesion == "compressive":
-        add(["pathology"], "imaging shows a compressive lesion but pathology is none",
-            "name the pathology: stenosis, disc_herniation or stenosis_with_instability")
-    instability = case.investigations.instability
-    with_instability = case.pathology == "stenosis_with_instability"
-    if (instability is not None or with_instability) and with_instability != bool(
-        instability and instability.present
-    ):
-        add(["pathology"], "pathology and investigations.instability.present disagree")
-    if case.diagnosis == "radiculopathy_dystonia" and case.radicular.root == "none":
-        add(["radicular", "root"], "radiculopathy dystonia needs radicular findings (a root)")
-    edx = case.investigations.electrodiagnosis
-    if edx is not None and edx.chronic_reinnervation and (
-            case.course.symptom_weeks < REINNERVATION_WEEKS):
-        add(["investigations", "electrodiagnosis", "chronic_reinnervation"],
-            f"chronic reinnervation after {case.course.symptom_weeks:g} weeks of symptoms: it "
-            f"takes about {REINNERVATION_WEEKS} weeks or more",
-            "report fibrillation potentials or a normal study, or lengthen symptom_weeks")
-    status = case.course.imaging_status
-    if status != "not_yet_imaged" and (imaging is None or (imaging.lesion == "compressive") != (
-            status == "imaged_with_lesion")):
-        add(["course", "imaging_status"], f"imaging_status is {status} but "
-            "investigations.imaging does not show that", "make the two agree")
-    if "cauda_equina" in case.red_flags and not (case.radicular.level
-                                                 or case.radicular.other_roots):
-        add(["radicular"], "cauda equina needs its level or the roots involved",
-            "add radicular.level (e.g. L5-S1) or radicular.other_roots")
-    if case.red_flags and NO_IMAGING_TEXT.search(" ".join(
-            (case.teaching_notes, *case.stages.model_dump().values()))):
-        add(["teaching_notes"], "the text says imaging is not needed, but the case has red "
-            "flags: urgent imaging is part of its pathway", "rewrite the sentence")
-    pregnancy = case.condition("pregnancy")
-    if pregnancy is not None and case.patient.sex == "male":
-        add(["conditions"], "pregnancy is recorded for a male patient")
-    cauda_signs = sorted(CAUDA_EQUINA_SIGNS.intersection(case.other_signs))
-    if cauda_signs and "cauda_equina" not in case.red_flags:
-        add(["red_flags"], f"other_signs lists {', '.join(cauda_signs)} but red_flags does not "
-            "list cauda_equina", "add cauda_equina to red_flags: the engine reads red_flags")
-    return issues
 
 
 def _find_case_file(case_id: str) -> Path | None:

@@ -30,9 +30,9 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from yaml.error import MarkedYAMLError, YAMLError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-from yaml.scanner import ScannerError
 
 from dystonia_teach.casefiles.lints import CONTROL_CHARACTERS, describe_character
+from dystonia_teach.casefiles.syntax import syntax_issue
 from dystonia_teach.core.errors import Issue
 
 if TYPE_CHECKING:
@@ -91,6 +91,8 @@ class YamlDocument:
     root: Node | None = None
     #: every text value and key with its path (keys by their text), in document order
     strings: list[tuple[tuple[str | int, ...], str]] = field(default_factory=list, repr=False)
+    #: the node each of ``strings`` was read from (to find a place inside it)
+    string_nodes: list[Node] = field(default_factory=list, repr=False)
     _lines: dict[tuple[str | int, ...], int] | None = field(default=None, repr=False)
 
     def line_of(self, path: Sequence[str | int]) -> int | None:
@@ -106,10 +108,44 @@ class YamlDocument:
                 return line
         return None
 
-    def issue(self, path: Sequence[str | int], code: str, message: str, hint: str = "") -> Issue:
-        """Build an Issue located at ``path`` in this document."""
+    def issue(self, path: Sequence[str | int], code: str, message: str, hint: str = "",
+              line: int | None = None) -> Issue:
+        """Build an Issue located at ``path`` in this document (on ``line`` if given)."""
         dotted = ".".join(str(p) for p in path)
-        return Issue(self.file, self.line_of(path), dotted, code, message, hint)
+        return Issue(self.file, line or self.line_of(path), dotted, code, message, hint)
+
+    def lines_in_string(self, index: int, spans: Sequence[tuple[int, int]]) -> list[int]:
+        """The file line of each of ``spans`` (start, end; sorted by start) of
+        ``strings[index]``: in a block of several lines, the line the text is on.
+
+        The text is looked for in the node's source, word by word (folding turned its line
+        breaks into spaces), each search going on from where the one before matched; text
+        that cannot be found (an escape in double quotes) is put on the node's first line.
+        """
+        node, value = self.string_nodes[index], self.strings[index][1]
+        first = node.start_mark.line + 1
+        if node.end_mark.line == node.start_mark.line or (
+                node.end_mark.line == node.start_mark.line + 1 and node.end_mark.column == 0):
+            return [first] * len(spans)
+        source = self.text[node.start_mark.index:node.end_mark.index]
+        lines: list[int] = []
+        position, previous = 0, None
+        for start, end in spans:
+            if start == previous:  # the same place, found by another check
+                lines.append(lines[-1])
+                continue
+            previous = start
+            words = value[start:end].split()
+            if getattr(node, "style", None) == "'":
+                words = [word.replace("'", "''") for word in words]
+            found = re.compile(r"\s+".join(map(re.escape, words))).search(source, position) \
+                if words else None
+            if found is None:
+                lines.append(first)
+                continue
+            position = found.start() + 1
+            lines.append(first + source.count("\n", 0, found.start()))
+        return lines
 
 
 def read_yaml_text(text: str, file: str) -> YamlDocument:
@@ -121,7 +157,7 @@ def read_yaml_text(text: str, file: str) -> YamlDocument:
     try:
         root = yaml.compose(text, Loader=_CaseLoader)
     except MarkedYAMLError as err:
-        doc.issues.append(_syntax_issue(err, file))
+        doc.issues.append(syntax_issue(err, text, file))
         return doc
     except YAMLError as err:
         doc.issues.append(Issue(file, None, "", "yaml_syntax", _first_line(str(err))))
@@ -139,7 +175,8 @@ def read_yaml_text(text: str, file: str) -> YamlDocument:
         doc.issues.append(Issue(file, root.start_mark.line + 1, "", "not_a_mapping",
                                 "the top level must be a mapping of `field: value` lines"))
         return doc
-    doc.data, doc.root, doc.strings = data, root, builder.strings
+    doc.data, doc.root = data, root
+    doc.strings, doc.string_nodes = builder.strings, builder.string_nodes
     return doc
 
 
@@ -297,24 +334,6 @@ def _line_prefix(length: int) -> re.Pattern[str]:
     return re.compile(rf"\n[ ?-]{{{max(length, 0)}}}")
 
 
-def _syntax_issue(err: MarkedYAMLError, file: str) -> Issue:
-    """A yaml_syntax issue on the line the author must fix.
-
-    A scanner error, or an unclosed flow ``[``/``{``, is located where the bad token starts (an
-    unclosed quote is reported where it opens, not at the end of the file); other parser errors
-    where the parser stopped.
-    """
-    problem, context = err.problem_mark, err.context_mark
-    use_context = context is not None and (
-        isinstance(err, ScannerError) or "flow" in (err.context or ""))
-    mark = context if use_context else problem or context
-    hint = _first_line(err.context or "")
-    if use_context and problem is not None and problem.line != context.line:
-        hint = f"{hint}; noticed on line {problem.line + 1}"
-    return Issue(file, mark.line + 1 if mark else None, "", "yaml_syntax",
-                 _first_line(err.problem or str(err)), hint)
-
-
 def _first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else ""
 
@@ -341,6 +360,7 @@ class _Builder:
         self._reported: set[int] = set()
         #: every text value and key with its path, for the lints (added by the collections)
         self.strings: list[tuple[tuple[str | int, ...], str]] = []
+        self.string_nodes: list[Node] = []
 
     def _add(self, node: Node, path: tuple[str | int, ...], code: str, message: str,
              hint: str = "") -> None:
@@ -374,6 +394,7 @@ class _Builder:
                 items.append(self.value(item, (*path, i), depth + 1))
                 if type(items[-1]) is str:
                     self.strings.append(((*path, i), items[-1]))
+                    self.string_nodes.append(item)
             return items
         return node.value if tag == _STR else self._scalar(node, path)
 
@@ -417,12 +438,14 @@ class _Builder:
                 continue
             first[key] = key_node
             self.strings.append((child, key))
+            self.string_nodes.append(key_node)
             if plain and value_node.tag == _STR and type(value_node) is ScalarNode:
                 value = value_node.value
             else:
                 value = self.value(value_node, child, depth + 1)
             if type(value) is str:
                 self.strings.append((child, value))
+                self.string_nodes.append(value_node)
             data[key] = value
         return data
 

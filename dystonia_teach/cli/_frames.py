@@ -12,10 +12,12 @@ from typing import TYPE_CHECKING
 
 import click
 
-from dystonia_teach.cli._common import EXIT_PROBLEMS
+from dystonia_teach.cli._common import EXIT_PROBLEMS, echo
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from dystonia_teach.store import RowProblem
 
 SALT_VAR = "DYSTONIA_TEACH_COURSE_SALT"
 
@@ -44,8 +46,10 @@ def pseudonym_salt(real_ids: bool, salt: str | None) -> str | None:
     return salt
 
 
-def read_frame(store_url: str | None, salt: str | None = None) -> pd.DataFrame:
-    """Every attempt in the store, read-only; learner ids pseudonymised when ``salt`` is given.
+def read_class(store_url: str | None,
+               salt: str | None = None) -> tuple[pd.DataFrame, list[RowProblem]]:
+    """Every readable attempt in the store, read-only (learner ids pseudonymised when ``salt``
+    is given), and the stored rows that could not be read.
 
     A store that cannot be opened exits with status 1 and the store's own message.
     """
@@ -53,7 +57,22 @@ def read_frame(store_url: str | None, salt: str | None = None) -> pd.DataFrame:
 
     try:
         with open_store(store_url, read_only=True) as store:
-            return store.to_frame(salt=salt)
+            return store.to_frame(salt=salt), store.needing_attention
     except ProgressStoreError as err:
-        click.echo(f"error: {err}", err=True)
+        echo(f"error: {err}", err=True)
         sys.exit(EXIT_PROBLEMS)
+
+
+def say_attention(problems: list[RowProblem], left_out_of: str) -> None:
+    """Print the "rows needing attention" section (nothing when every row was read)."""
+    from dystonia_teach.course.attention import attention_text
+
+    if problems:
+        echo(attention_text(problems, left_out_of))
+
+
+def read_frame(store_url: str | None, salt: str | None = None) -> pd.DataFrame:
+    """:func:`read_class`'s attempts, after printing its "rows needing attention" (if any)."""
+    frame, attention = read_class(store_url, salt)
+    say_attention(attention, "this run")
+    return frame

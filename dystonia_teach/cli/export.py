@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from dystonia_teach.cli._common import EXIT_PROBLEMS, examples
+from dystonia_teach.cli._common import EXIT_PROBLEMS, echo, examples
 from dystonia_teach.cli._frames import (
     pseudonym_salt,
-    read_frame,
+    read_class,
     real_ids_option,
     salt_option,
+    say_attention,
     store_option,
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import pandas as pd
 
 DEFAULT_HOMEPAGE = "https://jupyterhub.invalid"  # course.xapi.DEFAULT_HOMEPAGE (test-checked)
@@ -46,7 +48,7 @@ def scores_note(frame: pd.DataFrame) -> None:
     """Say where the exported scores come from (how many were not re-graded)."""
     from dystonia_teach.course.grading_status import grading_status
 
-    click.echo(grading_status(frame).note() or "no attempts")
+    echo(grading_status(frame).note() or "no attempts")
 
 
 @export.command(epilog=examples(
@@ -101,19 +103,20 @@ def gradebook(store_url: str | None, output: Path, layout: str, real_ids: bool,
     from dystonia_teach.store import pseudonym
 
     salt = pseudonym_salt(real_ids, salt)
-    frame = read_frame(store_url, salt)
+    frame, attention = read_class(store_url, salt)
     try:
         names = list(read_roster(roster)) if roster else []
     except IdMapError as err:
-        click.echo(f"error: {err}", err=True)
+        echo(f"error: {err}", err=True)
         sys.exit(EXIT_PROBLEMS)
     if salt is not None:
         names = [pseudonym(name, salt) for name in names]
     table = gradebook_table(frame, roster=names, cases=cases or None)
-    write_csv(table, output)
-    click.echo(f"wrote {output}: {len(table)} learners, "
-               f"{len(cases) if cases else frame['case_id'].nunique()} cases")
+    _write(output, lambda: write_csv(table, output))
+    echo(f"wrote {output}: {len(table)} learners, "
+         f"{len(cases) if cases else frame['case_id'].nunique()} cases")
     scores_note(frame[frame["case_id"].isin(cases)] if cases else frame)
+    say_attention(attention, "the gradebook")
 
 
 def lms_gradebook(store_url: str | None, output: Path, layout: str, roster: Path | None,
@@ -136,7 +139,7 @@ def lms_gradebook(store_url: str | None, output: Path, layout: str, roster: Path
         click.echo(f"error: --format {layout} needs --roster, the id map of LMS ids (`dystonia-"
                    "teach lti roster -o roster.csv` writes it from the LMS launches)", err=True)
         sys.exit(EXIT_PROBLEMS)
-    frame = read_frame(store_url)
+    frame, attention = read_class(store_url)
     try:
         id_map = read_roster(roster)
         groups = (load_assignments(assignments) if assignments
@@ -158,6 +161,7 @@ def lms_gradebook(store_url: str | None, output: Path, layout: str, roster: Path
                    f"{', …' if len(book.not_in_roster) > 10 else ''}")
     for note in book.notes:
         click.echo(f"note: {note}")
+    say_attention(attention, "the gradebook")
 
 
 @export.command(epilog=examples(
@@ -178,26 +182,54 @@ def lms_gradebook(store_url: str | None, output: Path, layout: str, roster: Path
 @click.option("--lrs-password", envvar="DYSTONIA_TEACH_LRS_PASSWORD",
               help="LRS basic-auth password (better: $DYSTONIA_TEACH_LRS_PASSWORD).")
 @click.option("--batch-size", type=click.IntRange(1, 10000), default=100, show_default=True)
+@click.option("--lrs-timeout", type=click.FloatRange(1, 3600), default=60, show_default=True,
+              metavar="SECONDS", help="Longest time one batch may take, retries included.")
+@click.option("--lrs-deadline", type=click.FloatRange(1, 86400), default=600, show_default=True,
+              metavar="SECONDS", help="Longest time the whole posting may take.")
 def xapi(store_url: str | None, output: Path, real_ids: bool, salt: str | None, homepage: str,
          pass_mark: float, lrs_url: str | None, lrs_user: str | None, lrs_password: str | None,
-         batch_size: int) -> None:
-    """xAPI 1.0.3 statements (attempted, answered, completed) of every attempt, as JSON."""
-    from dystonia_teach.course.lrs import LrsError, post_statements
-    from dystonia_teach.course.xapi import statements
+         batch_size: int, lrs_timeout: float, lrs_deadline: float) -> None:
+    """xAPI 1.0.3 statements (attempted, answered, completed) of every attempt, as JSON.
 
-    frame = read_frame(store_url, pseudonym_salt(real_ids, salt))
+    With --lrs they are also posted: to that http(s) URL only (redirects are not followed, so
+    the credentials go nowhere else), counted as stored only when the LRS answers with their
+    ids, within --lrs-timeout per batch and --lrs-deadline in all.
+    """
+    from dystonia_teach.course.lrs import LrsError, lrs_target, post_statements
+    from dystonia_teach.course.reports import ReportError
+    from dystonia_teach.course.xapi import check_homepage, statements
+    from dystonia_teach.render.files import write_text
+
+    try:
+        check_homepage(homepage)
+        target = lrs_target(lrs_url)[0] if lrs_url else None
+    except (ReportError, LrsError) as err:
+        echo(f"error: {err}", err=True)
+        sys.exit(EXIT_PROBLEMS)
+    frame, attention = read_class(store_url, pseudonym_salt(real_ids, salt))
     made = statements(frame, homepage, pass_mark)
-    tmp = output.with_name(f".{output.name}.tmp")
-    tmp.write_text(json.dumps(made, ensure_ascii=False, separators=(",", ":")),
-                   encoding="utf-8")
-    os.replace(tmp, output)
-    click.echo(f"wrote {output}: {len(made)} statements of {len(frame)} attempts")
+    _write(output, lambda: write_text(output, json.dumps(made, ensure_ascii=False,
+                                                         separators=(",", ":"))))
+    echo(f"wrote {output}: {len(made)} statements of {len(frame)} attempts")
     scores_note(frame)
+    say_attention(attention, "the statements")
     if lrs_url:
         auth = (lrs_user or "", lrs_password or "") if lrs_user or lrs_password else None
         try:
-            sent = post_statements(made, lrs_url, auth=auth, batch_size=batch_size)
+            sent = post_statements(made, lrs_url, auth=auth, batch_size=batch_size,
+                                   timeout=lrs_timeout, deadline=lrs_deadline)
         except LrsError as err:
-            click.echo(f"error: {err}", err=True)
+            echo(f"error: {err}", err=True)
             sys.exit(EXIT_PROBLEMS)
-        click.echo(f"posted {sent} statements to {lrs_url}")
+        echo(f"posted {sent} statements to {target}")
+
+
+def _write(output: Path, write: Callable[[], object]) -> None:
+    """Write an output file, or exit with status 1 and the reason (nothing left behind)."""
+    from dystonia_teach.render.files import OutputFileError
+
+    try:
+        write()
+    except OutputFileError as err:
+        echo(f"error: {err}", err=True)
+        sys.exit(EXIT_PROBLEMS)

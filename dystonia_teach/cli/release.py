@@ -30,12 +30,16 @@ from dystonia_teach.course.manifest import (
 @click.option("--no-progress", is_flag=True, help="No progress bars on stderr.")
 def release(root: Path, out: Path | None, check_only: bool, no_progress: bool) -> None:
     """Cut a course release: validate every case, execute every notebook (in a temporary
-    copy), run nbval strict on the shipped notebooks and the engine's regression tests, then
-    write release/manifest.json (package and library versions, sha256 and size of every case,
-    knowledge file and notebook, and the results).
+    copy), run nbval strict on the notebooks and the engine's regression tests, then write
+    release/manifest.json (the git commit, package and library versions, and the sha256 of the
+    package code, of each knowledge pack and of every case, knowledge file and notebook).
+
+    A notebook whose cases, knowledge or package code changed since it was last executed (an
+    instructor added a case, say) is re-executed and checked, and saved over the old one when
+    the release passes: commit it with the change.
 
     If any stage fails, every problem is listed, the exit status is 1 and nothing in the tree
-    changes.
+    changes. With --check, every difference between the tree and the manifest is named.
     """
     if not (root / "pyproject.toml").is_file() or not (root / "cases").is_dir():
         click.echo(f"error: {root.resolve()} is not the project's checkout (no pyproject.toml "
@@ -55,14 +59,20 @@ def release(root: Path, out: Path | None, check_only: bool, no_progress: bool) -
         sys.exit(EXIT_PROBLEMS if problems else 0)
     from dystonia_teach.course.release import release as run_release  # nbformat: slow import
 
-    results = run_release(root, out, show_progress=not no_progress)
-    for result in results:
+    report = run_release(root, out, show_progress=not no_progress)
+    for result in report.stages:
         status = "ok" if result.ok else f"FAILED ({len(result.problems)} problem(s))"
         click.echo(f"{result.name}: {len(result.checked)} checked, {status}")
         for problem in result.problems:
             click.echo(f"  {problem}")
-    failed = [r.name for r in results if not r.ok]
-    if failed:
+    for name, changed in report.refreshed.items():
+        verb = "re-executed" if report.ok else "would re-execute"
+        click.echo(f"{verb} {name} ({', '.join(changed)} changed since it was executed)")
+    if not report.ok:
+        failed = [r.name for r in report.stages if not r.ok]
         click.echo(f"release refused: {', '.join(failed)} failed; nothing was written", err=True)
         sys.exit(EXIT_PROBLEMS)
+    if report.refreshed:
+        click.echo(f"saved {len(report.refreshed)} re-executed notebook(s): commit them with "
+                   "the change")
     click.echo(f"wrote {out / MANIFEST_NAME}")

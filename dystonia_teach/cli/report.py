@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 
-from dystonia_teach.cli._common import examples
-from dystonia_teach.cli._frames import read_frame, store_option
+from dystonia_teach.cli._common import EXIT_PROBLEMS, echo, examples
+from dystonia_teach.cli._frames import read_class, store_option
 
 
 @click.command(epilog=examples(
@@ -27,16 +28,26 @@ def report(store_url: str | None, html_path: Path | None, title: str, pass_mark:
     says how many were not re-graded.
 
     Without --html, the report's text is printed; the HTML file adds the figures and opens in
-    any browser without a network connection.
+    any browser without a network connection. Stored rows that cannot be read are left out and
+    listed under "Rows needing attention".
     """
+    from dystonia_teach.cli._frames import say_attention
     from dystonia_teach.course import dashboard
-    from dystonia_teach.course.grading_status import grading_status
+    from dystonia_teach.course.grading_status import case_change_notes, grading_status
+    from dystonia_teach.render.files import OutputFileError
 
-    frame = read_frame(store_url)
+    frame, attention = read_class(store_url)
     if html_path is not None:
-        dashboard.write_report(frame, html_path, title, pass_mark)
-        click.echo(f"wrote {html_path} ({len(frame)} attempts)")
+        try:
+            dashboard.write_report(frame, html_path, title, pass_mark, attention)
+        except OutputFileError as exc:
+            echo(f"error: {exc}", err=True)
+            sys.exit(EXIT_PROBLEMS)
+        echo(f"wrote {html_path} ({len(frame)} attempts)")
         if len(frame):
-            click.echo(grading_status(frame).note())
+            echo(grading_status(frame).note())
+            for note in case_change_notes(frame):
+                echo(note)
+        say_attention(attention, "the report")
         return
-    click.echo(dashboard.report_text(frame, title, pass_mark))
+    echo(dashboard.report_text(frame, title, pass_mark, attention))

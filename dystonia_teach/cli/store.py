@@ -1,4 +1,5 @@
-"""`dystonia-teach store`: upgrade an attempt store's schema, provision PostgreSQL roles."""
+"""`dystonia-teach store`: upgrade an attempt store's schema, provision PostgreSQL roles, move a
+row that cannot be read aside."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ import sys
 
 import click
 
-from dystonia_teach.cli._common import EXIT_PROBLEMS, EXIT_USAGE, examples
-from dystonia_teach.store import ProgressStoreError, upgrade, upgrade_sql
+from dystonia_teach.cli._common import EXIT_PROBLEMS, EXIT_USAGE, echo, examples
+from dystonia_teach.store import ProgressStoreError, open_store, upgrade, upgrade_sql
 
 STORE_HELP = ("the store: postgresql://user@host/db, sqlite:///path or a file path "
               "(default: $DYSTONIA_TEACH_STORE, else the laptop's progress file)")
@@ -17,6 +18,7 @@ STORE_HELP = ("the store: postgresql://user@host/db, sqlite:///path or a file pa
     "dystonia-teach store upgrade --sql",
     "dystonia-teach store upgrade --store postgresql://admin@db.example/course",
     "dystonia-teach store provision --store postgresql://admin@db/course --learner alice",
+    "dystonia-teach store quarantine --store postgresql://prof_x@db/course 1234",
 ))
 def store() -> None:
     """Look after the attempt store (where learners' submissions are saved)."""
@@ -29,16 +31,21 @@ def store() -> None:
 @click.option("--store", "url", metavar="URL", help=STORE_HELP)
 @click.option("--sql", "show_sql", is_flag=True,
               help="print the SQL the upgrade would run, and change nothing")
-def upgrade_command(url: str | None, show_sql: bool) -> None:
+@click.option("--wait", type=click.FloatRange(0.1, 3600), default=30, show_default=True,
+              metavar="SECONDS", help="PostgreSQL: how long to keep trying while other sessions "
+                                      "hold the store's tables (learners are never kept waiting)")
+def upgrade_command(url: str | None, show_sql: bool, wait: float) -> None:
     """Bring the store to this release's schema, keeping every attempt. An SQLite file is
-    copied to <file>.v<N>-backup first; on PostgreSQL connect as the store's owner."""
+    copied to <file>.v<N>-backup first; on PostgreSQL connect as the store's owner. If other
+    sessions hold the store's tables for --wait seconds, nothing is changed and they are
+    named."""
     try:
         if show_sql:
             click.echo(upgrade_sql(url) or "-- the store is up to date: nothing to run")
             return
-        before, after = upgrade(url)
+        before, after = upgrade(url, wait=wait)
     except ProgressStoreError as exc:
-        click.echo(f"error: {exc}", err=True)
+        echo(f"error: {exc}", err=True)
         sys.exit(EXIT_PROBLEMS)
     click.echo(f"store schema {before} -> {after}" if before != after
                else f"store schema {after}: up to date")
@@ -69,3 +76,27 @@ def provision(url: str, learner: str | None, instructor: str | None) -> None:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_PROBLEMS)
     click.echo(made)
+
+
+@store.command("quarantine", epilog=examples(
+    "dystonia-teach store quarantine --store postgresql://prof_x@db/course 1234",
+    "dystonia-teach store quarantine --store progress.sqlite3 1234 --delete",
+))
+@click.option("--store", "url", metavar="URL", help=STORE_HELP)
+@click.argument("attempt_ids", metavar="ATTEMPT_ID...", type=int, nargs=-1, required=True)
+@click.option("--reason", default="cannot be read by the reading tools", show_default=True,
+              help="Why, kept beside the row.")
+@click.option("--delete", is_flag=True, help="Drop the rows instead of keeping them aside.")
+def quarantine(url: str | None, attempt_ids: tuple[int, ...], reason: str, delete: bool) -> None:
+    """Move attempts out of the class's attempts (as `report`, `grade` and the exports name
+    them under "Rows needing attention"), with their grades. Each row is kept as it was saved
+    in the store's quarantine table, unless --delete. On PostgreSQL connect as an
+    instructor."""
+    try:
+        with open_store(url) as opened:
+            for attempt_id in attempt_ids:
+                moved = opened.quarantine(attempt_id, reason, delete=delete)
+                echo(moved.line())
+    except ProgressStoreError as exc:
+        echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_PROBLEMS)

@@ -31,7 +31,8 @@ ISSUE_CODES: dict[str, str] = {
                        "loop of links (or a folder that cannot be listed).",
     "not_a_file": "The entry is not a regular file: a folder, a named pipe (FIFO) or a device.",
     "file_too_large": "The file is larger than a case file can reasonably be.",
-    "yaml_syntax": "The YAML cannot be parsed (indentation, quotes, colons).",
+    "yaml_syntax": "The YAML cannot be parsed (a colon inside text, an unclosed quote or bracket, "
+                   "uneven indentation); the message says what and how to fix it.",
     "tab_indent": "A tab character is used for indentation; YAML needs spaces.",
     "duplicate_key": "The same key appears twice in one mapping (also keys that read the same, "
                      "such as ~ and null, or 1 and 0x1).",
@@ -54,15 +55,18 @@ ISSUE_CODES: dict[str, str] = {
     "id_mismatch": "The case id differs from the file name.",
     "duplicate_case_id": "Two case files share one id.",
     "inconsistent_facts": "Facts contradict each other (e.g. more weeks of care than of symptoms).",
+    "duplicate_condition": "A condition is listed twice in conditions (both lines are named).",
     "missing_result": "The derived pathway orders a test whose result the case does not give.",
     "patient_identifier": "Text looks like a real patient identifier (name, date of birth, ...).",
     "markup_in_text": "Text carries HTML markup or script; case text must be plain.",
+    "spoiler": "Text a learner sees before submitting (title, summary, teaser, presentation, "
+               "examination) names or implies the case's true diagnosis.",
 }
 
 
 @dataclass(frozen=True, order=True)
 class Issue:
-    """One located problem in an authored file."""
+    """One located problem in an authored file (``column``, 1-based, where it is known)."""
 
     file: str
     line: int | None
@@ -70,6 +74,7 @@ class Issue:
     code: str
     message: str
     hint: str = ""
+    column: int | None = None
 
     def __post_init__(self) -> None:
         if self.code not in ISSUE_CODES:
@@ -77,6 +82,8 @@ class Issue:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
+        if self.line and self.column:
+            where += f":{self.column}"
         text = f"{where}: {self.field or '<file>'}: {self.code}: {self.message}"
         return f"{text} ({self.hint})" if self.hint else text
 

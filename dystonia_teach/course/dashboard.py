@@ -6,6 +6,7 @@ The notebook calls these one per cell; ``report_html`` puts them all in one self
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,10 +17,12 @@ from markupsafe import Markup
 
 from dystonia_teach import __version__
 from dystonia_teach.course import reports
+from dystonia_teach.course.attention import HEADING, attention_text
 from dystonia_teach.course.demo import DEMO_PREFIX
-from dystonia_teach.course.grading_status import grading_status
+from dystonia_teach.course.grading_status import case_change_notes, grading_status
 from dystonia_teach.render import class_figures as figures
-from dystonia_teach.store import open_store
+from dystonia_teach.render.files import write_text
+from dystonia_teach.store import RowProblem, open_store
 
 _TEMPLATE = jinja2.Environment(autoescape=True).from_string("""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title>
@@ -37,6 +40,8 @@ Generated {{ generated }} by dystonia_teach {{ version }}.</p>
 {% endif %}
 {% if grading %}<p{% if not trusted %} class="dt-demo"{% endif %}><b>Scores:</b> {{ grading }}</p>
 {% endif %}
+{% for note in changed %}<p class="dt-demo"><b>Case changed:</b> {{ note }}</p>
+{% endfor %}
 {% for section in sections %}
 <section><h2>{{ section.heading }}</h2>
 {% if section.intro %}<p>{{ section.intro }}</p>{% endif %}
@@ -156,8 +161,10 @@ def _html_table(table: pd.DataFrame) -> Markup:
     return Markup(table.to_html(index=False, escape=True, border=0, na_rep=""))
 
 
-def report_html(frame: pd.DataFrame, title: str = "Class report", pass_mark: float = 0.8) -> str:
-    """The whole class report as one self-contained HTML page."""
+def report_html(frame: pd.DataFrame, title: str = "Class report", pass_mark: float = 0.8,
+                attention: Sequence[RowProblem] = ()) -> str:
+    """The whole class report as one self-contained HTML page; ``attention``: the stored rows
+    that could not be read (``store.needing_attention``), listed in a section of their own."""
     frame = reports.with_paths(reports.check_frame(frame))
     first = [True]
 
@@ -196,23 +203,29 @@ def report_html(frame: pd.DataFrame, title: str = "Class report", pass_mark: flo
             "table": _html_table(needing) if len(needing) else None})
     else:
         sections.append({"heading": "No attempts yet", "text": "The store holds no attempts."})
+    if attention:
+        sections.insert(0, {"heading": HEADING, "text": attention_text(attention)})
     status = grading_status(frame)
     return _TEMPLATE.render(
         title=title, attempts=len(frame), learners=frame["learner_id"].nunique(),
         cases=frame["case_id"].nunique(), demo=is_demo(frame), version=__version__,
-        grading=status.note(), trusted=status.trusted,
+        grading=status.note(), trusted=status.trusted, changed=case_change_notes(frame),
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), sections=sections)
 
 
-def report_text(frame: pd.DataFrame, title: str = "Class report", pass_mark: float = 0.8) -> str:
+def report_text(frame: pd.DataFrame, title: str = "Class report", pass_mark: float = 0.8,
+                attention: Sequence[RowProblem] = ()) -> str:
     """The report's text alone (every figure's text alternative), for a terminal."""
     frame = reports.with_paths(reports.check_frame(frame))
     parts = [f"{title}: {len(frame)} attempts by {frame['learner_id'].nunique()} learners at "
              f"{frame['case_id'].nunique()} cases"]
+    if attention:
+        parts.append(attention_text(attention))
     if is_demo(frame):
         parts.append("Demo data: a generated class, not real learners.")
     if len(frame):
         parts.append(f"Scores: {grading_status(frame).note()}")
+        parts += case_change_notes(frame)
         parts += [scores_text(frame, pass_mark), pitfalls_text(frame), trend_text(frame)]
         parts += [f"Paths through: {reports.case_title(c)}\n{paths_text(frame, c)}"
                   for c in sorted(frame["case_id"].unique())]
@@ -224,11 +237,6 @@ def report_text(frame: pd.DataFrame, title: str = "Class report", pass_mark: flo
 
 
 def write_report(frame: pd.DataFrame, path: Path | str, title: str = "Class report",
-                 pass_mark: float = 0.8) -> Path:
-    """Write ``report_html`` to ``path`` (through a temporary file, so a failure leaves no
-    half-written report)."""
-    target = Path(path)
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_text(report_html(frame, title, pass_mark), encoding="utf-8")
-    tmp.replace(target)
-    return target
+                 pass_mark: float = 0.8, attention: Sequence[RowProblem] = ()) -> Path:
+    """Write ``report_html`` to ``path`` atomically (``render.files.write_text``)."""
+    return write_text(path, report_html(frame, title, pass_mark, attention))

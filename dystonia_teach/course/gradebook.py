@@ -5,9 +5,11 @@ Scores are the latest re-grades (``dystonia-teach grade``) where the store has t
 "attempts not re-graded" counts each learner's attempts whose score is as submitted.
 
 Scores are percentages (0-100). A learner who never attempted a case gets an empty cell for its
-scores (not a zero: "not attempted" and "scored 0" differ) and 0 attempts. Text cells that a
-spreadsheet would run as a formula (starting ``= + - @``, tab or carriage return) are prefixed
-with ``'`` (OWASP's advice against CSV injection); learner ids may legitimately start with ``-``.
+scores (not a zero: "not attempted" and "scored 0" differ) and 0 attempts. Every text cell and
+header goes through ``render.safe_text.csv_cell``: control characters (a carriage return or line
+feed that would split a row for a naive importer) are written as visible escapes, and a cell a
+spreadsheet would run as a formula (starting ``= + - @``) is prefixed with ``'`` (OWASP's advice
+against CSV injection); learner ids may legitimately start with ``-``.
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ import pandas as pd
 
 from dystonia_teach.course.grading_status import not_regraded
 from dystonia_teach.course.reports import check_frame
+from dystonia_teach.render.files import write_file
+from dystonia_teach.render.safe_text import csv_cell
 
 ID_COLUMN = "learner"
 #: Attempts (at the table's cases) whose score is as submitted: ``dystonia-teach grade`` not run.
 NOT_REGRADED_COLUMN = "attempts not re-graded"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def gradebook(frame: pd.DataFrame, roster: Iterable[str] = (),
@@ -55,10 +58,8 @@ def gradebook(frame: pd.DataFrame, roster: Iterable[str] = (),
 
 
 def neutralise(value: object) -> object:
-    """``value`` with a leading ``'`` if it is text a spreadsheet would run as a formula."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+    """``value`` safe as a CSV cell if it is text (``render.safe_text.csv_cell``)."""
+    return csv_cell(value) if isinstance(value, str) else value
 
 
 def safe_for_spreadsheets(table: pd.DataFrame) -> pd.DataFrame:
@@ -72,9 +73,6 @@ def safe_for_spreadsheets(table: pd.DataFrame) -> pd.DataFrame:
 
 def write_csv(table: pd.DataFrame, path: Path | str) -> Path:
     """Write ``table`` as UTF-8 CSV (empty cells for missing scores), safe for spreadsheets,
-    through a temporary file so a failure leaves no half-written export."""
-    target = Path(path)
-    tmp = target.with_name(f".{target.name}.tmp")
-    safe_for_spreadsheets(table).to_csv(tmp, index=False, na_rep="", encoding="utf-8")
-    tmp.replace(target)
-    return target
+    atomically (``render.files.write_file``: a failure leaves no half-written export)."""
+    safe = safe_for_spreadsheets(table)
+    return write_file(path, lambda out: safe.to_csv(out, index=False, na_rep=""))

@@ -3,13 +3,16 @@
 The derived pathway is computed once per case, identical plans are judged once and cases are
 judged in parallel processes, so a class's history re-grades in seconds (a notebook autograder
 re-executing each submission takes seconds per student). Each grade records the package and
-knowledge versions that produced it.
+knowledge versions that produced it and the digest of the case it was judged on. A stored row
+that cannot be read is left out and named; the worker processes die with the command.
 """
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
 import sys
 from collections import defaultdict
 from collections.abc import Hashable, Iterable
@@ -19,6 +22,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from dystonia_teach.casefiles.digest import case_digest
 from dystonia_teach.casefiles.loader import load_case
 from dystonia_teach.core.engine import evaluate
 from dystonia_teach.core.errors import DystoniaTeachError
@@ -58,7 +62,7 @@ def regrade(store: AttemptStore, *, progress: bool | None = None,
 
     report = GradeReport(__version__, knowledge_version())
     by_case: dict[str, list[Plan]] = defaultdict(list)
-    for a in store.all_attempts():
+    for a in store.all_attempts(records=False):
         by_case[a.case_id].append((a.id, a.actions, a.working_diagnosis, a.score))
     report.attempts = sum(len(rows) for rows in by_case.values())
     if workers is None:
@@ -75,13 +79,26 @@ def regrade(store: AttemptStore, *, progress: bool | None = None,
                 bar.update(result.attempts)
         else:  # fork: the workers share the loaded knowledge base, nothing is re-imported
             context = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            with ProcessPoolExecutor(workers, mp_context=context, initializer=_die_with_parent,
+                                     initargs=(os.getpid(),)) as pool:
                 for result in pool.map(_grade_case, jobs):
                     _merge(report, grades, result)
                     bar.update(result.attempts)
     store.record_grades(grades)
     report.regraded = len(grades)
+    for problem in store.needing_attention:
+        report.skipped[problem.what] = (f"the stored row cannot be read ({problem.problem}); "
+                                        "see dystonia-teach store quarantine")
     return report
+
+
+def _die_with_parent(parent: int) -> None:
+    """In a worker (forked, so in the command's process group): be killed with SIGKILL when
+    the command dies, however it dies (Linux), and leave at once if it already has."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 Plan = tuple[int, tuple[str | dict[str, Any], ...], str | None, float]
@@ -114,6 +131,7 @@ def _grade_case(job: tuple[str, list[Plan], str, str]) -> CaseResult:
     except DystoniaTeachError as exc:
         result.skipped[f"case {case_id} ({len(rows)} attempts)"] = str(exc)
         return result
+    digest = case_digest(case)
     judged: dict[Hashable, tuple[float, tuple[str, ...]] | str] = {}
     for attempt_id, actions, diagnosis, old_score in rows:
         plan = _plan_key(actions, diagnosis)
@@ -129,7 +147,8 @@ def _grade_case(job: tuple[str, list[Plan], str, str]) -> CaseResult:
             continue
         score, pitfalls = outcome
         result.changed += score != old_score
-        result.grades.append(Grade(attempt_id, score, pitfalls, package_version, kb_version))
+        result.grades.append(Grade(attempt_id, score, pitfalls, package_version, kb_version,
+                                   digest))
     result.distinct_plans = len(judged)
     return result
 

@@ -92,3 +92,32 @@ def not_regraded(frame: pd.DataFrame) -> pd.Series:
     if "graded" not in frame.columns:
         return pd.Series(True, index=frame.index)
     return frame["graded"].fillna(AS_SUBMITTED) == AS_SUBMITTED
+
+
+def changed_cases(frame: pd.DataFrame) -> dict[str, int]:
+    """Per case changed since its attempts were re-graded: how many attempts were graded on an
+    earlier version (their ``case_digest`` is not the current case's). Cases whose file is not
+    available here, and grades that recorded no digest, are not counted."""
+    from dystonia_teach.casefiles.digest import case_digest
+    from dystonia_teach.casefiles.loader import load_case
+    from dystonia_teach.core.errors import DystoniaTeachError
+
+    if "case_digest" not in frame.columns:
+        return {}
+    graded = frame[frame["case_digest"].notna()]
+    found = {}
+    for case_id, digests in graded.groupby("case_id", sort=True)["case_digest"]:
+        try:
+            current = case_digest(load_case(str(case_id)))
+        except DystoniaTeachError:
+            continue
+        stale = int((digests != current).sum())
+        if stale:
+            found[str(case_id)] = stale
+    return found
+
+
+def case_change_notes(frame: pd.DataFrame) -> list[str]:
+    """One sentence per case changed after its attempts were graded."""
+    return [f"{n} attempt{'s were' if n > 1 else ' was'} graded on an earlier version of case "
+            f"{case_id}: run {GRADE_COMMAND}" for case_id, n in changed_cases(frame).items()]

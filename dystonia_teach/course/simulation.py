@@ -151,7 +151,7 @@ def _frame(rows: Sequence[tuple]) -> pd.DataFrame:
         "number": [r[2] for r in rows], "submitted_at": stamps,
         "score": [r[4] for r in rows], "pitfalls": [r[5] for r in rows],
         "graded": AS_SUBMITTED, "actions": [() for _ in rows], "working_diagnosis": None,
-        "package_version": __version__})
+        "package_version": __version__, "case_digest": None})
     return frame[list(FRAME_COLUMNS)]
 
 

@@ -8,19 +8,24 @@ travels in ``answered`` (ADL's ``scored`` would repeat each submission as a seco
 
 The actor is an ``account`` (``homePage`` + the learner's id or pseudonym), never an e-mail
 address. Statement ids are UUID5 of (activity base, learner, case, attempt id, verb), so a
-re-sent export repeats its ids and an LRS stores each statement once.
+re-sent export repeats its ids and an LRS stores each statement once. Every IRI is valid
+whatever the stored ids hold: the home page must be an http(s) URL, and a case id is
+percent-encoded as one path segment (``render.safe_text.iri_segment``).
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import pandas as pd
 
 from dystonia_teach import __version__
-from dystonia_teach.course.reports import case_title, check_frame, step_sequence
+from dystonia_teach.course.reports import ReportError, case_title, check_frame, step_sequence
+from dystonia_teach.render.safe_text import iri_segment
 from dystonia_teach.store.base import AS_SUBMITTED
 
 XAPI_VERSION = "1.0.3"
@@ -31,9 +36,26 @@ DEFAULT_HOMEPAGE = "https://jupyterhub.invalid"
 LANGUAGE = "en-US"
 
 
+_IRI_UNSAFE = re.compile(r"[\x00-\x20\x7f<>\"{}|\\^`]")
+
+
+def check_homepage(homepage: str) -> str:
+    """``homepage`` if it is an http(s) URL with a host and nothing an IRI may not hold; else
+    a ReportError saying what to give."""
+    try:
+        parts = urlsplit(homepage)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        valid = False
+    if not valid or _IRI_UNSAFE.search(homepage):
+        raise ReportError(f"the home page {homepage!r} is not an http(s) URL such as "
+                          "https://hub.example.edu (no spaces or control characters)")
+    return homepage
+
+
 def activity_base(homepage: str) -> str:
     """The IRI under which the course's activities and extensions are named."""
-    return f"{homepage.rstrip('/')}/dystonia-teach"
+    return f"{check_homepage(homepage).rstrip('/')}/dystonia-teach"
 
 
 def extension_iri(base: str, name: str) -> str:
@@ -49,7 +71,7 @@ def xapi_timestamp(text: str) -> str:
 
 
 def _case_activity(base: str, case_id: str) -> dict[str, Any]:
-    return {"objectType": "Activity", "id": f"{base}/cases/{case_id}",
+    return {"objectType": "Activity", "id": f"{base}/cases/{iri_segment(case_id)}",
             "definition": {"name": {LANGUAGE: case_title(case_id)},
                            "type": CASE_ACTIVITY_TYPE}}
 

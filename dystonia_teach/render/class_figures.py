@@ -6,7 +6,9 @@ validated ``go.Figure`` of it (notebooks, tests), and ``spec_html`` writes it in
 re-validating (plotly's validation costs ~20 ms a figure, too slow for a report of 20 cases).
 Colours are Okabe-Ito (``render.html.PALETTE``) or the colour-blind-safe
 Cividis scale, and each colour has a second signal: a legend name, a marker symbol, a line
-dash or the number written in the cell.
+dash or the number written in the cell. Every label goes through ``safe_text.figure_text``:
+plotly renders a subset of HTML in labels, and a case id or code from the store is shown as
+written, never as a link.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from dystonia_teach.render.html import PALETTE
+from dystonia_teach.render.safe_text import figure_text
 
 SERIES_COLOURS = (PALETTE["info"], PALETTE["critical"], PALETTE["good"], PALETTE["warning"],
                   PALETTE["weak"], PALETTE["neutral"], "#56B4E9", "#000000")
@@ -59,8 +62,9 @@ def _plural(n: int, word: str) -> str:
 def score_figure(scores: pd.DataFrame) -> Spec:
     """Box plots of scores per case (``label``, ``score``, ``group``: e.g. first attempt /
     later attempts), one colour and legend entry per group."""
-    traces = [{"type": "box", "y": rows["label"].tolist(), "x": rows["score"].tolist(),
-               "name": str(group), "orientation": "h", "boxpoints": False, "line": {"width": 2},
+    traces = [{"type": "box", "y": [figure_text(t) for t in rows["label"]],
+               "x": rows["score"].tolist(), "name": figure_text(group), "orientation": "h",
+               "boxpoints": False, "line": {"width": 2},
                "marker": {"color": SERIES_COLOURS[n % len(SERIES_COLOURS)]}}
               for n, (group, rows) in enumerate(scores.groupby("group", sort=False))]
     return {"data": traces, "layout": _layout(
@@ -95,7 +99,8 @@ def pitfall_heatmap(frequency: pd.DataFrame, case_label: Callable[[str], str]) -
     order = counts.sum(axis=1).sort_values(ascending=False, kind="stable").index
     grid, counts = grid.loc[order], counts.loc[order]
     trace = {"type": "heatmap", "z": grid.to_numpy().tolist(),
-             "x": [case_label(c) for c in grid.columns], "y": list(grid.index),
+             "x": [figure_text(case_label(c)) for c in grid.columns],
+             "y": [figure_text(t) for t in grid.index],
              "text": counts.astype(int).to_numpy().tolist(), "texttemplate": "%{text}",
              "colorscale": "Cividis", "zmin": 0,
              "colorbar": {"title": {"text": "share of<br>attempts"}, "tickformat": ".0%"},
@@ -127,7 +132,8 @@ def trend_figure(trend: pd.DataFrame, label: Callable[[str], str], top: int = 6)
     """Share of attempts with each of the ``top`` pitfalls by attempt number (one line, colour,
     dash and marker symbol per pitfall)."""
     traces = [{"type": "scatter", "x": [f"attempt {c}" for c in trend.columns],
-               "y": row.tolist(), "name": label(str(code)), "mode": "lines+markers",
+               "y": row.tolist(), "name": figure_text(label(str(code))),
+               "mode": "lines+markers",
                "line": {"color": SERIES_COLOURS[n % 8], "dash": DASHES[n % 8], "width": 2.5},
                "marker": {"symbol": SYMBOLS[n % 8], "size": 10}}
               for n, (code, row) in enumerate(trend.head(top).iterrows())]
@@ -171,8 +177,8 @@ def path_sankey(links: pd.DataFrame, label: Callable[[str], str], title: str) ->
     on_path = set(links.loc[links["recommended"], "source"]) | set(
         links.loc[links["recommended"], "target"])
     trace = {"type": "sankey", "arrangement": "snap",
-             "node": {"label": [_node_text(n, label) + (" ✓" if n in on_path else "")
-                                for n in names],
+             "node": {"label": [figure_text(_node_text(n, label))
+                                + (" ✓" if n in on_path else "") for n in names],
                       "color": [PALETTE["info"] if n in on_path else PALETTE["neutral"]
                                 for n in names], "pad": 12, "thickness": 14},
              "link": {"source": [index[s] for s in links["source"]],
@@ -181,8 +187,8 @@ def path_sankey(links: pd.DataFrame, label: Callable[[str], str], title: str) ->
                       "color": ["rgba(0,114,178,0.45)" if r else "rgba(153,153,153,0.35)"
                                 for r in links["recommended"]]}}
     return {"data": [trace], "layout": _layout(height=560, title={
-        "text": f"{title}<br><sup>Steps in the order chosen; blue and ✓: the recommended "
-                "pathway, grey: other paths</sup>"})}
+        "text": f"{figure_text(title)}<br><sup>Steps in the order chosen; blue and ✓: the "
+                "recommended pathway, grey: other paths</sup>"})}
 
 
 def paths_description(paths: pd.DataFrame, label: Callable[[str], str],

@@ -11,8 +11,11 @@ embedded SQLite (the laptop default, no server) and PostgreSQL (a class on a dat
         store.save_draft(learner, session.record())           # unfinished work, one per case
 
 ``dystonia_teach.store.replay`` turns a saved attempt back into its verdict and reasoning
-session (``replay``) and a draft into a session to continue (``resume``).
-Imports only the core (and the migrations' SQL files).
+session (``replay``) and a draft into a session to continue (``resume``). ``record`` refuses an
+attempt the course could not have judged (``store.checks``); reads skip a row that cannot be
+read and list it in ``store.needing_attention``; ``store.quarantine(attempt_id, reason)`` moves
+it aside. Under JupyterHub the learner id is ``learner_id_for($JUPYTERHUB_USER)``.
+Imports only the core and the case files (and the migrations' SQL files).
 """
 
 from __future__ import annotations
@@ -30,15 +33,19 @@ from dystonia_teach.store.base import (
     Draft,
     Grade,
     ProgressStoreError,
+    RowProblem,
+    TextReplacedWarning,
     current_learner,
+    learner_id_for,
     pseudonym,
     validate_learner_id,
 )
 from dystonia_teach.store.sqlite import ProgressStore
 
 __all__ = ["FRAME_COLUMNS", "STORE_VAR", "Attempt", "AttemptStore", "CaseSummary", "Draft", "Grade",
-           "ProgressStore", "ProgressStoreError", "current_learner", "open_store", "pseudonym",
-           "upgrade", "upgrade_sql", "validate_learner_id"]
+           "ProgressStore", "ProgressStoreError", "RowProblem", "TextReplacedWarning",
+           "current_learner", "learner_id_for", "open_store", "pseudonym", "upgrade",
+           "upgrade_sql", "validate_learner_id"]
 
 _POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
@@ -93,14 +100,16 @@ def upgrade_sql(url: str | os.PathLike[str] | None = None) -> str:
         return store.upgrade_sql()
 
 
-def upgrade(url: str | os.PathLike[str] | None = None) -> tuple[int, int]:
+def upgrade(url: str | os.PathLike[str] | None = None, *,
+            wait: float = 30.0) -> tuple[int, int]:
     """Bring the store to this release's schema; returns (version before, version after).
-    An SQLite store is first copied to ``<file>.v<N>-backup``."""
+    An SQLite store is first copied to ``<file>.v<N>-backup``; a PostgreSQL one waits at most
+    ``wait`` seconds for sessions holding its tables (never making the class wait behind it)."""
     target = _resolve(url)
     if isinstance(target, str):
         from dystonia_teach.store import postgres
 
-        return postgres.upgrade(target)
+        return postgres.upgrade(target, wait=wait)
     before = 0
     if target is None or target.is_file():
         with ProgressStore(target, read_only=True) as store:

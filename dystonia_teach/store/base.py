@@ -2,12 +2,17 @@
 
 Learner-id validation, row shaping and the public methods live here once; a backend (SQLite,
 PostgreSQL) only moves rows: it implements ``_insert``, ``_rows`` and ``close``. Learners are
-stored under a pseudonymous id only (never a name or e-mail address).
+stored under a learner id: a pseudonym typed or made by :func:`pseudonym`, or under a hub the
+user name made safe by :func:`learner_id_for` (exports replace ids with pseudonyms by default).
 
 Since schema 3 each attempt may carry the learner's reasoning (``ReasoningSession.record()``:
 problem statement, differential, justified tests, confidence, reflection), checked on the way in
 and out by :func:`~dystonia_teach.core.reasoning_record.check_record`; and each learner has at
 most one *draft* per case, the unfinished work a reopened workbench offers to resume.
+
+Since schema 4 a read never stops for one bad row: the row is skipped and listed in
+:attr:`AttemptStore.needing_attention`, and :meth:`AttemptStore.quarantine` moves it aside;
+grades record the digest of the case they judged.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ import hmac
 import json
 import os
 import re
+import unicodedata
+import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -28,6 +35,12 @@ from typing import TYPE_CHECKING, Any, Self
 from dystonia_teach.core.errors import DystoniaTeachError
 from dystonia_teach.core.reasoning_record import RecordError, check_record
 from dystonia_teach.core.results import Assessment
+from dystonia_teach.store.checks import (
+    MAX_RECORD_BYTES,
+    RefusedAttempt,
+    check_attempt,
+    storable,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -39,6 +52,24 @@ _LEARNER_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 class ProgressStoreError(DystoniaTeachError, RuntimeError):
     """The attempt store cannot be opened, read or written; the message says what to do."""
+
+
+class TextReplacedWarning(UserWarning):
+    """Characters that no store can keep (NUL, a lone surrogate) were replaced by U+FFFD."""
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """A saved row that reading tools skipped: which, whose, at which case, and why."""
+
+    what: str  # e.g. "attempt 12"
+    learner_id: str
+    case_id: str
+    problem: str
+
+    def line(self) -> str:
+        return (f"{self.what} (learner {self.learner_id!r}, case {self.case_id!r}): "
+                f"{self.problem}")
 
 
 @dataclass(frozen=True)
@@ -71,9 +102,12 @@ class Draft:
 
 
 #: The columns of ``to_frame()`` (Attempt's fields; ``id`` becomes ``attempt_id``), and
-#: ``graded``: where ``score`` and ``pitfalls`` come from (``AS_SUBMITTED`` or ``graded_label``).
+#: ``graded``: where ``score`` and ``pitfalls`` come from (``AS_SUBMITTED`` or ``graded_label``);
+#: ``case_digest``: the digest of the case the re-grade judged (None: not re-graded, or by an
+#: older release).
 FRAME_COLUMNS = ("attempt_id", "learner_id", "case_id", "number", "submitted_at", "score",
-                 "pitfalls", "graded", "actions", "working_diagnosis", "package_version")
+                 "pitfalls", "graded", "actions", "working_diagnosis", "package_version",
+                 "case_digest")
 #: The ``graded`` value of an attempt that no re-grading has scored: the score its learner's
 #: program wrote, which a learner able to write to the store could have chosen.
 AS_SUBMITTED = "as submitted"
@@ -92,13 +126,15 @@ class CaseSummary:
 
 @dataclass(frozen=True)
 class Grade:
-    """An attempt re-scored by batch re-grading, with the versions that scored it."""
+    """An attempt re-scored by batch re-grading, with the versions that scored it and the
+    digest of the case it was judged on (``casefiles.digest.case_digest``)."""
 
     attempt_id: int
     score: float
     pitfalls: tuple[str, ...]
     package_version: str
     knowledge_version: str
+    case_digest: str | None = None
 
 
 def graded_label(package_version: str, knowledge_version: str) -> str:
@@ -150,21 +186,32 @@ def pseudonym(name: str, course_salt: str) -> str:
     return f"learner-{digest[:16]}"
 
 
-def current_learner() -> str | None:
-    """The JupyterHub user (``$JUPYTERHUB_USER``) when running under a hub, else None.
+def learner_id_for(user_name: str) -> str:
+    """The learner id of a hub or single-sign-on user name, stable and safe everywhere.
 
-    Under a hub the learner is who the hub logged in, never a typed nickname. A hub user name
-    that is not a valid learner id is a ProgressStoreError naming the rule.
+    A name that is already a learner id (letters, digits, ``_``, ``-``; at most 63 characters,
+    not starting ``pg_``) is its own id. Any other (``jane.doe``, ``jd@uni.edu``, ``zoë``) becomes
+    its letters and digits in ASCII, ``-`` between runs, then ``-`` and 10 hex digits of the
+    SHA-256 of the name (Unicode NFC): ``jane-doe-1f0c…``. Distinct names get distinct ids.
+    """
+    name = unicodedata.normalize("NFC", user_name.strip())
+    if not name:
+        raise ValueError("an empty user name has no learner id")
+    if _LEARNER_ID.fullmatch(name) and len(name) <= 63 and not name.startswith("pg_"):
+        return name
+    ascii_form = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    readable = "-".join(re.findall(r"[A-Za-z0-9]+", ascii_form))[:40] or "user"
+    return f"{readable}-{hashlib.sha256(name.encode()).hexdigest()[:10]}"
+
+
+def current_learner() -> str | None:
+    """The learner id of the JupyterHub user (``$JUPYTERHUB_USER``, through
+    :func:`learner_id_for`) when running under a hub, else None.
+
+    Under a hub the learner is who the hub logged in, never a typed nickname.
     """
     user = os.environ.get(HUB_USER_VAR, "").strip()
-    if not user:
-        return None
-    try:
-        return validate_learner_id(user)
-    except ValueError as exc:
-        raise ProgressStoreError(
-            f"the JupyterHub user name {user!r} cannot be used as a learner id ({exc}). Ask the "
-            "course administrator to configure user names of letters, digits, '_' or '-'.") from exc
+    return learner_id_for(user) if user else None
 
 
 def _text_tuple(value: object, what: str) -> tuple[str, ...]:
@@ -236,9 +283,11 @@ class AttemptStore(ABC):
         """Save one attempt in one transaction; return its server-generated id."""
 
     @abstractmethod
-    def _rows(self, learner_id: str | None, case_id: str | None) -> list[tuple[Any, ...]]:
+    def _rows(self, learner_id: str | None, case_id: str | None,
+              records: bool = True) -> list[tuple[Any, ...]]:
         """Rows (id, learner_id, case_id, number, submitted_at, actions, working_diagnosis,
-        score, pitfalls, schema_version, package_version, record), oldest first; None = any."""
+        score, pitfalls, schema_version, package_version, record), oldest first; None = any;
+        ``records=False``: the record is not read (None)."""
 
     @abstractmethod
     def _update_record(self, learner_id: str, attempt_id: int, record: str) -> bool:
@@ -258,7 +307,14 @@ class AttemptStore(ABC):
 
     @abstractmethod
     def _grade_rows(self) -> list[tuple[Any, ...]]:
-        """Rows (attempt_id, score, pitfalls, package_version, knowledge_version)."""
+        """Rows (attempt_id, score, pitfalls, package_version, knowledge_version,
+        case_digest)."""
+
+    @abstractmethod
+    def _remove_attempt(self, attempt_id: int, reason: str,
+                        delete: bool) -> tuple[str, str] | None:
+        """In one transaction: keep the attempt's row in ``quarantine`` (unless ``delete``),
+        then delete it and its grade; its (learner id, case id), or None if there is none."""
 
     @abstractmethod
     def close(self) -> None:
@@ -269,16 +325,27 @@ class AttemptStore(ABC):
     def record(self, learner_id: str, assessment: Assessment,
                reasoning: Mapping[str, Any] | None = None) -> int:
         """Save one submission, with the learner's reasoning (``ReasoningSession.record()``)
-        when given; returns the new attempt id."""
+        when given; returns the new attempt id.
+
+        Refused (ProgressStoreError, nothing saved) unless the case is one of the course's, the
+        steps and pitfall codes are the knowledge base's and the score is from 0 to 1.
+        """
         from dystonia_teach import __version__
 
         validate_learner_id(learner_id)
         self._writable()
+        actions = [a.as_data() for a in assessment.chosen]
+        try:
+            check_attempt(assessment.case_id, [a.step for a in assessment.chosen],
+                          assessment.pitfalls, assessment.score, assessment.working_diagnosis)
+        except RefusedAttempt as exc:
+            raise ProgressStoreError(f"{self.location} did not save this attempt: {exc}. "
+                                     "Nothing was saved.") from exc
         return self._insert(NewAttempt(
             learner_id=learner_id, case_id=assessment.case_id, submitted_at=datetime.now(UTC),
-            actions=json.dumps([a.as_data() for a in assessment.chosen]),
-            working_diagnosis=assessment.working_diagnosis, score=float(assessment.score),
-            pitfalls=json.dumps(list(assessment.pitfalls)), package_version=__version__,
+            actions=json.dumps(actions), working_diagnosis=assessment.working_diagnosis,
+            score=float(assessment.score), pitfalls=json.dumps(list(assessment.pitfalls)),
+            package_version=__version__,
             record=None if reasoning is None else self._encode(reasoning, assessment.case_id)))
 
     def save_reasoning(self, learner_id: str, attempt_id: int,
@@ -317,23 +384,38 @@ class AttemptStore(ABC):
             return None
         try:
             record = check_record(_decoded(row[0]), case_id=case_id)
-        except (RecordError, TypeError, ValueError) as exc:
+        except (RecordError, TypeError, ValueError, RecursionError) as exc:
             raise ProgressStoreError(
                 f"{self.location}: the draft of {learner_id!r} at {case_id!r} is not a saved "
                 f"reasoning record ({exc}). Nothing was changed.") from exc
         return Draft(learner_id, case_id, record, _timestamp(row[1]))
 
     def attempts(self, learner_id: str, case_id: str | None = None) -> list[Attempt]:
-        """The learner's attempts (at one case, or at all), oldest first."""
+        """The learner's attempts (at one case, or at all), oldest first; a row that cannot be
+        read is a ProgressStoreError naming it (the learner's own view says so)."""
         validate_learner_id(learner_id)
         with _bulk_read():
-            return self._shaped(self._rows(learner_id, case_id))
+            return self._shaped(self._rows(learner_id, case_id), skip=False)
 
-    def all_attempts(self, case_id: str | None = None) -> list[Attempt]:
-        """Every learner's attempts (the instructor view), oldest first. On PostgreSQL the
-        database shows a learner's connection only that learner's own rows."""
+    def all_attempts(self, case_id: str | None = None, *,
+                     records: bool = True) -> list[Attempt]:
+        """Every learner's attempts (the instructor view), oldest first; with
+        ``records=False`` without their reasoning records (``record`` None: class tools never
+        load learners' free text). On PostgreSQL the database shows a learner's connection only
+        that learner's own rows. A row that cannot be read is skipped and listed in
+        :attr:`needing_attention`."""
         with _bulk_read():
-            return self._shaped(self._rows(None, case_id))
+            return self._shaped(self._rows(None, case_id, records))
+
+    @property
+    def needing_attention(self) -> list[RowProblem]:
+        """The rows skipped by this store's reads so far (``dystonia-teach store quarantine``
+        moves such a row aside)."""
+        return list(self._problems().values())
+
+    def _problems(self) -> dict[str, RowProblem]:
+        """The skipped rows by what they are ("attempt 12"), kept for the store's life."""
+        return self.__dict__.setdefault("_row_problems", {})
 
     def latest(self, learner_id: str, case_id: str) -> Attempt | None:
         """The learner's most recent attempt at ``case_id`` (to resume it), or None."""
@@ -355,17 +437,19 @@ class AttemptStore(ABC):
 
     def grades(self) -> dict[int, Grade]:
         """The latest re-grade of each re-graded attempt, by attempt id (none when this
-        connection may not read grades, e.g. a learner's on PostgreSQL)."""
+        connection may not read grades, e.g. a learner's on PostgreSQL); a grade row that
+        cannot be read is skipped and listed in :attr:`needing_attention`."""
         found = {}
         for row in self._grade_rows():
             try:
-                attempt_id, score, pitfalls, package_version, knowledge_version = row
+                attempt_id, score, pitfalls, package_version, knowledge_version, digest = row
                 grade = Grade(int(attempt_id), float(score),
                               _text_tuple(_decoded(pitfalls), "pitfalls"), str(package_version),
-                              str(knowledge_version))
-            except (TypeError, ValueError) as exc:
-                raise ProgressStoreError(f"{self.location}: a grade of the wrong shape ({exc}); "
-                                         "nothing was changed") from exc
+                              str(knowledge_version), None if digest is None else str(digest))
+            except (TypeError, ValueError, RecursionError) as exc:
+                what = f"grade of attempt {row[0] if row else '?'}"
+                self._problems()[what] = RowProblem(what, "?", "?", _plain(exc))
+                continue
             found[grade.attempt_id] = grade
         return found
 
@@ -376,37 +460,68 @@ class AttemptStore(ABC):
         (``dystonia-teach grade``) when it has one, else those saved with it; ``graded`` says
         which (``graded_label(...)`` or ``AS_SUBMITTED``). With ``salt`` the learner ids are
         replaced by ``pseudonym(learner_id, salt)``, for exports that leave the course; the
-        salt itself is never part of the frame.
+        salt itself is never part of the frame. Learners' reasoning records are not read (the
+        frame has none, and their size never weighs on a class report). Rows that cannot be
+        read are left out and listed in :attr:`needing_attention`.
         """
         import pandas as pd
 
         grades = self.grades()
         labels: dict[tuple[str, str], str] = {}
         rows = []
-        for a in self.all_attempts():
+        for a in self.all_attempts(records=False):
             learner = pseudonym(a.learner_id, salt) if salt is not None else a.learner_id
-            score, pitfalls, graded = a.score, a.pitfalls, AS_SUBMITTED
+            score, pitfalls, graded, digest = a.score, a.pitfalls, AS_SUBMITTED, None
             grade = grades.get(a.id)
             if grade is not None:
                 versions = (grade.package_version, grade.knowledge_version)
                 if versions not in labels:
                     labels[versions] = graded_label(*versions)
                 score, pitfalls, graded = grade.score, grade.pitfalls, labels[versions]
+                digest = grade.case_digest
             rows.append((a.id, learner, a.case_id, a.number, a.submitted_at, score, pitfalls,
-                         graded, a.actions, a.working_diagnosis, a.package_version))
+                         graded, a.actions, a.working_diagnosis, a.package_version, digest))
         return pd.DataFrame.from_records(rows, columns=list(FRAME_COLUMNS))
+
+    def quarantine(self, attempt_id: int, reason: str, *, delete: bool = False) -> RowProblem:
+        """Move one attempt (and its grade) out of the attempts table, keeping the row as it
+        was saved in the ``quarantine`` table, or with ``delete`` drop it; all or nothing.
+        Returns what was moved; ProgressStoreError if there is no such attempt."""
+        self._writable()
+        found = self._remove_attempt(int(attempt_id), reason, delete)
+        if found is None:
+            raise ProgressStoreError(f"{self.location} has no attempt {attempt_id} (or this "
+                                     "connection may not see it); nothing was changed")
+        learner_id, case_id = found
+        self._problems().pop(f"attempt {attempt_id}", None)
+        return RowProblem(f"attempt {attempt_id}", learner_id, case_id,
+                          "deleted" if delete else "moved to the quarantine table")
 
     def _writable(self) -> None:
         if self.read_only:
             raise ProgressStoreError(f"{self.location} was opened read-only; nothing was saved")
 
     def _encode(self, reasoning: Mapping[str, Any], case_id: str | None) -> str:
-        """The record as JSON text, refused (ProgressStoreError) if of the wrong shape."""
+        """The record as JSON text, refused (ProgressStoreError) if of the wrong shape or too
+        large; characters no store can keep are replaced (a TextReplacedWarning names them)."""
         try:
-            return json.dumps(check_record(reasoning, case_id=case_id))
-        except (RecordError, TypeError, ValueError) as exc:
+            record, changed = storable(check_record(reasoning, case_id=case_id))
+            text = json.dumps(record)
+        except (RecordError, RefusedAttempt, TypeError, ValueError, RecursionError) as exc:
             raise ProgressStoreError(f"{self.location}: the reasoning to save is not a "
-                                     f"reasoning record ({exc}); nothing was saved") from exc
+                                     f"reasoning record the store keeps ({_plain(exc)}); nothing "
+                                     "was saved, and your work is still on screen") from exc
+        if len(text) > MAX_RECORD_BYTES:
+            raise ProgressStoreError(
+                f"{self.location}: your reasoning is {len(text):,} characters long; the store "
+                f"keeps at most {MAX_RECORD_BYTES:,}. Nothing was saved, and your work is still "
+                "on screen: shorten the longest texts and save again.")
+        if changed:
+            warnings.warn(TextReplacedWarning(
+                f"some characters in your text cannot be saved (a NUL or an unpaired surrogate) "
+                f"and were saved as \ufffd instead: {', '.join(changed)}"),
+                stacklevel=3)
+        return text
 
     def __enter__(self) -> Self:
         return self
@@ -416,35 +531,46 @@ class AttemptStore(ABC):
 
     # -- row shaping -----------------------------------------------------------------------
 
-    def _shaped(self, rows: list[tuple[Any, ...]]) -> list[Attempt]:
-        """Attempts from raw rows; a pitfall list repeated across rows is decoded once."""
+    def _shaped(self, rows: list[tuple[Any, ...]], *, skip: bool = True) -> list[Attempt]:
+        """Attempts from raw rows (a pitfall list repeated across rows is decoded once); a row
+        of the wrong shape is skipped and listed in :attr:`needing_attention`, or with
+        ``skip=False`` is a ProgressStoreError naming it."""
         known: dict[str, tuple[str, ...]] = {}
-        return [self._shape(row, known) for row in rows]
+        shaped = []
+        for row in rows:
+            try:
+                shaped.append(self._shape(row, known))
+            except (TypeError, ValueError, RecursionError) as exc:
+                what = f"attempt {row[0] if row else '?'}"
+                if not skip:
+                    raise ProgressStoreError(
+                        f"{self.location}: {what} is not a saved attempt of the expected shape "
+                        f"({_plain(exc)}). Nothing was changed; the file may have been edited "
+                        "by another program.") from exc
+                learner, case = (_plain(row[1]), _plain(row[2])) if len(row) > 2 else ("?", "?")
+                self._problems()[what] = RowProblem(what, learner, case, _plain(exc))
+        return shaped
 
     def _shape(self, row: tuple[Any, ...],
                known: dict[str, tuple[str, ...]] | None = None) -> Attempt:
-        """An Attempt from a raw row; a row of the wrong shape is a ProgressStoreError.
+        """An Attempt from a raw row (TypeError or ValueError if it has the wrong shape).
         ``known``: pitfall lists (JSON text) already decoded, filled as rows are shaped."""
-        try:
-            (id_, learner_id, case_id, number, submitted_at, actions, working_diagnosis, score,
-             pitfalls, schema_version, package_version, record) = row
-            codes = known.get(pitfalls) if known is not None and type(pitfalls) is str else None
-            if codes is None:
-                codes = _text_tuple(_decoded(pitfalls), "pitfalls")
-                if known is not None and type(pitfalls) is str:
-                    known[pitfalls] = codes
-            attempt = Attempt(int(id_), str(learner_id), str(case_id), int(number),
-                              _timestamp(submitted_at), _actions(_decoded(actions)),
-                              None if working_diagnosis is None else str(working_diagnosis),
-                              float(score), codes, int(schema_version), str(package_version),
-                              None if record is None
-                              else check_record(_decoded(record), case_id=str(case_id)))
-        except (TypeError, ValueError) as exc:  # JSONDecodeError and RecordError are ValueErrors
-            ident = row[0] if row else "?"
-            raise ProgressStoreError(
-                f"{self.location}: attempt {ident} is not a saved attempt of the expected shape "
-                f"({exc}). Nothing was changed; the file may have been edited by another "
-                "program.") from exc
-        return attempt
+        (id_, learner_id, case_id, number, submitted_at, actions, working_diagnosis, score,
+         pitfalls, schema_version, package_version, record) = row
+        codes = known.get(pitfalls) if known is not None and type(pitfalls) is str else None
+        if codes is None:
+            codes = _text_tuple(_decoded(pitfalls), "pitfalls")
+            if known is not None and type(pitfalls) is str:
+                known[pitfalls] = codes
+        return Attempt(int(id_), str(learner_id), str(case_id), int(number),
+                       _timestamp(submitted_at), _actions(_decoded(actions)),
+                       None if working_diagnosis is None else str(working_diagnosis),
+                       float(score), codes, int(schema_version), str(package_version),
+                       None if record is None
+                       else check_record(_decoded(record), case_id=str(case_id)))
 
 
+def _plain(value: object, limit: int = 200) -> str:
+    """A short one-line text of ``value`` for a message (an exception's message, a row's id)."""
+    text = str(value)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"

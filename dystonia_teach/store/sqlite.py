@@ -16,7 +16,6 @@ import json
 import os
 import random
 import sqlite3
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -43,6 +42,8 @@ __all__ = ["ENV_VAR", "SCHEMA_VERSION", "Attempt", "CaseSummary", "ProgressStore
 ENV_VAR = "DYSTONIA_TEACH_PROGRESS"
 SCHEMA_VERSION = latest_version("sqlite")
 APPLICATION_ID = 0x44547072  # "DTpr": marks the file as a dystonia_teach progress store
+_SQLITE_HEADER = b"SQLite format 3\x00"
+_ROW_PROBLEMS = ("CHECK constraint failed", "NULL value in")  # quick_check's words for them
 _BUSY = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
 _BROKEN = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
 #: The attempts columns every schema version has, with their declared types.
@@ -65,6 +66,17 @@ def _numbered(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
         number = counts[key] = counts.get(key, 0) + 1
         out.append((row[0], row[1], row[2], number, *row[3:]))
     return out
+
+
+def _alive(pid: str) -> bool:
+    """Whether a process with this id (text) runs on this machine."""
+    try:
+        os.kill(int(pid), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _user_version(conn: sqlite3.Connection) -> int:
@@ -121,13 +133,9 @@ class ProgressStore(AttemptStore):
         if read_only and not self.path.is_file():
             raise ProgressStoreError(f"no progress store at {self.path}; nothing was created "
                                      "(read-only). Check the path or $" + STORE_VAR)
+        self._refuse_foreign_file()
         if not read_only:
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise ProgressStoreError(
-                    f"cannot create the folder for the progress store {self.path}: {exc}. "
-                    f"Choose a writable path (argument or ${STORE_VAR})") from exc
+            self._create_private()
         try:
             version = self._run(self._check)  # refuses a file it must not touch
             if not read_only:
@@ -138,6 +146,40 @@ class ProgressStore(AttemptStore):
         except ProgressStoreError:
             self.close()  # leaves no side files next to a refused file
             raise
+
+    def _refuse_foreign_file(self) -> None:
+        """Refuse, untouched, a file that is not an SQLite database (SQLite would take a file
+        shorter than its header for an empty database and overwrite it); an empty file is a
+        store not created yet, which only a writable open may create."""
+        try:
+            with self.path.open("rb") as handle:
+                head = handle.read(len(_SQLITE_HEADER))
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            raise ProgressStoreError(f"{self.location} could not be read ({exc}). Check the "
+                                     "path and its permissions.") from exc
+        if not head and self.read_only:
+            raise ProgressStoreError(
+                f"{self.path} is an empty file (0 bytes): no attempts were ever saved in it. "
+                "Nothing was read; check the path (argument or $" + STORE_VAR + ").")
+        if head and head != _SQLITE_HEADER:  # (e.g. one byte, which SQLite would overwrite)
+            raise self._explain(sqlite3.DatabaseError("it does not start like an SQLite file"),
+                                sqlite3.SQLITE_NOTADB)
+
+    def _create_private(self) -> None:
+        """Make the store's folder (0700 when new) and the file itself readable by its owner
+        only (0600) before SQLite creates it; its side files take the same mode."""
+        try:
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            handle = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.close(handle)
+        except FileExistsError:
+            pass  # made by another process (or already a store)
+        except OSError as exc:
+            raise ProgressStoreError(
+                f"cannot create the progress store {self.path}: {exc}. "
+                f"Choose a writable path (argument or ${STORE_VAR})") from exc
 
     def schema_version(self) -> int:
         """The store's schema version (``PRAGMA user_version``)."""
@@ -169,14 +211,15 @@ class ProgressStore(AttemptStore):
 
         return self._run(insert, mode="write")
 
-    def _rows(self, learner_id: str | None, case_id: str | None) -> list[tuple[Any, ...]]:
+    def _rows(self, learner_id: str | None, case_id: str | None,
+              records: bool = True) -> list[tuple[Any, ...]]:
         where = " AND ".join(f"{name} = ?" for name, value in
                              (("learner_id", learner_id), ("case_id", case_id))
                              if value is not None) or "1"
         params = [v for v in (learner_id, case_id) if v is not None]
 
         def rows(conn: sqlite3.Connection) -> list[tuple[Any, ...]]:
-            record = "record" if _user_version(conn) >= 3 else "NULL"  # older: read-only opens
+            record = "record" if records and _user_version(conn) >= 3 else "NULL"  # older stores
             return conn.execute(
                 "SELECT id, learner_id, case_id, submitted_at, actions, working_diagnosis, "
                 f"score, pitfalls, schema_version, package_version, {record} FROM attempts "
@@ -216,19 +259,48 @@ class ProgressStore(AttemptStore):
             if g.pitfalls not in texts:
                 texts[g.pitfalls] = json.dumps(list(g.pitfalls))
         rows = [(g.attempt_id, g.score, texts[g.pitfalls], g.package_version,
-                 g.knowledge_version, graded_at) for g in grades]
+                 g.knowledge_version, graded_at, g.case_digest) for g in grades]
         self._run(lambda conn: conn.executemany(
             "INSERT OR REPLACE INTO grades (attempt_id, score, pitfalls, package_version, "
-            "knowledge_version, graded_at) VALUES (?, ?, ?, ?, ?, ?)", rows), mode="write")
+            "knowledge_version, graded_at, case_digest) VALUES (?, ?, ?, ?, ?, ?, ?)", rows),
+            mode="write")
 
     def _grade_rows(self) -> list[tuple[Any, ...]]:
         def rows(conn: sqlite3.Connection) -> list[tuple[Any, ...]]:
-            if _user_version(conn) < 2:  # an older store opened read-only has no grades
+            version = _user_version(conn)
+            if version < 2:  # an older store opened read-only has no grades
                 return []
+            digest = "case_digest" if version >= 4 else "NULL"
             return conn.execute("SELECT attempt_id, score, pitfalls, package_version, "
-                                "knowledge_version FROM grades ORDER BY attempt_id").fetchall()
+                                f"knowledge_version, {digest} FROM grades "
+                                "ORDER BY attempt_id").fetchall()
 
         return self._run(rows, mode="read")
+
+    def _remove_attempt(self, attempt_id: int, reason: str,
+                        delete: bool) -> tuple[str, str] | None:
+        def remove(conn: sqlite3.Connection) -> tuple[str, str] | None:
+            found = conn.execute("SELECT learner_id, case_id, json_object('id', id, "
+                                 "'learner_id', learner_id, 'case_id', case_id, 'submitted_at', "
+                                 "submitted_at, 'actions', actions, 'working_diagnosis', "
+                                 "working_diagnosis, 'score', score, 'pitfalls', pitfalls, "
+                                 "'schema_version', schema_version, 'package_version', "
+                                 "package_version, 'record', record) FROM attempts WHERE id = ?",
+                                 (attempt_id,)).fetchone()
+            if found is None:
+                return None
+            if not delete:
+                conn.execute("INSERT OR REPLACE INTO quarantine (attempt_id, learner_id, "
+                             "case_id, saved_row, reason, quarantined_at, quarantined_by) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                             (attempt_id, str(found[0]), str(found[1]), found[2], reason,
+                              datetime.now(UTC).isoformat(timespec="microseconds"),
+                              os.environ.get("USER", "")))
+            conn.execute("DELETE FROM grades WHERE attempt_id = ?", (attempt_id,))
+            conn.execute("DELETE FROM attempts WHERE id = ?", (attempt_id,))
+            return str(found[0]), str(found[1])
+
+        return self._run(remove, mode="write")
 
     # -- opening: check, create, upgrade ---------------------------------------------------
 
@@ -251,8 +323,9 @@ class ProgressStore(AttemptStore):
                 f"{self.path} was written by a newer dystonia_teach (store schema {version}, "
                 f"this version reads up to {SCHEMA_VERSION}). It was left unchanged; upgrade "
                 "dystonia_teach (pip install -U dystonia-teach) to use it.")
-        problems = [r[0] for r in conn.execute("PRAGMA quick_check")]
-        if problems != ["ok"]:
+        problems = [r[0] for r in conn.execute("PRAGMA quick_check")
+                    if not r[0].startswith(_ROW_PROBLEMS)]  # a bad row is skipped when read
+        if problems not in (["ok"], []):
             raise self._explain(sqlite3.DatabaseError("; ".join(problems[:3])),
                                 sqlite3.SQLITE_CORRUPT)
         columns = {r[1]: r[2].upper() for r in conn.execute("PRAGMA table_info(attempts)")}
@@ -277,23 +350,33 @@ class ProgressStore(AttemptStore):
         conn.execute(f"PRAGMA user_version = {int(step.version)}")
 
     def _backup_before_upgrade(self) -> None:
-        """Copy an older store to ``<name>.v<N>-backup`` (WAL-safe) before upgrading it."""
+        """Copy an older store to ``<name>.v<N>-backup`` (WAL-safe) before upgrading it. The
+        copy is made as ``<name>.v<N>-backup.partial-<pid>`` and renamed when complete; a
+        partial copy left by a killed upgrade is removed by the next one."""
         if not self.path.is_file() or self.path.stat().st_size == 0:
             return
+        for stale in self.path.parent.glob(f"{self.path.name}.v*-backup.partial-*"):
+            if not _alive(stale.name.rpartition("-")[2]):
+                stale.unlink(missing_ok=True)
         app_id, version = self._run(lambda conn: conn.execute(
             "SELECT * FROM pragma_application_id, pragma_user_version").fetchone(), mode="read")
         target = self.path.with_name(f"{self.path.name}.v{version}-backup")
         if app_id != APPLICATION_ID or not 0 < version < SCHEMA_VERSION or target.exists():
             return
-        handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".backup-")
-        os.close(handle)
+        partial = target.with_name(f"{target.name}.partial-{os.getpid()}")
         try:
-            with sqlite3.connect(temporary) as copy:
+            os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+            with sqlite3.connect(partial) as copy:
                 self._run(lambda conn: conn.backup(copy), mode="plain")
             copy.close()
-            os.replace(temporary, target)
+            os.replace(partial, target)
+        except (OSError, sqlite3.Error) as exc:
+            raise ProgressStoreError(
+                f"{self.location} was not upgraded: its backup copy {target.name} could not be "
+                f"written ({exc}). Nothing was changed; free some disk space and try "
+                "again.") from exc
         finally:
-            Path(temporary).unlink(missing_ok=True)
+            partial.unlink(missing_ok=True)
 
     def upgrade_sql(self) -> str:
         """The SQL an upgrade of this store would run (nothing is run)."""
