@@ -65,12 +65,18 @@ def _markdown(path: Path) -> list[str]:
             if c.cell_type == "markdown"]
 
 
-def _cited_name(source: Source) -> str:
-    """The word before the year in a citation: the first author's surname, or the group's
-    last word ("American College of Radiology 2021")."""
-    if source.authors:
-        return source.authors[0].rsplit(" ", 1)[0]
-    return (source.group or "").rsplit(" ", 1)[-1]
+def _cited_names(source: Source) -> set[str]:
+    """The words a citation may put before the year: the first author's surname, and the
+    group's last word before any comma ("American College of Radiology 2021")."""
+    names = {source.authors[0].rsplit(" ", 1)[0]} if source.authors else set()
+    if source.group:
+        names.add(_group(source).rsplit(" ", 1)[-1])
+    return names
+
+
+def _group(source: Source) -> str:
+    """The body a guideline is cited by: its group up to a comma (a panel's name follows)."""
+    return (source.group or "").split(",", 1)[0]
 
 
 def _names(source: Source, cited: str) -> bool:
@@ -78,7 +84,7 @@ def _names(source: Source, cited: str) -> bool:
     surname = source.authors[0].rsplit(" ", 1)[0] if source.authors else ""
     by_author = bool(surname) and bool(re.search(rf"\b{re.escape(surname)}\b", cited)) and (
         source.year is None or str(source.year) in cited)
-    return by_author or bool(source.group and source.group in cited)
+    return by_author or bool(source.group and _group(source) in cited)
 
 
 def _cited_claims(cited: str, level: int) -> list[Claim]:
@@ -89,7 +95,7 @@ def _cited_claims(cited: str, level: int) -> list[Claim]:
     for claim in kb.claims.values():
         sources = [s for s, _ in kb.cited_sources(claim.id)]
         named = [s for s in sources if _names(s, cited)]
-        known = {(_cited_name(s), str(s.year)) for s in sources}
+        known = {(name, str(s.year)) for s in sources for name in _cited_names(s)}
         if claim.level == level and pairs <= known and (
                 named or (not sources and "no source found" in cited)):
             found.append(claim)
