@@ -136,13 +136,29 @@ def test_the_reasoning_session_passes_earlier_tests_to_the_next_visit() -> None:
     session.add("history_red_flags")
     session.add("neuro_exam")
     session.order_test("mri_lumbar_noncontrast", change="a disc at the clinical level")
+    session.set_differential([session.case.diagnosis])
+    session.set_confidence(70)
     session.submit()
     session.next_visit()
     for step in [*A, "surgical_opinion_shared_decision", "microdiscectomy",
                  "postoperative_rehabilitation", "complication_monitoring",
                  "clinical_followup"]:
         session.add(step)
+    session.set_confidence(70)
     assert "surgery_without_concordant_imaging" not in session.submit().assessment.pitfalls
+
+
+def test_a_test_ordered_urgently_is_judged_with_its_priority() -> None:
+    from dystonia_teach.core.reasoning import ReasoningSession
+
+    session = ReasoningSession(load_case("cauda_equina_red_flags"))
+    session.add("history_red_flags")
+    session.add("neuro_exam")
+    session.order_test("urgent_mri", change="a compressing disc: decompress today")
+    session.set_differential([session.case.diagnosis])
+    session.set_confidence(70)
+    (mri,) = session.submit().tests
+    assert (mri.step, mri.value) == ("mri_lumbar_noncontrast", "indicated"), mri.verdict
 
 
 def test_features_are_the_knowable_predicates_with_a_description() -> None:
