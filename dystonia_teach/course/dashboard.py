@@ -118,9 +118,9 @@ def trend_text(frame: pd.DataFrame) -> str:
 
 
 def paths_spec(frame: pd.DataFrame, case_id: str) -> figures.Spec:
-    """The common paths through one case as a Sankey, the recommended pathway highlighted."""
-    return figures.path_sankey(reports.step_transitions(frame, case_id), reports.step_label,
-                               reports.case_title(case_id))
+    """Where learners put each step at one case, the recommended pathway's places marked."""
+    return figures.path_grid(reports.step_positions(frame, case_id), reports.step_label,
+                             reports.case_title(case_id))
 
 
 def paths_text(frame: pd.DataFrame, case_id: str) -> str:
@@ -144,7 +144,7 @@ def trend_figure(frame: pd.DataFrame) -> go.Figure:
 
 
 def paths_figure(frame: pd.DataFrame, case_id: str) -> go.Figure:
-    """The common paths through one case as a Sankey, the recommended pathway highlighted."""
+    """Where learners put each step at one case, the recommended pathway's places marked."""
     return figures.figure(paths_spec(frame, case_id))
 
 

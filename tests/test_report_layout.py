@@ -1,0 +1,110 @@
+"""The class report's figures fit in Chromium at 1400 px and at 800 px: every label (titles,
+axis ticks and titles, legend entries, cell numbers, path-diagram nodes) lies inside its figure,
+no two labels of a figure overlap, and no figure is wider than the page. Measured on the
+labels' boxes in Debian's Chromium, driven by Playwright, on the report of a generated class of
+every bundled case (the longest titles and step names)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from dystonia_teach.course.dashboard import write_report
+from dystonia_teach.course.demo import demo_frame
+
+from .jupyterlab_server import CHROMIUM, LAUNCH_ARGS
+
+pytestmark = pytest.mark.browser
+WIDTHS = (1400, 800)
+
+#: Per figure: its title, its box, whether the page scrolls sideways, and every label whose
+#: box leaves the figure or overlaps another label's (boxes of non-empty SVG texts, in px).
+MEASURE = """() => {
+  const found = [];
+  const texts = root => [...root.querySelectorAll('text')]
+    .filter(t => t.textContent.trim() && t.getClientRects().length
+                 && getComputedStyle(t).visibility !== 'hidden'
+                 && getComputedStyle(t).opacity !== '0')
+    .map(t => ({text: t.textContent.trim(), box: t.getBoundingClientRect()}));
+  const overlap = (a, b) => Math.min(a.right, b.right) - Math.max(a.left, b.left) > 1
+    && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 1;
+  for (const div of document.querySelectorAll('.plotly-graph-div')) {
+    const frame = div.getBoundingClientRect();
+    const title = (div.querySelector('.gtitle') || {}).textContent || '(untitled)';
+    const labels = texts(div);
+    const outside = labels.filter(l => l.box.left < frame.left - 1 || l.box.right > frame.right + 1
+      || l.box.top < frame.top - 1 || l.box.bottom > frame.bottom + 1).map(l => l.text);
+    const clashes = [];
+    for (let i = 0; i < labels.length; i++)
+      for (let j = i + 1; j < labels.length; j++)
+        if (overlap(labels[i].box, labels[j].box)) clashes.push([labels[i].text, labels[j].text]);
+    found.push({title, labels: labels.length, outside, clashes,
+                wider: frame.right > document.documentElement.clientWidth + 1});
+  }
+  return found;
+}"""
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the browser tests: /usr/bin/chromium is missing")
+        pytest.skip("Debian's Chromium is not installed (apt-get install chromium)")
+    return write_report(demo_frame(learners=30, seed=1),
+                        tmp_path_factory.mktemp("report") / "class.html")
+
+
+@pytest.fixture(scope="module")
+def measured(report: Path) -> Iterator[dict[int, list[dict]]]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        try:
+            found = {}
+            for width in WIDTHS:
+                page = browser.new_page(viewport={"width": width, "height": 900})
+                page.goto(report.as_uri())
+                page.wait_for_function("""() => [...document.querySelectorAll(
+                    '.plotly-graph-div')].every(d => d.querySelector('svg.main-svg'))""",
+                                       timeout=120_000)
+                page.wait_for_timeout(500)  # plotly's second layout pass (auto margins)
+                found[width] = page.evaluate(MEASURE)
+                page.close()
+            yield found
+        finally:
+            browser.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_report_figures_keep_every_label_inside_and_apart(measured, width: int) -> None:
+    figures = measured[width]
+    assert len(figures) >= 3 + 20 and all(f["labels"] > 3 for f in figures)
+    problems = {f["title"]: {k: f[k] for k in ("outside", "clashes", "wider") if f[k]}
+                for f in figures if f["outside"] or f["clashes"] or f["wider"]}
+    assert problems == {}, f"at {width} px: {problems}"
+
+
+def test_report_layout_check_can_fail(report: Path) -> None:
+    """The same measure finds the labels of a figure squeezed into 300 px."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.goto(report.as_uri())
+            page.wait_for_function("() => document.querySelector('svg.main-svg')",
+                                   timeout=120_000)
+            page.evaluate("""() => { const d = document.querySelector('.plotly-graph-div');
+                                     Plotly.relayout(d, {width: 300, height: 200,
+                                                         'margin.l': 0, 'margin.b': 0}); }""")
+            page.wait_for_timeout(500)
+            first = page.evaluate(MEASURE)[0]
+        finally:
+            browser.close()
+    assert first["outside"] or first["clashes"]
