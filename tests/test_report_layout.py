@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -16,6 +17,9 @@ from dystonia_teach.course.dashboard import write_report
 from dystonia_teach.course.demo import demo_frame
 
 from .jupyterlab_server import CHROMIUM, LAUNCH_ARGS
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
 
 pytestmark = pytest.mark.browser
 WIDTHS = (1400, 800)
@@ -59,25 +63,50 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def measured(report: Path) -> Iterator[dict[int, list[dict]]]:
+def browser(report: Path) -> Iterator[Browser]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        started = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
         try:
-            found = {}
-            for width in WIDTHS:
-                page = browser.new_page(viewport={"width": width, "height": 900})
-                page.goto(report.as_uri())
-                page.wait_for_function("""() => [...document.querySelectorAll(
-                    '.plotly-graph-div')].every(d => d.querySelector('svg.main-svg'))""",
-                                       timeout=120_000)
-                page.wait_for_timeout(500)  # plotly's second layout pass (auto margins)
-                found[width] = page.evaluate(MEASURE)
-                page.close()
-            yield found
+            yield started
         finally:
-            browser.close()
+            started.close()
+
+
+def _opened(browser: Browser, report: Path, width: int) -> Page:
+    """The report in a ``width`` px window, every figure drawn."""
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.goto(report.as_uri())
+    page.wait_for_function("""() => [...document.querySelectorAll('.plotly-graph-div')]
+                              .every(d => d.querySelector('svg.main-svg'))""", timeout=120_000)
+    settled(page)
+    return page
+
+
+def settled(page: Page) -> None:
+    """Wait until plotly has stopped moving the figures (its automatic margins take a second
+    layout pass): the plot areas are the same twice, 300 ms apart."""
+    sizes = "() => JSON.stringify([...document.querySelectorAll('.plotly-graph-div')]" \
+            ".map(d => d._fullLayout && d._fullLayout._size))"
+    before = None
+    for _ in range(100):
+        now = page.evaluate(sizes)
+        if now == before:
+            return
+        before = now
+        page.wait_for_timeout(300)
+    raise AssertionError("the report's figures never settled")
+
+
+@pytest.fixture(scope="module")
+def measured(browser: Browser, report: Path) -> dict[int, list[dict]]:
+    found = {}
+    for width in WIDTHS:
+        page = _opened(browser, report, width)
+        found[width] = page.evaluate(MEASURE)
+        page.close()
+    return found
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -89,22 +118,13 @@ def test_report_figures_keep_every_label_inside_and_apart(measured, width: int) 
     assert problems == {}, f"at {width} px: {problems}"
 
 
-def test_report_layout_check_can_fail(report: Path) -> None:
+def test_report_layout_check_can_fail(browser: Browser, report: Path) -> None:
     """The same measure finds the labels of a figure squeezed into 300 px."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 900})
-            page.goto(report.as_uri())
-            page.wait_for_function("() => document.querySelector('svg.main-svg')",
-                                   timeout=120_000)
-            page.evaluate("""() => { const d = document.querySelector('.plotly-graph-div');
-                                     Plotly.relayout(d, {width: 300, height: 200,
-                                                         'margin.l': 0, 'margin.b': 0}); }""")
-            page.wait_for_timeout(500)
-            first = page.evaluate(MEASURE)[0]
-        finally:
-            browser.close()
+    page = _opened(browser, report, 1400)
+    page.evaluate("""() => Plotly.relayout(document.querySelector('.plotly-graph-div'),
+                                           {width: 300, height: 200, 'margin.l': 0,
+                                            'margin.b': 0})""")
+    settled(page)
+    first = page.evaluate(MEASURE)[0]
+    page.close()
     assert first["outside"] or first["clashes"]
