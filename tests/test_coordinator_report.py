@@ -5,20 +5,26 @@ checks them."""
 
 from __future__ import annotations
 
+import re
 import shlex
+import sqlite3
+from pathlib import Path
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from markupsafe import escape
 
 from dystonia_teach import evaluate, load_case, recommended_actions
 from dystonia_teach.cli import cli
 from dystonia_teach.course.assignments import Assignment
-from dystonia_teach.course.demo import demo_frame
+from dystonia_teach.course.dashboard import PSEUDONYMS, report_html, report_text
+from dystonia_teach.course.demo import demo_frame, write_demo_store
 from dystonia_teach.course.faulty_cases import faulty_cases, try_command
 from dystonia_teach.course.needs_help import who_may_need_help
 from dystonia_teach.course.reports import case_title
 from dystonia_teach.render.text import assessment_text
+from dystonia_teach.store import pseudonym
 
 FAULTY = "early_uncomplicated"
 DIAGNOSIS = "radiculopathy_dystonia"
@@ -161,3 +167,77 @@ def test_faulty_case_try_command_writes_doses_urgency_and_quotes() -> None:
         "dystonia-teach try 'my case;rm' neuro_exam naproxen=1000 "
         "'mri_lumbar_noncontrast!urgent' --diagnosis radiculopathy_dystonia")
     assert try_command("x", ["neuro_exam"], "not a diagnosis") == "dystonia-teach try x neuro_exam"
+
+
+@pytest.fixture(scope="module")
+def class_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path, Path]:
+    """A demo store of six learners, one of whose attempts is broken; a roster naming one of
+    them and a learner who never came; one assignment of two cases."""
+    folder = tmp_path_factory.mktemp("coordinator")
+    url = write_demo_store(folder / "class.sqlite3", learners=6)
+    with sqlite3.connect(folder / "class.sqlite3") as conn:
+        conn.execute("PRAGMA ignore_check_constraints = ON")
+        conn.execute("UPDATE attempts SET pitfalls = '[1]' WHERE id = 1")
+    conn.close()
+    roster = folder / "roster.txt"
+    roster.write_text("demo-0001\nnever-came\n", encoding="utf-8")
+    assignments = folder / "assignments.yaml"
+    assignments.write_text("week_1:\n  title: Week 1\n  cases: [early_uncomplicated, "
+                           "progressive_foot_drop]\n", encoding="utf-8")
+    return url, roster, assignments
+
+
+def test_needs_help_report_pseudonymous_matches_the_gradebook(class_store, tmp_path) -> None:
+    url, roster, assignments = class_store
+    runner = CliRunner(env={"DYSTONIA_TEACH_COURSE_SALT": None})
+    grades = tmp_path / "grades.csv"
+    assert runner.invoke(cli, ["export", "gradebook", "--store", url, "-o", str(grades),
+                               "--salt", "S3", "--roster", str(roster)]).exit_code == 0
+    in_gradebook = set(pd.read_csv(grades)["learner"])
+    options = ["--store", url, "--pseudonymous", "--salt", "S3", "--roster", str(roster),
+               "--assignments", str(assignments)]
+    text = runner.invoke(cli, ["report", *options])
+    assert text.exit_code == 0, text.output
+    named = set(re.findall(r"learner-[0-9a-f]{16}", text.output))
+    assert named and named <= in_gradebook  # the same pseudonyms, learners and roster alike
+    assert f"- {pseudonym('never-came', 'S3')}: has not started any of the 2 assigned cases" in (
+        text.output)
+    assert "demo-0" not in text.output and "never-came" not in text.output
+    assert f"learner {pseudonym('demo-0001', 'S3')!r}" in text.output  # the unreadable row too
+    page = tmp_path / "class.html"
+    html = runner.invoke(cli, ["report", *options, "--html", str(page)])
+    assert html.exit_code == 0, html.output
+    written = page.read_text(encoding="utf-8")
+    assert "demo-0" not in written and "never-came" not in written
+    assert PSEUDONYMS in written and "Learners who may need help" in written
+    real = runner.invoke(cli, ["report", "--store", url, "--roster", str(roster)])
+    assert "- never-came: has not started any case" in real.output
+
+
+def test_needs_help_report_names_a_bad_roster_or_assignments_file(class_store, tmp_path):
+    url, _, _ = class_store
+    roster = tmp_path / "roster.csv"
+    roster.write_text("learner,nickname\ndemo-0001,Ann\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["report", "--store", url, "--roster", str(roster)])
+    assert result.exit_code == 1 and f"{roster}:1" in result.output and "nickname" in (
+        result.output)
+    plan = tmp_path / "assignments.yaml"
+    plan.write_text("week_1:\n  title: Week 1\n  cases: [no_such_case]\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["report", "--store", url, "--assignments", str(plan)])
+    assert result.exit_code == 1 and str(plan) in result.output and "no_such_case" in (
+        result.output)
+    assert "Traceback" not in result.output
+
+
+def test_faulty_case_and_item_statistics_sections_in_the_report(faulty_class) -> None:
+    command = faulty_cases(faulty_class)["command"].iloc[0]
+    html = report_html(faulty_class)
+    section = html[html.index("<h2>Cases that may be faulty</h2>"):]
+    section = section[:section.index("</section>")]
+    assert escape(case_title(FAULTY)) in section and f"<code>{escape(command)}</code>" in section
+    assert "<h2>Item statistics: which cases and pitfalls separate learners</h2>" in html
+    text = report_text(faulty_class)
+    assert f"- {case_title(FAULTY)}: " in text and f"Check it with: {command}" in text
+    assert "Item statistics from the first attempts of 29 learners" in text
+    healthy = report_text(demo_frame(learners=12, cases=OTHERS, seed=2))
+    assert "Cases that may be faulty\n" in healthy and "No case meets these rules." in healthy
