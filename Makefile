@@ -89,6 +89,7 @@ benchmark: setup browser-deps
 	$(VENV)/bin/python benchmarks/bench_validate.py
 	$(VENV)/bin/python benchmarks/bench_notebooks.py
 	$(VENV)/bin/python benchmarks/bench_browser.py
+	$(VENV)/bin/python benchmarks/bench_kernel_memory.py
 	$(VENV)/bin/python benchmarks/bench_pages.py
 	$(VENV)/bin/python benchmarks/bench_grade.py
 	$(VENV)/bin/python benchmarks/bench_store_race.py

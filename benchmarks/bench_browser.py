@@ -1,7 +1,8 @@
 """Benchmark (not a test): click-to-feedback in a real browser (target: at most 100 ms).
 
-Starts JupyterLab on loopback, runs the cases notebook in Debian's Chromium, opens a case, and
-then, repeatedly, adds a step and times from the Submit click (dispatched in the page) to the
+Starts JupyterLab on loopback, runs the cases notebook in Debian's Chromium, opens a case,
+examines and records a differential and a confidence (what submission needs), and then,
+repeatedly, adds a plan step and times from the Submit click (dispatched in the page) to the
 moment the feedback panel shows the new verdict (a MutationObserver in the page), so the figure
 measures the kernel round trip and the rendering, not Playwright's own messaging.
 
@@ -19,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from dystonia_teach.core.knowledge import knowledge
 from dystonia_teach.core.vocabulary import PHASE_LABELS
-from dystonia_teach.widgets.workbench import step_options
+from dystonia_teach.widgets.workbench.plan import step_options
 from tests.jupyterlab_server import (
     CHROMIUM,
     LAUNCH_ARGS,
@@ -30,10 +31,10 @@ from tests.jupyterlab_server import (
 )
 
 TARGET_MS = 100.0
-#: Steps added one by one; each addition is followed by a timed submission.
-STEPS = ["history_red_flags", "neuro_exam", "dystonia_phenomenology", "functional_signs_exam",
-         "physical_therapy", "education_stay_active", "clinical_followup", "bed_rest",
-         "acetaminophen", "gait_assessment"]
+#: Plan steps added one by one; each addition is followed by a timed submission.
+STEPS = ["physical_therapy", "education_stay_active", "clinical_followup", "bed_rest",
+         "acetaminophen", "duloxetine", "gastroprotection", "ankle_foot_orthosis",
+         "surgical_opinion_shared_decision", "long_term_opioids"]
 
 TIME_SUBMIT = """() => new Promise((resolve, reject) => {
   const panel = () => document.querySelector('.dt-feedback');
@@ -65,10 +66,17 @@ def main() -> int:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         open_and_run(page, base, "02_work_the_cases.ipynb")
         open_case(page, "early_uncomplicated")
+        page.locator(".dt-panel-examine").get_by_role(
+            "button", name="Neurological examination of the legs").click()
+        page.get_by_label("Search diagnoses").fill("radic")
+        page.get_by_label("Matches").locator("option").first.wait_for()
+        for button in ("Put in my differential", "Commit differential", "Record confidence"):
+            page.get_by_role("button", name=button).click()
+            wait_idle(page)
         phase = page.get_by_label("Phase", exact=True)
         picker = page.get_by_label("Step", exact=True)
         add = page.get_by_role("button", name="Add step")
-        labels = {step: label for label, step in step_options(knowledge(), tests=False)}
+        labels = {step: label for label, step in step_options(knowledge())}
         times = []
         for step in STEPS:
             phase.select_option(label=PHASE_LABELS[knowledge().steps[step].phase])

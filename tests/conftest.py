@@ -71,6 +71,13 @@ def case_factory():
     return make_case
 
 
+@pytest.fixture(autouse=True)
+def _working_copy(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """Every test has its own course working copy: a remembered learner id never reaches the
+    tester's home folder, nor one test's id the next test."""
+    monkeypatch.setenv("DYSTONIA_TEACH_WORKDIR", str(tmp_path_factory.mktemp("course")))
+
+
 def flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     """Leaf values of nested facts by dotted path: ``{"patient.age": 60, ...}``."""
     flat: dict[str, Any] = {}

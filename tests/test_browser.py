@@ -1,9 +1,9 @@
 """Real-browser test: JupyterLab in Debian's Chromium, driven by Playwright (no browser download).
 
 Starts JupyterLab on loopback with its own token and Jupyter folders, opens the cases notebook,
-runs it, works a case through the widgets, and checks the feedback text and a drawn plotly
-figure. Saves a screenshot to test-artifacts/. Skipped when /usr/bin/chromium is missing, except
-under CI (CI=true), where a missing browser is a failure.
+runs it, works a case through the widgets, and checks the feedback text, the drawn flowchart and
+the axe-core audit of the workbench. Saves screenshots to test-artifacts/. Skipped when
+/usr/bin/chromium is missing, except under CI (CI=true), where a missing browser is a failure.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -29,6 +30,7 @@ from .jupyterlab_server import (
     running_lab,
     wait_idle,
 )
+from .voila_server import axe_violations, blocking, require_browser_tools
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -60,6 +62,7 @@ def lab_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Pa
     """A JupyterLab server on loopback serving a copy of notebooks/; yields its base URL and
     the folder holding that copy."""
     _require_chromium()
+    require_browser_tools()  # axe-core too
     root = tmp_path_factory.mktemp("lab")
     SHIPPED.update(_digests(REPO / "notebooks"))
     with running_lab(root) as base:
@@ -74,7 +77,8 @@ def lab(lab_root: tuple[str, Path]) -> str:
 def test_work_a_case_in_jupyterlab_at_800_px(lab: str) -> None:
     """Run the cases notebook in an 800 px window: type a learner id, open a case, examine,
     rank a differential found by search, order a justified test, submit; the summary-first
-    feedback and the flowchart appear, fit the width, and the attempt is saved."""
+    feedback and the flowchart appear, fit the width, and the attempt is saved; axe-core finds
+    no violation in the workbench."""
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
@@ -93,10 +97,7 @@ def test_work_a_case_in_jupyterlab_at_800_px(lab: str) -> None:
         page.get_by_label("Problem statement").fill("46-year-old man, toes curl on walking")
         page.get_by_label("Problem statement").press("Enter")
         clipped = _clipped_options(page)  # case titles and the steps of every phase
-        page.get_by_label("Phase", exact=True).select_option(label="Assessment")
-        page.get_by_label("Step", exact=True).select_option(
-            label="Neurological examination of the legs")
-        page.get_by_role("button", name="Add step").click()
+        _examine(page, "Neurological examination of the legs")
         page.locator("text=Right ankle dorsiflexion").first.wait_for(timeout=30_000)
         page.get_by_label("Search diagnoses").fill("radicul")
         _commit_differential(page, "Foot dystonia caused by lumbar radiculopathy")
@@ -109,15 +110,15 @@ def test_work_a_case_in_jupyterlab_at_800_px(lab: str) -> None:
         feedback = page.locator(".dt-feedback")
         feedback.wait_for(timeout=30_000)
         text = feedback.inner_text()
-        page.locator("text=Saved.").first.wait_for(timeout=30_000)
-        figure = page.locator(".dt-flowchart svg.main-svg").first
-        figure.wait_for(timeout=30_000)  # the flowchart with the learner's path, drawn by plotly
+        page.locator(".dt-message", has_text="Saved.").first.wait_for(timeout=30_000)
+        figure = page.locator(".dt-flowchart svg").first
+        figure.wait_for(timeout=30_000)  # the flowchart with the learner's path
         figure.scroll_into_view_if_needed()
-        legend = page.locator(".dt-flowchart .legend").first.text_content() or ""
+        legend = figure.inner_html()
         label = page.locator(".dt-flowchart").first.get_attribute("aria-label") or ""
         widths = page.evaluate("""() => {
           const out = document.querySelector('.dt-root').closest('.jp-OutputArea-output');
-          const svg = document.querySelector('.dt-flowchart svg.main-svg');
+          const svg = document.querySelector('.dt-flowchart svg');
           return [out.scrollWidth, out.clientWidth, svg.getBoundingClientRect().right,
                   out.getBoundingClientRect().right];
         }""")
@@ -129,6 +130,9 @@ def test_work_a_case_in_jupyterlab_at_800_px(lab: str) -> None:
           ].map(([name, el]) => [name, (typeof el === 'string' ? document.querySelector(el)
                                         : el).getBoundingClientRect().width])
           .filter(([, width]) => width < 150))""")
+        page.get_by_role("button", name="Show again").click()
+        page.locator(".dt-message", has_text="Shown below").first.wait_for(timeout=30_000)
+        audit = axe_violations(page, tags=None, within=".dt-root")
         page_text = page.content()
         page.screenshot(path=str(ARTIFACTS / "work_a_case_800.png"), full_page=True)
         browser.close()
@@ -143,6 +147,7 @@ def test_work_a_case_in_jupyterlab_at_800_px(lab: str) -> None:
     assert clipped == [], f"texts cut off at 800 px ([control, text, px needed, px shown]): " \
                           f"{clipped}"
     assert "Error displaying widget" not in page_text
+    assert audit == [], blocking(audit) or audit  # every default rule, WCAG and best practice
 
 
 #: Every option text of the case list, the step list and the test list that does not fit the
@@ -227,22 +232,21 @@ def _type(page: Page, label: str, text: str, *, enter: bool = False) -> None:
         page.keyboard.press("Enter")
 
 
-def _add_step(page: Page, label: str, phase: str = "Assessment") -> None:
-    page.get_by_label("Phase", exact=True).select_option(label=phase)
-    steps = page.get_by_label("Step", exact=True)
-    steps.locator("option", has_text=label).first.wait_for()
-    steps.select_option(label=label)
-    page.get_by_role("button", name="Add step").click()
-    page.locator(".dt-root ol li", has_text=label).first.wait_for()
+def _examine(page: Page, label: str) -> None:
+    page.locator(".dt-panel-examine").get_by_role("button", name=label).click()
+    page.locator(".dt-message", has_text=f"Done: {label}").first.wait_for(timeout=30_000)
 
 
 def _commit_differential(page: Page, diagnosis: str) -> None:
-    """Pick ``diagnosis`` among the search's matches and commit it as the differential."""
+    """Pick ``diagnosis`` among the search's matches, commit it as the differential and record
+    the confidence the slider shows."""
     page.get_by_label("Matches").locator("option").first.wait_for(timeout=30_000)
     page.get_by_label("Matches").select_option(label=diagnosis)
     page.get_by_role("button", name="Put in my differential").click()
     page.get_by_role("button", name="Commit differential").click()
     page.locator("text=Differential recorded").first.wait_for(timeout=30_000)
+    page.get_by_role("button", name="Record confidence").click()
+    page.locator(".dt-message", has_text="Recorded:").first.wait_for(timeout=30_000)
 
 
 def _open_as(page: Page, learner: str, case_id: str) -> None:
@@ -251,16 +255,25 @@ def _open_as(page: Page, learner: str, case_id: str) -> None:
     open_case(page, case_id)
 
 
-def test_two_visits_typed_then_a_restart_shows_the_reasoning_again_and_resumes(
-        lab: str) -> None:
+def _add_step(page: Page, label: str, phase: str) -> None:
+    page.get_by_label("Phase", exact=True).select_option(label=phase)
+    steps = page.get_by_label("Step", exact=True)
+    steps.locator("option", has_text=label).first.wait_for()
+    steps.select_option(label=label)
+    page.get_by_role("button", name="Add step").click()
+    page.locator(".dt-message", has_text=f"Added to your plan: {label}").first.wait_for()
+
+
+def test_two_visits_typed_then_a_restart_says_so_and_resume_is_one_click(lab: str) -> None:
     """Work a two-visit case by typing (problem statement, diagnosis search, test reason,
-    confidence by arrow keys, reflection), submit visit 1, begin visit 2, restart the kernel and
-    run the notebook again: the reopened case offers to resume visit 2, and the first visit's
+    confidence by arrow keys, reflection), submit visit 1, begin visit 2, restart the kernel:
+    the workbench says to run the cell again (no broken icons). Run it: the learner id is
+    remembered, and "Resume where you stopped" reopens visit 2 in one click; the first visit's
     attempt comes back with its feedback, flowchart and reasoning, reflection included."""
     from playwright.sync_api import sync_playwright
 
     case_id, learner = "disc_herniation_after_trial", "trial_wren"
-    problem = "41-year-old woman, 10 weeks of left sciatica and toe curling on standing"
+    problem = "41F, 10 wk L sciatica, toes curl on standing"
     reason = "a disc compressing the left S1 root would make surgery an option"
     reflection = "I wanted the MRI before I had characterised the dystonia"
     later = "41-year-old woman ten days after a left microdiscectomy"
@@ -271,10 +284,14 @@ def test_two_visits_typed_then_a_restart_shows_the_reasoning_again_and_resumes(
         page.get_by_label("Learner id").wait_for(timeout=60_000)
         _open_as(page, learner, case_id)
         _type(page, "Problem statement", problem, enter=True)
-        _add_step(page, "History with red-flag screen")
-        _add_step(page, "Neurological examination of the legs")
+        page.locator(".dt-message", has_text="Read as: age 41").first.wait_for()
+        _examine(page, "History with red-flag screen")
+        _examine(page, "Neurological examination of the legs")
         _type(page, "Search diagnoses", "radicul")
-        _commit_differential(page, "Foot dystonia caused by lumbar radiculopathy")
+        page.get_by_label("Matches").locator("option").first.wait_for(timeout=30_000)
+        page.get_by_role("button", name="Put in my differential").click()
+        page.get_by_role("button", name="Commit differential").click()
+        page.locator("text=Differential recorded").first.wait_for(timeout=30_000)
         page.get_by_label("Test", exact=True).select_option(
             label="MRI lumbar spine without contrast")
         _type(page, "Which result would change management?", reason)
@@ -284,17 +301,17 @@ def test_two_visits_typed_then_a_restart_shows_the_reasoning_again_and_resumes(
         handle.focus()
         for _ in range(4):  # 50 % + 4 steps of 5
             page.keyboard.press("ArrowRight")
-        page.locator(".dt-root .widget-readout", has_text="70").first.wait_for()
+        page.locator(".dt-message", has_text="Recorded: 70%").first.wait_for()
         wait_idle(page)
         page.get_by_role("button", name="Submit plan").click()
-        page.locator("text=Saved.").first.wait_for(timeout=30_000)
+        page.locator(".dt-message", has_text="Saved.").first.wait_for(timeout=30_000)
         _type(page, "Your reflection", reflection)
-        page.get_by_role("button", name="Debrief").click()
+        page.locator(".dt-panel-debrief").get_by_role("button", name="Debrief").click()
         page.locator("text=Your reflection is saved").first.wait_for(timeout=30_000)
         page.get_by_role("button", name="Next visit").click()
         page.locator("text=Visit 2 of 2").first.wait_for(timeout=30_000)
         _type(page, "Problem statement", later, enter=True)
-        _add_step(page, "Neurological examination of the legs")
+        _examine(page, "Neurological examination of the legs")
         wait_idle(page)  # visit 2 begun, not submitted: kept as unfinished work
 
         page.get_by_role("menuitem", name="Kernel", exact=True).click()
@@ -302,25 +319,33 @@ def test_two_visits_typed_then_a_restart_shows_the_reasoning_again_and_resumes(
         page.locator(".jp-Dialog .jp-mod-accept").click()
         page.locator(".jp-Dialog").wait_for(state="detached")
         wait_idle(page)
+        stale = page.locator(".dt-stale").first
+        stale.wait_for(timeout=30_000)
+        notice = stale.inner_text()
+        broken = page.evaluate("""() => [...document.querySelectorAll(
+            '.dt-root .jupyter-widgets-disconnected')].filter(e => getComputedStyle(
+            e, '::before').display !== 'none').length""")
+        page.screenshot(path=str(ARTIFACTS / "kernel_restarted.png"), full_page=False)
         page.get_by_role("menuitem", name="Run", exact=True).click()
         page.locator("li[data-command='runmenu:run-all']").click()
-        page.get_by_label("Learner id").wait_for(timeout=60_000)
-        _open_as(page, learner, case_id)
-        page.locator("text=You have unfinished work on this case").first.wait_for(timeout=30_000)
+        resume = page.get_by_role("button", name=re.compile("Resume where you stopped: case"))
+        resume.wait_for(timeout=60_000)
+        remembered = page.get_by_label("Learner id").input_value()
+        resume.click()  # the one click
+        page.locator("text=Resumed your work at visit 2").first.wait_for(timeout=30_000)
         saved_note = page.locator(".dt-root p", has_text="saved submission").first.inner_text()
+        visit_line = page.locator(".dt-panel-problem p", has_text="Visit 2 of 2").first.inner_text()
+        resumed_problem = page.get_by_label("Problem statement").input_value()
+        plan = page.locator(".dt-root ol", has_text="Neurological examination").first.inner_text()
         page.get_by_role("button", name="Show again").click()
         reasoning = page.locator(".dt-reasoning").first
         reasoning.wait_for(timeout=30_000)
         shown = page.locator(".dt-root .widget-html", has_text="Shown again").first.inner_text()
         earlier = reasoning.inner_text()
-        page.locator(".dt-flowchart svg.main-svg").first.wait_for(timeout=30_000)
-        page.get_by_role("button", name="Resume").click()
-        page.locator("text=Resumed your work at visit 2").first.wait_for(timeout=30_000)
-        visit_line = page.locator(".dt-root p", has_text="Visit 2 of 2").first.inner_text()
-        resumed_problem = page.get_by_label("Problem statement").input_value()
-        plan = page.locator(".dt-root ol", has_text="Neurological examination").first.inner_text()
         page.screenshot(path=str(ARTIFACTS / "resumed_after_restart.png"), full_page=False)
         browser.close()
+    assert "run this cell again" in notice and broken == 0
+    assert remembered == learner  # not typed again
     assert "1 saved submission" in saved_note
     assert "Shown again — Attempt 1, visit 1: score" in shown and "Score" in shown
     assert problem in earlier and reason in earlier and "MRI lumbar spine" in earlier
@@ -377,7 +402,8 @@ def test_keyboard_keys_in_widgets_never_reach_notebook_commands(lab_root: tuple[
         cells_after = _cells(page)
         # the kernel kept its objects: the workbench still answers
         page.get_by_role("button", name="Submit plan").click()
-        page.locator(".dt-feedback").first.wait_for(timeout=30_000)
+        page.locator(".dt-panel-feedback .dt-message", has_text="before you submit").first \
+            .wait_for(timeout=30_000)
         saved = root / "notebooks" / NOTEBOOK
         before_save = saved.stat().st_mtime_ns
         page.get_by_role("menuitem", name="File", exact=True).click()

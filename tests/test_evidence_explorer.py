@@ -71,8 +71,8 @@ def test_bad_filters_are_clear_errors(kwargs: dict, message: str) -> None:
 
 
 def test_styled_table_is_stable_marks_weak_claims_and_hides_the_index() -> None:
-    first = styled_evidence(step="neuro_exam").to_html()
-    assert first == styled_evidence(step="neuro_exam").to_html()
+    first = styled_evidence(step="neuro_exam", instructor=True).to_html()
+    assert first == styled_evidence(step="neuro_exam", instructor=True).to_html()
     assert 'id="T_evidence' in first and not re.search(r"T_[0-9a-f]{5}_", first)
     assert "row_heading" not in first
     table = evidence_table().set_index("claim_id")
@@ -94,7 +94,7 @@ def _row(html: str, claim: str) -> str:
 def test_styled_table_escapes_text_and_reports_no_match() -> None:
     table = evidence_table()
     table.loc[0, "claim"] = "<script>alert(1)</script>"
-    html = styled_evidence(table).to_html()
+    html = styled_evidence(table, instructor=True).to_html()
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert not cited_by("steps", "bed_rest") & cited_by("findings", "splinting")
     empty = styled_evidence(step="bed_rest", pitfall="splinting").to_html()
@@ -102,7 +102,7 @@ def test_styled_table_escapes_text_and_reports_no_match() -> None:
 
 
 def test_explorer_widget_filters_as_the_controls_change() -> None:
-    explorer = EvidenceExplorer()
+    explorer = EvidenceExplorer(instructor=True)
     everything = set(evidence_table()["claim_id"])
     assert shown(explorer.output.value) == everything
     assert "any" in [label for label, _ in explorer.step.options]
@@ -165,3 +165,24 @@ def test_the_explorer_can_open_on_a_step() -> None:
     explorer = EvidenceExplorer(step="neuro_exam")
     assert explorer.step.value == "neuro_exam"
     assert explorer.shown == len(cited_by("steps", "neuro_exam"))
+
+
+def test_the_student_table_is_plain_words_without_ids_or_draft_history() -> None:
+    """Notebook 01's tables: what each claim says, how strong and how well checked in words,
+    the caution, the sources and the citing steps' labels; no ids, no "[not yet checked"
+    notes, no history of the course's drafts; the columns share the width and wrap."""
+    from dystonia_teach.render.student_text import student_text_problems
+
+    table = evidence_table()
+    html = styled_evidence(table).to_html()
+    text = re.sub(r"<[^>]+>", " ", html.split("</style>")[1])
+    assert student_text_problems(text) == []  # no ids, draft history or paths
+    assert "[not yet" not in text and "unreviewed draft" not in text
+    assert "partly checked" in text and "indirect (studied in another population)" in text
+    assert "For: Naproxen" in text  # citing steps by their labels
+    assert "table-layout: fixed" in html and "width: 38%" in html
+    draft = knowledge().claims["surgery_best_for_walking_dystonia"]
+    assert draft.seed_claim and draft.claim[:40] not in text  # the draft's words: not shown
+    assert " ".join(draft.seed_correction.split())[:60] in " ".join(text.split())
+    instructor = styled_evidence(table, instructor=True).to_html()
+    assert "surgery_best_for_walking_dystonia" in instructor  # the instructor view keeps ids

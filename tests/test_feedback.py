@@ -139,6 +139,7 @@ def test_feedback_is_deterministic_and_escaped() -> None:
     session.state_problem("<script>alert(1)</script> 31-year-old woman")
     session.add("neuro_exam")
     session.set_differential(["functional_dystonia"])
+    session.set_confidence(80)
     report = session.submit()
     first = feedback_html(report.assessment, report)
     assert first == feedback_html(report.assessment, report)

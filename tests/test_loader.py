@@ -146,7 +146,7 @@ def test_bad_files_in_the_instructor_folder_are_named_not_fatal(tmp_path: Path,
 
 def test_case_picker_lists_the_good_cases_and_names_the_bad(tmp_path: Path,
                                                             monkeypatch) -> None:
-    from dystonia_teach.widgets.workbench import case_picker
+    from dystonia_teach.widgets import case_picker
 
     codes = hostile_folder(tmp_path)
     monkeypatch.setenv("DYSTONIA_TEACH_CASES", str(tmp_path))

@@ -44,6 +44,8 @@ def shown_before_submission(case: Case) -> dict[str, str]:
         texts[f"visit {session.visit} view (with results)"] = view
         if not session.has_next_visit:
             return texts
+        session.set_differential(["other"])
+        session.set_confidence(50)
         session.submit()
         session.next_visit()
 
@@ -93,6 +95,8 @@ def test_visit_view_discloses_history_then_examination_then_results() -> None:
     assert session.examination in visit_text(session) and NOT_EXAMINED not in html
     assert "a &lt;b&gt;root&lt;/b&gt; pattern" in html
     assert "low value" not in html.lower() and "indicated" not in html.lower()
+    session.set_differential(["other"])
+    session.set_confidence(50)
     session.submit()
     session.next_visit()
     text = visit_text(session)

@@ -29,4 +29,4 @@ def test_widget_entry_points_are_exported_from_the_widgets_package() -> None:
     for name in widgets.__all__:
         assert hasattr(widgets, name), name
     assert {"case_picker", "case_builder", "EvidenceExplorer"} <= set(widgets.__all__)
-    assert widgets.case_picker.__module__ == "dystonia_teach.widgets.workbench"
+    assert widgets.case_picker.__module__ == "dystonia_teach.widgets.picker"

@@ -15,7 +15,7 @@ from dystonia_teach.core.diagnoses import (
 )
 from dystonia_teach.core.errors import ActionError
 from dystonia_teach.core.knowledge import knowledge
-from dystonia_teach.core.reasoning import ReasoningSession
+from dystonia_teach.core.reasoning import JudgedTest, ReasoningSession
 from dystonia_teach.core.vocabulary import DIAGNOSES
 from tests.conftest import CASES_DIR as REPO_CASES
 from tests.conftest import make_case
@@ -28,6 +28,16 @@ def examined(case_id: str = "early_uncomplicated") -> ReasoningSession:
     session.add("history_red_flags")
     session.add("neuro_exam")
     return session
+
+
+def submit(session: ReasoningSession, confidence: int = 50):
+    """Submit, first recording what submission needs and the test has not set: a
+    differential led by the case's diagnosis, and a confidence."""
+    if session.differential is None:
+        session.set_differential([session.case.diagnosis])
+    if session.confidence is None:
+        session.set_confidence(confidence)
+    return session.submit()
 
 
 # --- differential ---------------------------------------------------------------------------
@@ -89,7 +99,7 @@ def test_differential_is_validated_and_compared_with_the_derived_one() -> None:
     with pytest.raises(ActionError, match="once"):
         session.set_differential(["polyneuropathy", "polyneuropathy"])
     session.set_differential(RADICULAR, must_not_miss="isolated_dystonia")
-    feedback = session.submit().differential
+    feedback = submit(session).differential
     assert feedback is not None and not feedback.leading_correct
     assert feedback.diagnosis_rank == 3
     assert "Foot dystonia caused by lumbar radiculopathy" in feedback.against_facts
@@ -102,10 +112,10 @@ def test_differential_missing_a_present_must_not_miss_is_named() -> None:
     session = examined("cauda_equina_red_flags")
     session.set_differential(["radiculopathy_dystonia"],
                              must_not_miss="spinal_infection_or_malignancy")
-    note = session.submit().differential.must_not_miss_note
+    note = submit(session).differential.must_not_miss_note
     assert note.startswith("Missed") and "cauda equina syndrome" in note
     session.set_differential(["radiculopathy_dystonia"], must_not_miss="cauda_equina_syndrome")
-    assert session.submit().differential.must_not_miss_note.startswith("Right")
+    assert submit(session).differential.must_not_miss_note.startswith("Right")
 
 
 # --- justified tests and progressive disclosure ---------------------------------------------
@@ -134,15 +144,24 @@ def test_justify_is_required_before_a_result_and_tests_only_through_it() -> None
     assert session.tests == ()
 
 
-def test_justify_low_value_ordering_is_named_from_the_engine() -> None:
+def judged(session: ReasoningSession, step: str) -> JudgedTest:
+    """The test ``step`` as judged at submission."""
+    return next(t for t in submit(session).tests if t.step == step)
+
+
+def test_justify_low_value_ordering_is_named_at_submission_from_the_engine() -> None:
     early = examined("early_uncomplicated")
     mri = early.order_test("mri_lumbar_noncontrast", change="a disc",
                            target="radiculopathy_dystonia")
+    assert not hasattr(mri, "value")  # ordering judges nothing
+    mri = judged(early, "mri_lumbar_noncontrast")
     assert mri.value == "low value" and "six weeks" in mri.verdict
     assert "does help" in mri.target_note
     trial = examined("failed_conservative_stenosis")
-    assert trial.order_test("mri_lumbar_noncontrast", change="a disc").value == "indicated"
-    dat = trial.order_test("dat_scan", change="reduced uptake", target="functional_dystonia")
+    trial.order_test("mri_lumbar_noncontrast", change="a disc")
+    trial.order_test("dat_scan", change="reduced uptake", target="functional_dystonia")
+    assert judged(trial, "mri_lumbar_noncontrast").value == "indicated"
+    dat = judged(trial, "dat_scan")
     assert dat.value == "low value"
     assert "does not separate" in dat.target_note
 
@@ -158,9 +177,10 @@ def test_messages_agree_with_plural_step_labels() -> None:
     session.add("education_stay_active")
     with pytest.raises(ActionError, match=f"^{advice} are already in your plan"):
         session.add("education_stay_active")
-    ordered = session.order_test("emg_ncs", change="a root", target="radiculopathy_dystonia")
-    assert ordered.target_note.startswith(f"{emg} do help")
-    mri = session.order_test("urgent_mri", change="a mass", target="vascular_claudication")
+    session.order_test("emg_ncs", change="a root", target="radiculopathy_dystonia")
+    session.order_test("urgent_mri", change="a mass", target="vascular_claudication")
+    assert judged(session, "emg_ncs").target_note.startswith(f"{emg} do help")
+    mri = judged(session, "urgent_mri")
     assert mri.target_note.startswith(f"{steps['urgent_mri'].label} does not separate")
 
 
@@ -171,7 +191,8 @@ def test_a_caution_on_a_test_does_not_make_it_low_value() -> None:
     session = ReasoningSession(case)
     session.add("history_red_flags")
     session.add("neuro_exam")
-    ordered = session.order_test("ct_myelography", change="a block")
+    session.order_test("ct_myelography", change="a block")
+    ordered = judged(session, "ct_myelography")
     assert ordered.value == "reasonable", ordered.verdict
 
 
@@ -183,7 +204,8 @@ def test_a_routine_mri_for_an_urgent_one_is_judged_by_the_missed_red_flag() -> N
     session = ReasoningSession(case)
     session.add("history_red_flags")
     session.add("neuro_exam")
-    ordered = session.order_test("mri_lumbar_noncontrast", change="a large disc")
+    session.order_test("mri_lumbar_noncontrast", change="a large disc")
+    ordered = judged(session, "mri_lumbar_noncontrast")
     urgent = knowledge().steps["urgent_mri"].label
     assert ordered.value == "low value" and urgent in ordered.verdict, ordered.verdict
 
@@ -229,7 +251,7 @@ def test_confidence_rejects_non_percentages(bad: object) -> None:
 def test_problem_statement_feedback_names_what_is_missing() -> None:
     session = examined()
     session.state_problem("Man with leg pain")
-    problem = session.submit().problem
+    problem = submit(session).problem
     assert problem is not None
     assert set(problem.missing) == {"age", "time course", "what brings it on", "side"}
     assert problem.model.startswith("46-year-old man with 3 weeks")
@@ -246,18 +268,22 @@ def test_visit_facts_change_and_the_plan_is_judged_again(case_factory) -> None:
     session.add("neuro_exam")
     with pytest.raises(ActionError, match="submit"):
         session.next_visit()
-    first = session.submit()
+    with pytest.raises(ActionError, match="committed differential"):
+        session.submit()
+    first = submit(session)
     assert session.next_visit() == "Worse despite care."
     assert session.week == 10 and session.examination is None and session.actions == ()
     session.add("neuro_exam")
-    second = session.submit()
+    second = submit(session)
     assert second.visit == 1
     first_steps = {i.step for i in first.assessment.recommended}
     assert {i.step for i in second.assessment.recommended} - first_steps
     session.next_visit()
     session.add("history_red_flags")
+    assert session.examination is None  # the history alone is not an examination
+    session.add("neuro_exam")
     assert session.examination == "Reduced saddle sensation."
-    third = session.submit()
+    third = submit(session)
     assert "urgent_mri" in {i.step for i in third.assessment.recommended}
     assert not session.has_next_visit
     with pytest.raises(ActionError, match="no further visit"):
@@ -271,7 +297,7 @@ def test_visit_bank_cases_with_visits_change_their_recommended_pathway(case_id: 
     pathways = []
     while True:
         session.add("history_red_flags")
-        pathways.append(tuple(i.step for i in session.submit().assessment.recommended))
+        pathways.append(tuple(i.step for i in submit(session).assessment.recommended))
         if not session.has_next_visit:
             break
         session.next_visit()
@@ -366,13 +392,13 @@ def test_visit_debrief_names_a_differential_fixed_before_the_examination() -> No
     session.set_differential(RADICULAR, must_not_miss="cauda_equina_syndrome")
     session.add("neuro_exam")
     session.order_test("emg_ncs", change="a root pattern")
-    session.submit()
+    submit(session)
     closure = {p.name: p.observation for p in session.debrief().prompts}["Premature closure"]
     assert closure == "You settled your differential before examining and never revisited it."
     examined_first = examined()
     examined_first.set_differential(RADICULAR, must_not_miss="cauda_equina_syndrome")
     examined_first.order_test("emg_ncs", change="a root pattern")
-    examined_first.submit()
+    submit(examined_first)
     assert all(p.observation == "" for p in examined_first.debrief().prompts)
 
 

@@ -115,6 +115,8 @@ def _session_with(text: str) -> ReasoningSession:
     session = ReasoningSession(load_case(CASE_ID))
     session.state_problem(f"A problem {text} statement")
     session.add("neuro_exam")
+    session.set_differential(["radiculopathy_dystonia"])  # submission needs the reasoning
+    session.set_confidence(60)
     session.submit()
     return session
 

@@ -31,6 +31,8 @@ ANA = "ana.lopez@uni.example"  # a single-sign-on user name
 def _record() -> dict[str, Any]:
     session = ReasoningSession(load_case(CASE_ID))
     session.add("neuro_exam")
+    session.set_differential(["radiculopathy_dystonia"])  # submission needs the reasoning
+    session.set_confidence(60)
     session.submit()
     return dict(session.record())
 

@@ -21,9 +21,10 @@ def test_the_picker_saves_as_the_hub_user(tmp_path: Path, monkeypatch: pytest.Mo
     assert "JupyterHub user" in picker.status.value and str(path) not in picker.status.value
     workbench = picker.workbench
     assert workbench is not None
-    workbench.step_picker.value = "neuro_exam"
-    workbench.add_button.click()
-    workbench.submit_button.click()
+    workbench.examine.buttons["neuro_exam"].click()
+    workbench.session.set_differential(["radiculopathy_dystonia"])
+    workbench.differential.record_confidence.click()
+    workbench.feedback.submit.click()
     with open_store(path) as store:
         assert [a.learner_id for a in store.all_attempts()] == ["hub_owl"]
 

@@ -7,7 +7,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pytest
 
@@ -34,9 +34,18 @@ def require_browser_tools() -> None:
         pytest.skip(f"missing {', '.join(missing)}")
 
 
+class App(NamedTuple):
+    """A served app: its base URL, the progress store it saves to, the server's pid."""
+
+    base: str
+    store: Path
+    pid: int
+
+
 @contextmanager
-def running_app(root: Path) -> Iterator[tuple[str, Path]]:
-    """Serve the learner app; yield its base URL and the progress store file it saves to."""
+def running_app(root: Path, **cull: int) -> Iterator[App]:
+    """Serve the learner app; ``cull`` passes ``cull_idle`` / ``cull_interval`` (seconds) to
+    the app's command."""
     env = voila_environment()
     for var, sub in [("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_DATA_DIR", "data"),
                      ("JUPYTER_RUNTIME_DIR", "runtime")]:
@@ -44,21 +53,39 @@ def running_app(root: Path) -> Iterator[tuple[str, Path]]:
     store = root / "progress.sqlite3"
     env["DYSTONIA_TEACH_PROGRESS"] = str(store)
     env["DYSTONIA_TEACH_STORE"] = str(store)
+    env["DYSTONIA_TEACH_WORKDIR"] = str(root / "course")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     # "/" would run the notebook in a new kernel; the static file does not
-    with running_server(voila_command(port), ready_url=f"{base}/voila/static/voila.js",
-                        env=env, cwd=root, log_path=root / "voila.log"):
-        yield base, store
+    with running_server(voila_command(port, **cull), ready_url=f"{base}/voila/static/voila.js",
+                        env=env, cwd=root, log_path=root / "voila.log") as server:
+        yield App(base, store, server.pid)
 
 
-def axe_violations(page: Page, tags: list[str] | None = WCAG_TAGS) -> list[dict[str, Any]]:
-    """axe-core's violations on the page as it is now (WCAG 2.0/2.1 A and AA by default)."""
+def axe_violations(page: Page, tags: list[str] | None = WCAG_TAGS,
+                   within: str | None = None) -> list[dict[str, Any]]:
+    """axe-core's violations on the page as it is now (WCAG 2.0/2.1 A and AA by default;
+    ``tags=None``: every default rule); ``within``: only the elements under that selector."""
     page.add_script_tag(path=str(AXE))
     options = {"runOnly": {"type": "tag", "values": tags}} if tags else {}
-    return page.evaluate("""async (options) => (await axe.run(document, options)).violations
+    return page.evaluate("""async ([within, options]) => (await axe.run(
+            within ? {include: [[within]]} : document, options)).violations
         .map(v => ({id: v.id, impact: v.impact, help: v.help,
-                    nodes: v.nodes.map(n => n.target.join(' '))}))""", options)
+                    nodes: v.nodes.map(n => n.target.join(' '))}))""", [within, options])
+
+
+def kernel_pids(server_pid: int) -> set[int]:
+    """The server's kernels: its child processes running ipykernel."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:  # gone meanwhile
+            continue
+        if int(fields[1]) == server_pid and b"ipykernel" in cmdline:
+            found.add(int(stat.parent.name))
+    return found
 
 
 def blocking(violations: list[dict[str, Any]]) -> list[str]:

@@ -164,26 +164,47 @@ def diagnosis_scripts() -> dict[str, DiagnosisScript]:
     return {d.id: d for d in data.diagnoses}
 
 
+def _words(text: str) -> list[str]:
+    """Lower-case words of ``text``; a hyphenated word also gives its parts ("post-traumatic":
+    "post-traumatic", "post", "traumatic")."""
+    words = re.findall(r"[\w'-]+", text.lower())
+    return [*words, *(part for w in words if "-" in w for part in w.split("-") if part)]
+
+
+def _relevance(d: DiagnosisScript, word: str) -> float:
+    """How well one query word matches a diagnosis: a word of its label (the label's first
+    word best), an abbreviation or other name, a close misspelling, its script; 0: no match."""
+    label, names = _words(d.label), _words(" ".join(d.names))
+    if word in label:
+        return 7.0 if label[0] == word else 6.0
+    if any(t.startswith(word) for t in label):
+        return 5.0 if label[0].startswith(word) else 4.0
+    if word in names:
+        return 4.5  # an abbreviation or another name, written out ("ces", "crps")
+    if any(t.startswith(word) for t in names):
+        return 3.0
+    if len(word) > 4 and difflib.get_close_matches(word, [*label, *names], n=1, cutoff=0.85):
+        return 2.0
+    return 1.0 if word in d.script.lower() else 0.0
+
+
 def search_diagnoses(text: str, limit: int = 8) -> list[DiagnosisScript]:
-    """Diagnoses matching ``text``: every word starting a word of the label or other names
-    first, then close misspellings, then words of the script; an empty query lists them all,
-    and a query matching nothing offers "Another diagnosis"."""
+    """Diagnoses matching every word of ``text``, most relevant first: a word of the label
+    (best when it starts the label), then abbreviations and other names (``names:`` in
+    diagnoses.yaml), close misspellings, and words of the script; of equally relevant ones the
+    shorter label first (the words cover more of it), then alphabetically. The order depends
+    on the words typed, never on a case. An empty
+    query lists them all; a query matching nothing offers "Another diagnosis"."""
     scripts = list(diagnosis_scripts().values())
     words = text.lower().split()
     if not words:
         return scripts[:limit] if limit else scripts
-
-    def rank(d: DiagnosisScript) -> float:
-        tokens = re.findall(r"[\w'-]+", " ".join((d.label, *d.names)).lower())
-        if all(any(t.startswith(w) for t in tokens) for w in words):
-            return 3.0
-        if all(len(w) > 4 and difflib.get_close_matches(w, tokens, n=1, cutoff=0.85)
-               for w in words):
-            return 2.0
-        script = d.script.lower()
-        return 1.0 if all(w in script for w in words) else 0.0
-
-    ranked = sorted((d for d in scripts if rank(d) > 0), key=rank, reverse=True)
+    scored = []
+    for d in scripts:
+        scores = [_relevance(d, w) for w in words]
+        if all(scores):
+            scored.append((-sum(scores), len(d.label), d.label.casefold(), d))
+    ranked = [d for *_, d in sorted(scored, key=lambda item: item[:3])]
     if not ranked and OTHER in diagnosis_scripts():
         ranked = [diagnosis_scripts()[OTHER]]  # not in the list: "Another diagnosis"
     return ranked[:limit] if limit else ranked

@@ -1,10 +1,13 @@
 """A clinical-reasoning session over one case: problem statement, ranked differential, justified
 tests, confidence, visits and a debrief. Plain objects, no Jupyter; the workbench is a shell.
 
-Disclosure is progressive: the history is shown first, the examination once an assessment
+Disclosure is progressive: the history is shown first, the examination once an examination
 step is in the plan, and each test's result only after the learner has said which result
-would change management. A case with ``visits:`` is judged again at every visit on the
-facts as they stand then. The judging lives in :mod:`dystonia_teach.core.reasoning_judge`.
+would change management. Nothing is judged before submission: ordering a test reveals its
+result (or that the case gives none), never its value; the value comes with the feedback. A
+plan is submitted with a committed differential and a confidence; a visit may be submitted
+again, and the attempts are counted. A case with ``visits:`` is judged again at every visit on
+the facts as they stand then. The judging lives in :mod:`dystonia_teach.core.reasoning_judge`.
 Usage::
 
     from dystonia_teach.core.reasoning import ReasoningSession
@@ -12,14 +15,16 @@ Usage::
     s.history                                       # the presentation
     s.state_problem("46-year-old man, 3 weeks of right leg pain, toes curl when walking")
     s.add("history_red_flags"); s.add("neuro_exam"); s.examination   # now revealed
-    s.set_differential(["radiculopathy_dystonia", "isolated_dystonia", "functional_dystonia"],
-                       must_not_miss="cauda_equina_syndrome")
+    s.place(0, "radiculopathy_dystonia"); s.place(3, "cauda_equina_syndrome")  # a draft
+    s.commit_differential()                         # or s.set_differential([...], must_not_miss=)
     test = s.order_test("emg_ncs", target="radiculopathy_dystonia",
                         change="a normal study would argue against a root lesion")
-    test.value, test.verdict, test.report           # judged, then the result
+    test.report                                     # the result, not judged
     s.add({"step": "naproxen", "dose_mg_per_day": 1000})
     s.set_confidence(70)                            # % sure of the leading diagnosis
+    s.missing_for_submission()                      # () once differential and confidence set
     report = s.submit()                             # VisitReport: engine + reasoning feedback
+    report.tests[0].value                           # "indicated", "reasonable" or "low value"
     if s.has_next_visit: s.next_visit()             # facts change; plan judged again
     debrief = s.debrief("I anchored on ...")        # bias prompts + the saved reflection
     s.record()                                      # plain data for the progress store
@@ -29,27 +34,30 @@ Usage::
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from dystonia_teach.core.case_model import Case
 from dystonia_teach.core.diagnoses import diagnosis_scripts
-from dystonia_teach.core.engine import ActionLike, evaluate, parse_action
+from dystonia_teach.core.engine import ActionLike, parse_action
 from dystonia_teach.core.errors import ActionError, did_you_mean
 from dystonia_teach.core.knowledge import knowledge
 from dystonia_teach.core.reasoning_judge import (
+    NO_RESULT,
     TOP,
     BiasPrompt,
     ConfidenceFeedback,
     Debrief,
     Differential,
     DifferentialFeedback,
+    JudgedTest,
     OrderedTest,
     ProblemFeedback,
     VisitReport,
     bias_prompts,
     confidence_feedback,
     differential_feedback,
+    judge_test,
     problem_feedback,
 )
 from dystonia_teach.core.reasoning_record import RECORD_FORMAT, RecordError, check_record
@@ -59,16 +67,27 @@ from dystonia_teach.core.visits import case_at_visit, visit_count
 from dystonia_teach.core.vocabulary import DIAGNOSES
 from dystonia_teach.core.wording import with_subject
 
+#: The places of a differential being composed: three ranked, then the must-not-miss.
+SLOTS = TOP + 1
+
 
 @dataclass
 class _Visit:
-    """The learner's work at one visit."""
+    """The learner's work at one visit; ``attempts`` counts its submissions, ``reports``
+    keeps every one made in this session (the last is the current one until a change)."""
 
     case: Case
     plan: Session
     tests: list[OrderedTest] = field(default_factory=list)
     differentials: list[tuple[str, Differential]] = field(default_factory=list)
     report: VisitReport | None = None
+    attempts: int = 0
+    reports: list[VisitReport] = field(default_factory=list)
+
+
+def _values(visit: _Visit) -> dict[str, str]:
+    """Each test's judged value at the visit's current submission (none before it)."""
+    return {t.step: t.value for t in (visit.report.tests if visit.report else ())}
 
 
 class ReasoningSession:
@@ -80,6 +99,7 @@ class ReasoningSession:
         self.differential: Differential | None = None
         self.confidence: int | None = None
         self.reflection: str | None = None
+        self.draft_differential: tuple[str | None, ...] = (None,) * SLOTS
         self._visits: list[_Visit] = [self._open(0)]
 
     def _open(self, index: int) -> _Visit:
@@ -113,7 +133,21 @@ class ReasoningSession:
         """"history", "examination" (examination revealed) or "tests" (a test ordered)."""
         if self._current.tests:
             return "tests"
-        return "examination" if self._current.plan.examination_revealed else "history"
+        return "examination" if self.examined else "history"
+
+    @property
+    def examined(self) -> bool:
+        """Whether an examination step (an assessment step other than the history) is in
+        this visit's plan: the examination findings are then revealed."""
+        steps = knowledge().steps
+        return any(steps[a.step].phase == "assessment" and steps[a.step].category != "history"
+                   for a in self._current.plan.actions)
+
+    @property
+    def history_taken(self) -> bool:
+        """Whether a history step is in this visit's plan."""
+        steps = knowledge().steps
+        return any(steps[a.step].category == "history" for a in self._current.plan.actions)
 
     @property
     def history(self) -> str:
@@ -123,8 +157,7 @@ class ReasoningSession:
     @property
     def examination(self) -> str | None:
         """The examination, once an assessment step is in the plan (None before)."""
-        return (self._current.case.stages.examination
-                if self._current.plan.examination_revealed else None)
+        return self._current.case.stages.examination if self.examined else None
 
     @property
     def tests(self) -> tuple[OrderedTest, ...]:
@@ -145,6 +178,23 @@ class ReasoningSession:
     @property
     def submitted(self) -> bool:
         return self._current.report is not None
+
+    @property
+    def attempts(self) -> int:
+        """How many times this visit has been submitted."""
+        return self._current.attempts
+
+    @property
+    def visit_reports(self) -> tuple[VisitReport, ...]:
+        """Every submission at this visit in this session (a resumed one included), oldest
+        first; the last stays readable after the work changes."""
+        return tuple(self._current.reports)
+
+    @property
+    def previous_report(self) -> VisitReport | None:
+        """The submission at this visit before the latest one made in this session."""
+        reports = self._current.reports
+        return reports[-2] if len(reports) > 1 else None
 
     def offered_steps(self) -> list[tuple[str, str]]:
         """(step id, label) of every step a learner may choose, in catalogue order."""
@@ -174,9 +224,30 @@ class ReasoningSession:
         if len(set(ranked)) != len(ranked):
             raise ActionError("each diagnosis may appear once in the ranking")
         self.differential = Differential(ranked, must_not_miss)
+        self.draft_differential = (*ranked, *(None,) * (TOP - len(ranked)), must_not_miss)
         self._current.differentials.append((self.stage, self.differential))
         self._changed()
         return self.differential
+
+    def place(self, slot: int, diagnosis: str | None) -> None:
+        """Put ``diagnosis`` (None: empty) at ``slot`` of the differential being composed
+        (0-2 ranked, 3 must-not-miss); recorded by :meth:`commit_differential`."""
+        if not 0 <= slot < SLOTS:
+            raise ActionError(f"a differential has places 1 to {TOP} and a must-not-miss")
+        if diagnosis is not None and diagnosis not in diagnosis_scripts():
+            raise ActionError(f"unknown diagnosis {diagnosis!r}")
+        draft = list(self.draft_differential)
+        draft[slot] = diagnosis
+        self.draft_differential = tuple(draft)
+
+    def clear_draft(self) -> None:
+        """Empty the differential being composed."""
+        self.draft_differential = (None,) * SLOTS
+
+    def commit_differential(self) -> Differential:
+        """Record the differential being composed (ranked places in order, gaps closed)."""
+        ranked = [d for d in self.draft_differential[:TOP] if d]
+        return self.set_differential(ranked, must_not_miss=self.draft_differential[TOP])
 
     def set_confidence(self, percent: int) -> None:
         """How sure (0-100 %) the learner is of the leading diagnosis."""
@@ -210,74 +281,59 @@ class ReasoningSession:
 
     def order_test(self, step: str, *, change: str, target: str | None = None) -> OrderedTest:
         """Order a test: first say which result would change management (``change``) and,
-        optionally, which diagnosis it confirms or excludes (``target``); the test's value is
-        judged, then its result revealed."""
+        optionally, which diagnosis it confirms or excludes (``target``); its result is then
+        revealed. Nothing is judged here: the test's value comes with the feedback."""
         kb = knowledge()
         action = parse_action(step)
         test = kb.steps[action.step]
         if not test.reveals:
             raise ActionError(with_subject("{step} is not a test; add it to the plan instead",
                                            test.label, test.plural))
-        if not self._current.plan.examination_revealed:
-            raise ActionError("take the history and examine the patient before ordering tests")
+        if not self.examined:
+            raise ActionError("examine the patient before ordering tests: choose an "
+                              "examination under History and examination")
         if not change.strip():
             raise ActionError("before the result: which result would change management?")
         if target is not None and target not in diagnosis_scripts():
             raise ActionError(f"unknown diagnosis {target!r}")
-        value, verdict = self._judge_test(action)
         self._current.plan.add(action)
         found = self._current.case.result(test.reveals)
-        ordered = OrderedTest(
-            step=test.id, label=test.label, target=target, change=" ".join(change.split()),
-            value=value, verdict=verdict, target_note=self._target_note(test.id, target),
-            report=found.report if found else "No result is given for this test in this case.",
-            visit=self.visit)
+        ordered = OrderedTest(step=test.id, label=test.label, target=target,
+                              change=" ".join(change.split()),
+                              report=found.report if found else NO_RESULT, visit=self.visit)
         self._current.tests.append(ordered)
         self._changed()
         return ordered
-
-    def _judge_test(self, action: Action) -> tuple[str, str]:
-        case, before = self._current.case, self._current.plan.actions
-        every = evaluate(case, [*before, action]).findings
-        findings = [f for f in every if f.step == action.step]
-        if not findings:  # judged through another step: a routine MRI for the urgent one is
-            earlier = set(evaluate(case, list(before)).findings)  # named by the missed red flag
-            findings = [f for f in every if f.pitfall and f not in earlier]
-        by_code = {f.code: f for f in reversed(findings)}  # the first finding of each code
-        if "appropriate_step" in by_code:
-            return "indicated", by_code["appropriate_step"].summary + "."
-        if "acceptable_step" in by_code:
-            return "reasonable", by_code["acceptable_step"].summary + "."
-        # the worst pitfall (a caution on the step is a point beside its value), else the worst
-        worst = next((f for f in findings if f.pitfall), findings[0] if findings else None)
-        summary = worst.summary if worst else "It is not part of the plan here"
-        return "low value", f"Low-value test: {summary}."
-
-    @staticmethod
-    def _target_note(step: str, target: str | None) -> str:
-        if target is None:
-            return ""
-        script = diagnosis_scripts()[target]
-        test = knowledge().steps[step]
-        does = with_subject("{step} does", test.label, test.plural)  # "X does", "Xs do"
-        if step in script.tests:
-            return f"{does} help to confirm or exclude {script.label.lower()}."
-        helpful = [knowledge().steps[s].label for s in script.tests
-                   if knowledge().steps[s].reveals]
-        also = f" Tests that do: {', '.join(helpful)}." if helpful else (
-            " The history and examination do that best.")
-        return f"{does} not separate {script.label.lower()} from the alternatives.{also}"
 
     def _changed(self) -> None:
         self._current.report = None
 
     # --- judgement --------------------------------------------------------------------------
+    def missing_for_submission(self) -> tuple[str, ...]:
+        """What must be recorded before this visit can be submitted (empty when ready)."""
+        missing = []
+        if self.differential is None:
+            missing.append("a committed differential (at least your leading diagnosis)")
+        if self.confidence is None:
+            missing.append("your confidence in the leading diagnosis")
+        return tuple(missing)
+
     def submit(self) -> VisitReport:
-        """Judge this visit's plan and reasoning (kept until something changes)."""
+        """Judge this visit's plan and reasoning (kept until something changes); needs a
+        committed differential and a confidence (:meth:`missing_for_submission`)."""
+        missing = self.missing_for_submission()
+        if missing:
+            raise ActionError("before you submit, record " + " and ".join(missing))
+        return self._judge()
+
+    def _judge(self) -> VisitReport:
         v = self._current
         leading = self.differential.leading if self.differential else None
         working = (leading if leading in DIAGNOSES else "other") if leading else None
         v.plan.set_diagnosis(working)
+        v.attempts += 1
+        actions = list(v.plan.actions)
+        position = {a.step: i for i, a in enumerate(actions)}
         v.report = VisitReport(
             visit=self.visit,
             week=v.case.course.symptom_weeks,
@@ -287,10 +343,12 @@ class ReasoningSession:
             differential=(differential_feedback(v.case, self.differential,
                                                 len(v.differentials))
                           if self.differential else None),
-            tests=tuple(v.tests),
+            tests=tuple(judge_test(v.case, actions[:position[t.step]], t) for t in v.tests),
             confidence=(confidence_feedback(v.case, self.differential, self.confidence)
                         if self.differential and self.confidence is not None else None),
+            attempt=v.attempts,
         )
+        v.reports.append(v.report)
         return v.report
 
     def next_visit(self) -> str:
@@ -304,6 +362,11 @@ class ReasoningSession:
         return self.history
 
     @property
+    def judged_tests(self) -> tuple[JudgedTest, ...]:
+        """Every test as judged at its visit's latest submission."""
+        return tuple(t for v in self._visits if v.report for t in v.report.tests)
+
+    @property
     def reports(self) -> tuple[VisitReport, ...]:
         return tuple(v.report for v in self._visits if v.report is not None)
 
@@ -312,7 +375,7 @@ class ReasoningSession:
         if not self.submitted:
             raise ActionError("submit your plan before the debrief")
         self.reflection = reflection.strip()
-        prompts = bias_prompts(self.case, self.tests, self.differential_history,
+        prompts = bias_prompts(self.case, self.judged_tests, self.differential_history,
                                self.differential, self.confidence, bool(self.visit))
         return Debrief(prompts, self.reflection, self.reports)
 
@@ -323,17 +386,19 @@ class ReasoningSession:
             "case_id": self.case.id,
             "problem_statement": self.problem_statement,
             "differential": self.differential.as_data() if self.differential else None,
+            "draft_differential": list(self.draft_differential),
             "confidence": self.confidence,
             "visits": [
                 {"visit": i, "week": v.case.course.symptom_weeks,
                  "actions": [a.as_data() for a in v.plan.actions],
                  "tests": [{"step": t.step, "target": t.target, "change": t.change,
-                            "value": t.value} for t in v.tests],
+                            "value": _values(v).get(t.step)} for t in v.tests],
                  "differentials": [{"stage": stage, **d.as_data()} for stage, d in v.differentials],
                  "confidence": (v.report.confidence.confidence
                                 if v.report and v.report.confidence else
                                 self.confidence if v is self._current else None),
-                 "score": v.report.assessment.score if v.report else None}
+                 "score": v.report.assessment.score if v.report else None,
+                 "attempts": v.attempts}
                 for i, v in enumerate(self._visits)],
             "reflection": self.reflection,
         }
@@ -372,12 +437,21 @@ class ReasoningSession:
             if visit.get("confidence") is not None:
                 session.set_confidence(visit["confidence"])
             if visit.get("score") is not None:
-                session.submit()
+                session._judge()  # as it was submitted (records before the guard included)
+            current = session._current
+            current.attempts = visit.get("attempts") or current.attempts
+            if current.report is not None:  # numbered as it was saved
+                current.report = current.reports[-1] = replace(current.report,
+                                                               attempt=current.attempts)
+        draft = record.get("draft_differential")
+        if draft:
+            for slot, diagnosis in enumerate(draft[:SLOTS]):
+                session.place(slot, diagnosis)
         if record.get("reflection") is not None and session.submitted:
             session.debrief(record["reflection"])
         return session
 
 
-__all__ = ["RECORD_FORMAT", "TOP", "BiasPrompt", "ConfidenceFeedback", "Debrief", "Differential",
-           "DifferentialFeedback", "OrderedTest", "ProblemFeedback", "ReasoningSession",
-           "RecordError", "VisitReport"]
+__all__ = ["NO_RESULT", "RECORD_FORMAT", "SLOTS", "TOP", "BiasPrompt", "ConfidenceFeedback",
+           "Debrief", "Differential", "DifferentialFeedback", "JudgedTest", "OrderedTest",
+           "ProblemFeedback", "ReasoningSession", "RecordError", "VisitReport"]

@@ -5,7 +5,7 @@ and the learner's answers, with the plain result types the session returns.
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from dystonia_teach.core.case_model import Case
@@ -16,13 +16,15 @@ from dystonia_teach.core.diagnoses import (
     diagnosis_scripts,
     explain,
 )
+from dystonia_teach.core.engine import evaluate
 from dystonia_teach.core.knowledge import knowledge
-from dystonia_teach.core.results import Assessment
+from dystonia_teach.core.problem_statement import ProblemFeedback, check_problem
+from dystonia_teach.core.results import Action, Assessment
+from dystonia_teach.core.wording import with_subject
 
 TOP = 3
 CONFIDENT = 70
 UNSURE = 40
-LONG_PROBLEM_WORDS = 40
 
 
 @dataclass(frozen=True)
@@ -43,32 +45,27 @@ class Differential:
 
 @dataclass(frozen=True)
 class OrderedTest:
-    """A test ordered with its justification, its value as judged, then its result.
+    """A test ordered with its justification, and its result (shown at once).
 
-    Show ``report`` at once; show ``value``, ``verdict`` and ``target_note`` with the feedback
-    after submission, since they reveal what the derived pathway holds.
+    Ordering judges nothing: whether the test was indicated comes with the feedback, after
+    submission, as a :class:`JudgedTest` in :attr:`VisitReport.tests`.
     """
 
     step: str
     label: str
     target: str | None
     change: str
-    value: str  # "indicated", "reasonable" or "low value"
-    verdict: str
-    target_note: str
     report: str
     visit: int
 
 
 @dataclass(frozen=True)
-class ProblemFeedback:
-    """The learner's problem statement beside one built from the facts."""
+class JudgedTest(OrderedTest):
+    """An ordered test with its value as judged at submission."""
 
-    text: str
-    model: str
-    included: tuple[str, ...]
-    missing: tuple[str, ...]
-    too_long: bool
+    value: str  # "indicated", "reasonable" or "low value"
+    verdict: str
+    target_note: str
 
 
 @dataclass(frozen=True)
@@ -105,8 +102,9 @@ class VisitReport:
     assessment: Assessment
     problem: ProblemFeedback | None
     differential: DifferentialFeedback | None
-    tests: tuple[OrderedTest, ...]
+    tests: tuple[JudgedTest, ...]
     confidence: ConfidenceFeedback | None
+    attempt: int = 1  # the how-many-th submission at this visit
 
 
 @dataclass(frozen=True)
@@ -159,20 +157,51 @@ def model_problem_statement(case: Case) -> str:
 
 
 def problem_feedback(case: Case, text: str) -> ProblemFeedback:
-    """Which of the essentials (age, sex, time course, trigger, side) the statement names."""
-    low = text.lower()
-    checks = {
-        "age": str(case.patient.age) in low or "year" in low,
-        "sex": bool(re.search(r"\b(man|woman|male|female|boy|girl|m|f)\b", low)),
-        "time course": bool(re.search(r"\b(week|month|day|year|acute|chronic)", low)),
-        "what brings it on": bool(re.search(r"walk|stand|run|stair|gait", low)),
-        "side": bool(re.search(r"\b(left|right|both|bilateral)\b", low)),
-    }
-    return ProblemFeedback(
-        text=text, model=model_problem_statement(case),
-        included=tuple(k for k, ok in checks.items() if ok),
-        missing=tuple(k for k, ok in checks.items() if not ok),
-        too_long=len(text.split()) > LONG_PROBLEM_WORDS)
+    """The statement checked against the facts (shorthand understood, wrong facts named),
+    beside the model statement."""
+    return check_problem(case, text, model_problem_statement(case))
+
+
+#: Said instead of a result when the case gives none (neutral: not a judgement of the test).
+NO_RESULT = "This case gives no result for this test."
+
+
+def judge_test(case: Case, before: Sequence[Action], test: OrderedTest) -> JudgedTest:
+    """``test`` with its value: the engine's finding on it, given the steps chosen before it
+    (an indicated test, a reasonable one, or low value with the reason)."""
+    action = Action(test.step)
+    every = evaluate(case, [*before, action]).findings
+    findings = [f for f in every if f.step == action.step]
+    if not findings:  # judged through another step: a routine MRI for the urgent one is
+        earlier = set(evaluate(case, list(before)).findings)  # named by the missed red flag
+        findings = [f for f in every if f.pitfall and f not in earlier]
+    by_code = {f.code: f for f in reversed(findings)}  # the first finding of each code
+    if "appropriate_step" in by_code:
+        value, verdict = "indicated", by_code["appropriate_step"].summary + "."
+    elif "acceptable_step" in by_code:
+        value, verdict = "reasonable", by_code["acceptable_step"].summary + "."
+    else:  # the worst pitfall (a caution is a point beside its value), else the worst
+        worst = next((f for f in findings if f.pitfall), findings[0] if findings else None)
+        summary = worst.summary if worst else "It is not part of the plan here"
+        value, verdict = "low value", f"Low-value test: {summary}."
+    return JudgedTest(**vars(test), value=value, verdict=verdict,
+                      target_note=target_note(test.step, test.target))
+
+
+def target_note(step: str, target: str | None) -> str:
+    """Whether ``step`` helps to confirm or exclude the diagnosis the learner named."""
+    if target is None:
+        return ""
+    script = diagnosis_scripts()[target]
+    test = knowledge().steps[step]
+    does = with_subject("{step} does", test.label, test.plural)  # "X does", "Xs do"
+    if step in script.tests:
+        return f"{does} help to confirm or exclude {script.label.lower()}."
+    helpful = [knowledge().steps[s].label for s in script.tests
+               if knowledge().steps[s].reveals]
+    also = f" Tests that do: {', '.join(helpful)}." if helpful else (
+        " The history and examination do that best.")
+    return f"{does} not separate {script.label.lower()} from the alternatives.{also}"
 
 
 def differential_feedback(case: Case, differential: Differential,
@@ -252,7 +281,7 @@ def confidence_feedback(case: Case, differential: Differential,
 _IMAGING = frozenset({"imaging"})
 
 
-def bias_prompts(case: Case, tests: tuple[OrderedTest, ...],
+def bias_prompts(case: Case, tests: tuple[JudgedTest, ...],
                  history: tuple[tuple[int, str, Differential], ...],
                  differential: Differential | None, confidence: int | None,
                  later_visit: bool) -> tuple[BiasPrompt, ...]:

@@ -1,10 +1,11 @@
 """The saved form of a reasoning session (``ReasoningSession.record()``), checked field by field.
 
-A record is plain JSON data: the problem statement, the differential, the confidence, one entry
-per visit (its steps, justified tests, differentials, confidence and score) and the debrief's
-reflection. :func:`check_record` refuses a record of the wrong shape with a
-:class:`RecordError` naming the field (``record.visits[0].tests[1].change``), so a damaged
-store row is reported, never half-replayed. It checks shape, not meaning: unknown step ids are
+A record is plain JSON data: the problem statement, the differential (and the one being
+composed, not yet committed), the confidence, one entry per visit (its steps, justified tests,
+differentials, confidence, score and number of submissions) and the debrief's reflection.
+:func:`check_record` refuses a record of the wrong shape with a :class:`RecordError` naming the
+field (``record.visits[0].tests[1].change``), so a damaged store row is reported, never
+half-replayed. It checks shape, not meaning: unknown step ids are
 found when the session is rebuilt.
 """
 
@@ -95,6 +96,10 @@ def _visit(value: object, field: str) -> None:
         _differential(entry, where)
     _percent(data.get("confidence"), f"{field}.confidence")
     _number(data.get("score"), f"{field}.score")
+    attempts = data.get("attempts")
+    if attempts is not None and (isinstance(attempts, bool) or not isinstance(attempts, int)
+                                 or attempts < 0):
+        raise RecordError(f"{field}.attempts", f"is {attempts!r}, not a count")
 
 
 def check_record(record: object, *, case_id: str | None = None) -> Mapping[str, Any]:
@@ -110,6 +115,10 @@ def check_record(record: object, *, case_id: str | None = None) -> Mapping[str, 
         raise RecordError("record.case_id", f"is {data['case_id']!r}, not {case_id!r}")
     _text(data.get("problem_statement"), "record.problem_statement")
     _differential(data.get("differential"), "record.differential")
+    draft = data.get("draft_differential")
+    if draft is not None:
+        for i, item in enumerate(_list(draft, "record.draft_differential")):
+            _text(item, f"record.draft_differential[{i}]")
     _percent(data.get("confidence"), "record.confidence")
     _text(data.get("reflection"), "record.reflection")
     visits = _list(data["visits"], "record.visits")

@@ -7,7 +7,9 @@ JupyterHub user has a home of their own), or ``$DYSTONIA_TEACH_WORKDIR``::
     python -m dystonia_teach.course.workspace --source notebooks -- --allow-root
 
 Notebooks missing from the copy are copied in; a learner's existing copy is never overwritten
-(delete it to get the course's current version).
+(delete it to get the course's current version). On a laptop the learner id typed in the case
+picker is kept with the working copy (:func:`remember_learner`), so coming back needs no
+retyping; under JupyterHub the hub user is the learner and nothing is kept.
 """
 
 from __future__ import annotations
@@ -19,11 +21,36 @@ import sys
 from pathlib import Path
 
 WORKDIR_VAR = "DYSTONIA_TEACH_WORKDIR"
+#: The file in the working copy that remembers the learner id typed on this machine.
+LEARNER_FILE = ".dystonia_teach_learner"
 
 
 def default_workdir() -> Path:
     """``$DYSTONIA_TEACH_WORKDIR``, else ``~/dystonia-teach-course``."""
     return Path(os.environ.get(WORKDIR_VAR) or Path.home() / "dystonia-teach-course")
+
+
+def remembered_learner(workdir: Path | None = None) -> str | None:
+    """The learner id last used with this working copy, or None (unreadable: None)."""
+    try:
+        text = ((workdir or default_workdir()) / LEARNER_FILE).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    return text.strip() or None
+
+
+def remember_learner(learner_id: str | None, workdir: Path | None = None) -> None:
+    """Keep ``learner_id`` with the working copy (None forgets it); a folder that cannot be
+    written is left alone (the id is then typed again next time)."""
+    path = (workdir or default_workdir()) / LEARNER_FILE
+    try:
+        if learner_id:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(learner_id + "\n", encoding="utf-8")
+        else:
+            path.unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 def working_copy(source: Path, target: Path) -> tuple[list[str], list[str]]:
@@ -63,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
               "course's current version).", file=sys.stderr)
     command = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.root_dir={target}",
                *args.lab_args]
+    os.environ[WORKDIR_VAR] = str(target)  # the kernels keep the learner id there
     sys.stdout.flush()
     os.execv(sys.executable, command)
     return 0  # not reached

@@ -5,10 +5,14 @@ top three things to change. Then the details, one entry per kind of finding (col
 HTML), and an evidence section where each source's caveat appears once. Findings of the same
 kind (three skipped assessment steps) are one entry, not three. With a reasoning session's
 :class:`~dystonia_teach.core.reasoning_judge.VisitReport`, the differential, the tests' value,
-the confidence and the problem statement are judged too. No internal ids reach the text::
+the confidence and the problem statement are judged too. Dose problems are always in the
+summary. No internal ids and no history of the course's drafts reach the text. Progress
+between two attempts at a visit (:func:`progress_html`) and the score's components
+(:func:`components`) are shown beside it::
 
     html = feedback_html(report.assessment, report)    # or feedback_html(assessment)
     text = feedback_text(report.assessment, report)
+    progress_html(progress(earlier.assessment, report.assessment))
 """
 
 from __future__ import annotations
@@ -19,12 +23,15 @@ from html import escape
 
 from dystonia_teach.core.diagnoses import diagnosis_label
 from dystonia_teach.core.knowledge import knowledge
+from dystonia_teach.core.progress import RIGHT_CODES, Progress
 from dystonia_teach.core.reasoning_judge import Debrief, VisitReport
 from dystonia_teach.core.results import Assessment, Finding, PathwayItem, SourceRef
 from dystonia_teach.render.reasoning import verdict_text
+from dystonia_teach.render.student_text import student_claim_text, without_draft_history
 
-RIGHT_CODES = ("appropriate_step", "acceptable_step", "working_diagnosis_correct")
 TOP_CHANGES = 3
+#: Finding codes about a drug's dose: always named in the summary.
+DOSE_PREFIX = "dose_"
 SYMBOL = {"critical": "✖ Critical", "warning": "⚠ Warning", "info": "ℹ Note"}
 _ORDINAL = {1: "first", 2: "second", 3: "third"}
 #: The engine's safety verdict in words ("safe" needs none).
@@ -61,6 +68,7 @@ class FeedbackView:
     score_line: str
     right: tuple[str, ...]
     changes: tuple[str, ...]
+    doses: tuple[str, ...]
     reasoning: tuple[str, ...]
     scripts: tuple[str, ...]
     groups: tuple[FindingGroup, ...]
@@ -103,10 +111,13 @@ def _groups(findings: Iterable[Finding]) -> list[list[Finding]]:
 
 
 def _title(group: list[Finding]) -> str:
-    if len(group) == 1:
+    """One finding's summary, or the kind's label with each step named once (two cautions on
+    one drug name it once)."""
+    steps = list(dict.fromkeys(f.step for f in group))
+    if len(group) == 1 or len(steps) == 1:
         return group[0].summary
     kind = knowledge().findings[group[0].code]
-    return f"{kind.label}: " + ", ".join(_label(f.step) for f in group)
+    return f"{kind.label}: " + ", ".join(_label(step) for step in steps)
 
 
 def _reasoning_lines(report: VisitReport) -> tuple[list[str], list[str], list[str]]:
@@ -117,8 +128,11 @@ def _reasoning_lines(report: VisitReport) -> tuple[list[str], list[str], list[st
     if report.problem:
         p = report.problem
         missing = f" Add: {', '.join(p.missing)}." if p.missing else " It has the essentials."
+        wrong = f" Check: {'; '.join(p.mismatches)}." if p.mismatches else ""
         long = " Keep it to one line." if p.too_long else ""
-        lines.append(f"Problem statement:{missing}{long} One way to put it: {p.model}")
+        lines.append(f"Problem statement:{missing}{wrong}{long} One way to put it: {p.model}")
+        if p.mismatches:
+            other.append(f"Correct the problem statement: {'; '.join(p.mismatches)}.")
     d = report.differential
     if d:
         leading = diagnosis_label(d.ranked[0])
@@ -173,7 +187,8 @@ def feedback_view(assessment: Assessment, report: VisitReport | None = None) -> 
             refs.append(numbers[source.claim_id])
         views.append(FindingGroup(
             severity=group[0].severity, title=_title(group),
-            why=tuple(dict.fromkeys(f.detail for f in group if f.detail)),
+            why=tuple(dict.fromkeys(without_draft_history(f.detail) for f in group
+                                    if without_draft_history(f.detail))),
             instead=group[0].instead, refs=tuple(refs)))
 
     def change(view: FindingGroup) -> str:
@@ -202,19 +217,26 @@ def feedback_view(assessment: Assessment, report: VisitReport | None = None) -> 
         for e in (d.scripts if d else ()))
     heading = (f"Visit {report.visit + 1}, week {report.week:g}" if report and report.visit
                else "Feedback")
+    changes = tuple(dict.fromkeys(ranked))[:TOP_CHANGES]
+    doses = tuple(dict.fromkeys(
+        change(v) for v, g in zip(views, rest, strict=True)
+        if g[0].code.startswith(DOSE_PREFIX) and change(v) not in changes))
     return FeedbackView(
         heading=heading,
         score_line=score_line(assessment) + (f" {safety}" if safety else ""),
         right=tuple(dict.fromkeys(right_items)),
-        changes=tuple(dict.fromkeys(ranked))[:TOP_CHANGES],
+        changes=changes, doses=doses,
         reasoning=tuple(reasoning), scripts=scripts, groups=tuple(views),
         evidence=tuple(notes), plan=plan, pathway=pathway)
 
 
 def _note(number: int, source: SourceRef) -> EvidenceNote:
+    """A source as a learner reads it: what the evidence says (for a claim of the course's
+    first draft, what the sources say instead), its level, the caveat of weak evidence."""
+    claim = knowledge().claims.get(source.claim_id)
     return EvidenceNote(number, source.badge, source.weak,
-                        " ".join(source.caveat.split()) if source.weak else "",
-                        " ".join(source.claim.split()),
+                        without_draft_history(source.caveat) if source.weak else "",
+                        student_claim_text(claim) if claim else " ".join(source.claim.split()),
                         tuple(" ".join(c.split()) for c in source.citations))
 
 
@@ -234,12 +256,16 @@ def _list(items: Iterable[str], tag: str = "ul") -> str:
     return f"<{tag}>" + "".join(f"<li>{_e(i)}</li>" for i in items) + f"</{tag}>"
 
 
-def feedback_html(assessment: Assessment, report: VisitReport | None = None) -> str:
-    """The feedback panel: summary, reasoning, collapsed details, evidence, plan and pathway."""
+def feedback_html(assessment: Assessment, report: VisitReport | None = None, *,
+                  label: str = "", level: int = 3) -> str:
+    """The feedback panel: summary, reasoning, collapsed details, evidence, plan and pathway.
+    ``label`` names the region (unique on a page: "Feedback on visit 1, attempt 2"); its
+    heading is an ``h{level}``, its sections one level below."""
     v = feedback_view(assessment, report)
     score, rubric = _split_score(v.score_line)
-    parts = [f'<div class="dt-feedback" role="region" aria-label="{_e(v.heading)}">',
-             f'<section class="dt-summary"><h3>{_e(v.heading)}</h3>',
+    sub = f"h{level + 1}"
+    parts = [f'<div class="dt-feedback" role="region" aria-label="{_e(label or v.heading)}">',
+             f'<section class="dt-summary"><h{level}>{_e(v.heading)}</h{level}>',
              f'<p class="dt-score"><b>{_e(score)}</b>{_e(rubric)}</p>']
     if v.right:
         parts.append(f"<p><b>What was right:</b> {_e('; '.join(v.right))}.</p>")
@@ -247,14 +273,16 @@ def feedback_html(assessment: Assessment, report: VisitReport | None = None) -> 
         parts.append("<p><b>Top things to change:</b></p>" + _list(v.changes, "ol"))
     else:
         parts.append("<p><b>Nothing to change:</b> the plan follows the derived pathway.</p>")
+    if v.doses:
+        parts.append("<p><b>Doses:</b></p>" + _list(v.doses))
     parts.append("</section>")
     if v.reasoning:
-        parts.append("<h4>Your reasoning</h4>" + _list(v.reasoning))
+        parts.append(f"<{sub}>Your reasoning</{sub}>" + _list(v.reasoning))
     if v.scripts:
         parts.append("<details><summary>Illness scripts: what tells these diagnoses apart"
                      "</summary>" + _list(v.scripts) + "</details>")
     if v.groups:
-        parts.append("<h4>Details</h4>")
+        parts.append(f"<{sub}>Details</{sub}>")
     for g in v.groups:
         body = "".join(f"<p><b>Why:</b> {_e(w)}</p>" for w in g.why)
         if g.instead:
@@ -279,13 +307,13 @@ def feedback_html(assessment: Assessment, report: VisitReport | None = None) -> 
         parts.append("</ol></details>")
     parts.append("<details><summary>Your plan beside the recommended pathway</summary>"
                  '<div style="display:flex;gap:24px;flex-wrap:wrap">'
-                 f"<div><h4>Your plan</h4>{_list(v.plan or ('nothing chosen',), 'ol')}</div>"
-                 f"<div><h4>Recommended pathway</h4>{_list(v.pathway, 'ol')}</div>"
+                 f"<div><{sub}>Your plan</{sub}>{_list(v.plan or ('nothing chosen',), 'ol')}"
+                 f"</div><div><{sub}>Recommended pathway</{sub}>{_list(v.pathway, 'ol')}</div>"
                  "</div></details></div>")
     return "".join(parts)
 
 
-def debrief_html(debrief: Debrief) -> str:
+def debrief_html(debrief: Debrief, *, level: int = 4) -> str:
     """Bias prompts (with what in this attempt suggests each) and the saved reflection."""
     items = "".join(
         f"<li><b>{_e(p.name)}:</b> {_e(p.question)}"
@@ -293,8 +321,73 @@ def debrief_html(debrief: Debrief) -> str:
         + "</li>" for p in debrief.prompts)
     reflection = (f"<p><b>Your reflection:</b> {_e(debrief.reflection)}</p>"
                   if debrief.reflection else "")
-    return (f'<div class="dt-debrief" role="region" aria-label="Debrief">'
-            f"<h4>Questions to ask yourself</h4><ul>{items}</ul>{reflection}</div>")
+    return (f'<div class="dt-debrief"><h{level}>Questions to ask yourself</h{level}>'
+            f"<ul>{items}</ul>{reflection}</div>")
+
+
+# --- progress between attempts, the score's components ------------------------------------------
+
+def _points(points: float) -> str:
+    return f"{points:+.0f}" if points else "0"
+
+
+def progress_lines(change: Progress) -> list[str]:
+    """What improved (or not) since the learner's last attempt at this visit, in words."""
+    delta = round(change.points_after) - round(change.points_before)
+    lines = [f"Points {round(change.points_before)} → {round(change.points_after)} "
+             f"({_points(delta)}); score {round(change.score_before * 100)}/100 → "
+             f"{round(change.score_after * 100)}/100."]
+    if change.fixed:
+        lines.append("No longer a problem: " + "; ".join(change.fixed) + ".")
+    if change.pitfalls_removed:
+        lines.append("Pitfalls no longer made: " + "; ".join(change.pitfalls_removed) + ".")
+    if change.decisions_made:
+        lines.append("Decisions now made: " + "; ".join(change.decisions_made) + ".")
+    if change.credited:
+        lines.append("Newly right: " + "; ".join(change.credited) + ".")
+    if change.new_problems:
+        lines.append("New problems: " + "; ".join(change.new_problems) + ".")
+    if len(lines) == 1 and not delta:
+        lines.append("Nothing changed in the judgement of your plan.")
+    return lines
+
+
+def progress_html(change: Progress, *, level: int = 4) -> str:
+    """:func:`progress_lines` as a short section."""
+    return (f'<section class="dt-progress"><h{level}>Since your last attempt</h{level}>'
+            + _list(progress_lines(change)) + "</section>")
+
+
+def components(assessment: Assessment) -> list[tuple[str, str]]:
+    """(component, points) rows of the score: the engine's breakdown when it gives one (each
+    required decision made or not, ``decisions``; what each problem cost, ``costs``), else
+    what the findings say (the right choices credited, the problems by severity); then the
+    unclipped points and the safety verdict."""
+    decisions = getattr(assessment, "decisions", ()) or ()
+    costs = getattr(assessment, "costs", ()) or ()
+    if decisions or costs:
+        rows = [(f"{d.label}: {'done' if d.made else 'not done'}", _points(d.points))
+                for d in decisions]
+        rows += [(c.summary, _points(-abs(c.points))) for c in costs]
+    else:
+        right = sum(f.code in RIGHT_CODES for f in assessment.findings)
+        rows = [("Right choices credited", str(right))]
+        for severity, name in (("critical", "Critical problems"), ("warning", "Warnings"),
+                               ("info", "Notes")):
+            count = sum(f.severity == severity and f.code not in RIGHT_CODES
+                        for f in assessment.findings)
+            if count:
+                rows.append((name, str(count)))
+    return [*rows, ("Points (before the score is capped at 0 and 100)",
+                    f"{assessment.points:.0f}"), ("Safety", assessment.safety)]
+
+
+def components_html(assessment: Assessment) -> str:
+    """The score's components as a small table, collapsed."""
+    rows = "".join(f"<tr><th scope=\"row\">{_e(name)}</th><td>{_e(value)}</td></tr>"
+                   for name, value in components(assessment))
+    return ("<details class=\"dt-components\"><summary>How the score is made up</summary>"
+            f"<table><tbody>{rows}</tbody></table></details>")
 
 
 # --- text ---------------------------------------------------------------------------------------
@@ -308,6 +401,8 @@ def feedback_text(assessment: Assessment, report: VisitReport | None = None) -> 
     lines.append("Top things to change:" if v.changes else
                  "Nothing to change: the plan follows the derived pathway.")
     lines += [f"  {n}. {c}" for n, c in enumerate(v.changes, 1)]
+    if v.doses:
+        lines += ["Doses:", *(f"  - {d}" for d in v.doses)]
     if v.reasoning:
         lines += ["", "Your reasoning:", *(f"  - {r}" for r in v.reasoning)]
     if v.scripts:

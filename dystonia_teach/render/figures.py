@@ -23,6 +23,7 @@ from dystonia_teach.core.knowledge import knowledge
 from dystonia_teach.core.predicates import holds
 from dystonia_teach.core.vocabulary import PHASE_LABELS, PHASES
 from dystonia_teach.render.html import PALETTE
+from dystonia_teach.render.student_text import student_claim_text, without_draft_history
 
 
 @dataclass(frozen=True, slots=True)
@@ -388,7 +389,7 @@ def algorithm_figure(
     if case is not None:
         title = "Your path and the recommended path" if chosen is not None else "Recommended path"
     fig.update_layout(
-        title={"text": title}, template="plotly_white", height=720, autosize=True,
+        title=wrapped_title(title), template="plotly_white", height=720, autosize=True,
         xaxis={"visible": False, "range": list(X_RANGE), "fixedrange": True},
         yaxis={"visible": False, "range": list(Y_RANGE), "fixedrange": True},
         legend={"orientation": "h", "yanchor": "top", "y": -0.02, "x": 0},
@@ -480,14 +481,14 @@ def evidence_map_figure() -> go.Figure:
             y=[[map_phase(kb, s) for s, _, _ in rows],
                [kb.steps[s].label for s, _, _ in rows]],
             mode="markers", name=name,
-            text=[c.id for c in claims],
+            text=[_short(student_claim_text(c)) for c in claims],
             customdata=[[s, c.id, c.level] for (s, _, _), c in zip(rows, claims, strict=True)],
             hovertext=[_hover(kb, s, c) for (s, _, _), c in zip(rows, claims, strict=True)],
             hoverinfo="text",
             marker={"symbol": symbol, "size": 11, "color": colour,
                     "line": {"width": 1, "color": "#333333"}}))
     fig.update_layout(
-        title={"text": "Evidence behind each step (one mark per cited claim)"},
+        title=wrapped_title("Evidence behind each step (one mark per cited claim)"),
         template="plotly_white", autosize=True, height=max(500, 24 * len(order) + 160),
         xaxis={"title": {"text": f"{kb.scheme} level (1 = strongest)"},
                "range": [0.5, 5.5], "tickvals": [1, 2, 3, 4, 5], "side": "top"},
@@ -498,10 +499,25 @@ def evidence_map_figure() -> go.Figure:
     return fig
 
 
+def _short(text: str, length: int = 120) -> str:
+    return text if len(text) <= length else text[:length].rsplit(" ", 1)[0] + " …"
+
+
 def _hover(kb: KnowledgeBase, step: str, claim: Claim) -> str:
-    lines = [f"<b>{claim.id}</b>", f"Step: {escape(kb.steps[step].label)}",
+    """What a mark says on hover: the claim in plain words (no id, no draft history), the
+    step, the level and how well checked, and the caution of weak evidence."""
+    lines = [_wrap(f"<b>{escape(_short(student_claim_text(claim)))}</b>", 60),
+             f"Step: {escape(kb.steps[step].label)}",
              f"{kb.scheme} level {claim.level} · {claim.status.replace('_', ' ')} · "
              f"{claim.directness}"]
-    if claim.weak:
-        lines.append(_wrap(f"⚠ {escape(claim.caveat)}", 60))
+    caveat = without_draft_history(claim.caveat)
+    if claim.weak and caveat:
+        lines.append(_wrap(f"⚠ {escape(caveat)}", 60))
     return "<br>".join(lines)
+
+
+def wrapped_title(text: str, width: int = 44) -> dict[str, object]:
+    """A figure title that a narrow window does not cut off: wrapped onto lines of about
+    ``width`` characters, left-aligned, with room made for it."""
+    return {"text": "<br>".join(textwrap.wrap(text, width)), "x": 0, "xanchor": "left",
+            "automargin": True}

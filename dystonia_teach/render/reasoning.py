@@ -4,11 +4,11 @@ back, after submitting.
 
 Nothing in ``visit_html``/``visit_text`` judges (no value, no diagnosis): judgements come with
 the feedback (:mod:`dystonia_teach.render.feedback`). The workbench's live parts are rendered
-here too: the draft and recorded differential, the ordered tests (with the value judged as
-each is ordered) and the plan. After submission, :func:`reasoning_summary_html`
-reads the learner's own reasoning back (differentials, each test's justification and value,
-plans, confidence, reflection), e.g. for an earlier attempt reopened from the store. HTML is
-escaped; text is deterministic::
+here too: the draft and recorded differential, the ordered tests (the reason given and the
+result, never the test's value before submission) and the plan. After submission,
+:func:`reasoning_summary_html` reads the learner's own reasoning back (differentials, each
+test's justification and value, plans, confidence, reflection), e.g. for an earlier attempt
+reopened from the store. HTML is escaped; text is deterministic::
 
     visit_html(session)                 # or visit_text(session)
     reasoning_summary_html(session)     # or reasoning_summary_text(session), once submitted
@@ -21,7 +21,13 @@ from html import escape
 
 from dystonia_teach.core.diagnoses import diagnosis_label
 from dystonia_teach.core.knowledge import knowledge
-from dystonia_teach.core.reasoning import Differential, OrderedTest, ReasoningSession, VisitReport
+from dystonia_teach.core.reasoning import (
+    Differential,
+    JudgedTest,
+    OrderedTest,
+    ReasoningSession,
+    VisitReport,
+)
 from dystonia_teach.core.results import Action
 
 NOT_EXAMINED = "Choose an assessment step (history or examination) to see the findings."
@@ -96,9 +102,9 @@ def differential_html(slots: Sequence[tuple[str, str | None]],
             f"{escape(differential_text(differential))}</p>")
 
 
-def verdict_text(test: OrderedTest) -> str:
-    """The judged value of an ordered test without repeating its name ("Part of the
-    recommended pathway." rather than "MRI ... is part of the recommended pathway")."""
+def verdict_text(test: JudgedTest) -> str:
+    """The judged value of a test without repeating its name ("Part of the recommended
+    pathway." rather than "MRI ... is part of the recommended pathway")."""
     verdict = test.verdict.strip()
     for prefix in (f"{test.label} is ", f"{test.label} are "):
         if verdict.startswith(prefix) and len(verdict) > len(prefix):
@@ -108,14 +114,13 @@ def verdict_text(test: OrderedTest) -> str:
 
 
 def ordered_tests_html(tests: Iterable[OrderedTest], visit: int | None = None) -> str:
-    """Each ordered test: its value as judged, the reason the learner gave, its result; with
+    """Each ordered test: the reason the learner gave and its result, nothing judged; with
     ``visit`` (the current one), tests of earlier visits are marked as earlier results."""
     def when(t: OrderedTest) -> str:
         return (f"<i>Ordered at visit {t.visit + 1} (earlier result):</i> "
                 if visit is not None and t.visit < visit else "")
     return "".join(
-        f"<div class=\"dt-test\">{when(t)}<b>{escape(t.label)}</b> ({escape(t.value)}). "
-        f"{escape(verdict_text(t))} {escape(t.target_note)}<br><i>You said:</i> "
+        f"<div class=\"dt-test\">{when(t)}<b>{escape(t.label)}</b><br><i>You said:</i> "
         f"{escape(t.change)}<br><b>Result:</b> {escape(t.report)}</div>"
         for t in tests) or "<p><i>No tests ordered yet.</i></p>"
 
@@ -153,7 +158,12 @@ def reasoning_sections(session: ReasoningSession) -> list[tuple[str, list[str]]]
 
     differentials = [f"{at(v)}{_STAGES.get(stage, stage)}: {differential_text(d)}"
                      for v, stage, d in session.differential_history]
-    tests = [f"{at(t.visit)}{t.label} ({t.value}). Why you ordered it: {_sentence(t.change)}"
+    values = {(t.visit, t.step): t.value for t in session.judged_tests}
+
+    def value(t: OrderedTest) -> str:
+        return f" ({values[t.visit, t.step]})" if (t.visit, t.step) in values else ""
+
+    tests = [f"{at(t.visit)}{t.label}{value(t)}. Why you ordered it: {_sentence(t.change)}"
              + (f" To confirm or exclude: {diagnosis_label(t.target)}." if t.target else "")
              + f" Result: {_sentence(t.report)}" for t in session.tests]
     reports = session.reports
