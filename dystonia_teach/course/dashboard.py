@@ -176,6 +176,11 @@ def faulty_table(frame: pd.DataFrame, pass_mark: float = 0.8) -> pd.DataFrame:
                          "Check it with": table["command"]})
 
 
+def faulty_text(frame: pd.DataFrame, pass_mark: float = 0.8) -> str:
+    """The cases that may be faulty in words, each with the command that checks it."""
+    return _faulty_section(frame, pass_mark)["text"]
+
+
 _REASONS = jinja2.Environment(autoescape=True).from_string("""<table class="dt-reasons">
 <thead><tr><th scope="col">{{ who }}</th><th scope="col">{{ why }}</th>
 {% if commands %}<th scope="col">Check it with</th>{% endif %}</tr></thead><tbody>
