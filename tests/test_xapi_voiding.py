@@ -216,6 +216,6 @@ def test_voiding_from_the_command_line(stub: LrsStub, tmp_path: Path) -> None:
     down = runner.invoke(cli, [*command[:-4], "--lrs", stub.endpoint("flaky"), "--ledger",
                                str(ledger), "--batch-size", "1"])
     assert down.exit_code == 1 and "HTTP 503" in down.output
-    assert f"remembered in {ledger}: running the same command again sends only the rest" in (
+    assert f"remembered in {ledger}; running the same command again sends only the rest" in (
         down.output)
     assert "re-running is safe" not in first.output + down.output

@@ -254,8 +254,10 @@ def _sync(made: list[Statement], lrs_url: str, homepage: str, ledger: Path | Non
         echo(f"error: {err}", err=True)
         sys.exit(EXIT_PROBLEMS)
     except LrsError as err:
-        echo(f"error: {err}. What the LRS acknowledged is remembered in {path}: running the "
-             "same command again sends only the rest.", err=True)
+        after = ("the same statements would be refused again" if err.status in (400, 409)
+                 else "running the same command again sends only the rest")
+        echo(f"error: {err}. What the LRS acknowledged is remembered in {path}; {after}.",
+             err=True)
         sys.exit(EXIT_PROBLEMS)
     for line in report.lines():
         echo(line)

@@ -50,7 +50,12 @@ _HINTS = {401: " (check the LRS user name and password)",
 
 
 class LrsError(DystoniaTeachError, RuntimeError):
-    """The learning record store refused the statements or could not be reached."""
+    """The learning record store refused the statements or could not be reached; ``status``:
+    the HTTP status of a refusal (None for any other failure)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def statements_url(endpoint: str) -> str:
@@ -175,7 +180,7 @@ class _Run:
                     detail = self._shown(answer.decode("utf-8", "replace"))
                     hint = _HINTS.get(status, "")
                     raise LrsError(f"the LRS refused {where}: HTTP {status}{hint}"
-                                   f"{': ' + detail if detail else ''}; {stored}")
+                                   f"{': ' + detail if detail else ''}; {stored}", status)
                 delay = _retry_after(headers, delay)
             await asyncio.sleep(max(0.0, min(delay, ends - time.monotonic())))
         limit = ("the whole export's deadline" if ends == self.run_deadline
