@@ -100,18 +100,21 @@ def settled(page: Page) -> None:
 
 
 @pytest.fixture(scope="module")
-def measured(browser: Browser, report: Path) -> dict[int, list[dict]]:
+def measured(browser: Browser, report: Path) -> dict[int, tuple[list[dict], int]]:
+    """Per window width: the figures' measures, and by how many px the page is wider."""
     found = {}
     for width in WIDTHS:
         page = _opened(browser, report, width)
-        found[width] = page.evaluate(MEASURE)
+        found[width] = (page.evaluate(MEASURE), page.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"))
         page.close()
     return found
 
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_report_figures_keep_every_label_inside_and_apart(measured, width: int) -> None:
-    figures = measured[width]
+    figures, wider = measured[width]
+    assert wider <= 1, f"the report scrolls sideways at {width} px"
     assert len(figures) >= 3 + 20 and all(f["labels"] > 3 for f in figures)
     problems = {f["title"]: {k: f[k] for k in ("outside", "clashes", "wider") if f[k]}
                 for f in figures if f["outside"] or f["clashes"] or f["wider"]}

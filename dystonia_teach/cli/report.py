@@ -13,7 +13,7 @@ from dystonia_teach.cli._common import EXIT_PROBLEMS, echo, examples
 from dystonia_teach.cli._frames import pseudonym_salt, read_class, salt_option, store_option
 
 if TYPE_CHECKING:
-    from dystonia_teach.course.dashboard import Coordination
+    from dystonia_teach.course.coordinator import Coordination
     from dystonia_teach.store import RowProblem
 
 
@@ -84,7 +84,7 @@ def _coordination(roster: Path | None, assignments: Path | None,
     problem of their files."""
     from dystonia_teach.core.errors import DystoniaTeachError
     from dystonia_teach.course.assignments import load_assignments
-    from dystonia_teach.course.dashboard import Coordination
+    from dystonia_teach.course.coordinator import Coordination
     from dystonia_teach.course.lms_gradebook import read_roster
     from dystonia_teach.store import pseudonym
 

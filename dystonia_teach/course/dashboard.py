@@ -7,7 +7,6 @@ The notebook calls these one per cell; ``report_html`` puts them all in one self
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,8 +19,14 @@ from dystonia_teach import __version__
 from dystonia_teach.course import reports
 from dystonia_teach.course.assignments import Assignment
 from dystonia_teach.course.attention import HEADING, attention_text
+from dystonia_teach.course.coordinator import (
+    PLAIN,
+    Coordination,
+    faulty_section,
+    help_section,
+    section_text,
+)
 from dystonia_teach.course.demo import DEMO_PREFIX
-from dystonia_teach.course.faulty_cases import FaultRules, faulty_cases
 from dystonia_teach.course.grading_status import case_change_notes, grading_status
 from dystonia_teach.course.item_stats import item_stats_section
 from dystonia_teach.course.needs_help import HelpRules, who_may_need_help
@@ -167,69 +172,9 @@ def help_table(frame: pd.DataFrame, roster: Iterable[str] = (),
                          "Why they may need help": table["reasons"].map("; ".join)})
 
 
-def faulty_table(frame: pd.DataFrame, pass_mark: float = 0.8) -> pd.DataFrame:
-    """Cases that may be faulty, why, and the command that checks each
-    (``course.faulty_cases``)."""
-    table = faulty_cases(frame, FaultRules(pass_mark=pass_mark))
-    return pd.DataFrame({"Case": table["title"],
-                         "Why it may be faulty": table["reasons"].map("; ".join),
-                         "Check it with": table["command"]})
-
-
 def faulty_text(frame: pd.DataFrame, pass_mark: float = 0.8) -> str:
     """The cases that may be faulty in words, each with the command that checks it."""
-    return _faulty_section(frame, pass_mark)["text"]
-
-
-_REASONS = jinja2.Environment(autoescape=True).from_string("""<table class="dt-reasons">
-<thead><tr><th scope="col">{{ who }}</th><th scope="col">{{ why }}</th>
-{% if commands %}<th scope="col">Check it with</th>{% endif %}</tr></thead><tbody>
-{% for row in rows %}<tr><th scope="row">{{ row.name }}</th><td><ul>
-{% for reason in row.reasons %}<li>{{ reason }}</li>{% endfor %}</ul></td>
-{% if commands %}<td><code>{{ row.command }}</code></td>{% endif %}</tr>
-{% endfor %}</tbody></table>""")
-
-
-def _reasons_html(who: str, why: str, rows: list[dict[str, object]]) -> Markup:
-    return Markup(_REASONS.render(who=who, why=why, rows=rows,
-                                  commands=any("command" in r for r in rows)))
-
-
-@dataclass(frozen=True)
-class Coordination:
-    """What the coordinator's sections need beyond the attempts: the class list, the
-    assignments, and whether learner ids are pseudonyms."""
-
-    roster: tuple[str, ...] = ()
-    assignments: tuple[Assignment, ...] = ()
-    pseudonymous: bool = False
-
-
-def _help_section(frame: pd.DataFrame, pass_mark: float, who: Coordination) -> dict:
-    rules = HelpRules(pass_mark=pass_mark)
-    table = who_may_need_help(frame, who.roster, who.assignments, rules)
-    lines = [f"- {row.learner_id}: {'; '.join(row.reasons)}" for row in table.itertuples()]
-    return {"heading": "Learners who may need help", "intro": rules.describe(),
-            "text": "\n".join(lines) if lines else "No learner meets these rules.",
-            "table": _reasons_html("Learner", "Why they may need help", [
-                {"name": row.learner_id, "reasons": row.reasons} for row in table.itertuples()])
-            if len(table) else None}
-
-
-def _faulty_section(frame: pd.DataFrame, pass_mark: float) -> dict:
-    rules = FaultRules(pass_mark=pass_mark)
-    table = faulty_cases(frame, rules)
-    lines = [f"- {row.title}: {'; '.join(row.reasons)}. Check it with: {row.command}"
-             for row in table.itertuples()]
-    return {"heading": "Cases that may be faulty", "intro": rules.describe(),
-            "text": "\n".join(lines) if lines else "No case meets these rules.",
-            "table": _reasons_html("Case", "Why it may be faulty", [
-                {"name": row.title, "reasons": row.reasons, "command": row.command}
-                for row in table.itertuples()]) if len(table) else None}
-
-
-def _section_text(section: dict) -> str:
-    return f"{section['heading']}\n{section['intro']}\n{section['text']}"
+    return faulty_section(frame, pass_mark)["text"]
 
 
 def _html_table(table: pd.DataFrame) -> Markup:
@@ -237,7 +182,7 @@ def _html_table(table: pd.DataFrame) -> Markup:
 
 
 def report_html(frame: pd.DataFrame, title: str = "Class report", pass_mark: float = 0.8,
-                attention: Sequence[RowProblem] = (), who: Coordination = Coordination()) -> str:
+                attention: Sequence[RowProblem] = (), who: Coordination = PLAIN) -> str:
     """The whole class report as one self-contained HTML page; ``attention``: the stored rows
     that could not be read (``store.needing_attention``), listed in a section of their own."""
     frame = reports.with_paths(reports.check_frame(frame))
@@ -256,8 +201,8 @@ def report_html(frame: pd.DataFrame, title: str = "Class report", pass_mark: flo
             {"heading": "Attempts and scores per case", "figure": embed(scores_spec(frame)),
              "text": scores_text(frame, pass_mark),
              "table": _html_table(overview_table(frame, pass_mark))},
-            _help_section(frame, pass_mark, who),
-            _faulty_section(frame, pass_mark),
+            help_section(frame, pass_mark, who),
+            faulty_section(frame, pass_mark),
             {"heading": "Pitfalls: which, where, how often",
              "figure": embed(figures.pitfall_heatmap(frequency, reports.case_title)),
              "text": figures.pitfall_description(reports.pitfall_totals(frame), frequency,
@@ -275,7 +220,7 @@ def report_html(frame: pd.DataFrame, title: str = "Class report", pass_mark: flo
     else:
         sections.append({"heading": "No attempts yet", "text": "The store holds no attempts."})
         if who.roster:
-            sections.append(_help_section(frame, pass_mark, who))
+            sections.append(help_section(frame, pass_mark, who))
     if attention:
         sections.insert(0, {"heading": HEADING, "text": attention_text(attention)})
     status = grading_status(frame)
@@ -289,7 +234,7 @@ def report_html(frame: pd.DataFrame, title: str = "Class report", pass_mark: flo
 
 
 def report_text(frame: pd.DataFrame, title: str = "Class report", pass_mark: float = 0.8,
-                attention: Sequence[RowProblem] = (), who: Coordination = Coordination()) -> str:
+                attention: Sequence[RowProblem] = (), who: Coordination = PLAIN) -> str:
     """The report's text alone (every figure's text alternative), for a terminal."""
     frame = reports.with_paths(reports.check_frame(frame))
     parts = [f"{title}: {len(frame)} attempts by {frame['learner_id'].nunique()} learners at "
@@ -305,9 +250,9 @@ def report_text(frame: pd.DataFrame, title: str = "Class report", pass_mark: flo
         parts += case_change_notes(frame)
         parts.append(scores_text(frame, pass_mark))
     if len(frame) or who.roster:
-        parts.append(_section_text(_help_section(frame, pass_mark, who)))
+        parts.append(section_text(help_section(frame, pass_mark, who)))
     if len(frame):
-        parts += [_section_text(_faulty_section(frame, pass_mark)), pitfalls_text(frame),
+        parts += [section_text(faulty_section(frame, pass_mark)), pitfalls_text(frame),
                   trend_text(frame), item_stats_section(frame)["text"]]
         parts += [f"Paths through: {reports.case_title(c)}\n{paths_text(frame, c)}"
                   for c in sorted(frame["case_id"].unique())]
@@ -316,6 +261,6 @@ def report_text(frame: pd.DataFrame, title: str = "Class report", pass_mark: flo
 
 def write_report(frame: pd.DataFrame, path: Path | str, title: str = "Class report",
                  pass_mark: float = 0.8, attention: Sequence[RowProblem] = (),
-                 who: Coordination = Coordination()) -> Path:
+                 who: Coordination = PLAIN) -> Path:
     """Write ``report_html`` to ``path`` atomically (``render.files.write_text``)."""
     return write_text(path, report_html(frame, title, pass_mark, attention, who))
