@@ -6,11 +6,12 @@ every plan scored by the engine. Prints against the 2 s targets, for each: the c
 `dystonia-teach` process: the 20 case files read for their titles and pathways) and the median
 of 3 warm runs (cases already read):
 
-- report: the whole HTML report (tables, 3 + 20 figures, text alternatives, plotly.js inlined);
+- report: the whole HTML report (tables, 3 + 20 figures, text alternatives, plotly.js inlined,
+  who may need help, cases that may be faulty, item statistics);
 - gradebook: the table and its CSV file;
 - canvas, moodle: the LMS gradebook layouts (one column per case, an id map of every learner)
   and their CSV files, counting the frame's attempts as re-graded;
-- xapi: the statements and their JSON file.
+- xapi: the statements (one per attempt, each id a digest of its content) and their JSON file.
 
     .venv/bin/python benchmarks/bench_course.py
 """
@@ -66,7 +67,7 @@ def main() -> int:
         from dystonia_teach.course.dashboard import report_html
         from dystonia_teach.course.demo import demo_frame
         from dystonia_teach.course.gradebook import gradebook, write_csv
-        from dystonia_teach.course.xapi import statements
+        from dystonia_teach.course.xapi import class_statements, statements_json
 
         start = time.perf_counter()
         frame = demo_frame(learners=LEARNERS, cases=cases, seed=1, participation=1.0,
@@ -92,9 +93,8 @@ def main() -> int:
             write_csv(book.table, folder / "lms.csv")
 
         def xapi_file() -> None:
-            import json
-
-            (folder / "s.json").write_text(json.dumps(statements(frame)), encoding="utf-8")
+            (folder / "s.json").write_text(statements_json(class_statements(frame)),
+                                           encoding="utf-8")
 
         figures = {
             "report": cold_and_warm(lambda: (folder / "r.html").write_text(

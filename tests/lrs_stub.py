@@ -1,6 +1,13 @@
 """A learning record store stub on loopback that misbehaves on request, by path:
 
-- ``/xapi/statements``: a conforming LRS (200, JSON list of the ids; user course/secret);
+- ``/xapi/statements``: a conforming LRS (xAPI 1.0.3 Communication 2.1.2, Data 2.3.2): 200
+  and the JSON list of the ids; a statement whose id it holds with other content is refused
+  with 409 Conflict, an identical one is accepted and changes nothing; two statements with one
+  id in a batch, a voiding statement whose object is not a StatementRef, and one voiding a
+  voiding statement are refused with 400; a refused batch stores nothing; ``posts`` counts the
+  batches it was sent;
+- ``/flaky/statements``: the same store, but once ``flaky_budget`` batches were taken, every
+  batch is answered 503 (service unavailable);
 - ``/redirect/statements``: 302 to the capture server (another origin), ``/same/statements``:
   302 to ``/xapi/statements`` (same origin);
 - ``/html/statements``: 200 with an HTML page; ``/empty/statements``: 200 with no body;
@@ -35,18 +42,58 @@ class _Server(ThreadingHTTPServer):
         self.stub = stub
 
 
+def is_voiding(statement: dict[str, Any]) -> bool:
+    """A voiding statement: its verb's id ends with "voided" (Data 2.3.2, XAPI-00019)."""
+    return str(statement.get("verb", {}).get("id", "")).endswith("voided")
+
+
 @dataclass
 class LrsStub:
     url: str = ""
     capture_url: str = ""
-    stored: list[dict[str, Any]] = field(default_factory=list)
+    stored: dict[str, dict[str, Any]] = field(default_factory=dict)  # by id, in arrival order
     captured: list[dict[str, str]] = field(default_factory=list)
     stopping: threading.Event = field(default_factory=threading.Event)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    posts: int = 0
+    flaky_budget: int = 0
 
     def endpoint(self, kind: str, credentials: bool = False) -> str:
         base = self.url.replace("http://", f"http://{USER}:{PASSWORD}@") if credentials else (
             self.url)
         return f"{base}/{kind}"
+
+    @property
+    def voided(self) -> set[str]:
+        """Ids of stored statements a stored voiding statement targets (XAPI-00018)."""
+        targets = {s["object"]["id"] for s in self.stored.values() if is_voiding(s)}
+        return {t for t in targets if t in self.stored and not is_voiding(self.stored[t])}
+
+    def current(self) -> list[dict[str, Any]]:
+        """What a query would return: stored statements neither voided nor voiding."""
+        voided = self.voided
+        return [s for i, s in self.stored.items() if i not in voided and not is_voiding(s)]
+
+    def receive(self, batch: list[dict[str, Any]]) -> tuple[int, str]:
+        """Store a batch as a conforming LRS does, all or nothing: the status and answer."""
+        ids = [s.get("id") for s in batch]
+        if len(set(ids)) != len(ids):
+            return 400, "two statements in the batch have the same id"
+        with self.lock:
+            known = dict(self.stored)
+            for statement in batch:
+                held = known.get(statement["id"])
+                if held is not None and held != statement:
+                    return 409, f"statement {statement['id']} is stored with other content"
+                if is_voiding(statement):
+                    target = statement.get("object", {})
+                    if target.get("objectType") != "StatementRef":
+                        return 400, "a voiding statement's object must be a StatementRef"
+                    if is_voiding(known.get(target.get("id"), {})):
+                        return 400, "a voiding statement cannot target a voiding statement"
+                known.setdefault(statement["id"], statement)
+            self.stored = known
+        return 200, json.dumps(ids)
 
 
 class _Lrs(BaseHTTPRequestHandler):
@@ -81,16 +128,23 @@ class _Lrs(BaseHTTPRequestHandler):
                 time.sleep(0.3)
         elif kind == "silent":
             stub.stopping.wait(120)
+        elif kind == "flaky" and stub.flaky_budget <= 0:
+            self._answer(503, b"down for maintenance")
         else:
+            stub.flaky_budget -= kind == "flaky"
+            stub.posts += 1
             batch = json.loads(body)
-            stub.stored.extend(batch)
-            self._answer(200, json.dumps([s["id"] for s in batch]).encode(), "application/json")
+            status, answer = stub.receive(batch if isinstance(batch, list) else [batch])
+            self._answer(status, answer.encode(),
+                         "application/json" if status == 200 else "text/plain")
 
     def _answer(self, status: int, body: bytes, kind: str = "text/plain",
                 location: str | None = None) -> None:
         self.send_response(status)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Content-Type", kind)
+        if status == 503:
+            self.send_header("Retry-After", "0")
         if location:
             self.send_header("Location", location)
         self.end_headers()

@@ -8,6 +8,7 @@ import base64
 import csv
 import json
 import threading
+import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -22,7 +23,7 @@ from dystonia_teach.cli import cli
 from dystonia_teach.course.demo import demo_frame, write_demo_store
 from dystonia_teach.course.gradebook import NOT_REGRADED_COLUMN, gradebook, write_csv
 from dystonia_teach.course.lrs import LrsError, post_statements
-from dystonia_teach.course.xapi import statements
+from dystonia_teach.course.xapi import DEFAULT_HOMEPAGE, namespace, statements
 from dystonia_teach.store.base import AS_SUBMITTED, graded_label
 
 CASES = ["early_uncomplicated", "progressive_foot_drop", "polyneuropathy_mimic"]
@@ -166,33 +167,56 @@ def test_the_rules_check_can_fail(frame: pd.DataFrame) -> None:
 
 
 def test_statements_carry_verbs_scores_and_pitfalls(frame: pd.DataFrame) -> None:
+    """One statement per attempt: the learner completed the case (MedBiquitous Virtual Patient
+    profile: a simulation activity, the profile's version as a category), with the score,
+    success against the pass mark, the plan and the pitfalls."""
+    regraded = graded_label("0.9.0", "kb-000000000000")
+    frame = frame.assign(graded=[AS_SUBMITTED if n % 3 else regraded for n in range(len(frame))])
     made = statements(frame, "https://hub.example.edu", pass_mark=0.8)
-    by_verb: dict[str, list[dict]] = {}
-    for s in made:
-        by_verb.setdefault(s["verb"]["display"]["en-US"], []).append(s)
-    assert len(by_verb["answered"]) == len(frame)
-    assert len(by_verb["attempted"]) == frame.groupby(["learner_id", "case_id"]).ngroups
-    passed = frame[frame["score"] >= 0.8].groupby(["learner_id", "case_id"]).ngroups
-    assert len(by_verb["completed"]) == passed
+    assert len(made) == len(frame)
+    assert {s["verb"]["id"] for s in made} == {"http://adlnet.gov/expapi/verbs/completed"}
+    assert {s["object"]["definition"]["type"] for s in made} == {
+        "http://adlnet.gov/expapi/activities/simulation"}
+    assert all(s["context"]["contextActivities"]["category"] == [
+        {"objectType": "Activity", "id": "https://w3id.org/xapi/virtual-patient/v1.0"}]
+        for s in made)
     row = frame.sort_values("attempt_id").iloc[5]
-    answer = by_verb["answered"][5]
+    answer = made[5]
     assert answer["actor"]["account"] == {"homePage": "https://hub.example.edu",
                                           "name": row.learner_id}
     assert answer["object"]["id"].endswith(f"/cases/{row.case_id}")
     assert answer["result"]["score"]["scaled"] == pytest.approx(row.score)
     assert answer["result"]["success"] is bool(row.score >= 0.8)
+    assert answer["result"]["response"] == "[,]".join(
+        a if isinstance(a, str) else a["step"] for a in row.actions)
     extensions = answer["context"]["extensions"]
     assert [v for k, v in extensions.items() if k.endswith("pitfall-codes")] == [
         list(row.pitfalls)]
+    assert [v for k, v in extensions.items() if k.endswith("attempt-number")] == [row.number]
     assert answer["timestamp"].endswith("Z")
-    assert [v for k, v in extensions.items() if k.endswith("score-source")] == [row.graded]
+    sources = [next(v for k, v in s["context"]["extensions"].items()
+                    if k.endswith("score-source")) for s in made]
+    assert sources == ["re-graded" if g == regraded else "as submitted"
+                       for g in frame.sort_values("attempt_id")["graded"]]
 
 
-def test_statement_ids_repeat_on_re_export(frame: pd.DataFrame) -> None:
-    first = [s["id"] for s in statements(frame)]
-    assert first == [s["id"] for s in statements(frame)]
+def test_statement_ids_follow_from_the_content(frame: pd.DataFrame) -> None:
+    """The same attempt and grade give the same id on every export; a changed grade, learner
+    or home page gives another; the id is the UUID5 of the content, so one id never has two
+    contents."""
+    first = statements(frame)
+    assert [s["id"] for s in first] == [s["id"] for s in statements(frame)]
     other = frame.assign(learner_id="p-" + frame["learner_id"])
-    assert not set(first) & {s["id"] for s in statements(other)}
+    assert not {s["id"] for s in first} & {s["id"] for s in statements(other)}
+    regraded = frame.assign(score=frame["score"].where(frame["attempt_id"] != 3, 0.123))
+    changed = [a["id"] != b["id"] for a, b in zip(first, statements(regraded), strict=True)]
+    assert changed == [attempt_id == 3 for attempt_id in sorted(frame["attempt_id"])]
+    elsewhere = statements(frame, "https://hub.example.edu")
+    assert not {s["id"] for s in first} & {s["id"] for s in elsewhere}
+    for made in first[:3]:
+        content = json.dumps({k: v for k, v in made.items() if k != "id"},
+                             ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        assert made["id"] == str(uuid.uuid5(namespace(DEFAULT_HOMEPAGE), content))
 
 
 # -- LRS ---------------------------------------------------------------------------------------
@@ -294,15 +318,16 @@ def test_cli_exports_pseudonymous_unless_real_ids(store_url: str, tmp_path: Path
 def test_cli_xapi_writes_and_posts(store_url: str, tmp_path: Path, lrs: str) -> None:
     FakeLrs.received, FakeLrs.fail_first = [], 0
     out = tmp_path / "statements.json"
+    ledger = tmp_path / "ledger.sqlite3"
     result = CliRunner(env={"DYSTONIA_TEACH_LRS_PASSWORD": "secret"}).invoke(cli, [
         "export", "xapi", "--store", store_url, "-o", str(out), "--salt", "s3",
-        "--lrs", lrs, "--lrs-user", "course", "--batch-size", "10"])
+        "--lrs", lrs, "--lrs-user", "course", "--batch-size", "10", "--ledger", str(ledger)])
     assert result.exit_code == 0, result.output
     written = json.loads(out.read_text(encoding="utf-8"))
     assert [s["id"] for s in FakeLrs.received] == [s["id"] for s in written]
     refused = CliRunner().invoke(cli, ["export", "xapi", "--store", store_url, "-o", str(out),
-                                       "--lrs", lrs, "--lrs-user", "course",
-                                       "--lrs-password", "nope"])
+                                       "--lrs", lrs, "--lrs-user", "course", "--salt", "s4",
+                                       "--lrs-password", "nope", "--ledger", str(ledger)])
     assert refused.exit_code == 1 and "HTTP 401" in refused.output
     assert "Traceback" not in refused.output
 

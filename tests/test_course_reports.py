@@ -96,10 +96,16 @@ def test_common_paths_mark_the_recommended_one(small: pd.DataFrame) -> None:
     assert paths["attempts"].sum() == 5
     recommended = paths[paths["recommended"]]
     assert len(recommended) == 1 and recommended["learners"].iloc[0] == 2  # ann and bob
-    links = reports.step_transitions(small, DROP, min_share=0)
-    assert links["attempts"].sum() == sum(len(p) - 1 for p in small.loc[
+    grid = reports.step_positions(small, DROP, min_share=0)
+    assert grid["attempts"].sum() == sum(len(p) for p in small.loc[
         small["case_id"] == DROP, "actions"])
-    assert links["recommended"].any()
+    wanted = reports.recommended_steps(DROP)
+    on_path = grid[grid["recommended"]]
+    assert list(zip(on_path["step"], on_path["position"], strict=True)) == sorted(
+        (step, str(n)) for n, step in enumerate(wanted, 1))
+    assert on_path.set_index("step").loc[wanted[0], "attempts"] == 3  # ann, bob's 3rd, cat
+    pooled = reports.step_positions(small, DROP, min_share=0.5, last=2)
+    assert set(pooled["position"]) == {"1", "2+"} and "other" in set(pooled["step"])
 
 
 def test_generated_class_is_deterministic_and_scored_by_the_engine(
@@ -144,8 +150,9 @@ def test_figures_are_valid_plotly_with_palette_and_second_signal(generated) -> N
     assert len({t.marker.symbol for t in trend.data}) == len(trend.data)  # not colour alone
     heat = dashboard.pitfalls_figure(generated)
     assert heat.data[0].texttemplate == "%{text}"  # counts written in the cells
-    sankey = dashboard.paths_figure(generated, EARLY)
-    assert any("✓" in label for label in sankey.data[0].node.label)
+    grid = dashboard.paths_figure(generated, EARLY)
+    marked = [cell for row in grid.data[0].text for cell in row if "✓" in cell]
+    assert len(marked) == len(reports.recommended_steps(EARLY))  # not colour alone
     for spec in (dashboard.scores_spec(generated), dashboard.pitfalls_spec(generated),
                  dashboard.trend_spec(generated), dashboard.paths_spec(generated, DROP)):
         figure(spec)  # validates every property

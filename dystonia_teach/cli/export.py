@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,6 +10,7 @@ import click
 
 from dystonia_teach.cli._common import EXIT_PROBLEMS, echo, examples
 from dystonia_teach.cli._frames import (
+    SALT_VAR,
     pseudonym_salt,
     read_class,
     real_ids_option,
@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     import pandas as pd
+
+    from dystonia_teach.course.xapi import Statement
 
 DEFAULT_HOMEPAGE = "https://jupyterhub.invalid"  # course.xapi.DEFAULT_HOMEPAGE (test-checked)
 
@@ -166,7 +168,7 @@ def lms_gradebook(store_url: str | None, output: Path, layout: str, roster: Path
 
 @export.command(epilog=examples(
     "dystonia-teach export xapi -o statements.json --homepage https://hub.example.edu",
-    "DYSTONIA_TEACH_LRS_PASSWORD=… dystonia-teach export xapi -o s.json "
+    "DYSTONIA_TEACH_LRS_PASSWORD=… dystonia-teach export xapi -o s.json --salt S3cret "
     "--lrs https://lrs.example.edu/xapi --lrs-user course",
 ))
 @store_option
@@ -177,10 +179,18 @@ def lms_gradebook(store_url: str | None, output: Path, layout: str, roster: Path
               help="URL of the system the learner accounts belong to (e.g. the JupyterHub).")
 @click.option("--pass-mark", type=click.FloatRange(0, 1), default=0.8, show_default=True,
               help="Score from which an attempt counts as a success.")
-@click.option("--lrs", "lrs_url", metavar="URL", help="Also POST the statements to this LRS.")
+@click.option("--lrs", "lrs_url", metavar="URL",
+              help="Also bring this LRS in step: send new statements, and void those of "
+                   "attempts re-graded or removed since (needs --salt or --real-ids).")
 @click.option("--lrs-user", envvar="DYSTONIA_TEACH_LRS_USER", help="LRS basic-auth user.")
 @click.option("--lrs-password", envvar="DYSTONIA_TEACH_LRS_PASSWORD",
               help="LRS basic-auth password (better: $DYSTONIA_TEACH_LRS_PASSWORD).")
+@click.option("--ledger", envvar="DYSTONIA_TEACH_XAPI_LEDGER", metavar="FILE",
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Where what the LRS acknowledged is remembered (default "
+                   "~/.dystonia_teach/xapi.sqlite3); keep it: it is how a re-graded "
+                   "attempt's old statement is found and voided.")
+@click.option("--dry-run", is_flag=True, help="With --lrs: say what would be sent; send nothing.")
 @click.option("--batch-size", type=click.IntRange(1, 10000), default=100, show_default=True)
 @click.option("--lrs-timeout", type=click.FloatRange(1, 3600), default=60, show_default=True,
               metavar="SECONDS", help="Longest time one batch may take, retries included.")
@@ -188,16 +198,21 @@ def lms_gradebook(store_url: str | None, output: Path, layout: str, roster: Path
               metavar="SECONDS", help="Longest time the whole posting may take.")
 def xapi(store_url: str | None, output: Path, real_ids: bool, salt: str | None, homepage: str,
          pass_mark: float, lrs_url: str | None, lrs_user: str | None, lrs_password: str | None,
-         batch_size: int, lrs_timeout: float, lrs_deadline: float) -> None:
-    """xAPI 1.0.3 statements (attempted, answered, completed) of every attempt, as JSON.
+         ledger: Path | None, dry_run: bool, batch_size: int, lrs_timeout: float,
+         lrs_deadline: float) -> None:
+    """xAPI 1.0.3 statements, one per attempt (the learner completed the case, with the score
+    and pitfalls), as JSON; each statement's id follows from its content.
 
-    With --lrs they are also posted: to that http(s) URL only (redirects are not followed, so
-    the credentials go nowhere else), counted as stored only when the LRS answers with their
+    With --lrs the LRS is brought in step: statements it lacks are sent, a re-graded attempt
+    gets a new statement and its old one is voided, as is the statement of an attempt removed
+    from the store; the ledger remembers what the LRS acknowledged, so running the command
+    again sends nothing new. Posting goes to that http(s) URL only (redirects are not followed,
+    so the credentials go nowhere else), counts only when the LRS answers with the statements'
     ids, within --lrs-timeout per batch and --lrs-deadline in all.
     """
-    from dystonia_teach.course.lrs import LrsError, lrs_target, post_statements
+    from dystonia_teach.course.lrs import LrsError, lrs_target
     from dystonia_teach.course.reports import ReportError
-    from dystonia_teach.course.xapi import check_homepage, statements
+    from dystonia_teach.course.xapi import check_homepage, class_statements, statements_json
     from dystonia_teach.render.files import write_text
 
     try:
@@ -206,22 +221,46 @@ def xapi(store_url: str | None, output: Path, real_ids: bool, salt: str | None, 
     except (ReportError, LrsError) as err:
         echo(f"error: {err}", err=True)
         sys.exit(EXIT_PROBLEMS)
+    if lrs_url and not (real_ids or salt):
+        echo(f"error: --lrs needs learner ids that stay the same from run to run: give the "
+             f"course's --salt (or ${SALT_VAR}), or --real-ids; with one-off pseudonyms every "
+             "run would record the class again as new learners", err=True)
+        sys.exit(EXIT_PROBLEMS)
     frame, attention = read_class(store_url, pseudonym_salt(real_ids, salt))
-    made = statements(frame, homepage, pass_mark)
-    _write(output, lambda: write_text(output, json.dumps(made, ensure_ascii=False,
-                                                         separators=(",", ":"))))
+    made = class_statements(frame, homepage, pass_mark)
+    _write(output, lambda: write_text(output, statements_json(made)))
     echo(f"wrote {output}: {len(made)} statements of {len(frame)} attempts")
     scores_note(frame)
     say_attention(attention, "the statements")
-    if lrs_url:
-        auth = (lrs_user or "", lrs_password or "") if lrs_user or lrs_password else None
-        try:
-            sent = post_statements(made, lrs_url, auth=auth, batch_size=batch_size,
-                                   timeout=lrs_timeout, deadline=lrs_deadline)
-        except LrsError as err:
-            echo(f"error: {err}", err=True)
-            sys.exit(EXIT_PROBLEMS)
-        echo(f"posted {sent} statements to {target}")
+    if target:
+        _sync(made, str(lrs_url), homepage, ledger, dry_run,
+              auth=(lrs_user or "", lrs_password or "") if lrs_user or lrs_password else None,
+              batch_size=batch_size, timeout=lrs_timeout, deadline=lrs_deadline)
+
+
+def _sync(made: list[Statement], lrs_url: str, homepage: str, ledger: Path | None, dry_run: bool,
+          **post_options: object) -> None:
+    """`export xapi --lrs`: bring the LRS in step, or exit 1 saying what to do."""
+    from dystonia_teach.course.lrs import LrsError
+    from dystonia_teach.course.xapi_ledger import DEFAULT_LEDGER, LedgerError, XapiLedger
+    from dystonia_teach.course.xapi_sync import sync_statements
+
+    path = ledger or DEFAULT_LEDGER
+    try:
+        with XapiLedger(path) as remembered:
+            report = sync_statements(made, lrs_url, remembered, homepage, dry_run=dry_run,
+                                     **post_options)
+    except LedgerError as err:
+        echo(f"error: {err}", err=True)
+        sys.exit(EXIT_PROBLEMS)
+    except LrsError as err:
+        after = ("the same statements would be refused again" if err.status in (400, 409)
+                 else "running the same command again sends only the rest")
+        echo(f"error: {err}. What the LRS acknowledged is remembered in {path}; {after}.",
+             err=True)
+        sys.exit(EXIT_PROBLEMS)
+    for line in report.lines():
+        echo(line)
 
 
 def _write(output: Path, write: Callable[[], object]) -> None:

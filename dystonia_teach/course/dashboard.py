@@ -6,7 +6,7 @@ The notebook calls these one per cell; ``report_html`` puts them all in one self
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,9 +17,19 @@ from markupsafe import Markup
 
 from dystonia_teach import __version__
 from dystonia_teach.course import reports
+from dystonia_teach.course.assignments import Assignment
 from dystonia_teach.course.attention import HEADING, attention_text
+from dystonia_teach.course.coordinator import (
+    PLAIN,
+    Coordination,
+    faulty_section,
+    help_section,
+    section_text,
+)
 from dystonia_teach.course.demo import DEMO_PREFIX
 from dystonia_teach.course.grading_status import case_change_notes, grading_status
+from dystonia_teach.course.item_stats import item_stats_section
+from dystonia_teach.course.needs_help import HelpRules, who_may_need_help
 from dystonia_teach.render import class_figures as figures
 from dystonia_teach.render.files import write_text
 from dystonia_teach.store import RowProblem, open_store
@@ -38,6 +48,7 @@ text-align:left;font-size:90%}pre.dt-alt{white-space:pre-wrap;background:#f6f6f6
 Generated {{ generated }} by dystonia_teach {{ version }}.</p>
 {% if demo %}<p class="dt-demo"><b>Demo data:</b> a generated class, not real learners.</p>
 {% endif %}
+{% if pseudonymous %}<p>{{ pseudonyms }}</p>{% endif %}
 {% if grading %}<p{% if not trusted %} class="dt-demo"{% endif %}><b>Scores:</b> {{ grading }}</p>
 {% endif %}
 {% for note in changed %}<p class="dt-demo"><b>Case changed:</b> {{ note }}</p>
@@ -54,6 +65,11 @@ Generated {{ generated }} by dystonia_teach {{ version }}.</p>
 {% endfor %}
 </body></html>
 """)
+
+
+#: What a pseudonymous report says of its learner ids.
+PSEUDONYMS = ("Learners are shown by pseudonym: the same as in the gradebook export made with "
+              "the same course salt, never their names or hub ids.")
 
 
 def class_frame(store_url: str | None = None) -> pd.DataFrame:
@@ -118,9 +134,9 @@ def trend_text(frame: pd.DataFrame) -> str:
 
 
 def paths_spec(frame: pd.DataFrame, case_id: str) -> figures.Spec:
-    """The common paths through one case as a Sankey, the recommended pathway highlighted."""
-    return figures.path_sankey(reports.step_transitions(frame, case_id), reports.step_label,
-                               reports.case_title(case_id))
+    """Where learners put each step at one case, the recommended pathway's places marked."""
+    return figures.path_grid(reports.step_positions(frame, case_id), reports.step_label,
+                             reports.case_title(case_id))
 
 
 def paths_text(frame: pd.DataFrame, case_id: str) -> str:
@@ -144,17 +160,21 @@ def trend_figure(frame: pd.DataFrame) -> go.Figure:
 
 
 def paths_figure(frame: pd.DataFrame, case_id: str) -> go.Figure:
-    """The common paths through one case as a Sankey, the recommended pathway highlighted."""
+    """Where learners put each step at one case, the recommended pathway's places marked."""
     return figures.figure(paths_spec(frame, case_id))
 
 
-def help_table(frame: pd.DataFrame, min_repeats: int = 2) -> pd.DataFrame:
-    """Learners who may need help (repeated critical pitfalls), with readable columns."""
-    table = reports.learners_needing_help(frame, min_repeats)
-    return pd.DataFrame({"Learner": table["learner_id"], "Critical pitfall": table["label"],
-                         "Attempts with it": table["times"],
-                         "Cases": table["cases"].map(lambda ids: "; ".join(
-                             reports.case_title(c) for c in ids.split(", ")))})
+def help_table(frame: pd.DataFrame, roster: Iterable[str] = (),
+               assignments: Sequence[Assignment] = (), pass_mark: float = 0.8) -> pd.DataFrame:
+    """Learners who may need help, each with the reasons (``course.needs_help``)."""
+    table = who_may_need_help(frame, roster, assignments, HelpRules(pass_mark=pass_mark))
+    return pd.DataFrame({"Learner": table["learner_id"],
+                         "Why they may need help": table["reasons"].map("; ".join)})
+
+
+def faulty_text(frame: pd.DataFrame, pass_mark: float = 0.8) -> str:
+    """The cases that may be faulty in words, each with the command that checks it."""
+    return faulty_section(frame, pass_mark)["text"]
 
 
 def _html_table(table: pd.DataFrame) -> Markup:
@@ -162,7 +182,7 @@ def _html_table(table: pd.DataFrame) -> Markup:
 
 
 def report_html(frame: pd.DataFrame, title: str = "Class report", pass_mark: float = 0.8,
-                attention: Sequence[RowProblem] = ()) -> str:
+                attention: Sequence[RowProblem] = (), who: Coordination = PLAIN) -> str:
     """The whole class report as one self-contained HTML page; ``attention``: the stored rows
     that could not be read (``store.needing_attention``), listed in a section of their own."""
     frame = reports.with_paths(reports.check_frame(frame))
@@ -181,6 +201,8 @@ def report_html(frame: pd.DataFrame, title: str = "Class report", pass_mark: flo
             {"heading": "Attempts and scores per case", "figure": embed(scores_spec(frame)),
              "text": scores_text(frame, pass_mark),
              "table": _html_table(overview_table(frame, pass_mark))},
+            help_section(frame, pass_mark, who),
+            faulty_section(frame, pass_mark),
             {"heading": "Pitfalls: which, where, how often",
              "figure": embed(figures.pitfall_heatmap(frequency, reports.case_title)),
              "text": figures.pitfall_description(reports.pitfall_totals(frame), frequency,
@@ -189,36 +211,36 @@ def report_html(frame: pd.DataFrame, title: str = "Class report", pass_mark: flo
              "figure": embed(figures.trend_figure(trend, reports.pitfall_label)),
              "text": figures.trend_description(trend, reports.pitfall_label,
                                                reports.attempts_by_number(frame))},
+            item_stats_section(frame),
         ]
         for case_id, at_case in frame.groupby("case_id", sort=True):
             sections.append({"heading": f"Paths through: {reports.case_title(str(case_id))}",
                              "figure": embed(paths_spec(at_case, str(case_id))),
                              "text": paths_text(at_case, str(case_id))})
-        needing = help_table(frame)
-        sections.append({
-            "heading": "Learners who may need help",
-            "intro": "The same critical pitfall in two or more attempts, and still in the "
-                     "learner's latest attempt at one of those cases.",
-            "text": "" if len(needing) else "No learner keeps repeating a critical pitfall.",
-            "table": _html_table(needing) if len(needing) else None})
     else:
         sections.append({"heading": "No attempts yet", "text": "The store holds no attempts."})
+        if who.roster:
+            sections.append(help_section(frame, pass_mark, who))
     if attention:
         sections.insert(0, {"heading": HEADING, "text": attention_text(attention)})
     status = grading_status(frame)
     return _TEMPLATE.render(
         title=title, attempts=len(frame), learners=frame["learner_id"].nunique(),
         cases=frame["case_id"].nunique(), demo=is_demo(frame), version=__version__,
-        grading=status.note(), trusted=status.trusted, changed=case_change_notes(frame),
+        pseudonymous=who.pseudonymous, pseudonyms=PSEUDONYMS, grading=status.note(),
+        trusted=status.trusted,
+        changed=case_change_notes(frame),
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), sections=sections)
 
 
 def report_text(frame: pd.DataFrame, title: str = "Class report", pass_mark: float = 0.8,
-                attention: Sequence[RowProblem] = ()) -> str:
+                attention: Sequence[RowProblem] = (), who: Coordination = PLAIN) -> str:
     """The report's text alone (every figure's text alternative), for a terminal."""
     frame = reports.with_paths(reports.check_frame(frame))
     parts = [f"{title}: {len(frame)} attempts by {frame['learner_id'].nunique()} learners at "
              f"{frame['case_id'].nunique()} cases"]
+    if who.pseudonymous:
+        parts.append(PSEUDONYMS)
     if attention:
         parts.append(attention_text(attention))
     if is_demo(frame):
@@ -226,17 +248,19 @@ def report_text(frame: pd.DataFrame, title: str = "Class report", pass_mark: flo
     if len(frame):
         parts.append(f"Scores: {grading_status(frame).note()}")
         parts += case_change_notes(frame)
-        parts += [scores_text(frame, pass_mark), pitfalls_text(frame), trend_text(frame)]
+        parts.append(scores_text(frame, pass_mark))
+    if len(frame) or who.roster:
+        parts.append(section_text(help_section(frame, pass_mark, who)))
+    if len(frame):
+        parts += [section_text(faulty_section(frame, pass_mark)), pitfalls_text(frame),
+                  trend_text(frame), item_stats_section(frame)["text"]]
         parts += [f"Paths through: {reports.case_title(c)}\n{paths_text(frame, c)}"
                   for c in sorted(frame["case_id"].unique())]
-        needing = help_table(frame)
-        parts.append("Learners who may need help (the same critical pitfall in two or more "
-                     "attempts, still in the latest):\n" + (
-                         needing.to_string(index=False) if len(needing) else "none"))
     return "\n\n".join(parts)
 
 
 def write_report(frame: pd.DataFrame, path: Path | str, title: str = "Class report",
-                 pass_mark: float = 0.8, attention: Sequence[RowProblem] = ()) -> Path:
+                 pass_mark: float = 0.8, attention: Sequence[RowProblem] = (),
+                 who: Coordination = PLAIN) -> Path:
     """Write ``report_html`` to ``path`` atomically (``render.files.write_text``)."""
-    return write_text(path, report_html(frame, title, pass_mark, attention))
+    return write_text(path, report_html(frame, title, pass_mark, attention, who))

@@ -14,8 +14,9 @@
 
 A batch that meets a network error, 429 (too many requests) or a 5xx answer is retried with
 exponential backoff (``Retry-After`` is honoured); any other refusal stops at once, saying how
-many statements were stored before. Statement ids are deterministic, so running the export
-again is safe: the LRS keeps each statement once.
+many statements were stored before. A 409 (the LRS holds one of the ids with other content) is
+named as such: statements are never changed once stored. ``on_stored`` hears of each batch the
+LRS acknowledged, so a caller can remember them (``course.xapi_ledger``).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import base64
 import json
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
@@ -41,10 +42,20 @@ MAX_ANSWER = 1_000_000  # bytes of an answer read at most
 _SHOWN = 300
 _TERMINAL_ESCAPES = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|[@-_])")
 _USERINFO = re.compile(r"(//)[^/?#@]*@")
+_HINTS = {401: " (check the LRS user name and password)",
+          403: " (check the LRS user name and password)",
+          409: " (Conflict: the LRS already holds a statement with one of these ids and other "
+               "content, and statements are never changed once stored; another program may "
+               "have used the same ids)"}
 
 
 class LrsError(DystoniaTeachError, RuntimeError):
-    """The learning record store refused the statements or could not be reached."""
+    """The learning record store refused the statements or could not be reached; ``status``:
+    the HTTP status of a refusal (None for any other failure)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def statements_url(endpoint: str) -> str:
@@ -84,16 +95,18 @@ def lrs_target(endpoint: str) -> tuple[str, tuple[str, str] | None]:
 def post_statements(statements: Sequence[dict[str, Any]], endpoint: str, *,
                     auth: tuple[str, str] | None = None, batch_size: int = 100,
                     retries: int = 3, backoff: float = 0.5, timeout: float = 60.0,
-                    deadline: float = 600.0) -> int:
+                    deadline: float = 600.0,
+                    on_stored: Callable[[list[dict[str, Any]]], object] | None = None) -> int:
     """POST ``statements`` in batches; returns how many the LRS stored (all, or raises).
 
     ``timeout``: seconds one batch may take, retries included; ``deadline``: seconds the whole
-    run may take. ``auth`` wins over credentials written in the URL.
+    run may take. ``auth`` wins over credentials written in the URL. ``on_stored`` is called
+    with each batch the LRS acknowledged, in order.
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     url, in_url = lrs_target(endpoint)
-    run = _Run(url, auth or in_url, retries, backoff, timeout, deadline)
+    run = _Run(url, auth or in_url, retries, backoff, timeout, deadline, on_stored)
     batches = [list(statements[i:i + batch_size])
                for i in range(0, len(statements), batch_size)]
     try:
@@ -108,8 +121,10 @@ class _Run:
     """One export's posting: its URL, credentials, retry policy and deadlines."""
 
     def __init__(self, url: str, auth: tuple[str, str] | None, retries: int, backoff: float,
-                 timeout: float, deadline: float) -> None:
+                 timeout: float, deadline: float,
+                 on_stored: Callable[[list[dict[str, Any]]], object] | None = None) -> None:
         self.url, self.retries, self.backoff, self.timeout = url, retries, backoff, timeout
+        self.on_stored = on_stored
         self.run_deadline = time.monotonic() + deadline
         self.headers = {"Content-Type": "application/json",
                         "X-Experience-API-Version": XAPI_VERSION}
@@ -128,6 +143,8 @@ class _Run:
                 where = f"batch {number} of {len(batches)} to {self.url}"
                 await self._post_batch(client, batch, where, sent, total)
                 sent += len(batch)
+                if self.on_stored is not None:
+                    self.on_stored(batch)
         return sent
 
     async def _post_batch(self, client: httpx.AsyncClient, batch: list[dict[str, Any]],
@@ -160,18 +177,15 @@ class _Run:
                     self._check_stored(batch, headers, answer, where, stored)
                     return
                 if status not in RETRY_STATUSES or attempt == self.retries:
-                    hint = (" (check the LRS user name and password)"
-                            if status in (401, 403) else "")
                     detail = self._shown(answer.decode("utf-8", "replace"))
+                    hint = _HINTS.get(status, "")
                     raise LrsError(f"the LRS refused {where}: HTTP {status}{hint}"
-                                   f"{': ' + detail if detail else ''}; {stored} (re-running "
-                                   "is safe: ids repeat)")
+                                   f"{': ' + detail if detail else ''}; {stored}", status)
                 delay = _retry_after(headers, delay)
             await asyncio.sleep(max(0.0, min(delay, ends - time.monotonic())))
         limit = ("the whole export's deadline" if ends == self.run_deadline
                  else f"{self.timeout:g} s")
-        raise LrsError(f"the LRS did not answer {where} completely within {limit}; {stored} "
-                       "(re-running is safe: ids repeat)")
+        raise LrsError(f"the LRS did not answer {where} completely within {limit}; {stored}")
 
     async def _exchange(self, client: httpx.AsyncClient,
                         body: bytes) -> tuple[int, httpx.Headers, bytes]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from functools import cache
-from itertools import pairwise
 from typing import Any
 
 import pandas as pd
@@ -249,31 +248,34 @@ def path_agreement(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["case_id", "exact", "all_steps"])
 
 
-def step_transitions(frame: pd.DataFrame, case_id: str, min_share: float = 0.1,
-                     max_steps: int = 12) -> pd.DataFrame:
-    """Links between consecutive steps at one case, for a Sankey of step sequences.
+def position_bucket(position: int, last: int) -> str:
+    """"1", "2", … or "12+": a step's place in a plan as the path grid groups it."""
+    return f"{last}+" if position >= last else str(position)
 
-    Nodes are (position, step); a node visited by fewer than ``min_share`` of the attempts is
-    pooled as "other" at its position. Columns: source, target (``"3:neuro_exam"`` style),
-    attempts, and ``recommended`` (both ends at their place in the recommended pathway).
+
+def step_positions(frame: pd.DataFrame, case_id: str, min_share: float = 0.1,
+                   last: int = 12) -> pd.DataFrame:
+    """Where the learners put each step at one case, for a grid of steps by position.
+
+    One row per (step, position): ``attempts`` that chose the step at that place in their plan
+    (``position`` "1" = first; places from ``last`` on are pooled as "12+") and whether the
+    recommended pathway has the step there (``recommended``). Steps chosen in fewer than
+    ``min_share`` of the attempts are pooled as "other" unless the pathway has them.
     """
     check_frame(frame)
     paths = _paths(frame[frame["case_id"] == case_id])
-    columns = ["source", "target", "attempts", "recommended"]
+    columns = ["step", "position", "attempts", "recommended"]
     if paths.empty:
         return pd.DataFrame(columns=columns)
-    nodes = Counter((i, s) for p in paths for i, s in enumerate(p[:max_steps], 1))
-    floor = max(1, min_share * len(paths))
-    name = {(i, step): f"{i}:{step}" if n >= floor else f"{i}:other"
-            for (i, step), n in nodes.items()}
-    links: Counter[tuple[str, str]] = Counter()
-    for p in paths:
-        names = [name[(i, step)] for i, step in enumerate(p[:max_steps], 1)]
-        links.update(pairwise(names))
-    wanted = {f"{i}:{s}" for i, s in enumerate(recommended_steps(case_id), 1)}
-    table = pd.DataFrame([(a, b, n, a in wanted and b in wanted)
-                          for (a, b), n in links.items()], columns=columns)
-    return table.sort_values(["source", "attempts"], ascending=[True, False], ignore_index=True)
+    wanted = recommended_steps(case_id)
+    chosen = Counter(step for path in paths for step in set(path))
+    kept = {s for s, n in chosen.items() if n >= min_share * len(paths)} | set(wanted)
+    counts = Counter((step if step in kept else "other", position_bucket(i, last))
+                     for path in paths for i, step in enumerate(path, 1))
+    on_path = {(step, position_bucket(i, last)) for i, step in enumerate(wanted, 1)}
+    rows = [(step, position, counts.get((step, position), 0), (step, position) in on_path)
+            for step, position in sorted(set(counts) | on_path)]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def learners_needing_help(frame: pd.DataFrame, min_repeats: int = 2) -> pd.DataFrame:

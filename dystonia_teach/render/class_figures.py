@@ -9,10 +9,15 @@ Cividis scale, and each colour has a second signal: a legend name, a marker symb
 dash or the number written in the cell. Every label goes through ``safe_text.figure_text``:
 plotly renders a subset of HTML in labels, and a case id or code from the store is shown as
 written, never as a link.
+
+Figures fit the page from 800 px wide up (``tests/test_report_layout.py`` measures their labels
+in Chromium): long labels are wrapped onto lines (``wrapped``), labels are never slanted, axes
+make room for their labels (``automargin``) and each figure's height follows its rows.
 """
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable
 from typing import Any
 
@@ -30,7 +35,11 @@ DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot", "solid",
 Spec = dict[str, Any]
 #: Plain white, without a named template (resolving one costs ~0.1 s a figure).
 _LAYOUT = {"font": {"size": 13}, "paper_bgcolor": "white", "plot_bgcolor": "white",
-           "margin": {"l": 10, "r": 10, "t": 70, "b": 10}}
+           "margin": {"l": 10, "r": 10, "t": 80, "b": 10}}
+#: Pixels a line of a 13 px label takes, with its spacing.
+LINE = 17
+#: Characters a line of a figure title holds (a title wraps after them).
+TITLE_CHARACTERS = 60
 _CONFIG = {"displaylogo": False, "responsive": True}
 
 
@@ -49,6 +58,29 @@ def _layout(**extra: Any) -> dict[str, Any]:
     return {**_LAYOUT, **extra}
 
 
+def wrapped(text: object, width: int) -> str:
+    """``text`` shown as written (``figure_text``), wrapped at word breaks onto lines of at
+    most ``width`` characters (a longer word stays whole)."""
+    lines = textwrap.wrap(str(text), width, break_long_words=False) or [""]
+    return "<br>".join(figure_text(line) for line in lines)
+
+
+def _lines(label: str) -> int:
+    return label.count("<br>") + 1
+
+
+def _title(text: str, subtitle: str = "") -> dict[str, Any]:
+    """A figure title wrapped to fit 800 px, with an optional smaller second line (which
+    should hold at most about 90 characters)."""
+    small = f"<br><sup>{figure_text(subtitle)}</sup>" if subtitle else ""
+    return {"text": wrapped(text, TITLE_CHARACTERS) + small, "x": 0.01, "xanchor": "left"}
+
+
+def _top(title: dict[str, Any]) -> int:
+    """The top margin a title needs."""
+    return 30 + 22 * _lines(title["text"])
+
+
 def _pct(share: float) -> str:
     return f"{100 * share:.0f}%"
 
@@ -62,17 +94,21 @@ def _plural(n: int, word: str) -> str:
 def score_figure(scores: pd.DataFrame) -> Spec:
     """Box plots of scores per case (``label``, ``score``, ``group``: e.g. first attempt /
     later attempts), one colour and legend entry per group."""
-    traces = [{"type": "box", "y": [figure_text(t) for t in rows["label"]],
+    labels = {t: wrapped(t, 40) for t in scores["label"].unique()}
+    traces = [{"type": "box", "y": [labels[t] for t in rows["label"]],
                "x": rows["score"].tolist(), "name": figure_text(group), "orientation": "h",
                "boxpoints": False, "line": {"width": 2},
                "marker": {"color": SERIES_COLOURS[n % len(SERIES_COLOURS)]}}
               for n, (group, rows) in enumerate(scores.groupby("group", sort=False))]
+    row = max([LINE * _lines(t) + 14 for t in labels.values()] + [44])
+    title = _title("Scores per case")
     return {"data": traces, "layout": _layout(
-        boxmode="group", title={"text": "Scores per case"},
-        height=max(320, 48 * scores["label"].nunique() + 120),
-        xaxis={"title": {"text": "score (0 to 1)"}, "range": [0, 1.02], "gridcolor": "#ddd"},
+        boxmode="group", title=title, margin={**_LAYOUT["margin"], "t": _top(title) + 30},
+        height=max(320, row * len(labels) + _top(title) + 110),
+        xaxis={"title": {"text": "score (0 to 1)"}, "range": [0, 1.02], "gridcolor": "#ddd",
+               "automargin": True},
         yaxis={"autorange": "reversed", "automargin": True},
-        legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0, "yanchor": "bottom"})}
+        legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom"})}
 
 
 def score_description(overview: pd.DataFrame) -> str:
@@ -88,27 +124,33 @@ def score_description(overview: pd.DataFrame) -> str:
 
 # -- pitfalls --------------------------------------------------------------------------------
 
-def pitfall_heatmap(frequency: pd.DataFrame, case_label: Callable[[str], str]) -> Spec:
-    """Share of each case's attempts with each pitfall (``label``, ``case_id``, ``share``,
-    ``attempts``); every cell shows its count, so no value depends on colour alone."""
+def pitfall_heatmap(frequency: pd.DataFrame, case_label: Callable[[str], str],
+                    top: int = 8) -> Spec:
+    """Share of each case's attempts with each of the ``top`` most frequent pitfalls (``label``,
+    ``case_id``, ``share``, ``attempts``): cases down, pitfalls across; every cell shows its
+    count, so no value depends on colour alone."""
     if frequency.empty:
-        return {"data": [], "layout": _layout(title={"text": "No pitfalls"})}
-    grid = frequency.pivot_table(index="label", columns="case_id", values="share", fill_value=0)
-    counts = frequency.pivot_table(index="label", columns="case_id", values="attempts",
+        return {"data": [], "layout": _layout(title=_title("No pitfalls"))}
+    grid = frequency.pivot_table(index="case_id", columns="label", values="share", fill_value=0)
+    counts = frequency.pivot_table(index="case_id", columns="label", values="attempts",
                                    fill_value=0).reindex_like(grid)
-    order = counts.sum(axis=1).sort_values(ascending=False, kind="stable").index
-    grid, counts = grid.loc[order], counts.loc[order]
-    trace = {"type": "heatmap", "z": grid.to_numpy().tolist(),
-             "x": [figure_text(case_label(c)) for c in grid.columns],
-             "y": [figure_text(t) for t in grid.index],
+    order = counts.sum().sort_values(ascending=False, kind="stable").index[:top]
+    grid, counts = grid[order], counts[order]
+    rows = [wrapped(case_label(c), 40) for c in grid.index]
+    columns = [wrapped(label, 34) for label in grid.columns]
+    row = max([LINE * _lines(r) + 8 for r in rows] + [30])
+    trace = {"type": "heatmap", "z": grid.to_numpy().tolist(), "x": columns, "y": rows,
              "text": counts.astype(int).to_numpy().tolist(), "texttemplate": "%{text}",
              "colorscale": "Cividis", "zmin": 0,
-             "colorbar": {"title": {"text": "share of<br>attempts"}, "tickformat": ".0%"},
+             "colorbar": {"title": {"text": "share of attempts", "side": "right"},
+                          "tickformat": ".0%"},
              "hovertemplate": "%{y}<br>%{x}<br>%{text} attempts (%{z:.0%})<extra></extra>"}
+    title = _title(f"The {len(order)} most frequent pitfalls by case",
+                   "number of attempts in each cell")
     return {"data": [trace], "layout": _layout(
-        title={"text": "Pitfalls by case (number of attempts in each cell)"},
-        height=max(360, 34 * len(grid) + 300),
-        xaxis={"tickangle": -35, "automargin": True},
+        title=title, margin={**_LAYOUT["margin"], "t": _top(title)},
+        height=row * len(rows) + _top(title) + 7 * 34 + 40,
+        xaxis={"tickangle": -90, "automargin": True, "side": "bottom"},
         yaxis={"autorange": "reversed", "automargin": True})}
 
 
@@ -130,18 +172,22 @@ def pitfall_description(totals: pd.DataFrame, frequency: pd.DataFrame,
 
 def trend_figure(trend: pd.DataFrame, label: Callable[[str], str], top: int = 6) -> Spec:
     """Share of attempts with each of the ``top`` pitfalls by attempt number (one line, colour,
-    dash and marker symbol per pitfall)."""
+    dash and marker symbol per pitfall; the legend lists them one a line below)."""
+    shown = trend.head(top)
     traces = [{"type": "scatter", "x": [f"attempt {c}" for c in trend.columns],
-               "y": row.tolist(), "name": figure_text(label(str(code))),
+               "y": row.tolist(), "name": wrapped(label(str(code)), 60),
                "mode": "lines+markers",
                "line": {"color": SERIES_COLOURS[n % 8], "dash": DASHES[n % 8], "width": 2.5},
                "marker": {"symbol": SYMBOLS[n % 8], "size": 10}}
-              for n, (code, row) in enumerate(trend.head(top).iterrows())]
+              for n, (code, row) in enumerate(shown.iterrows())]
+    title = _title("How pitfalls change over attempts")
     return {"data": traces, "layout": _layout(
-        title={"text": "How pitfalls change over attempts"}, height=480,
+        title=title, margin={**_LAYOUT["margin"], "t": _top(title)},
+        height=420 + 24 * len(shown),
+        xaxis={"automargin": True},
         yaxis={"title": {"text": "share of attempts"}, "tickformat": ".0%",
-               "rangemode": "tozero", "gridcolor": "#ddd"},
-        legend={"orientation": "h", "y": -0.15})}
+               "rangemode": "tozero", "gridcolor": "#ddd", "automargin": True},
+        legend={"orientation": "v", "x": 0, "xanchor": "left", "y": -0.12, "yanchor": "top"})}
 
 
 def trend_description(trend: pd.DataFrame, label: Callable[[str], str], counts: pd.Series,
@@ -160,35 +206,46 @@ def trend_description(trend: pd.DataFrame, label: Callable[[str], str], counts: 
 
 # -- paths -----------------------------------------------------------------------------------
 
-def _node_text(node: str, label: Callable[[str], str]) -> str:
-    position, step = node.split(":", 1)
-    return f"{position}. {'other steps' if step == 'other' else label(step)}"
+def path_grid(positions: pd.DataFrame, label: Callable[[str], str], title: str) -> Spec:
+    """Where learners put each step at a case (``step``, ``position``, ``attempts``,
+    ``recommended``): steps down (the recommended pathway first, in its order), places in the
+    plan across; each cell shows its number of attempts, and "✓" marks the recommended
+    pathway's step at its place."""
+    def position(p: str) -> int:
+        return int(p.rstrip("+"))
 
-
-def path_sankey(links: pd.DataFrame, label: Callable[[str], str], title: str) -> Spec:
-    """A Sankey of step sequences (``source``, ``target``, ``attempts``, ``recommended``).
-
-    Links along the recommended pathway are blue and their nodes are marked "✓", the others
-    grey; the subtitle says so.
-    """
-    names = sorted(set(links["source"]) | set(links["target"]),
-                   key=lambda n: (int(n.split(":", 1)[0]), n))
-    index = {n: i for i, n in enumerate(names)}
-    on_path = set(links.loc[links["recommended"], "source"]) | set(
-        links.loc[links["recommended"], "target"])
-    trace = {"type": "sankey", "arrangement": "snap",
-             "node": {"label": [figure_text(_node_text(n, label))
-                                + (" ✓" if n in on_path else "") for n in names],
-                      "color": [PALETTE["info"] if n in on_path else PALETTE["neutral"]
-                                for n in names], "pad": 12, "thickness": 14},
-             "link": {"source": [index[s] for s in links["source"]],
-                      "target": [index[t] for t in links["target"]],
-                      "value": links["attempts"].tolist(),
-                      "color": ["rgba(0,114,178,0.45)" if r else "rgba(153,153,153,0.35)"
-                                for r in links["recommended"]]}}
-    return {"data": [trace], "layout": _layout(height=560, title={
-        "text": f"{figure_text(title)}<br><sup>Steps in the order chosen; blue and ✓: the "
-                "recommended pathway, grey: other paths</sup>"})}
+    recommended = positions[positions["recommended"]].sort_values(
+        "position", key=lambda c: c.map(position))
+    totals = positions.groupby("step")["attempts"].sum().sort_values(ascending=False,
+                                                                     kind="stable")
+    steps = list(dict.fromkeys([*recommended["step"], *(s for s in totals.index
+                                                        if s != "other"),
+                                *(["other"] if "other" in totals.index else [])]))
+    places = sorted(set(positions["position"]), key=position)
+    cells = positions.set_index(["step", "position"])
+    attempts = max(1, int(positions.loc[positions["position"] == "1", "attempts"].sum()))
+    z, text = [], []
+    for step in steps:
+        z.append([int(cells["attempts"].get((step, p), 0)) / attempts for p in places])
+        text.append([(f"{n or ''} ✓".strip() if cells["recommended"].get((step, p), False)
+                      else f"{n or ''}")
+                     for p in places for n in [int(cells["attempts"].get((step, p), 0))]])
+    rows = [wrapped("other steps" if s == "other" else label(s), 28) for s in steps]
+    row = max([LINE * _lines(r) + 8 for r in rows] + [30])
+    trace = {"type": "heatmap", "z": z, "x": [f"{p}" for p in places], "y": rows, "text": text,
+             "texttemplate": "%{text}", "zmin": 0, "zmax": 1,
+             "colorscale": [[0, "#ffffff"], [1, PALETTE["info"]]],
+             "colorbar": {"title": {"text": "share of attempts", "side": "right"},
+                          "tickformat": ".0%"},
+             "hovertemplate": "%{y}<br>step %{x} of the plan: %{text} (%{z:.0%} of attempts)"
+                              "<extra></extra>"}
+    heading = _title(f"Paths through: {title}", "attempts putting each step at each place in "
+                     "their plan; ✓: the recommended pathway")
+    return {"data": [trace], "layout": _layout(
+        title=heading, margin={**_LAYOUT["margin"], "t": _top(heading) + 10},
+        height=row * len(rows) + _top(heading) + 110,
+        xaxis={"title": {"text": "place in the plan"}, "automargin": True, "type": "category"},
+        yaxis={"autorange": "reversed", "automargin": True})}
 
 
 def paths_description(paths: pd.DataFrame, label: Callable[[str], str],
