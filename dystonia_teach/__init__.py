@@ -18,6 +18,7 @@ from dystonia_teach.casefiles.loader import (
     validate_text,
 )
 from dystonia_teach.core.case_model import Case
+from dystonia_teach.core.decisions import case_decisions
 from dystonia_teach.core.engine import evaluate, recommended_actions, recommended_pathway
 from dystonia_teach.core.errors import (
     ActionError,
@@ -46,6 +47,7 @@ __all__ = [
     "PathwayItem",
     "SourceRef",
     "__version__",
+    "case_decisions",
     "evaluate",
     "evidence_table",
     "list_cases",

@@ -54,6 +54,10 @@ BASE_FACTS: dict[str, Any] = {
 }
 
 
+#: The operations an optional surgical decision offers (``recommended_actions(choose=...)``).
+PROCEDURES = ("decompressive_laminectomy", "microdiscectomy", "tlif")
+
+
 def make_case(**facts: Any) -> Case:
     """A case from BASE_FACTS with overrides; ``course__symptom_weeks=3`` sets a nested field."""
     data = copy.deepcopy(BASE_FACTS)

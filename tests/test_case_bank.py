@@ -29,7 +29,17 @@ def bank() -> list[Case]:
 
 
 def pathway_steps(case: Case) -> set[str]:
-    return {item.step for item in recommended_pathway(case)}
+    """Every option of every decision on the pathway, and ``step!urgent`` for an urgent one."""
+    items = recommended_pathway(case)
+    return ({step for item in items for step in item.options}
+            | {f"{item.step}!urgent" for item in items if item.priority == "urgent"}
+            | {f"{step}!urgent" for item in items for step in item.urgent_options})
+
+
+def required_steps(case: Case) -> set[str]:
+    """The options of the required decisions (a repeat MRI may be an optional one)."""
+    return {step for item in recommended_pathway(case) if item.required
+            for step in item.options}
 
 
 def test_bank_has_enough_cases() -> None:
@@ -111,25 +121,25 @@ def _edx_polyneuropathy(case: Case) -> bool:
 SCENARIOS = (
     Scenario(
         "early uncomplicated radiculopathy dystonia (conservative phase, NSAID allowed)",
-        ("conservative_phase", "spine_diagnosis"),
+        ("conservative_phase", "root_signs"),
         lambda case, steps: bool(steps & NSAIDS) and not steps & PROCEDURES,
     ),
     Scenario(
         "early radiculopathy dystonia with an NSAID contraindication (acetaminophen, no NSAID)",
-        ("conservative_phase", "spine_diagnosis", "renal_severe", "anticoagulated"),
+        ("conservative_phase", "root_signs", "renal_severe", "anticoagulated"),
         lambda case, steps: "acetaminophen" in steps and not steps & NSAIDS,
     ),
     Scenario(
         "cauda equina red flag (urgent MRI and surgical referral)",
         ("neuro_red_flag",),
         lambda case, steps: "cauda_equina" in case.red_flags
-        and {"urgent_mri", "urgent_surgical_referral"} <= steps,
+        and {"mri_lumbar_noncontrast!urgent", "urgent_surgical_referral"} <= steps,
     ),
     Scenario(
         "progressive motor deficit red flag (urgent MRI and surgical referral)",
         ("neuro_red_flag",),
         lambda case, steps: "progressive_motor_deficit" in case.red_flags
-        and {"urgent_mri", "urgent_surgical_referral"} <= steps,
+        and {"mri_lumbar_noncontrast!urgent", "urgent_surgical_referral"} <= steps,
     ),
     Scenario(
         "failed conservative care with concordant stenosis (decompressive laminectomy)",
@@ -156,7 +166,7 @@ SCENARIOS = (
          "not surgery_indicated", "not any_red_flag"),
         lambda case, steps: _imaging_discordant(case)
         and case.course.imaging_status == "imaged_with_lesion"
-        and "mri_lumbar_noncontrast" not in steps and not steps & PROCEDURES,
+        and "mri_lumbar_noncontrast" not in required_steps(case) and not steps & PROCEDURES,
     ),
     Scenario(
         "functional dystonia mimic",
@@ -165,8 +175,9 @@ SCENARIOS = (
     ),
     Scenario(
         "young-onset (dopa-responsive or isolated) dystonia mimic",
-        ("young_onset_dystonia_diagnosis", "not radicular_picture"),
-        lambda case, steps: {"levodopa_trial", "genetic_testing_dystonia"} <= steps,
+        ("young_onset_dystonia",),
+        lambda case, steps: {"levodopa_trial", "genetic_testing_dystonia",
+                             "copper_ceruloplasmin"} <= steps,
     ),
     Scenario(
         "parkinsonism presenting with foot dystonia",
@@ -175,14 +186,14 @@ SCENARIOS = (
     ),
     Scenario(
         "polyneuropathy mimic (EMG/NCS and the cause screen)",
-        ("diagnosis_polyneuropathy", "not radicular_picture"),
+        ("diagnosis_polyneuropathy", "not root_signs"),
         lambda case, steps: _edx_polyneuropathy(case)
         and {"emg_ncs", "polyneuropathy_screen"} <= steps,
     ),
     # Mimics added in version 2 (issue 8, item 5): each with its discriminating features.
     Scenario(
         "adult-onset idiopathic walking (stair) dystonia: no genetics, toxin acceptable",
-        ("diagnosis_isolated_dystonia", "not onset_before_30", "not radicular_picture"),
+        ("diagnosis_isolated_dystonia", "not onset_before_30", "not root_signs"),
         lambda case, steps: "stairs" in case.dystonia.triggers
         and "genetic_testing_dystonia" not in steps,
     ),
@@ -190,7 +201,7 @@ SCENARIOS = (
         "paroxysmal exercise-induced dyskinesia (attacks outlast rest; genetic testing)",
         ("diagnosis_paroxysmal_exercise_induced_dyskinesia",),
         lambda case, steps: not case.dystonia.relieved_by_rest
-        and "genetic_testing_dystonia" in steps,
+        and {"glut1_work_up", "genetic_testing_dystonia"} <= steps,
     ),
     Scenario(
         "vascular claudication (pulses, ankle-brachial index)",
@@ -205,13 +216,13 @@ SCENARIOS = (
     ),
     Scenario(
         "myelopathy or hereditary spastic paraplegia (upper motor neuron signs, cord MRI)",
-        ("diagnosis_myelopathy", "not radicular_picture"),
+        ("diagnosis_myelopathy", "not root_signs"),
         lambda case, steps: "extensor_plantars" in case.other_signs
         and "mri_cervical_thoracic_spine" in steps,
     ),
     Scenario(
         "tarsal tunnel syndrome (Tinel sign at the ankle, nerve conduction)",
-        ("diagnosis_tarsal_tunnel", "not radicular_picture"),
+        ("diagnosis_tarsal_tunnel", "not root_signs"),
         lambda case, steps: "tinel_at_tarsal_tunnel" in case.other_signs and "emg_ncs" in steps,
     ),
     Scenario(

@@ -62,7 +62,7 @@ def test_new_case_filled_in_the_form_is_saved_loaded_and_evaluated(tmp_path: Pat
     case = load_case(path)
     assert case.id == "form_case" and case.pathology == "stenosis"
     assert evaluate(case, recommended_actions(case)).score == 1.0
-    weak_plan = evaluate(case, ["history_red_flags", "bed_rest"])
+    weak_plan = evaluate(case, ["history_red_flags", "mri_lumbar_noncontrast", "bed_rest"])
     assert {"low_value_care", "delayed_surgery"} <= {f.code for f in weak_plan.findings}
 
 
@@ -103,8 +103,8 @@ def test_editing_an_existing_file_keeps_its_comments_and_other_lines(tmp_path: P
     assert before[:2] == after[:2] and before[0].startswith("#")
     changed = [new.strip() for old, new in zip(before, after, strict=True) if old != new]
     assert changed == ["age: 71", "red_flags: [progressive_motor_deficit]"]
-    steps = {a.step for a in recommended_actions(load_case(path))}
-    assert {"urgent_mri", "urgent_surgical_referral"} <= steps
+    steps = {a.as_data() for a in recommended_actions(load_case(path))}
+    assert {"mri_lumbar_noncontrast!urgent", "urgent_surgical_referral"} <= steps
 
 
 def test_unknown_ids_in_an_opened_file_are_kept_and_named(tmp_path: Path) -> None:

@@ -107,8 +107,8 @@ def test_each_visit_has_its_story_pathway_and_flowchart() -> None:
 def test_flowchart_marks_the_recommended_path_by_more_than_colour() -> None:
     early = Page(case_page(load_case("early_uncomplicated")))
     urgent = Page(case_page(load_case("cauda_equina_red_flags")))
-    assert "✔ Under 6 weeks: conservative care" in early.plain
-    assert "✔ Urgent MRI" in urgent.plain and "✔ Under 6 weeks" not in urgent.plain
+    assert "✔ Under 6 weeks: non-drug care" in early.plain
+    assert "✔ Red flag: imaging now" in urgent.plain and "✔ Under 6 weeks" not in urgent.plain
     bold = [attrs for tag, attrs in urgent.tags if tag == "text" and "font-weight" in attrs]
     assert bold  # recommended boxes are bold as well as blue
 

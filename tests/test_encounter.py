@@ -35,7 +35,8 @@ from dystonia_teach.widgets.workbench import Workbench
 
 from .test_workbench import _add, _confidence, _order, _rank, _submit
 
-TESTS = [s.id for s in knowledge().steps.values() if s.reveals]
+#: Every test once (urgent_mri is an urgent order of the lumbar MRI, not another test).
+TESTS = [s.id for s in knowledge().steps.values() if s.reveals and not s.alias_of]
 #: Words that judge a test or a plan: none may reach the learner before submission.
 JUDGING = re.compile(r"indicated|low[ -]value|recommended|reasonable|pathway", re.IGNORECASE)
 
@@ -255,7 +256,10 @@ def test_progress_components_of_the_score_are_shown_with_the_feedback() -> None:
     _add(wb, "bed_rest")
     _submit(wb)
     rows = dict(components(wb.session.reports[-1].assessment))
-    assert rows["Right choices credited"] != "0"
+    # the engine's breakdown: each required decision made or not, each cost
+    assert rows["neurological examination: done"] != "0"
+    assert rows["red-flag history: not done"] == "0"
+    assert rows["Bed rest is low-value care"].startswith("-")
     assert "Points (before the score is capped at 0 and 100)" in rows
     assert "How the score is made up" in wb.feedback.components.value
 

@@ -1,7 +1,8 @@
 """Table-driven tests: every finding code raised when it should be, and not when it should not.
 
 Cases are built from facts alone (``make_case``); the learner's actions start from the pathway
-the engine derives and add or remove steps, so no test hard-codes an answer key.
+the engine derives (with the operation where the shared decision offers one) and add or remove
+steps, so no test hard-codes an answer key.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from dystonia_teach import evaluate, recommended_actions
+from dystonia_teach import evaluate, recommended_actions, recommended_pathway
 from dystonia_teach.core.knowledge import knowledge
 
-from .conftest import make_case
+from .conftest import PROCEDURES, make_case
 
 RED_FLAG = {"red_flags": ["cauda_equina"], "course__conservative_care_weeks": 1,
             "course__symptom_weeks": 2, "pathology": "disc_herniation"}
@@ -34,7 +35,8 @@ DRD_CHILD = {"diagnosis": "dopa_responsive_dystonia", "pathology": "none", "pati
 def plan(facts: dict[str, Any], add: tuple[Any, ...] = (), drop: tuple[str, ...] = ()) -> list[Any]:
     """The derived pathway for ``facts`` with steps dropped and added."""
     case = make_case(**facts)
-    actions: list[Any] = [a.as_data() for a in recommended_actions(case) if a.step not in drop]
+    actions: list[Any] = [a.as_data() for a in recommended_actions(case, choose=PROCEDURES)
+                          if a.step not in drop]
     return actions + list(add)
 
 
@@ -82,9 +84,13 @@ ROWS = [
     row("splinting", True, "splint added", add=("rigid_splinting",)),
     row("splinting", False, "full pathway"),
     row("missed_red_flag", True, "cauda equina without urgent MRI", facts=RED_FLAG,
-        drop=("urgent_mri",)),
+        drop=("mri_lumbar_noncontrast",)),
+    row("missed_red_flag", True, "cauda equina, a routine MRI for the urgent one",
+        facts=RED_FLAG, drop=("mri_lumbar_noncontrast",), add=("mri_lumbar_noncontrast",)),
+    row("missed_red_flag", False, "cauda equina, urgent MRI with contrast (ACR 2021)",
+        facts=RED_FLAG, drop=("mri_lumbar_noncontrast",), add=("mri_lumbar_contrast!urgent",)),
     row("missed_red_flag", True, "suspected infection without urgent MRI",
-        facts={"red_flags": ["suspected_infection"]}, drop=("urgent_mri",)),
+        facts={"red_flags": ["suspected_infection"]}, drop=("mri_lumbar_noncontrast",)),
     row("missed_red_flag", False, "cauda equina, urgent work-up", facts=RED_FLAG),
     row("premature_imaging", True, "MRI at two weeks", facts=EARLY,
         add=("mri_lumbar_noncontrast",)),
@@ -128,7 +134,13 @@ ROWS = [
         add=({"step": "naproxen", "dose_mg_per_day": 1000},)),
     row("dose_out_of_range", False, "ibuprofen 1200 mg/day",
         add=({"step": "ibuprofen", "dose_mg_per_day": 1200},)),
-    row("procedure_mismatch", True, "fusion for stable stenosis", add=("tlif",)),
+    row("procedure_mismatch", True, "laminectomy for a disc herniation (a near miss)",
+        facts={"pathology": "disc_herniation"}, drop=("microdiscectomy",),
+        add=("decompressive_laminectomy",)),
+    row("procedure_mismatch", False, "fusion for stable stenosis: unindicated, one finding",
+        drop=("decompressive_laminectomy",), add=("tlif",)),
+    row("unindicated_procedure", True, "fusion for stable stenosis (spec v3 §4)",
+        drop=("decompressive_laminectomy",), add=("tlif",)),
     row("procedure_mismatch", True, "laminectomy alone with instability",
         facts={"pathology": "stenosis_with_instability",
                "investigations__instability": {"present": True, "report": "Slip moves."}},
@@ -138,9 +150,9 @@ ROWS = [
         facts={"pathology": "disc_herniation"}),
     row("surgery_without_concordant_imaging", True, "discordant imaging", facts=DISCORDANT,
         add=("decompressive_laminectomy", "postoperative_rehabilitation")),
-    row("surgery_without_concordant_imaging", True, "EMG normal",
+    row("surgery_without_concordant_imaging", True, "EMG ordered and normal",
         facts={"investigations__electrodiagnosis": {"result": "normal", "report": "Normal."}},
-        add=("decompressive_laminectomy", "postoperative_rehabilitation")),
+        add=("emg_ncs", "decompressive_laminectomy", "postoperative_rehabilitation")),
     row("surgery_without_concordant_imaging", True, "no imaging ordered",
         drop=("mri_lumbar_noncontrast",)),
     row("surgery_without_concordant_imaging", False, "concordant and imaged"),
@@ -155,7 +167,7 @@ ROWS = [
     row("appropriate_step", False, "only non-indicated steps",
         facts={}, drop=tuple(knowledge().steps), add=("brain_mri",)),
     row("acceptable_step", True, "gait assessment", add=("gait_assessment",)),
-    row("acceptable_step", False, "full pathway only"),
+    row("acceptable_step", False, "the required decisions only", facts=EARLY),
     row("step_not_indicated", True, "functional physiotherapy in radiculopathy",
         add=("specialist_physiotherapy",)),
     row("low_value_care", True, "DaT scan in radiculopathy", add=("dat_scan",)),
@@ -185,6 +197,17 @@ ROWS = [
     row("working_diagnosis_incorrect", True, "wrong diagnosis",
         working_diagnosis="functional_dystonia"),
     row("working_diagnosis_incorrect", False, "no diagnosis named"),
+    row("against_informed_decision", True, "operation after an informed refusal",
+        facts={"preference": "conservative"},
+        add=("decompressive_laminectomy", "postoperative_rehabilitation")),
+    row("against_informed_decision", False, "operation chosen with the patient",
+        facts={"preference": "surgery"}),
+    row("too_many_options", True, "two NSAIDs",
+        add=({"step": "naproxen", "dose_mg_per_day": 1000},
+             {"step": "ibuprofen", "dose_mg_per_day": 1200})),
+    row("too_many_options", False, "an NSAID and acetaminophen",
+        add=({"step": "naproxen", "dose_mg_per_day": 1000},
+             {"step": "acetaminophen", "dose_mg_per_day": 3000})),
 ]
 
 
@@ -212,6 +235,7 @@ def test_pitfalls_are_the_specification_fourteen_and_v2_additions() -> None:
         "premature_surgery", "contraindicated", "dose_out_of_range", "procedure_mismatch",
         "surgery_without_concordant_imaging", "incomplete_assessment", "low_value_care",
         "unindicated_procedure",  # version 2: an unindicated operation or DBS is critical
+        "against_informed_decision",  # version 3: operating against an informed refusal
     }
 
 
@@ -222,21 +246,25 @@ def test_procedure_by_pathology_is_derived_from_facts() -> None:
         facts: dict[str, Any] = {"pathology": pathology}
         if pathology == "stenosis_with_instability":
             facts["investigations__instability"] = {"present": True, "report": "Moves."}
-        steps = [a.step for a in recommended_actions(make_case(**facts))]
+        steps = [a.step for a in recommended_actions(make_case(**facts), choose=PROCEDURES)]
         assert procedure in steps
         assert not set(expected.values()) - {procedure} & set(steps)
 
 
-def test_early_case_gets_conservative_care_and_no_imaging() -> None:
-    steps = [a.step for a in recommended_actions(make_case(**EARLY))]
-    assert "naproxen" in steps and "physical_therapy" in steps
-    assert not {"mri_lumbar_noncontrast", "microdiscectomy"} & set(steps)
+def test_early_case_gets_non_drug_care_and_no_imaging() -> None:
+    """Spec v3 §0.1 and §3.3: non-drug care is required; an NSAID is an optional example."""
+    case = make_case(**EARLY)
+    steps = [a.step for a in recommended_actions(case)]
+    assert "physical_therapy" in steps and "education_stay_active" in steps
+    assert not {"naproxen", "mri_lumbar_noncontrast", "microdiscectomy"} & set(steps)
+    relief = next(i for i in recommended_pathway(case) if i.decision == "pain_relief")
+    assert (relief.required, relief.step, relief.dose_mg_per_day) == (False, "naproxen", 1000)
 
 
-def test_nsaid_contraindication_switches_to_acetaminophen() -> None:
-    steps = [a.step for a in recommended_actions(make_case(conditions=["gi_bleed_history"],
-                                                           **EARLY))]
-    assert "acetaminophen" in steps and "naproxen" not in steps
+def test_nsaid_contraindication_switches_the_example_to_acetaminophen() -> None:
+    case = make_case(conditions=["gi_bleed_history"], **EARLY)
+    relief = next(i for i in recommended_pathway(case) if i.decision == "pain_relief")
+    assert relief.step == "acetaminophen" and "naproxen" not in relief.options
 
 
 def test_dose_finding_names_the_labelled_range_and_seed_figure() -> None:

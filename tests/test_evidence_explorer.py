@@ -36,7 +36,8 @@ def test_filter_by_step_returns_exactly_the_claims_it_cites(step: str) -> None:
 
 def test_filter_by_each_pitfall_returns_its_finding_claims() -> None:
     pitfalls = [code for code, kind in knowledge().findings.items() if kind.pitfall]
-    assert len(pitfalls) == 15  # the fourteen of specification §4 + unindicated_procedure (v2)
+    # the fourteen of specification §4, unindicated_procedure (v2), against_informed_decision (v3)
+    assert len(pitfalls) == 16
     for code in pitfalls:
         assert set(filter_evidence(pitfall=code)["claim_id"]) == cited_by("findings", code)
 

@@ -95,14 +95,17 @@ def test_feedback_summary_comes_first_with_the_rubric_and_at_most_three_changes(
                                  "rigid_splinting"])
     html = feedback_html(assessment)
     assert html.index("dt-summary") < html.index("<details")
-    # The engine's rubric (knowledge/scoring.yaml): coverage 2/8 of 100 points, 40 points lost
-    # for the warnings, the score clipped at 0 and the safety verdict apart from it.
-    assert "you chose 2 of the 8 recommended steps (25 points)" in html
-    assert "lost 40 points for problems" in html and "safety: caution" in html
+    # The engine's rubric (knowledge/scoring.yaml): what earned (2 of 7 required decisions)
+    # and what cost points, named (never "lost N points"), and the safety verdict apart: the
+    # splint of a dystonic foot can harm, so caution (spec v3 §0.3).
+    assert "2 of the 7 required decisions made" in html
+    assert "Rigid splint or cast for the dystonic foot (splinting the dystonic foot)" in html
+    assert "lost" not in html and "Safety: caution" in html
     changes = re.search(r"Top things to change:</b></p><ol>(.*?)</ol>", html).group(1)
     assert changes.count("<li>") == 3
     text = feedback_text(assessment)
-    assert text.splitlines()[1].startswith("Score 0/100: ")
+    assert text.splitlines()[1].startswith(f"Score {round(assessment.score * 100)}/100: ")
+    assert 0 < assessment.score < 0.3
 
 
 def test_feedback_groups_findings_of_one_kind_and_collapses_each() -> None:

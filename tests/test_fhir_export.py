@@ -55,20 +55,24 @@ def test_an_invalid_plan_is_refused_by_the_validator(plan: dict[str, Any]) -> No
         PlanDefinition.model_validate({**plan, "colour": "blue"})
 
 
-def test_each_pathway_block_is_an_action_with_its_condition(plan: dict[str, Any]) -> None:
+def test_each_decision_is_an_action_with_its_condition(plan: dict[str, Any]) -> None:
     by_id = {a["id"]: a for top in plan["action"] for a in _actions(top)}
     kb = knowledge()
-    for block in kb.pathway:
-        action = by_id[block.id]
+    for decision in kb.pathway:
+        action = by_id[decision.id]
         (condition,) = action["condition"]
         assert condition["kind"] == "applicability"
-        assert condition["expression"]["expression"] == (" and ".join(block.when) or "true")
-        assert action["description"] == block.reason
-        codes = {c["code"] for a in _actions(action) for cc in a.get("code", ())
-                 for c in cc["coding"]}
-        assert codes == {s for slot in block.slots for s in slot.any_of} | set(block.acceptable)
-        required = [a for a in action.get("action", ()) if a.get("requiredBehavior") == "must"]
-        assert len(required) == len(block.slots)
+        assert condition["expression"]["expression"] == (" and ".join(decision.when) or "true")
+        assert action["description"] == decision.reason
+        assert (action["requiredBehavior"], action["selectionBehavior"]) == (
+            decision.required, decision.select)
+        codes = [c["code"] for a in action["action"] for cc in a["code"] for c in cc["coding"]]
+        assert codes == list(decision.steps)
+        urgent = [a["code"][0]["coding"][0]["code"] for a in action["action"]
+                  if a.get("priority") == "urgent"]
+        example = decision.example
+        assert urgent == [o.split("!")[0] for o in decision.options if o.endswith("!urgent")] or (
+            example is not None and urgent == [example.step] and example.priority == "urgent")
     for rule in kb.rules:
         assert by_id[f"rule-{rule.id}"]["condition"][0]["expression"]["expression"] == (
             " and ".join(rule.when) or "true")

@@ -78,7 +78,7 @@ def test_red_flag_case_highlights_the_urgent_branch_not_conservative_care() -> N
     assert (NODE_BY_ID["urgent"].x, NODE_BY_ID["urgent"].y) in points
     assert (NODE_BY_ID["conservative"].x, NODE_BY_ID["conservative"].y) not in points
     text = algorithm_description(case)
-    assert "Red flags? [yes] → Urgent MRI + urgent surgical referral" in text
+    assert "Red flags? [yes] → Red flag: imaging now" in text
     assert "Under 6 weeks" not in text
 
 
@@ -98,7 +98,8 @@ def test_route_follows_edges_and_holds_every_recommended_step(name: str) -> None
         assert not on_route or chain[0] in on_route, chains  # the route is connected
         assert all(pair in edges for pair in pairwise(chain)), chain
         on_route.update(chain)
-    steps = [item.step for item in recommended_pathway(case)]
+    steps = [item.step for item in recommended_pathway(case)
+             if item.required and not item.only_with]  # optional decisions are side roads
     assert set(node_of_steps(steps, case)) <= on_route
 
 
@@ -137,10 +138,20 @@ def test_unknown_learner_step_is_a_clear_error() -> None:
         algorithm_figure(chosen=["naproxn"])
 
 
-def test_plain_description_lists_every_edge() -> None:
+def test_plain_description_lists_every_edge_and_what_each_box_holds() -> None:
     lines = algorithm_description().splitlines()[1:]
-    assert len(lines) == len(EDGES)
-    assert "- Red flags? → Urgent MRI + urgent surgical referral [yes]" in lines
+    edges = [line for line in lines if line.startswith("- ")]
+    assert len(edges) == len(EDGES)
+    assert ("- Red flags? → Red flag: imaging now (a surgeon now for a deficit) [yes]"
+            in edges)
+    # review v3 finding 34: every mimic's presenting feature is named, and a red flag other
+    # than a deficit does not send the patient to a surgeon
+    mimics = next(line for line in lines if line.startswith(NODE_BY_ID["mimics"].label))
+    for feature in ("functional", "before 40", "parkinsonian", "length-dependent",
+                    "outlast rest", "foot pulses", "upper motor neuron", "Tinel"):
+        assert feature in mimics, feature
+    urgent = next(line for line in lines if line.startswith(NODE_BY_ID["urgent"].label))
+    assert "Suspected fracture" in urgent and "no surgeon implied" in urgent
 
 
 def test_figures_are_deterministic() -> None:
@@ -233,7 +244,9 @@ def test_after_an_operation_the_route_goes_to_aftercare_only_then() -> None:
     case = load_case("disc_herniation_after_trial")
     before, after = recommended_route(case_at_visit(case, 0)), recommended_route(
         case_at_visit(case, 1))
-    assert before[-1][-2:] == ["procedure", "aftercare"]
+    # spec v3 §0.1: before it, the route ends at the shared decision (the operation is an
+    # option of it, as is continued conservative care)
+    assert before[-1][-2:] == ["surgical_decision", "shared_decision"]
     assert after == [["assessment", "red_flags", "aftercare"]]
     assert "Red flags? [no, after an operation] → Postoperative rehabilitation" in (
         algorithm_description(case_at_visit(case, 1)))

@@ -73,7 +73,9 @@ def test_regrade_rescores_every_attempt_once_per_case(store_url: str, monkeypatc
         report = regrade(store, progress=False, workers=1)
         grades = store.grades()
         assert store.all_attempts() == before  # the attempts themselves are not changed
-    assert sorted(derived) == sorted(CASES)  # once per case, not per attempt
+    # once per case and set of results known (spec v3 §0.2), often cached already: never once
+    # per attempt
+    assert set(derived) <= set(CASES) and len(derived) <= report.distinct_plans
     assert (report.attempts, report.regraded, report.changed) == (6, 6, 1)
     assert report.distinct_plans == 4 and not report.skipped
     assert sorted(grades) == ids

@@ -40,12 +40,14 @@ class Batch:
 
 
 BATCHES = (
-    # First run: 85/91 (93.4%).
-    Batch("batch 1", HERE / "heldout_cases", HERE / "heldout_verdicts.yaml", 0.93),
+    # First run: 85/91 (93.4%). After the judgement of specification v3 (issue 17; the verdicts
+    # it changes explicitly say so, with the spec section): 90/90.
+    Batch("batch 1", HERE / "heldout_cases", HERE / "heldout_verdicts.yaml", 1.0),
     # First run, after the verdicts were committed: 132/138 (95.7%); after the fixes of issue 8
     # (cautions beside "not indicated", one finding for a routine step instead of an urgent one,
-    # critical omissions weighted 2): 135/138 (97.8%).
-    Batch("batch 2", HERE / "heldout_cases_2", HERE / "heldout_verdicts_2.yaml", 0.97),
+    # critical omissions weighted 2): 135/138 (97.8%); after specification v3 (issue 17):
+    # 137/139 (98.6%).
+    Batch("batch 2", HERE / "heldout_cases_2", HERE / "heldout_verdicts_2.yaml", 0.98),
 )
 
 Result = tuple[bool, str]

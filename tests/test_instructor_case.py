@@ -24,6 +24,7 @@ from dystonia_teach import (
     list_cases,
     load_case,
     recommended_actions,
+    recommended_pathway,
     validate_file,
 )
 
@@ -166,9 +167,9 @@ def apixaban() -> Case:
 
 
 def non_appropriate(assessment: Assessment) -> set[tuple[str, str | None, str]]:
-    """(code, step, severity) of every finding other than an appropriate step."""
+    """(code, step, severity) of every finding other than an appropriate or acceptable step."""
     return {(f.code, f.step, f.severity) for f in assessment.findings
-            if f.code != "appropriate_step"}
+            if f.code not in ("appropriate_step", "acceptable_step")}
 
 
 def test_apixaban_case_validates_and_states_an_anticoagulant(apixaban: Case) -> None:
@@ -182,8 +183,10 @@ def test_apixaban_case_validates_and_states_an_anticoagulant(apixaban: Case) -> 
 def test_apixaban_first_visit_swaps_the_nsaid_for_acetaminophen(apixaban: Case) -> None:
     steps = [action.step for action in recommended_actions(apixaban)]
     assert steps[:4] == ASSESSMENT
-    assert "acetaminophen" in steps
     assert not {"naproxen", "ibuprofen", "diclofenac", "mri_lumbar_noncontrast"} & set(steps)
+    # spec v3 §0.1: pain relief is optional; on apixaban its options drop the NSAIDs
+    relief = next(i for i in recommended_pathway(apixaban) if i.decision == "pain_relief")
+    assert (relief.required, relief.options) == (False, ("acetaminophen",))
     full = evaluate(apixaban, [*ASSESSMENT, *CONSERVATIVE])
     assert full.score == pytest.approx(1.0)
     assert full.safety == "safe"
@@ -193,14 +196,13 @@ def test_apixaban_first_visit_swaps_the_nsaid_for_acetaminophen(apixaban: Case) 
 def test_apixaban_naproxen_is_contraindicated_and_ranks_below_an_early_mri(apixaban: Case) -> None:
     naproxen = evaluate(apixaban, [*ASSESSMENT, {"step": "naproxen", "dose_mg_per_day": 1000},
                                    *CONSERVATIVE[1:]])
-    assert non_appropriate(naproxen) == {("contraindicated", "naproxen", "critical"),
-                                         ("missing_step", "acetaminophen", "warning")}
+    assert non_appropriate(naproxen) == {("contraindicated", "naproxen", "critical")}
     assert naproxen.safety == "unsafe"
 
     early_mri = evaluate(apixaban, [*ASSESSMENT, *CONSERVATIVE, "mri_lumbar_noncontrast"])
     assert non_appropriate(early_mri) == {("premature_imaging", "mri_lumbar_noncontrast",
                                            "warning")}
-    assert early_mri.safety == "caution"
+    assert early_mri.safety == "safe"  # spec v3 §0.3: an early MRI wastes, it does not harm
     assert naproxen.points < early_mri.points < 100
 
 
@@ -220,7 +222,8 @@ def test_apixaban_epidural_needs_the_anticoagulation_plan(apixaban: Case) -> Non
 def visit_pathways(text: str) -> list[set[str]]:
     """The step ids of each 'Recommended pathway' block printed by `dystonia-teach show`."""
     blocks = re.split(r"Recommended pathway[^\n]*\n", text)[1:]
-    return [set(re.findall(r"^\s*\d+\. .*\[(\w+)\]$", block.split("\n\n")[0], flags=re.M))
+    return [set(re.findall(r"^\s*\d+\. .*\[(\w+)(?:!urgent)?\]$", block.split("\n\n")[0],
+                           flags=re.M))
             for block in blocks]
 
 
@@ -236,7 +239,8 @@ def test_apixaban_show_derives_surgery_then_aftercare_at_the_visits() -> None:
     # and, on apixaban, the periprocedural plan; EMG is optional when examination and MRI agree.
     assert {"mri_lumbar_noncontrast", "surgical_opinion_shared_decision", "microdiscectomy",
             "anticoagulation_plan", "postoperative_rehabilitation"} <= week_8
-    assert "emg_ncs" not in week_8
+    assert re.search(r"^\s*\d+\. Electrodiagnosis \(optional\).*\[emg_ncs\]$", result.stdout,
+                     flags=re.M)
     # After the operation: aftercare, no new work-up and no further operation.
     assert {"postoperative_rehabilitation", "clinical_followup",
             "complication_monitoring"} <= after_operation

@@ -1,6 +1,10 @@
 """The lessons of issue 8 ("Why"): each plan a clinical review found mis-scored, pinned as a
 regression pathway with its expected verdict. Cases are built from facts (``make_case``); plans
-start from the derived pathway and add or drop steps, or are written out in full."""
+start from the derived pathway and add or drop steps, or are written out in full.
+
+Specification v3 changed some of these verdicts on purpose; each such lesson says which
+principle (§0.1 decisions and optional steps, §0.2 features not the diagnosis, §0.3 safety
+means harm) in its name or a comment."""
 
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ from dystonia_teach import evaluate, load_case, recommended_actions
 from dystonia_teach.core.knowledge import knowledge
 from dystonia_teach.core.visits import case_at_visit
 
-from .conftest import make_case
+from .conftest import PROCEDURES, make_case
 
 INSTRUCTOR_CASE = (Path(__file__).resolve().parent / "instructor_cases"
                    / "apixaban_foraminal_l5.yaml")
@@ -71,6 +75,12 @@ OLDER_SURGICAL_ON_ASPIRIN = {**DISC_AFTER_TRIAL, **OLDER_ON_ASPIRIN_ONLY}
 #: The operation and the steps that exist only with it (aftercare, the periprocedural plan).
 NO_OPERATION = ("microdiscectomy", "postoperative_rehabilitation", "complication_monitoring",
                 "anticoagulation_plan")
+#: Optional options the version-2 lessons' plans take where the pathway offers them (spec v3
+#: §0.1 made the analgesic and the operation optional): the analgesic the pathway shows first,
+#: and for the surgical lessons the operation too.
+TAKE = ("naproxen", "acetaminophen")
+OPERATE = (*PROCEDURES, *TAKE)
+NAPROXEN = {"step": "naproxen", "dose_mg_per_day": 1000}
 
 
 @dataclass(frozen=True)
@@ -85,12 +95,14 @@ class Lesson:
     safety: str | None = None
     full_marks: bool = False
     steps_judged: dict[str, str] = field(default_factory=dict)  # step -> a finding it gets
+    take: tuple[str, ...] = TAKE  # optional options the plan takes (recommended_actions)
 
     def plan(self) -> list[Any]:
         if self.only is not None:
             return list(self.only)
         case = make_case(**self.facts)
-        base = [a.as_data() for a in recommended_actions(case) if a.step not in self.drop]
+        base = [a.as_data() for a in recommended_actions(case, choose=self.take)
+                if a.step not in self.drop]
         return base + list(self.add)
 
 
@@ -124,20 +136,22 @@ LESSONS = [
            {**DISC_AFTER_TRIAL, "preference": "conservative"},
            absent=("delayed_surgery", "no_postop_rehab", "missing_step", "symptomatic_only"),
            full_marks=True),
-    Lesson("disc after a trial, opinion sought, no operation yet: no rehabilitation advice",
-           DISC_AFTER_TRIAL, drop=("microdiscectomy",),
-           absent=("delayed_surgery", "no_postop_rehab", "symptomatic_only"), safety="caution"),
+    # Spec v3 §0.1: the operation is an option of the shared decision, not a required step.
+    Lesson("disc after a trial, opinion sought, no operation yet: nothing missing, safe",
+           DISC_AFTER_TRIAL, take=OPERATE, drop=("microdiscectomy",),
+           absent=("delayed_surgery", "no_postop_rehab", "symptomatic_only", "missing_step"),
+           full_marks=True),
     Lesson("disc after a trial, repeated injections with no surgical opinion: delayed surgery, "
            "one omission, one finding", DISC_AFTER_TRIAL,
-           drop=("microdiscectomy", "surgical_opinion_shared_decision"),
+           take=OPERATE, drop=("microdiscectomy", "surgical_opinion_shared_decision"),
            add=("epidural_steroid_injection",), raised=("delayed_surgery",),
            absent=("symptomatic_only",), safety="caution"),
     Lesson("disc after a trial, drugs alone with no surgical opinion: symptomatic only, "
            "one omission, one finding", DISC_AFTER_TRIAL,
-           drop=("microdiscectomy", "surgical_opinion_shared_decision"),
+           take=OPERATE, drop=("microdiscectomy", "surgical_opinion_shared_decision"),
            add=({"step": "naproxen", "dose_mg_per_day": 1000},), raised=("symptomatic_only",),
            absent=("delayed_surgery",), steps_judged={"naproxen": "symptomatic_only"},
-           safety="caution"),
+           safety="safe"),  # spec v3 §0.3: a missing opinion is an omission, not harm
     Lesson("cauda equina, conservative plan: missed red flag and delayed surgery, not also "
            "symptomatic only", CES,
            only=("history_red_flags", "neuro_exam",
@@ -172,11 +186,11 @@ LESSONS = [
            drop=("inflammatory_markers_cultures",), raised=("missed_red_flag",)),
     Lesson("suspected fracture: imaging, no surgical referral implied", FRACTURE,
            absent=("missed_red_flag", "delayed_surgery"), full_marks=True,
-           steps_judged={"urgent_mri": "appropriate_step"}),
+           steps_judged={"mri_lumbar_noncontrast": "appropriate_step"}),
     Lesson("grade I degenerative slip + decompression alone: debated, not a mismatch", SLIP,
-           drop=("tlif",), add=("decompressive_laminectomy",),
+           take=OPERATE, drop=("tlif",), add=("decompressive_laminectomy",),
            absent=("procedure_mismatch",), full_marks=True),
-    Lesson("isthmic slip + decompression alone: still a mismatch", ISTHMIC,
+    Lesson("isthmic slip + decompression alone: still a mismatch", ISTHMIC, take=OPERATE,
            drop=("tlif",), add=("decompressive_laminectomy",), raised=("procedure_mismatch",)),
     Lesson("adult focal walking dystonia: toxin acceptable, genetics not required",
            ADULT_FOCAL, add=("botulinum_toxin",), absent=("missing_step",),
@@ -197,7 +211,9 @@ LESSONS = [
     Lesson("epidural injection for acute and severe sciatica: acceptable (NICE)", SCIATICA,
            add=("epidural_steroid_injection",),
            steps_judged={"epidural_steroid_injection": "acceptable_step"}, full_marks=True),
-    Lesson("polyneuropathy: the cause screen is part of the work-up", POLYNEUROPATHY,
+    # Spec v3 §0.2: the work-up follows the presenting features (length-dependent signs).
+    Lesson("polyneuropathy: the cause screen is part of the work-up",
+           {**POLYNEUROPATHY, "other_signs": ["distal_sensory_loss"]},
            drop=("polyneuropathy_screen",), raised=("missing_step",)),
     Lesson("anticoagulated, CKD stage 4 + epidural injection and duloxetine: contraindicated",
            ANTICOAGULATED_CKD4, add=("epidural_steroid_injection", "duloxetine"),
@@ -207,14 +223,16 @@ LESSONS = [
            {**ANTICOAGULATED_CKD4, "course__pain_severity": "severe"},
            add=("epidural_steroid_injection", "anticoagulation_plan"),
            absent=("contraindicated",), full_marks=True),
+    # Spec v3 §0.1: pain relief is optional; its example is the drug the conditions allow.
     Lesson("CKD stage 4 + anticoagulant: acetaminophen replaces the NSAID",
-           ANTICOAGULATED_CKD4, steps_judged={"acetaminophen": "appropriate_step"},
+           ANTICOAGULATED_CKD4, steps_judged={"acetaminophen": "acceptable_step"},
            absent=("naproxen",), full_marks=True),
     Lesson("pregnancy at 22 weeks + naproxen: contraindicated (FDA 2020, from 20 weeks)",
            PREGNANT_22, add=({"step": "naproxen", "dose_mg_per_day": 1000},),
            steps_judged={"naproxen": "contraindicated"}, safety="unsafe"),
-    Lesson("pregnancy at 12 weeks + naproxen: a caution, not silence", PREGNANT_12,
-           raised=("caution_note",), full_marks=True),
+    # Spec v3 "Version 3 corrections" §1: an NSAID before 20 weeks is a warning.
+    Lesson("pregnancy at 12 weeks + naproxen: a warning, not silence", PREGNANT_12,
+           add=(NAPROXEN,), raised=("caution",), safety="caution"),
     Lesson("pregnancy + DaT scan: radiation is a caution", PREGNANT_12, add=("dat_scan",),
            raised=("caution",)),
     Lesson("warfarin + regular acetaminophen: INR note", WARFARIN,
@@ -226,55 +244,65 @@ LESSONS = [
            drop=("acetaminophen",), add=("acetaminophen",),
            steps_judged={"acetaminophen": "dose_missing"}),
     Lesson("cauda equina on warfarin: reverse and operate, never blocked", CES_ON_WARFARIN,
-           add=("microdiscectomy", "postoperative_rehabilitation"),
+           add=("microdiscectomy", "postoperative_rehabilitation", "complication_monitoring"),
            absent=("contraindicated", "caution"), full_marks=True),
     Lesson("elective operation on a DOAC without a perioperative plan: caution",
-           ELECTIVE_ON_DOAC, drop=("anticoagulation_plan",), raised=("caution",)),
+           ELECTIVE_ON_DOAC, take=OPERATE, drop=("anticoagulation_plan",),
+           raised=("caution",)),
     Lesson("elective operation on a DOAC with its plan: full marks", ELECTIVE_ON_DOAC,
-           full_marks=True, steps_judged={"anticoagulation_plan": "appropriate_step"}),
+           take=OPERATE, full_marks=True,
+           steps_judged={"anticoagulation_plan": "appropriate_step"}),
     Lesson("aged 70 on aspirin + NSAID without gastro-protection: Beers caution",
-           OLDER_ON_ASPIRIN, drop=("gastroprotection",), raised=("caution",)),
-    Lesson("aged 70 on aspirin: the pathway adds gastro-protection", OLDER_ON_ASPIRIN,
-           steps_judged={"gastroprotection": "appropriate_step"}, full_marks=True),
+           OLDER_ON_ASPIRIN, add=(NAPROXEN,), raised=("caution",)),
+    # Spec v3 §0.1: the pathway shows the analgesic its conditions caution least first
+    # (acetaminophen); with an NSAID, gastro-protection is required beside it.
+    Lesson("aged 70 on aspirin: acetaminophen first; gastro-protection with an NSAID",
+           OLDER_ON_ASPIRIN, add=(NAPROXEN, "gastroprotection"),
+           steps_judged={"gastroprotection": "appropriate_step",
+                         "acetaminophen": "acceptable_step"}, full_marks=True),
     Lesson("falls + duloxetine in the first weeks: the caution does not hide 'not indicated'",
            OLDER_WITH_FALLS, add=("duloxetine",), raised=("caution", "low_value_care"),
            steps_judged={"duloxetine": "low_value_care"}, safety="caution"),
     Lesson("CKD stage 4 + duloxetine: the contraindication replaces 'not indicated'",
            ANTICOAGULATED_CKD4, add=("duloxetine",), absent=("low_value_care",),
            steps_judged={"duloxetine": "contraindicated"}, safety="unsafe"),
-    Lesson("aged 70 on aspirin + NSAID without gastro-protection: still the right drug",
-           OLDER_ON_ASPIRIN, drop=("gastroprotection",),
-           steps_judged={"naproxen": "appropriate_step"}, raised=("caution",)),
+    Lesson("aged 70 on aspirin + NSAID without gastro-protection: still an acceptable drug",
+           OLDER_ON_ASPIRIN, add=(NAPROXEN,),
+           steps_judged={"naproxen": "acceptable_step"}, raised=("caution",)),
     Lesson("surgical candidate on a DOAC, acetaminophen while the opinion is sought: a bridge, "
-           "not low-value", ELECTIVE_ON_DOAC, drop=NO_OPERATION,
+           "not low-value", ELECTIVE_ON_DOAC, take=OPERATE, drop=NO_OPERATION,
            add=({"step": "acetaminophen", "dose_mg_per_day": 3000},),
            absent=("low_value_care", "symptomatic_only"),
            steps_judged={"acetaminophen": "acceptable_step"}),
     Lesson("surgical candidate, acetaminophen instead of the opinion: symptomatic only",
-           DISC_AFTER_TRIAL, drop=(*NO_OPERATION, "surgical_opinion_shared_decision"),
+           DISC_AFTER_TRIAL, take=OPERATE,
+           drop=(*NO_OPERATION, "surgical_opinion_shared_decision"),
            add=({"step": "acetaminophen", "dose_mg_per_day": 3000},),
            raised=("symptomatic_only",), absent=("low_value_care", "delayed_surgery"),
-           steps_judged={"acetaminophen": "symptomatic_only"}, safety="caution"),
+           steps_judged={"acetaminophen": "symptomatic_only"},
+           safety="safe"),  # spec v3 §0.3: a missing opinion is an omission, not harm
     Lesson("suspected fracture + MRI with contrast: imaged without waiting, the contrast is "
-           "low-value (one decision, one finding)", FRACTURE, drop=("urgent_mri",),
+           "low-value (one decision, one finding)", FRACTURE, drop=("mri_lumbar_noncontrast",),
            add=("mri_lumbar_contrast",), absent=("missed_red_flag", "missing_step"),
-           steps_judged={"mri_lumbar_contrast": "low_value_care"}, safety="caution"),
+           steps_judged={"mri_lumbar_contrast": "low_value_care"},
+           safety="safe"),  # spec v3 §0.3: a wasted scan harms no one; it costs points
+    # Spec v3 §0.1: the step resolving a caution on an option is a decision required with it.
     Lesson("anticoagulated, acute severe sciatica: the periprocedural plan beside an "
            "acceptable injection is the caution's advice, not 'not indicated'",
            {**ANTICOAGULATED_CKD4, "course__pain_severity": "severe"},
            add=("epidural_steroid_injection", "anticoagulation_plan"),
            absent=("step_not_indicated",),
-           steps_judged={"anticoagulation_plan": "acceptable_step"}, full_marks=True),
+           steps_judged={"anticoagulation_plan": "appropriate_step"}, full_marks=True),
     Lesson("aged 70 on aspirin, surgical candidate + naproxen with gastro-protection: the "
-           "caution's advice, not low-value", OLDER_SURGICAL_ON_ASPIRIN,
+           "caution's advice, not low-value", OLDER_SURGICAL_ON_ASPIRIN, take=OPERATE,
            add=({"step": "naproxen", "dose_mg_per_day": 1000}, "gastroprotection"),
            absent=("low_value_care", "caution"),
-           steps_judged={"gastroprotection": "acceptable_step",
+           steps_judged={"gastroprotection": "appropriate_step",
                          "naproxen": "acceptable_step"}, full_marks=True),
     Lesson("aged 70 on aspirin, suspected infection + naproxen with gastro-protection: "
            "acceptable beside the work-up", {**INFECTION, **OLDER_ON_ASPIRIN_ONLY},
            add=({"step": "naproxen", "dose_mg_per_day": 1000}, "gastroprotection"),
-           steps_judged={"gastroprotection": "acceptable_step"}, full_marks=True),
+           steps_judged={"gastroprotection": "appropriate_step"}, full_marks=True),
     Lesson("aged 70 on aspirin, suspected infection + gastro-protection with no NSAID: "
            "low-value", {**INFECTION, **OLDER_ON_ASPIRIN_ONLY}, add=("gastroprotection",),
            steps_judged={"gastroprotection": "low_value_care"}, safety="caution"),
@@ -323,26 +351,27 @@ def test_every_rule_that_raises_a_pitfall_cites_a_source() -> None:
 
 
 @pytest.mark.parametrize(("facts", "urgent", "late"), [
-    (CES, "urgent_mri", "mri_lumbar_noncontrast"),
-    (CES, "urgent_mri", "mri_lumbar_contrast"),
+    (CES, "mri_lumbar_noncontrast!urgent", "mri_lumbar_noncontrast"),
+    (CES, "mri_lumbar_noncontrast!urgent", "mri_lumbar_contrast"),
     (CES, "urgent_surgical_referral", "surgical_opinion_shared_decision"),
-    (WEAKNESS, "urgent_mri", "mri_lumbar_noncontrast"),
+    (WEAKNESS, "mri_lumbar_noncontrast!urgent", "mri_lumbar_noncontrast"),
     (WEAKNESS, "urgent_surgical_referral", "surgical_opinion_shared_decision"),
-    (INFECTION, "urgent_mri", "mri_lumbar_noncontrast"),
-    (MALIGNANCY, "urgent_mri", "mri_lumbar_noncontrast"),
+    (INFECTION, "mri_lumbar_noncontrast!urgent", "mri_lumbar_noncontrast"),
+    (MALIGNANCY, "mri_lumbar_noncontrast!urgent", "mri_lumbar_noncontrast"),
 ], ids=["ces-mri", "ces-contrast-mri", "ces-opinion", "weakness-mri", "weakness-opinion",
         "infection-mri", "malignancy-mri"])
 def test_a_routine_step_for_an_urgent_one_is_one_missed_red_flag(
         facts: dict[str, Any], urgent: str, late: str) -> None:
-    """The routine version of a required urgent step is one omission, one finding: the missed
-    red flag names it; it gets no low-value or not-indicated finding of its own."""
+    """The routine order of a required urgent one (spec v3 §0.6: urgency is the order's
+    priority) is one omission, one finding: the missed red flag names it as chosen instead;
+    it gets no low-value or not-indicated finding of its own."""
     case = make_case(**facts)
-    plan = [a.as_data() for a in recommended_actions(case) if a.step != urgent] + [late]
+    plan = [a.as_data() for a in recommended_actions(case) if a.as_data() != urgent] + [late]
     findings = evaluate(case, plan).findings
     missed = [f for f in findings if f.code == "missed_red_flag"]
-    assert [f.step for f in missed] == [urgent]
-    assert "chosen instead" in missed[0].detail
-    assert [f.code for f in findings if f.step == late] == []
+    assert [f.step for f in missed] == [urgent.partition("!")[0]]
+    assert "chosen instead" in missed[0].detail or "ordered routine" in missed[0].detail
+    assert [f.code for f in findings if f.step == late and f is not missed[0]] == []
 
 
 @pytest.mark.parametrize(("facts", "instead"), [
@@ -357,46 +386,47 @@ def test_a_missed_red_flag_ranks_below_an_incomplete_examination(
     plan = [a.as_data() for a in recommended_actions(case)]
     incomplete = evaluate(case, [s for s in plan if s not in (
         "dystonia_phenomenology", "functional_signs_exam")])
-    missed = evaluate(case, [s for s in plan if s != "urgent_mri"] + [instead])
+    missed = evaluate(case, [s for s in plan if s != "mri_lumbar_noncontrast!urgent"]
+                      + [instead])
     assert "missed_red_flag" in missed.pitfalls
     assert "incomplete_assessment" in incomplete.pitfalls
     assert incomplete.points > missed.points, (incomplete.rubric, missed.rubric)
 
 
 def _count(assessment: Any) -> tuple[int, int]:
-    """(steps chosen, steps counted) from the rubric sentence the learner reads."""
-    found = re.search(r"you chose (\d+) of the (\d+) recommended", assessment.rubric)
+    """(decisions made, decisions counted) from the rubric sentence the learner reads."""
+    found = re.search(r"(\d+) of the (\d+) required decisions made", assessment.rubric)
     assert found, assessment.rubric
     return int(found[1]), int(found[2])
 
 
 def test_the_periprocedural_plan_counts_only_with_the_operation() -> None:
     """The anticoagulation plan is the caution's remedy for an operation: without the operation
-    it is not asked for; with it and without the plan the count is docs/scoring.md's
-    example (the aftercare drops out, the plan is the missing share)."""
+    it is not asked for; with it and without the plan the count is docs/scoring.md's example
+    (the aftercare drops out while the operation carries the caution, the plan is missing)."""
     case = make_case(**ELECTIVE_ON_DOAC)
-    full = [a.as_data() for a in recommended_actions(case)]
-    size = len(full)
+    full = [a.as_data() for a in recommended_actions(case, choose=PROCEDURES)]
+    base = len(recommended_actions(case))
     assert "anticoagulation_plan" in full and "microdiscectomy" in full
     no_operation = evaluate(case, [s for s in full if s not in NO_OPERATION])
     assert not [f for f in no_operation.findings
                 if f.code == "missing_step" and f.step == "anticoagulation_plan"]
-    assert _count(no_operation) == (size - 4, size - 3)  # only the operation is missing
+    assert _count(no_operation) == (base, base)
     no_plan = evaluate(case, [s for s in full if s != "anticoagulation_plan"])
     assert [f.step for f in no_plan.findings if f.code == "missing_step"] == [
         "anticoagulation_plan"]
-    assert _count(no_plan) == (size - 3, size - 2)
-    assert _count(evaluate(case, full)) == (size, size)
+    assert _count(no_plan) == (base, base + 1)
+    assert _count(evaluate(case, full)) == (base + 3, base + 3)
 
 
 def test_scoring_doc_example_holds_for_the_instructor_case() -> None:
-    """docs/scoring.md: "8 of the 9 recommended steps" beside an 11-step pathway, "11 of the
-    11" with the plan, "7 of the 8" with no operation."""
+    """docs/scoring.md: "7 of the 8 required decisions" without the periprocedural plan, "10 of
+    the 10" with it, "7 of the 7" with no operation."""
     case = case_at_visit(load_case(INSTRUCTOR_CASE), 1)
-    full = [a.as_data() for a in recommended_actions(case)]
+    full = [a.as_data() for a in recommended_actions(case, choose=PROCEDURES)]
     counts = [_count(evaluate(case, [s for s in full if s not in left_out]))
               for left_out in (("anticoagulation_plan",), (), NO_OPERATION)]
-    assert (len(full), counts) == (11, [(8, 9), (11, 11), (7, 8)])
+    assert (len(full), counts) == (11, [(7, 8), (10, 10), (7, 7)])
 
 
 @pytest.mark.parametrize("visit", [1, 2])

@@ -27,7 +27,7 @@ def shown_before_submission(case: Case) -> dict[str, str]:
     """Every text a learner can reach before submitting, visit by visit, tests included."""
     session = ReasoningSession(case)
     texts = {"teaser": case_teaser(case, 7), "title": case.title, "summary": case.summary}
-    tests = [s.id for s in knowledge().steps.values() if s.reveals]
+    tests = [s.id for s in knowledge().steps.values() if s.reveals and not s.alias_of]
     while True:
         texts[f"visit {session.visit} history"] = session.history
         session.add("neuro_exam")

@@ -26,7 +26,8 @@ CASE_ID = "early_uncomplicated"
 def _assessments() -> tuple[Assessment, Assessment]:
     """A poor attempt and the recommended one, both derived from the engine."""
     case = load_case(CASE_ID)
-    return evaluate(case, ["bed_rest"]), evaluate(case, recommended_actions(case), case.diagnosis)
+    good = recommended_actions(case, choose=("naproxen",))  # with the optional analgesic's dose
+    return evaluate(case, ["bed_rest"]), evaluate(case, good, case.diagnosis)
 
 
 def _rows(path: Path) -> int:

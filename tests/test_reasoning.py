@@ -180,8 +180,9 @@ def test_messages_agree_with_plural_step_labels() -> None:
     session.order_test("emg_ncs", change="a root", target="radiculopathy_dystonia")
     session.order_test("urgent_mri", change="a mass", target="vascular_claudication")
     assert judged(session, "emg_ncs").target_note.startswith(f"{emg} do help")
-    mri = judged(session, "urgent_mri")
-    assert mri.target_note.startswith(f"{steps['urgent_mri'].label} does not separate")
+    mri = judged(session, "mri_lumbar_noncontrast")  # urgent_mri: an urgent order of this MRI
+    label = steps["mri_lumbar_noncontrast"].label
+    assert mri.target_note.startswith(f"{label} does not separate")
 
 
 def test_a_caution_on_a_test_does_not_make_it_low_value() -> None:
@@ -206,7 +207,7 @@ def test_a_routine_mri_for_an_urgent_one_is_judged_by_the_missed_red_flag() -> N
     session.add("neuro_exam")
     session.order_test("mri_lumbar_noncontrast", change="a large disc")
     ordered = judged(session, "mri_lumbar_noncontrast")
-    urgent = knowledge().steps["urgent_mri"].label
+    urgent = knowledge().steps["mri_lumbar_noncontrast"].label + " (urgent)"
     assert ordered.value == "low value" and urgent in ordered.verdict, ordered.verdict
 
 
@@ -284,7 +285,8 @@ def test_visit_facts_change_and_the_plan_is_judged_again(case_factory) -> None:
     session.add("neuro_exam")
     assert session.examination == "Reduced saddle sensation."
     third = submit(session)
-    assert "urgent_mri" in {i.step for i in third.assessment.recommended}
+    assert ("mri_lumbar_noncontrast", "urgent") in {
+        (i.step, i.priority) for i in third.assessment.recommended}
     assert not session.has_next_visit
     with pytest.raises(ActionError, match="no further visit"):
         session.next_visit()

@@ -1,8 +1,11 @@
-"""The scoring model (specification §5): harm classes as data, low-value care, harm-weighted
-penalties with an unclipped ranking value, a separate safety verdict and a rubric sentence."""
+"""The scoring model (specification §5, v3 §0.3): harm classes as data, low-value care,
+harm-weighted penalties with an unclipped ranking value, credit for the required decisions, a
+score in which every problem takes a share of what is left, a separate safety verdict that means
+harm, and a rubric sentence that names what earned and what cost points."""
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 from dystonia_teach import evaluate, recommended_actions
@@ -36,15 +39,62 @@ def test_full_pathway_is_safe_with_a_rubric() -> None:
     case = make_case()
     assessment = evaluate(case, recommended_actions(case))
     assert (assessment.points, assessment.safety) == (100.0, "safe")
-    assert assessment.rubric.startswith("100/100") and "safety: safe" in assessment.rubric
+    assert assessment.rubric.startswith("100/100") and "Safety: safe" in assessment.rubric
+    assert "nothing cost points" in assessment.rubric
 
 
-def test_rubric_states_the_numbers_behind_the_score() -> None:
+def test_rubric_names_what_earned_and_what_cost_points() -> None:
+    """Spec v3 issue item 8: the sentence says what earned and what cost points, never a bare
+    "lost N points"; an early MRI wastes (points) but harms no one (safe, spec v3 §0.3)."""
     case = make_case(**EARLY)
     assessment = evaluate(case, ["history_red_flags", "neuro_exam", "mri_lumbar_noncontrast"])
     assert assessment.rubric.startswith(f"{round(assessment.score * 100)}/100")
-    assert f"2 of the {len(assessment.recommended)} recommended steps" in assessment.rubric
-    assert assessment.safety == "caution" and "caution" in assessment.rubric
+    required = len(assessment.decisions)
+    assert f"2 of the {required} required decisions made" in assessment.rubric
+    assert ("MRI lumbar spine without contrast (imaging within six weeks without red flags)"
+            in assessment.rubric)
+    assert "lost" not in assessment.rubric
+    assert assessment.safety == "safe" and "Safety: safe" in assessment.rubric
+
+
+def test_credit_and_costs_add_up_to_the_points() -> None:
+    """The breakdown the learner sees: points per decision made, cost per finding."""
+    case = make_case(**EARLY)
+    assessment = evaluate(case, ["history_red_flags", "neuro_exam", "mri_lumbar_noncontrast",
+                                 "bed_rest"])
+    earned = sum(d.points for d in assessment.decisions)
+    made = [d.decision for d in assessment.decisions if d.made]
+    assert made == ["red_flag_history", "neurological_examination"]
+    assert {c.code for c in assessment.costs} >= {"premature_imaging", "low_value_care"}
+    assert round(earned - sum(c.points for c in assessment.costs), 1) == assessment.points
+    share = earned / 100
+    for cost in assessment.costs:
+        share *= 1 - cost.share
+    assert abs(share - assessment.score) < 0.002  # the decision points are rounded to 0.1
+
+
+def test_better_plans_score_visibly_higher_and_none_reads_zero() -> None:
+    """Issue 19 item 5: seven imperfect plans on a red-flag case, each better than the next,
+    all above 0 and in order (the v2 score read 0 for most of them)."""
+    case = make_case(red_flags=["cauda_equina"], course__conservative_care_weeks=0,
+                     course__symptom_weeks=1, pathology="disc_herniation")
+    base = ["history_red_flags", "neuro_exam"]
+    plans = [
+        [*base, "mri_lumbar_noncontrast!urgent", "urgent_surgical_referral"],
+        [*base, "mri_lumbar_noncontrast!urgent", "urgent_surgical_referral", "bed_rest"],
+        [*base, "mri_lumbar_noncontrast", "urgent_surgical_referral"],
+        [*base, "mri_lumbar_noncontrast!urgent"],
+        ["history_red_flags", "mri_lumbar_noncontrast"],
+        ["history_red_flags", "physical_therapy", "bed_rest"],
+        ["history_red_flags", "physical_therapy", "bed_rest", "long_term_opioids"],
+    ]
+    assessments = [evaluate(case, plan) for plan in plans]
+    scores = [a.score for a in assessments]
+    assert scores[0] == 1.0
+    assert all(a > b for a, b in pairwise(scores)), scores
+    assert all(a.points > b.points for a, b in pairwise(assessments))
+    shown = [round(s * 100) for s in scores[1:]]  # what the learner reads
+    assert min(shown) > 0 and len(set(shown)) >= 5, shown
 
 
 def test_unindicated_tests_and_injection_are_low_value_care() -> None:
@@ -52,7 +102,7 @@ def test_unindicated_tests_and_injection_are_low_value_care() -> None:
     extra = ["epidural_steroid_injection", "brain_mri", "dat_scan", "genetic_testing_dystonia"]
     assessment = evaluate(case, [*recommended_actions(case), *extra])
     flagged = {f.step for f in assessment.findings if f.code == "low_value_care"}
-    assert set(extra) - {"epidural_steroid_injection"} <= flagged
+    assert set(extra) <= flagged
     assert assessment.score < 0.6 and assessment.safety == "caution"
 
 
@@ -77,10 +127,15 @@ def test_harm_weights_penalties_of_the_same_severity() -> None:
     assert dat < mri
 
 
-def test_score_stays_in_range_and_safety_follows_severity() -> None:
+def test_score_stays_in_range_and_safety_follows_harm() -> None:
     case = make_case(**EARLY)
     bad = evaluate(case, ["microdiscectomy", "bed_rest", "long_term_opioids"])
     assert bad.score == 0.0 and bad.points < 0 and bad.safety == "unsafe"
+    plan = [a.as_data() for a in recommended_actions(case)]
+    # an omission leaves safety alone; a risky step not indicated is a caution
+    assert evaluate(case, plan[1:]).safety == "safe"
+    assert evaluate(case, [*plan, "long_term_opioids"]).safety == "caution"
+    assert evaluate(case, [*plan, "brain_mri"]).safety == "safe"
 
 
 def test_scoring_is_documented_with_every_harm_class() -> None:
@@ -89,3 +144,15 @@ def test_scoring_is_documented_with_every_harm_class() -> None:
         assert f"`{harm.id}`" in text, harm.id
     for phrase in ("points", "safety", "rubric"):
         assert phrase in text
+
+
+def test_the_rubric_example_in_the_docs_is_what_the_engine_says() -> None:
+    from dystonia_teach import load_case
+
+    case = load_case("nsaid_contraindicated_ckd")
+    plan = ["history_red_flags", "neuro_exam", "dystonia_phenomenology", "functional_signs_exam",
+            "physical_therapy", "education_stay_active",
+            {"step": "naproxen", "dose_mg_per_day": 1000}]
+    lines = (REPO / "docs" / "scoring.md").read_text(encoding="utf-8").splitlines()
+    quoted = " ".join(line.removeprefix("> ") for line in lines if line.startswith("> "))
+    assert " ".join(evaluate(case, plan).rubric.split()) in quoted

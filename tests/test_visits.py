@@ -94,5 +94,7 @@ def test_a_plan_that_leaves_out_aftercare_is_told_so() -> None:
 def test_a_new_deficit_after_the_operation_brings_urgent_imaging_back() -> None:
     after = case_at_visit(operated(red_flags=["progressive_motor_deficit"]), 1)
     pathway = steps(after)
-    assert {"urgent_mri", "urgent_surgical_referral"} <= pathway
+    assert {"mri_lumbar_noncontrast", "urgent_surgical_referral"} <= pathway
+    assert {i.priority for i in recommended_pathway(after) if i.step == "mri_lumbar_noncontrast"
+            } == {"urgent"}
     assert evaluate(after, recommended_actions(after)).score == 1.0

@@ -88,9 +88,10 @@ def _messages(wb: Workbench) -> str:
 def _work(wb: Workbench, actions: list[Action], diagnosis: str | None = None) -> None:
     """Every recommended step through the workbench: tests justified, the rest added."""
     steps = knowledge().steps
+    aliases = {s.alias_of: s.id for s in steps.values() if s.alias_of}
     for action in actions:
-        if steps[action.step].reveals:
-            _order(wb, action.step)
+        if steps[action.step].reveals:  # an urgent order through its alias (urgent_mri)
+            _order(wb, aliases[f"{action.step}!urgent"] if action.urgent else action.step)
         else:
             _add(wb, action)
         assert "Problem" not in _messages(wb), (action, _messages(wb))
@@ -109,7 +110,7 @@ def test_recommended_plan_with_justified_tests_scores_full_marks(case_id: str) -
     assert report.assessment.score == 1.0 and not report.assessment.by_severity("critical")
     # The score line is the engine's rubric (knowledge/scoring.yaml): 100 points, safe.
     feedback = wb.feedback.feedback.value
-    assert "Score 100/100: " in feedback and "Critical" not in feedback
+    assert "Score 100/100: " in feedback and "✖ Critical" not in feedback
     assert report.assessment.points == 100 and report.assessment.safety == "safe"
     assert wb.summary().splitlines()[1].startswith("Score 100/100: ")
 

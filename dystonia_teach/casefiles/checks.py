@@ -256,9 +256,16 @@ def fact_issues(doc: YamlDocument, case: Case,
                                         hint))
         if missing & {"investigations", "pathology", "radicular", "red_flags", "operation"}:
             continue  # the pathway of a visit missing facts would order the wrong tests
-        for item in recommended_pathway(at_visit):
+        pathway = recommended_pathway(at_visit)
+        if not index and case.patient.child and case.patient.weight_kg is None and any(
+                kb.steps[s].dose for item in pathway for s in item.options):
+            issues.append(doc.issue(
+                ["patient"], "missing_weight",
+                "a child's case whose pathway offers a dosed drug gives no weight",
+                "add weight_kg under patient: (kg); children are dosed by weight"))
+        for item in pathway:
             reveal = kb.steps[item.step].reveals
-            if reveal and at_visit.result(reveal) is None:
+            if reveal and item.required and at_visit.result(reveal) is None:
                 issues.append(doc.issue(
                     [*where, "investigations"], "missing_result",
                     f"the derived pathway orders {item.step} but investigations.{reveal} is "

@@ -16,8 +16,11 @@ from dystonia_teach.render.text import assessment_text
 
 @click.command("try", epilog=examples(
     "dystonia-teach try early_uncomplicated history_red_flags neuro_exam naproxen=1000",
+    "dystonia-teach try cauda_equina_red_flags neuro_exam mri_lumbar_noncontrast!urgent",
     "dystonia-teach try cases/my_case.yaml mri_lumbar_noncontrast --diagnosis polyneuropathy",
     "dystonia-teach try disc_herniation_after_trial --visit 2 postoperative_rehabilitation",
+    "dystonia-teach try early_uncomplicated --visit 2 --earlier mri_lumbar_noncontrast "
+    "microdiscectomy",
 ))
 @click.argument("case")
 @click.argument("steps", nargs=-1, metavar="STEP[=MG_PER_DAY]...")
@@ -25,10 +28,15 @@ from dystonia_teach.render.text import assessment_text
 @click.option("--visit", type=click.IntRange(min=1), default=1, show_default=True,
               help="Score the plan at this visit (1 = the first; later ones are the case's "
                    "`visits:` entries, their facts applied in order).")
-def try_pathway(case: str, steps: tuple[str, ...], diagnosis: str | None, visit: int) -> None:
+@click.option("--earlier", "earlier", multiple=True, metavar="STEP",
+              help="A test ordered at an earlier visit (repeat for each): its result is known "
+                   "at this visit.")
+def try_pathway(case: str, steps: tuple[str, ...], diagnosis: str | None, visit: int,
+                earlier: tuple[str, ...]) -> None:
     """Score a learner's pathway on a case, as the workbench would: the feedback for each step
     with its evidence, the score and the recommended pathway. A drug's daily dose in mg follows
-    its step id after "=". Step ids: `dystonia-teach schema`."""
+    its step id after "="; an urgent order is written STEP!urgent. Step ids: `dystonia-teach
+    schema`."""
     loaded = load(case)
     if visit > visit_count(loaded):
         echo(f"error: {case} has {visit_count(loaded)} visit(s); there is no visit {visit}",
@@ -37,7 +45,8 @@ def try_pathway(case: str, steps: tuple[str, ...], diagnosis: str | None, visit:
     at_visit = case_at_visit(loaded, visit - 1)
     try:
         actions = [_action(step) for step in steps]
-        assessment = evaluate(at_visit, actions, working_diagnosis=diagnosis)
+        assessment = evaluate(at_visit, actions, working_diagnosis=diagnosis,
+                              earlier=list(earlier))
     except ActionError as err:
         echo(f"error: {err}", err=True)
         sys.exit(EXIT_USAGE)

@@ -27,6 +27,8 @@ from dystonia_teach.core.vocabulary import (
 )
 
 SCHEMA_VERSION = 2
+#: Under this age a patient is a child: drugs are dosed by weight (``patient.weight_kg``).
+CHILD_AGE = 18
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 CaseId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{1,63}$")]
@@ -44,6 +46,13 @@ class Patient(_Strict):
     age: Annotated[int, Strict(), Field(ge=1, le=110)]
     sex: Literal["female", "male", "other"]
     occupation: str = Field("", description="E.g. postal worker (shown in the case picker).")
+    weight_kg: Annotated[float, Strict(), Field(gt=0, le=300)] | None = Field(
+        None, description="Body weight in kg: needed for a child (under 18), who is dosed by "
+        "weight (mg/kg/day, capped at the adult maximum).")
+
+    @property
+    def child(self) -> bool:
+        return self.age < CHILD_AGE
 
 
 _ANTICOAGULANTS = ("warfarin", "doac", "heparin")
@@ -253,6 +262,16 @@ class Case(_Strict):
     teaching_notes: Text
     evidence: Annotated[tuple[str, ...], Field(min_length=1)]
     visits: tuple[Visit, ...] = Field((), description="Optional follow-up visits, in order.")
+
+    @model_validator(mode="after")
+    def _each_condition_once(self) -> Case:
+        names = [c.name for c in self.conditions]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"conditions: {', '.join(twice)} listed twice; state each condition "
+                             "once, with its measure (the stricter reading must not depend on the "
+                             "order of the list)")
+        return self
 
     def condition(self, name: str) -> Condition | None:
         """The recorded condition called ``name``, if any."""

@@ -13,11 +13,13 @@ from dystonia_teach.core.kb_model import Caution, KnowledgeBase
 from dystonia_teach.core.predicates import holds
 
 
-def cautions_met(case: Case, kb: KnowledgeBase) -> dict[str, tuple[Caution, ...]]:
-    """Step id -> the cautions on it that this case's facts meet, in file order."""
+def cautions_met(case: Case, kb: KnowledgeBase, memo: dict[str, bool] | None = None
+                 ) -> dict[str, tuple[Caution, ...]]:
+    """Step id -> the cautions on it that this case's facts meet, in file order (``memo``: see
+    :func:`holds`)."""
     met: dict[str, list[Caution]] = {}
     for caution in kb.cautions:
-        if holds(case, caution.when):
+        if holds(case, caution.when, memo):
             for step in caution.steps:
                 met.setdefault(step, []).append(caution)
     return {step: tuple(found) for step, found in met.items()}

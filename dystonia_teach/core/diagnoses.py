@@ -1,7 +1,8 @@
 """Diagnoses a learner can name, their illness scripts, and the differential derived from facts.
 
 The scripts are data (``knowledge/diagnoses.yaml``); the facts they point to are the named
-features below, small pure functions of a case. ``derived_differential(case)`` ranks every
+features (:data:`FEATURES`): the knowable predicates of :mod:`dystonia_teach.core.predicates`
+that carry a plain description. ``derived_differential(case)`` ranks every
 diagnosis by the features of the case that point towards it minus those that point away,
 so it follows the facts, never an authored answer::
 
@@ -27,88 +28,14 @@ from ruamel.yaml.error import YAMLError
 from dystonia_teach.core.case_model import Case
 from dystonia_teach.core.errors import KnowledgeBaseError
 from dystonia_teach.core.knowledge import knowledge
+from dystonia_teach.core.predicates import FEATURE_TEXT, PREDICATES
 
 Feature = Callable[[Case], bool]
-PARKINSONIAN = frozenset({"bradykinesia", "rest_tremor", "reduced_arm_swing", "rigidity"})
-CAUDA_EQUINA = frozenset({"saddle_anaesthesia", "bladder_dysfunction"})
-CHILDHOOD_ONSET_AGE = 21
-#: Wilson disease is screened for when dystonia starts under about 40-50 (common practice; the
-#: threshold has no checked source yet, see evidence.yaml efns_genetic_testing): the lower bound.
-WILSON_SCREEN_AGE = 40
-UPPER_MOTOR_NEURON = frozenset({"extensor_plantars", "spasticity"})
 OTHER = "other"
-
-
-def _edx(case: Case, result: str) -> bool:
-    edx = case.investigations.electrodiagnosis
-    return edx is not None and edx.result == result
-
-
-#: Facts a script can point to: name -> (plain description, test on the case).
+#: Facts a script can point to: name -> (plain description, test on the case). They are the
+#: knowable predicates that carry a plain description (one place for each fact).
 FEATURES: dict[str, tuple[str, Feature]] = {
-    "root_signs": ("signs of one nerve root on examination",
-                   lambda c: c.radicular.root != "none"),
-    "no_root_signs": ("no signs of a nerve root on examination",
-                      lambda c: c.radicular.root == "none"),
-    "relieved_by_rest": ("the posture settles with rest", lambda c: c.dystonia.relieved_by_rest),
-    "concordant_compression": (
-        "a compressive lesion on imaging that matches the clinical level",
-        lambda c: (c.investigations.imaging is not None
-                   and c.investigations.imaging.lesion == "compressive"
-                   and c.investigations.imaging.concordant)),
-    "edx_radiculopathy": ("EMG showing a radiculopathy", lambda c: _edx(c, "radiculopathy")),
-    "edx_polyneuropathy": ("nerve conduction studies showing a polyneuropathy",
-                           lambda c: _edx(c, "polyneuropathy")),
-    "edx_other_nerve_lesion": (
-        "nerve conduction studies showing a nerve lesion that is neither a root lesion nor a "
-        "polyneuropathy", lambda c: _edx(c, "other")),
-    "functional_signs": ("positive functional signs such as distractibility or inconsistency",
-                         lambda c: bool(set(c.functional_signs) - {"sudden_onset"})),
-    "sudden_onset": ("an abrupt onset with a fixed posture",
-                     lambda c: bool({"sudden_onset", "fixed_posture_at_onset"}
-                                    & set(c.functional_signs))),
-    "present_at_rest": ("the posture is present at rest", lambda c: c.dystonia.present_at_rest),
-    "parkinsonian_signs": ("slowness, rest tremor, rigidity or reduced arm swing",
-                           lambda c: bool(PARKINSONIAN & set(c.other_signs))),
-    "childhood_onset": ("onset in childhood or adolescence",
-                        lambda c: c.patient.age < CHILDHOOD_ONSET_AGE),
-    "diurnal_worsening": ("worse later in the day and better after sleep",
-                          lambda c: c.dystonia.diurnal_worsening
-                          or "diurnal_fluctuation" in c.other_signs),
-    "brisk_reflexes": ("brisk leg reflexes", lambda c: "brisk_reflexes" in c.other_signs),
-    "upper_motor_neuron_signs": ("spasticity or extensor plantar responses",
-                                 lambda c: bool(UPPER_MOTOR_NEURON & set(c.other_signs))),
-    "onset_before_40": ("onset in a child or an adult under about 40",
-                        lambda c: c.patient.age < WILSON_SCREEN_AGE),
-    "exertional_attacks_outlast_rest": (
-        "attacks brought on by sustained exertion that go on after stopping",
-        lambda c: bool({"running", "after_minutes_walking"} & set(c.dystonia.triggers))
-        and not c.dystonia.relieved_by_rest and not c.dystonia.present_at_rest),
-    "absent_foot_pulses": ("weak or absent foot pulses",
-                           lambda c: "absent_foot_pulses" in c.other_signs),
-    "tinel_at_tarsal_tunnel": ("a Tinel sign behind the medial malleolus",
-                               lambda c: "tinel_at_tarsal_tunnel" in c.other_signs),
-    "sensory_trick": ("a sensory trick eases the posture", lambda c: c.dystonia.sensory_trick),
-    "task_specific_trigger": (
-        "brought on by one gait task only",
-        lambda c: bool({"walking_forward_only", "stairs", "running"} & set(c.dystonia.triggers))
-        and "walking" not in c.dystonia.triggers),
-    "length_dependent_signs": (
-        "sensory loss in both feet or both ankle jerks absent",
-        lambda c: bool({"distal_sensory_loss", "absent_ankle_reflexes_bilateral"}
-                       & set(c.other_signs))),
-    "both_legs": ("symptoms in both legs",
-                  lambda c: c.dystonia.foot == "both" or "bilateral_leg_symptoms" in c.other_signs),
-    "cauda_equina_signs": ("reduced saddle sensation or a change in bladder function",
-                           lambda c: bool(CAUDA_EQUINA & set(c.other_signs))
-                           or "cauda_equina" in c.red_flags),
-    "progressive_deficit": ("weakness that is severe or getting worse",
-                            lambda c: bool({"progressive_motor_deficit", "severe_motor_deficit"}
-                                           & set(c.red_flags))),
-    "systemic_red_flag": ("a suspected infection, tumour or fracture",
-                          lambda c: bool({"suspected_infection", "suspected_malignancy",
-                                          "suspected_fracture"} & set(c.red_flags))),
-}
+    name: (text, PREDICATES[name]) for name, text in FEATURE_TEXT.items()}
 
 
 class _Strict(BaseModel):

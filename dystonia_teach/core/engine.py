@@ -1,7 +1,11 @@
 """The engine: derive the recommended pathway from a case's facts and judge a learner's choices.
 
 ``evaluate(case, actions)`` is deterministic and pure: it reads the case and the packaged
-knowledge base, never the case's own answers (a case holds none).
+knowledge base, never the case's own answers (a case holds none). The pathway is a list of
+*decisions* (spec v3 §0.1), each required or optional now, with the options that satisfy it;
+decisions, rules and cautions read only what the clinician can know (§0.2): the history and
+examination, the stated preference, and the results of tests ordered in this plan, at an earlier
+visit (``earlier``) or before the visit (the report the patient brings).
 """
 
 from __future__ import annotations
@@ -9,7 +13,7 @@ from __future__ import annotations
 import math
 import reprlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import lru_cache, partial
 from typing import Any
 
@@ -19,61 +23,79 @@ from dystonia_teach.core.errors import ActionError, did_you_mean
 from dystonia_teach.core.kb_model import (
     SEVERITY_ORDER,
     Caution,
+    Decision,
     KnowledgeBase,
     Rule,
-    Slot,
+    split_option,
 )
 from dystonia_teach.core.knowledge import knowledge, source_ref
-from dystonia_teach.core.predicates import holds
-from dystonia_teach.core.results import Action, Assessment, Finding, PathwayItem
+from dystonia_teach.core.predicates import PREDICATES, holds, knowable_view, result_kinds
+from dystonia_teach.core.results import (
+    Action,
+    Assessment,
+    Cost,
+    DecisionCredit,
+    Finding,
+    PathwayItem,
+)
 from dystonia_teach.core.rules import (
     RULE_KINDS,
     Context,
     aside_codes,
+    dose_limits,
     late_versions,
     trigger_steps,
 )
-from dystonia_teach.core.vocabulary import DIAGNOSES
+from dystonia_teach.core.vocabulary import DIAGNOSES, PRIORITIES
 from dystonia_teach.core.wording import with_subject
 
 ActionLike = str | Mapping[str, Any] | Action
-_ACTION_KEYS = ("step", "dose_mg_per_day")
+_ACTION_KEYS = ("step", "dose_mg_per_day", "priority")
 _SHORT_REPR = reprlib.Repr()
 _SHORT_REPR.maxstring = _SHORT_REPR.maxother = 60
 
 
 def parse_action(raw: ActionLike, kb: KnowledgeBase | None = None) -> Action:
-    """Turn a step id or ``{"step": id, "dose_mg_per_day": n}`` into an Action, checking both.
+    """Turn a step id (``step!urgent`` for an urgent order) or ``{"step": id,
+    "dose_mg_per_day": n, "priority": "urgent"}`` into an Action, checking each part.
 
-    Raises :class:`ActionError` for anything else: an unknown step, an unknown key, or a dose
+    Raises :class:`ActionError` for anything else: an unknown step, key or priority, or a dose
     that is not a positive, finite number of mg a day (also one too large for a float, 10**400).
     """
     kb = kb or knowledge()
     if isinstance(raw, Action):
-        step, dose = raw.step, raw.dose_mg_per_day
+        step, dose, priority = raw.step, raw.dose_mg_per_day, raw.priority
     elif isinstance(raw, str):
-        step, dose = raw, None
+        step, sep, priority = raw.partition("!")
+        dose, priority = None, priority if sep else "routine"
     elif isinstance(raw, Mapping):
         unknown = [key for key in raw if key not in _ACTION_KEYS]
         if unknown:
             key = unknown[0]
             hint = (did_you_mean(key, _ACTION_KEYS) if isinstance(key, str) else "") or (
-                "use 'dose_mg_per_day' (mg per day)")
+                "use 'dose_mg_per_day' (mg per day) or 'priority'")
             raise ActionError(f"action {_shown(raw)}: unknown key {_shown(key)}; {hint}")
         if "step" not in raw:
             raise ActionError(f"action {_shown(raw)}: missing 'step'")
         step, dose = raw["step"], raw.get("dose_mg_per_day")
+        priority = raw.get("priority", "routine")
     else:
         raise ActionError(f"action {_shown(raw)}: expected a step id or a mapping with 'step'")
+    if priority not in PRIORITIES:
+        raise ActionError(f"action {_shown(raw)}: priority {_shown(priority)} is not one of "
+                          f"{', '.join(PRIORITIES)} (write step!urgent for an urgent order)")
     if not isinstance(step, str) or step not in kb.steps:
         hint = (did_you_mean(step, kb.steps) if isinstance(step, str) else "") or (
             "see step_catalogue() for the ids")
         raise ActionError(f"unknown step id {_shown(step)}; {hint}")
+    alias = kb.steps[step].alias_of
+    if alias is not None:  # an id kept loading as another order (urgent_mri)
+        step, priority = split_option(alias)
     if dose is not None:
         if kb.steps[step].dose is None:
             raise ActionError(f"{step}: a dose was given, but {step} is not a dosed drug")
         dose = _dose(step, dose)
-    return Action(step, dose)
+    return Action(step, dose, priority)
 
 
 def _dose(step: str, dose: object) -> float:
@@ -101,128 +123,78 @@ def _shown(value: object) -> str:
         return f"<{type(value).__name__}>"
 
 
-def derive_pathway(
-    case: Case, kb: KnowledgeBase | None = None
-) -> tuple[list[tuple[Slot, PathwayItem]], set[str]]:
-    """The recommended pathway (slots with their display items) and the acceptable steps."""
-    kb = kb or knowledge()
-    return _derive(case, kb, cautions_met(case, kb))
-
-
-def _derive(case: Case, kb: KnowledgeBase, met: Mapping[str, tuple[Caution, ...]]
-            ) -> tuple[list[tuple[Slot, PathwayItem]], set[str]]:
-    items: list[tuple[Slot, PathwayItem]] = []
-    acceptable: set[str] = set()
-    seen: set[str] = set()
-    barred = contraindicated_steps(met)
-    for block in kb.pathway:
-        if not holds(case, block.when):
-            continue
-        if not barred.issuperset(block.if_contraindicated) or barred.intersection(
-                block.unless_contraindicated):
-            continue
-        acceptable.update(block.acceptable)
-        for slot in block.slots:
-            if slot.step in seen:
-                continue
-            seen.add(slot.step)
-            step = kb.steps[slot.step]
-            items.append((slot, PathwayItem(
-                step=step.id,
-                label=step.label,
-                phase=step.phase,
-                alternatives=tuple(s for s in slot.any_of if s != step.id),
-                dose_mg_per_day=slot.dose_mg_per_day,
-                reason=block.reason,
-                sources=tuple(source_ref(c) for c in step.evidence),
-            )))
-    items.extend(_companions(kb, met, items, seen))
-    return items, acceptable
-
-
-def _companions(kb: KnowledgeBase, met: Mapping[str, tuple[Caution, ...]],
-                items: list[tuple[Slot, PathwayItem]],
-                seen: set[str]) -> list[tuple[Slot, PathwayItem]]:
-    """Slots for the steps that resolve a caution on a recommended step (a periprocedural
-    plan before an elective operation on an anticoagulant, gastro-protection for an NSAID).
-    Each counts only with a step its caution is about (a :class:`_CompanionSlot`)."""
-    extra: dict[str, tuple[Slot, PathwayItem]] = {}
-    for slot, _ in items:
-        for caution in met.get(slot.step, ()):
-            if not caution.unless_any or caution.unless_any[0] in seen:
-                continue
-            key = caution.unless_any[0]
-            if key in extra:  # a second caution resolved by the same step widens its trigger
-                companion, item = extra[key]
-                only_with = tuple(dict.fromkeys((*companion.only_with, *caution.steps)))
-                extra[key] = (_CompanionSlot(any_of=companion.any_of, only_with=only_with),
-                              item)
-                continue
-            companion = _CompanionSlot(any_of=caution.unless_any, only_with=caution.steps)
-            step = kb.steps[companion.step]
-            extra[key] = (companion, PathwayItem(
-                step=step.id, label=step.label, phase=step.phase,
-                alternatives=caution.unless_any[1:], dose_mg_per_day=None,
-                reason=caution.text, sources=tuple(source_ref(c) for c in step.evidence)))
-    seen.update(extra)
-    return list(extra.values())
-
-
-class _CompanionSlot(Slot):
-    """A slot for the step that resolves a caution: it counts whenever one of ``only_with`` is
-    chosen and no rule judged that step wrong (the caution it resolves is no such judgement:
-    "add the periprocedural plan" is the caution's own advice)."""
-
+# --- Deriving the decisions ------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class _SlotCheck:
-    """One slot of the derived pathway, ready for ``evaluate`` (sets, and its missing finding)."""
+class _Check:
+    """One applicable decision, ready for ``evaluate``."""
 
-    any_of: frozenset[str]
+    id: str
+    label: str
+    #: (step, priority) pairs that satisfy it ("routine": any priority does).
+    options: tuple[tuple[str, str], ...]
+    #: Their steps (a plan naming none of them leaves the decision unmade).
+    steps: frozenset[str]
+    required: bool
+    select_one: bool
     only_with: tuple[str, ...]
     reported_by: frozenset[str]
     missing: Finding
-    #: A companion slot (see ``_CompanionSlot``): a caution on its trigger does not drop it.
+    #: A companion (the step resolving a caution): a caution on its trigger does not drop it.
     companion: bool = False
 
 
 @dataclass(frozen=True)
 class _CaseFacts:
-    """Everything ``evaluate`` derives from the case alone (kept for the case's lifetime)."""
+    """Everything ``evaluate`` derives from the case and the results known (cached)."""
 
-    slots: list[tuple[Slot, PathwayItem]]
-    acceptable: set[str]
+    view: Case
+    items: tuple[PathwayItem, ...]
+    checks: tuple[_Check, ...]
     recommended: frozenset[str]
+    acceptable: frozenset[str]
     #: (rule, its kind, its unless_raised codes, its trigger steps: see rules.trigger_steps,
     #: its codes that leave the step's own verdict standing: rules.aside_codes, and whether it
     #: names late versions of the steps it requires: rules.late_versions)
     rules: tuple[tuple[Rule, Any, frozenset[str], frozenset[str] | None, frozenset[str], bool],
                  ...]
     cautions: Mapping[str, tuple[Caution, ...]]
-    pathway: tuple[PathwayItem, ...]
-    checks: tuple[_SlotCheck, ...]
     #: Steps neither recommended nor acceptable, and not harmless: judged wrong from the start.
     wrong_from_start: frozenset[str]
     #: Step -> the finding a chosen step gets when no rule judged it (appropriate, acceptable,
     #: or not indicated), and whether that finding is the not-indicated one.
     verdicts: Mapping[str, tuple[Finding, bool]]
-    #: A step that resolves a caution (``unless_any``) -> the steps whose caution it resolves:
-    #: chosen with one of them it is the caution's own advice, never "not indicated".
+    #: A step that resolves a caution (``unless_any``) -> the steps whose caution it resolves.
     remedies: Mapping[str, frozenset[str]]
+    #: A step offered only by decisions that exist with another step (aftercare with an
+    #: operation, gastro-protection with an NSAID) -> those steps, and its verdict without them.
+    conditional: Mapping[str, tuple[frozenset[str], Finding]]
+    #: (step, priority) pairs that satisfy a required decision ("routine": any priority).
+    must_options: frozenset[tuple[str, str]]
 
 
 @dataclass(frozen=True)
 class _Tables:
     """What ``evaluate`` looks up in the knowledge base on every call, built once per base."""
 
-    plain: Mapping[str, Action]  # step id -> the action of choosing it with no dose
+    plain: Mapping[str, Action]  # step id (or alias) -> the action of choosing it, no dose
     weight: Mapping[str, float]  # step id -> the weight of its harm class
+    reveals: Mapping[str, str]  # test step id -> the kind of result it reveals
+    risky: frozenset[str]  # steps whose harm class is risky (safety "caution" on a warning)
+    commission: frozenset[str]  # finding codes that judge a step chosen
+    omission: frozenset[str]  # finding codes that name something left out
+    labels: Mapping[str, str]  # finding code -> its short label
     rubric: str  # the rubric template with its whitespace already collapsed
+    #: (finding code, step) -> how its cost is named, filled as costs are named
+    cost_names: dict[tuple[str, str | None], str] = field(default_factory=dict)
 
 
-_FACTS: dict[int, tuple[Case, _CaseFacts]] = {}
-_FACTS_KEPT = 256
+_FACTS: dict[tuple[int, frozenset[str], frozenset[str]], tuple[Case, _CaseFacts]] = {}
+_FACTS_KEPT = 4096
+#: Case id -> (the case, its derivations so far, each with the predicate values it read).
+_READINGS: dict[int, tuple[Case, list[tuple[dict[str, bool], _CaseFacts]]]] = {}
 _TABLES: dict[int, tuple[KnowledgeBase, _Tables]] = {}
+_KINDS: dict[int, tuple[Case, frozenset[str]]] = {}
 
 
 def _tables(kb: KnowledgeBase) -> _Tables:
@@ -231,9 +203,19 @@ def _tables(kb: KnowledgeBase) -> _Tables:
     if hit is not None and hit[0] is kb:
         return hit[1]
     harms = {h.id: h for h in kb.scoring.harm_classes}
+    plain = {step: Action(step) for step in kb.steps}
+    for step, s in kb.steps.items():
+        if s.alias_of:
+            target, priority = split_option(s.alias_of)
+            plain[step] = Action(target, None, priority)
     tables = _Tables(
-        plain={step: Action(step) for step in kb.steps},
+        plain=plain,
         weight={step: harms[s.harm].weight for step, s in kb.steps.items()},
+        reveals={step: s.reveals for step, s in kb.steps.items() if s.reveals},
+        risky=frozenset(step for step, s in kb.steps.items() if harms[s.harm].risky),
+        commission=frozenset(code for code, f in kb.findings.items() if f.commission),
+        omission=frozenset(code for code, f in kb.findings.items() if f.omission),
+        labels={code: f.label for code, f in kb.findings.items()},
         rubric=" ".join(kb.scoring.rubric.split()),  # the fields hold no whitespace
     )
     _TABLES.clear()
@@ -241,50 +223,247 @@ def _tables(kb: KnowledgeBase) -> _Tables:
     return tables
 
 
-def _case_facts(case: Case, kb: KnowledgeBase) -> _CaseFacts:
-    """The derivation for ``case``, cached by identity (hashing a case costs more than this);
-    the entry holds the case, so its id cannot be reused while cached."""
-    hit = _FACTS.get(id(case))
+def _present(case: Case) -> frozenset[str]:
+    """The kinds of result ``case`` gives, cached by identity."""
+    hit = _KINDS.get(id(case))
     if hit is not None and hit[0] is case:
         return hit[1]
-    met = cautions_met(case, kb)
-    slots, acceptable = _derive(case, kb, met)
-    recommended = frozenset(s for slot, _ in slots for s in slot.any_of)
+    kinds = result_kinds(case)
+    if len(_KINDS) >= _FACTS_KEPT:
+        _KINDS.clear()
+    _KINDS[id(case)] = (case, kinds)
+    return kinds
+
+
+def _caution_rank(cautions: tuple[Caution, ...]) -> int:
+    """How much an option's cautions count against showing it as the example: none, a note,
+    one resolved by a companion step, a warning (a critical one bars the option)."""
+    rank = 0
+    for caution in cautions:
+        if caution.unless_any:
+            rank = max(rank, 2)
+        elif caution.severity == "warning":
+            rank = max(rank, 3)
+        elif caution.severity == "info":
+            rank = max(rank, 1)
+    return rank
+
+
+def _example_dose(kb: KnowledgeBase, step: str, view: Case, given: float | None,
+                  memo: dict[str, bool] | None = None) -> float | None:
+    """The example's daily dose: the decision's (when it is still allowed for this patient),
+    else the step's usual example, each kept within this patient's limits (by weight for a
+    child)."""
+    dose_range = kb.steps[step].dose
+    if dose_range is None:
+        return None
+    low, high, _ = dose_limits(dose_range, view, memo)
+    dose = given or dose_range.example_mg_per_day or high
+    if view.patient.child and dose_range.child and view.patient.weight_kg:
+        middle = ((low or high / 2) + high) / 2
+        dose = max(100.0, math.floor(middle / 100) * 100)
+    return min(dose, high)
+
+
+def _derive(view: Case, kb: KnowledgeBase, met: Mapping[str, tuple[Caution, ...]],
+            memo: dict[str, bool] | None = None
+            ) -> tuple[list[tuple[Decision | Caution, bool, tuple[str, ...], PathwayItem]],
+                       set[str], set[str]]:
+    """The decisions that apply to ``view``: (decision or caution, required, options, item),
+    with the steps of required decisions and those of optional ones."""
+    barred = contraindicated_steps(met)
+    derived: list[tuple[Decision | Caution, bool, tuple[str, ...], PathwayItem]] = []
+    seen: dict[frozenset[str], int] = {}
+    for decision in kb.pathway:
+        if not holds(view, decision.when, memo):
+            continue
+        options = tuple(o for o in decision.options if split_option(o)[0] not in barred)
+        if not options:
+            continue
+        required = decision.required == "must" or (
+            decision.required == "must-unless-documented"
+            and not holds(view, decision.documented_by, memo))
+        key = frozenset(options)
+        if key in seen:  # the same choice asked for twice (follow-up): once, the stronger
+            index = seen[key]
+            first = derived[index]
+            if required and not first[1]:
+                derived[index] = (first[0], True, first[2],
+                                  _item(kb, decision, True, options, met, view, memo))
+            continue
+        seen[key] = len(derived)
+        derived.append((decision, required, options,
+                        _item(kb, decision, required, options, met, view, memo)))
+    derived.extend(_companions(kb, met, derived))
+    must = {split_option(o)[0] for _, required, options, _ in derived if required
+            for o in options}
+    could = {split_option(o)[0] for _, required, options, _ in derived if not required
+             for o in options} - must
+    return derived, must, could
+
+
+def _item(kb: KnowledgeBase, decision: Decision, required: bool, options: tuple[str, ...],
+          met: Mapping[str, tuple[Caution, ...]], view: Case,
+          memo: dict[str, bool] | None = None) -> PathwayItem:
+    steps = tuple(dict.fromkeys(split_option(o)[0] for o in options))
+    example = decision.example
+    if example is not None and example.step in steps and _caution_rank(
+            met.get(example.step, ())) <= min(_caution_rank(met.get(s, ())) for s in steps):
+        first, given = example.step, example.dose_mg_per_day
+    else:
+        first = min(steps, key=lambda s: (_caution_rank(met.get(s, ())), steps.index(s)))
+        given = example.dose_mg_per_day if example and example.step == first else None
+    priority = next((split_option(o)[1] for o in options if split_option(o)[0] == first),
+                    "routine")
+    if example is not None and example.step == first and example.priority != "routine":
+        priority = example.priority
+    step = kb.steps[first]
+    return PathwayItem(
+        step=first, label=step.label, phase=step.phase,
+        alternatives=tuple(s for s in steps if s != first),
+        dose_mg_per_day=_example_dose(kb, first, view, given, memo),
+        reason=decision.reason,
+        sources=tuple(source_ref(c) for c in step.evidence),
+        decision=decision.id, decision_label=decision.label, required=required,
+        select=decision.select, priority=priority,
+        critical_if_empty=required and decision.if_empty == "critical",
+        only_with=decision.only_with,
+        urgent_options=tuple(split_option(o)[0] for o in options
+                             if split_option(o)[1] == "urgent"))
+
+
+def _companions(kb: KnowledgeBase, met: Mapping[str, tuple[Caution, ...]],
+                derived: list[tuple[Decision | Caution, bool, tuple[str, ...], PathwayItem]]
+                ) -> list[tuple[Decision | Caution, bool, tuple[str, ...], PathwayItem]]:
+    """Decisions for the steps that resolve a caution on an option (a periprocedural plan
+    before an elective operation on an anticoagulant, gastro-protection beside an NSAID at 65
+    or over): each is required only with a step its caution is about."""
+    offered = {split_option(o)[0] for _, _, options, _ in derived for o in options}
+    extra: dict[str, tuple[Caution, tuple[str, ...]]] = {}
+    for step in offered:
+        for caution in met.get(step, ()):
+            if not caution.unless_any or caution.unless_any[0] in offered:
+                continue
+            key = caution.unless_any[0]
+            triggers = tuple(s for s in caution.steps if s in offered)
+            if key in extra:  # a second caution resolved by the same step widens its trigger
+                first, before = extra[key]
+                extra[key] = (first, tuple(dict.fromkeys((*before, *triggers))))
+            else:
+                extra[key] = (caution, triggers)
+    out = []
+    for key, (caution, triggers) in sorted(extra.items()):
+        step = kb.steps[key]
+        with_labels = " or ".join(kb.steps[s].label for s in triggers)
+        item = PathwayItem(
+            step=key, label=step.label, phase=step.phase, alternatives=caution.unless_any[1:],
+            dose_mg_per_day=None, reason=caution.text,
+            sources=tuple(source_ref(c) for c in step.evidence),
+            decision=caution.id, decision_label=f"{step.label.lower()} with {with_labels}",
+            required=True, only_with=triggers)
+        out.append((caution, True, caution.unless_any, item))
+    return out
+
+
+def _case_facts(case: Case, kb: KnowledgeBase, known: frozenset[str] = frozenset(),
+                earlier: frozenset[str] = frozenset()) -> _CaseFacts:
+    """The derivation for ``case`` with the results of ``known`` kinds revealed now and of
+    ``earlier`` kinds at an earlier visit, cached by the case's identity (the entries hold the
+    case, so its id cannot be reused while cached).
+
+    A derivation reads the case only through predicates (and the patient, who stays): results
+    that leave every predicate it read unchanged (a normal test, a test no decision looks at)
+    reuse it, with the new view for the rules."""
+    key = (id(case), known, earlier)
+    hit = _FACTS.get(key)
+    if hit is not None and hit[0] is case:
+        return hit[1]
+    view = knowable_view(case, known, earlier)
+    entry = _READINGS.get(id(case))
+    if entry is None or entry[0] is not case:
+        if len(_READINGS) >= _FACTS_KEPT:
+            _READINGS.clear()
+        entry = _READINGS[id(case)] = (case, [])
+    for read, derived in entry[1]:
+        if all(PREDICATES[name](view) == value for name, value in read.items()):
+            facts = replace(derived, view=view)
+            break
+    else:
+        read = {}
+        facts = _derive_facts(view, kb, read)
+        entry[1].append((read, facts))
+    if len(_FACTS) >= _FACTS_KEPT:
+        _FACTS.clear()
+    _FACTS[key] = (case, facts)
+    return facts
+
+
+def _derive_facts(view: Case, kb: KnowledgeBase, memo: dict[str, bool]) -> _CaseFacts:
+    """Everything ``evaluate`` needs about ``view``; ``memo`` collects the predicate values
+    read."""
+    met = cautions_met(view, kb, memo)
+    derived, must, could = _derive(view, kb, met, memo)
     harms = {h.id: h for h in kb.scoring.harm_classes}
-    reasons = {s: item.reason for slot, item in slots for s in slot.any_of}
+    reasons: dict[str, str] = {}
+    for _, required, options, item in derived:
+        for option in options:
+            step = split_option(option)[0]
+            if required or step not in reasons:
+                reasons.setdefault(step, item.reason)
     verdicts: dict[str, tuple[Finding, bool]] = {}
+    unconditional = {split_option(o)[0] for _, _, options, item in derived if not item.only_with
+                     for o in options}
+    triggers: dict[str, set[str]] = {}
+    for _, _, options, item in derived:
+        for option in options if item.only_with else ():
+            triggers.setdefault(split_option(option)[0], set()).update(item.only_with)
+    conditional: dict[str, tuple[frozenset[str], Finding]] = {}
     for step in kb.steps:
-        if step in recommended:
+        harm = harms[kb.steps[step].harm]
+        not_indicated = _finding(kb, kb.scoring.not_indicated_codes[harm.not_indicated], step,
+                                 reason=harm.not_indicated_reason, severity=harm.not_indicated,
+                                 evidence=kb.steps[step].evidence)  # what the step is for
+        if step in must:
             verdicts[step] = (_finding(kb, "appropriate_step", step, reason=reasons[step]), False)
-        elif step in acceptable:
+        elif step in could:
             verdicts[step] = (_finding(kb, "acceptable_step", step), False)
         else:
-            severity = harms[kb.steps[step].harm].not_indicated
-            verdicts[step] = (_finding(kb, kb.scoring.not_indicated_codes[severity], step,
-                                       severity=severity), True)
+            verdicts[step] = (not_indicated, True)
+        if step in triggers and step not in unconditional:
+            conditional[step] = (frozenset(triggers[step]), not_indicated)
+    checks = []
+    for source, required, options, item in derived:
+        companion = isinstance(source, Caution)
+        severity = "warning" if companion else source.if_empty  # type: ignore[union-attr]
+        checks.append(_Check(
+            id=item.decision, label=item.decision_label,
+            options=tuple(split_option(o) for o in options),
+            steps=frozenset(split_option(o)[0] for o in options), required=required,
+            select_one=not companion and source.select != "one-or-more",  # type: ignore[union-attr]
+            only_with=item.only_with,
+            reported_by=frozenset(() if companion else source.reported_by),  # type: ignore[union-attr]
+            missing=_finding(kb, "missing_step", item.step, reason=item.reason,
+                             severity=severity if required else "info"),
+            companion=companion))
     facts = _CaseFacts(
-        slots=slots,
-        acceptable=acceptable,
-        recommended=recommended,
+        view=view,
+        items=tuple(item for _, _, _, item in derived),
+        checks=tuple(checks),
+        recommended=frozenset(must),
+        acceptable=frozenset(could),
         rules=tuple((r, RULE_KINDS[r.kind], frozenset(r.params.get("unless_raised", ())),
                      trigger_steps(r, kb, met), aside_codes(r), "late_versions" in r.params)
-                    for r in kb.rules if holds(case, r.when)),
+                    for r in kb.rules if holds(view, r.when, memo)),
         cautions=met,
-        pathway=tuple(item for _, item in slots),
-        checks=tuple(_SlotCheck(frozenset(slot.any_of), slot.only_with,
-                                frozenset(slot.reported_by),
-                                _finding(kb, "missing_step", slot.step, reason=item.reason),
-                                isinstance(slot, _CompanionSlot))
-                     for slot, item in slots),
         wrong_from_start=frozenset(
-            s for s in kb.steps if s not in recommended and s not in acceptable
+            s for s in kb.steps if s not in must and s not in could
             and harms[kb.steps[s].harm].not_indicated != "info"),
         verdicts=verdicts,
         remedies=_remedies(kb, met, verdicts),
+        conditional=conditional,
+        must_options=frozenset(split_option(o) for _, required, options, _ in derived
+                               if required for o in options),
     )
-    if len(_FACTS) >= _FACTS_KEPT:
-        _FACTS.clear()
-    _FACTS[id(case)] = (case, facts)
     return facts
 
 
@@ -302,14 +481,70 @@ def _remedies(kb: KnowledgeBase, met: Mapping[str, tuple[Caution, ...]],
     return {remedy: frozenset(steps) for remedy, steps in found.items()}
 
 
-def recommended_pathway(case: Case) -> tuple[PathwayItem, ...]:
-    """The pathway the algorithm derives for ``case``, in order."""
-    return tuple(item for _, item in derive_pathway(case)[0])
+def _kinds_of(steps: Iterable[str], reveals: Mapping[str, str], present: frozenset[str]
+              ) -> frozenset[str]:
+    return frozenset(reveals[s] for s in steps if s in reveals).intersection(present)
 
 
-def recommended_actions(case: Case) -> list[Action]:
-    """The recommended pathway as actions (drugs with their dose), ready for ``evaluate``."""
-    return [item.action for item in recommended_pathway(case)]
+def _earlier_kinds(earlier: Iterable[ActionLike], kb: KnowledgeBase, tables: _Tables,
+                   present: frozenset[str]) -> frozenset[str]:
+    """The kinds of result the tests ordered at earlier visits revealed."""
+    plain = tables.plain
+    steps = [(plain[raw] if type(raw) is str and raw in plain else parse_action(raw, kb)).step
+             for raw in earlier]
+    return _kinds_of(steps, tables.reveals, present)
+
+
+def pathway_facts(case: Case, earlier: Iterable[ActionLike] = (),
+                  kb: KnowledgeBase | None = None) -> _CaseFacts:
+    """The derivation as the recommended plan would find it: the tests its required decisions
+    order are taken as done, and the decisions their results bring are added (repeated until
+    nothing new is revealed)."""
+    kb = kb or knowledge()
+    tables = _tables(kb)
+    present = _present(case)
+    before = _earlier_kinds(earlier, kb, tables, present)
+    known: frozenset[str] = frozenset()
+    facts = _case_facts(case, kb, known, before)
+    for _ in range(len(present) + 1):
+        ordered = [item.step for item in facts.items if item.required and not item.only_with]
+        found = known | _kinds_of(ordered, tables.reveals, present)
+        if found == known:
+            break
+        known = found
+        facts = _case_facts(case, kb, known, before)
+    return facts
+
+
+def recommended_pathway(case: Case, earlier: Iterable[ActionLike] = ()
+                        ) -> tuple[PathwayItem, ...]:
+    """The decisions the algorithm derives for ``case``, in order: each with its example and
+    options, required or optional (``earlier``: tests ordered at earlier visits)."""
+    return pathway_facts(case, earlier).items
+
+
+def recommended_actions(case: Case, earlier: Iterable[ActionLike] = (),
+                        choose: Iterable[str] = ()) -> list[Action]:
+    """A complete plan for ``case``: the example of every required decision, ready for
+    ``evaluate``. ``choose`` names steps to take where an optional decision offers them (the
+    operation of a shared decision, say); a decision that exists only with another step (the
+    aftercare of that operation) joins when that step is in the plan."""
+    items = recommended_pathway(case, earlier)
+    wanted = tuple(choose)
+    plan: dict[str, Action] = {}
+    for item in items:
+        if item.required and not item.only_with:
+            plan.setdefault(item.step, item.action)
+        elif not item.required and not item.only_with:
+            taken = next((s for s in item.options if s in wanted), None)
+            if taken is not None:
+                dose = item.dose_mg_per_day if taken == item.step else None
+                priority = "urgent" if taken in item.urgent_options else "routine"
+                plan.setdefault(taken, Action(taken, dose, priority))
+    for item in items:
+        if item.required and item.only_with and plan.keys() & set(item.only_with):
+            plan.setdefault(item.step, item.action)
+    return list(plan.values())
 
 
 def _finding(kb: KnowledgeBase, code: str, step: str | None, extra: str = "",
@@ -323,20 +558,23 @@ def _finding(kb: KnowledgeBase, code: str, step: str | None, extra: str = "",
 @lru_cache(maxsize=8192)
 def _packaged_finding(code: str, step: str | None, extra: str, reason: str,
                       severity: str | None, evidence: tuple[str, ...],
-                      instead: str = "") -> Finding:
-    return _build_finding(knowledge(), code, step, extra, reason, severity, evidence, instead)
+                      instead: str = "", priority: str = "") -> Finding:
+    return _build_finding(knowledge(), code, step, extra, reason, severity, evidence, instead,
+                          priority)
 
 
 def _build_finding(kb: KnowledgeBase, code: str, step: str | None, extra: str, reason: str,
                    severity: str | None, evidence: tuple[str, ...],
-                   instead: str = "") -> Finding:
+                   instead: str = "", priority: str = "") -> Finding:
+    """A finding with its text; ``priority`` ("urgent") names the order it is about."""
     kind = kb.findings[code]
     evidence = evidence or kind.evidence or (kb.steps[step].evidence if step else ())
     detail = " ".join(part for part in (reason or kind.why, extra) if part)
+    label = (kb.steps[step].label + (f" ({priority})" if priority else "")) if step else ""
     return Finding(
         code=code,
         severity=severity or kind.severity,
-        summary=(with_subject(kind.summary, kb.steps[step].label, kb.steps[step].plural)
+        summary=(with_subject(kind.summary, label, kb.steps[step].plural)
                  if step else with_subject(kind.summary, "This plan")),
         step=step,
         detail=detail,
@@ -346,17 +584,22 @@ def _build_finding(kb: KnowledgeBase, code: str, step: str | None, extra: str, r
     )
 
 
+# --- Judging a plan ----------------------------------------------------------------------------
+
 def evaluate(
     case: Case, actions: Iterable[ActionLike], working_diagnosis: str | None = None,
+    *, earlier: Iterable[ActionLike] = (),
 ) -> Assessment:
-    """Judge ``actions`` (step ids or ``{"step", "dose_mg_per_day"}``) for ``case``.
+    """Judge ``actions`` (step ids, ``step!urgent``, or ``{"step", "dose_mg_per_day",
+    "priority"}``) for ``case``; ``earlier`` are the tests ordered at earlier visits, whose
+    results are known now.
 
-    What depends on the case alone (the derived pathway, the rules that apply, the cautions) is
-    derived once per case object and reused for every plan judged on it.
+    What depends on the case and the results known (the decisions, the rules that apply, the
+    cautions) is derived once and reused for every plan judged on it.
 
     Raises :class:`ActionError` for actions that are not a list, an unknown step id or
-    diagnosis, or a malformed dose (see :func:`parse_action`); every clinical judgement is
-    returned as a finding.
+    diagnosis, or a malformed dose or priority (see :func:`parse_action`); every clinical
+    judgement is returned as a finding.
     """
     kb = knowledge()
     if type(actions) is not list and (  # a list is the usual case; the ABC checks cost more
@@ -374,8 +617,10 @@ def evaluate(
                 if isinstance(working_diagnosis, str) else "") or f"one of {', '.join(DIAGNOSES)}"
         raise ActionError(f"unknown diagnosis {_shown(working_diagnosis)}; {hint}")
 
-    facts = _case_facts(case, kb)
-    ctx = Context(case, kb, chosen, facts.recommended, facts.cautions)
+    present = _present(case)
+    before = _earlier_kinds(earlier, kb, tables, present) if earlier else frozenset()
+    facts = _case_facts(case, kb, _kinds_of(chosen, tables.reveals, present), before)
+    ctx = Context(facts.view, kb, chosen, facts.recommended, facts.cautions)
     # A step that is neither recommended nor acceptable counts as judged wrong from the start
     # (unless harmless), so no rule asks for its companions ("add rehabilitation" beside an
     # operation that is not indicated).
@@ -383,7 +628,7 @@ def evaluate(
     remedied = {s for s, triggers in facts.remedies.items()  # a caution's own advice, chosen
                 if s in chosen and not triggers.isdisjoint(chosen)}
     flagged.update(facts.wrong_from_start.intersection(chosen).difference(remedied))
-    by_rules: set[str] = set()  # steps a rule judged wrong: their own verdict is replaced
+    by_rules = ctx.judged  # steps a rule judged wrong: their own verdict is replaced
     judged: set[str | None] = set()  # steps a rule said something about (not a caution)
     findings: list[Finding] = []
     raised = ctx.raised
@@ -393,10 +638,13 @@ def evaluate(
             continue  # none of the steps it judges was chosen: it cannot find anything
         if unless_raised and not unless_raised.isdisjoint(raised):
             continue  # one omission, one finding: a more specific rule has named it
-        for code, step, extra, *cited in kind(rule, ctx):
+        for code, option, extra, *rest in kind(rule, ctx):
+            cited = rest[0] if rest else ()
+            step, _, priority = option.partition("!") if option else (option, "", "")
             found = finding(code, step, f"{extra} {rule.note}" if extra and rule.note
-                            else extra or rule.note, "", rule.severity,
-                            (cited[0] if cited else ()) or rule.evidence, rule.instead)
+                            else extra or rule.note, "",
+                            rest[1] if len(rest) > 1 else rule.severity,
+                            cited or rule.evidence, rule.instead, priority)
             findings.append(found)
             raised.add(code)
             if code in aside:  # a caution is a point beside the step's own verdict
@@ -407,21 +655,65 @@ def evaluate(
             if found.severity != "info" and step in chosen:
                 flagged.add(step)
                 by_rules.add(step)
-            if has_late and step not in chosen:  # the finding names the late version too
-                by_rules.update(s for s in late_versions(rule, step, chosen)
-                                if s not in facts.recommended)
+            if has_late:  # the finding names the late (routine) version too: one finding
+                by_rules.update(s for s in _late(rule, step, chosen)
+                                if (s, "routine") not in facts.must_options
+                                and (s, chosen[s].priority) not in facts.must_options)
 
     for step in chosen:
         if step in by_rules:
             continue
         verdict, not_indicated = facts.verdicts[step]
+        if step in facts.conditional:  # offered only with a step not chosen
+            with_steps, alone = facts.conditional[step]
+            if with_steps.isdisjoint(chosen):
+                verdict, not_indicated = alone, True
         if not_indicated and step in remedied:
             verdict, not_indicated = _finding(kb, "acceptable_step", step), False
         if not (not_indicated and step in judged):
             findings.append(verdict)
 
-    covered = slots = 0
-    judged_wrong: set[str] | None = None  # for companion slots: wrong by a rule, not a caution
+    credits = _decisions(kb, facts, chosen, flagged, by_rules, raised, findings)
+    if working_diagnosis is not None:
+        code = ("working_diagnosis_correct" if working_diagnosis == case.diagnosis
+                else "working_diagnosis_incorrect")
+        findings.append(_finding(kb, code, None))
+
+    findings.sort(key=_severity_rank)  # stable: rule order within a level
+    pitfalls = tuple(dict.fromkeys(f.code for f in findings if f.pitfall))
+    points, score, costs, rubric, safety = _score(kb, tables, findings, chosen, credits)
+    return Assessment(
+        case_id=case.id,
+        score=score,
+        findings=tuple(findings),
+        pitfalls=pitfalls,
+        recommended=facts.items,
+        chosen=tuple(parsed),
+        diagnosis=case.diagnosis,
+        working_diagnosis=working_diagnosis,
+        covered=tuple(s for s in chosen if s in facts.recommended),
+        points=points,
+        safety=safety,
+        rubric=rubric,
+        decisions=credits,
+        costs=costs,
+    )
+
+
+def _late(rule: Rule, step: str, chosen: Mapping[str, Action]) -> tuple[str, ...]:
+    """The late versions a rule's finding on ``step`` names (the table is keyed by option)."""
+    table = rule.params.get("late_versions", {})
+    return tuple(s for option in table if split_option(option)[0] == step
+                 for s in late_versions(rule, option, chosen))
+
+
+def _decisions(kb: KnowledgeBase, facts: _CaseFacts, chosen: Mapping[str, Action],
+               flagged: set[str], by_rules: set[str], raised: set[str],
+               findings: list[Finding]) -> tuple[DecisionCredit, ...]:
+    """Each required decision made or not (a missing one is a finding unless a rule named it),
+    and a second option of a one-option decision named."""
+    counted: list[tuple[_Check, tuple[str, ...]]] = []
+    judged_wrong: set[str] | None = None  # for companions: wrong by a rule, not a caution
     for check in facts.checks:
         wrong = flagged
         if check.companion:
@@ -431,34 +723,34 @@ def evaluate(
         if check.only_with and not any(s in chosen and s not in wrong
                                        for s in check.only_with):
             continue
-        slots += 1
-        if not check.any_of.isdisjoint(chosen):
-            covered += 1
-        elif check.reported_by.isdisjoint(raised):
+        hits = () if check.steps.isdisjoint(chosen) else tuple(dict.fromkeys(
+            step for step, priority in check.options if step in chosen
+            and (priority == "routine" or chosen[step].priority == priority)))
+        if check.select_one and len(hits) > 1:
+            for step in hits[1:]:
+                if step not in by_rules:
+                    findings.append(_finding(kb, "too_many_options", step,
+                                             extra=f"One {check.label} is chosen."))
+        if not check.required:
+            continue
+        counted.append((check, hits))
+        if not hits and check.reported_by.isdisjoint(raised):
             findings.append(check.missing)
+    share = round(kb.scoring.coverage_points / len(counted), 1) if counted else 0.0
+    return tuple(_credit(check.id, check.label, share, hits) for check, hits in counted)
 
-    if working_diagnosis is not None:
-        code = ("working_diagnosis_correct" if working_diagnosis == case.diagnosis
-                else "working_diagnosis_incorrect")
-        findings.append(_finding(kb, code, None))
 
-    findings.sort(key=_severity_rank)  # stable: rule order within a level
-    pitfalls = tuple(dict.fromkeys(f.code for f in findings if f.pitfall))
-    points, rubric, safety = _score(kb, tables, findings, chosen, covered, slots)
-    return Assessment(
-        case_id=case.id,
-        score=round(max(0.0, min(1.0, points / kb.scoring.coverage_points)), 3),
-        findings=tuple(findings),
-        pitfalls=pitfalls,
-        recommended=facts.pathway,
-        chosen=tuple(parsed),
-        diagnosis=case.diagnosis,
-        working_diagnosis=working_diagnosis,
-        covered=tuple(s for s in chosen if s in facts.recommended),
-        points=points,
-        safety=safety,
-        rubric=rubric,
-    )
+@lru_cache(maxsize=16384)
+def _credit(decision: str, label: str, share: float, hits: tuple[str, ...]) -> DecisionCredit:
+    """One decision's credit (plans share them often; building one costs more than this)."""
+    return DecisionCredit(decision, label, bool(hits), share if hits else 0.0, hits)
+
+
+@lru_cache(maxsize=16384)
+def _cost(code: str, step: str | None, severity: str, summary: str, points: float,
+          share: float) -> Cost:
+    """One finding's cost (plans share them often; building one costs more than this)."""
+    return Cost(code, step, severity, summary, points, share)
 
 
 def _severity_rank(finding: Finding) -> int:
@@ -466,31 +758,69 @@ def _severity_rank(finding: Finding) -> int:
 
 
 def _score(kb: KnowledgeBase, tables: _Tables, findings: list[Finding],
-           chosen: Mapping[str, Action], covered: int, slots: int) -> tuple[float, str, str]:
-    """The unclipped points, the rubric sentence and the safety verdict (scoring.yaml)."""
+           chosen: Mapping[str, Action], credits: tuple[DecisionCredit, ...]
+           ) -> tuple[float, float, tuple[Cost, ...], str, str]:
+    """The unclipped points, the score (0-1), the costs, the rubric sentence and the safety
+    verdict (scoring.yaml, docs/scoring.md)."""
     rules = kb.scoring
     severity_points, weight = rules.severity_points, tables.weight
     omission = rules.omission_weights
-    coverage = rules.coverage_points * (covered / slots if slots else 1.0)
-    penalty = 0.0
+    made = sum(c.made for c in credits)
+    coverage = rules.coverage_points * (made / len(credits) if credits else 1.0)
+    costs: list[Cost] = []
+    remaining = coverage / rules.coverage_points
+    caution = False
     for f in findings:
+        if f.severity == "warning" and not caution and (
+                f.code == "caution" or (f.step in chosen and f.code in tables.commission
+                                        and f.step in tables.risky)):
+            caution = True
         points = severity_points[f.severity]
-        if not points or f.code == "missing_step":  # a missed slot already costs its share
-            continue  # of coverage
-        penalty += points * (weight[f.step] if f.step in chosen
-                             else omission.get(f.severity, 1.0))
+        if not points or (f.code == "missing_step" and f.severity != "critical"):
+            continue  # a missed decision already costs its share of the coverage
+        points *= (weight[f.step] if f.step in chosen and f.code not in tables.omission
+                   else omission.get(f.severity, 1.0))
+        share = min(rules.max_share_per_finding, points / rules.coverage_points)
+        remaining *= 1 - share
+        costs.append(_cost(f.code, f.step, f.severity, f.summary, points, share))
     worst = findings[0].severity if findings else "info"  # findings are sorted, worst first
-    safety = "unsafe" if worst == "critical" else "caution" if worst == "warning" else "safe"
+    safety = "unsafe" if worst == "critical" else "caution" if caution else "safe"
+    penalty = sum(c.points for c in costs)
     points = round(coverage - penalty, 1)
-    score = round(max(0.0, min(rules.coverage_points, points)) / rules.coverage_points * 100)
-    rubric = _rubric(tables.rubric, score, covered, slots, f"{coverage:.0f}", f"{penalty:.0f}",
-                     safety)
-    return points, rubric, safety
+    score = round(remaining, 3)
+    rubric = _rubric(tables.rubric, round(score * 100), made, len(credits),
+                     _costs_text(kb, tables, costs), safety, rules.safety_reasons[safety])
+    return points, score, tuple(costs), rubric, safety
+
+
+def _costs_text(kb: KnowledgeBase, tables: _Tables, costs: list[Cost]) -> str:
+    """What cost points, worst first (a step chosen before a step left out) and at most three
+    named: "Naproxen (a step given despite a contraindication); ...", or "nothing cost
+    points"."""
+    if not costs:
+        return "nothing cost points"
+    omission = tables.omission
+    ranked = sorted((-c.points, c.code in omission, i) for i, c in enumerate(costs))
+    named = list(dict.fromkeys(_cost_text(kb, tables, costs[i].code, costs[i].step)
+                               for _, _, i in ranked))
+    more = len(named) - 3
+    shown = "; ".join(named[:3]) + (f"; and {more} more" if more > 0 else "")
+    return f"cost points: {shown}"
+
+
+def _cost_text(kb: KnowledgeBase, tables: _Tables, code: str, step: str | None) -> str:
+    """How a cost is named: "Naproxen (a step given despite a contraindication)"."""
+    name = tables.cost_names.get((code, step))
+    if name is None:
+        label = tables.labels[code]
+        name = f"{kb.steps[step].label} ({label[0].lower()}{label[1:]})" if step else label
+        tables.cost_names[code, step] = name
+    return name
 
 
 @lru_cache(maxsize=4096)
-def _rubric(template: str, score: int, covered: int, slots: int, coverage: str, penalty: str,
-            safety: str) -> str:
+def _rubric(template: str, score: int, made: int, required: int, costs: str, safety: str,
+            reason: str) -> str:
     """The rubric sentence (plans share their figures often; formatting costs more than this)."""
-    return template.format(score=score, covered=covered, slots=slots, coverage=coverage,
-                           penalty=penalty, safety=safety)
+    return template.format(score=score, made=made, required=required, costs=costs,
+                           safety=safety, safety_reason=reason)

@@ -57,6 +57,8 @@ ISSUE_CODES: dict[str, str] = {
     "inconsistent_facts": "Facts contradict each other (e.g. more weeks of care than of symptoms).",
     "duplicate_condition": "A condition is listed twice in conditions (both lines are named).",
     "missing_result": "The derived pathway orders a test whose result the case does not give.",
+    "missing_weight": "A child's case (under 18) whose pathway offers a dosed drug gives no "
+                      "patient.weight_kg: children are dosed by weight.",
     "patient_identifier": "Text looks like a real patient identifier (name, date of birth, ...).",
     "markup_in_text": "Text carries HTML markup or script; case text must be plain.",
     "spoiler": "Text a learner sees before submitting (title, summary, teaser, presentation, "

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from dystonia_teach.core.vocabulary import Phase, Reveal
+from dystonia_teach.core.vocabulary import PRIORITIES, Phase, Priority, Reveal
 
 Severity = Literal["info", "warning", "critical"]
 SEVERITY_ORDER: dict[str, int] = {"critical": 0, "warning": 1, "info": 2}
@@ -31,8 +31,18 @@ class DoseAdjustment(_Strict):
     reason: str
 
 
+class ChildDose(_Strict):
+    """A child's daily dose by weight (mg/kg/day), capped at the adult maximum."""
+
+    min_mg_per_kg_day: float | None = Field(None, gt=0)
+    max_mg_per_kg_day: float = Field(gt=0)
+    source: str = Field(description="The evidence claim the figures rest on.")
+    status: Status
+
+
 class DoseRange(_Strict):
-    """A labelled adult daily dose range with its source and verification status."""
+    """A labelled adult daily dose range with its source and verification status (and a
+    child's range by weight, where the course has one)."""
 
     min_mg_per_day: float | None = None
     max_mg_per_day: float
@@ -41,6 +51,10 @@ class DoseRange(_Strict):
     status: Status
     seed_figure: str = ""
     adjustments: tuple[DoseAdjustment, ...] = ()
+    child: ChildDose | None = None
+    #: The daily dose shown when the pathway offers this drug (an adult's; a child's is taken
+    #: from the middle of the weight-based range).
+    example_mg_per_day: float | None = Field(None, gt=0)
 
     def contains(self, dose: float) -> bool:
         return dose > 0 and (self.min_mg_per_day or 0) <= dose <= self.max_mg_per_day
@@ -66,6 +80,11 @@ class HarmClass(_Strict):
     label: str
     weight: float = Field(gt=0)
     not_indicated: Severity
+    #: Choosing such a step without indication exposes the patient to its harms: a warning on
+    #: it makes the plan's safety "caution" (an unneeded test of low harm only costs points).
+    risky: bool = False
+    #: Why a step of this class that the patient's facts do not call for is low-value care.
+    not_indicated_reason: str = ""
 
 
 class Scoring(_Strict):
@@ -80,6 +99,10 @@ class Scoring(_Strict):
     harm_classes: tuple[HarmClass, ...]
     not_indicated_codes: dict[Severity, str]
     rubric: str
+    #: The safety verdict's reason in the rubric sentence, by verdict.
+    safety_reasons: dict[Literal["safe", "caution", "unsafe"], str]
+    #: The most a single finding takes off the score (a share of what is left).
+    max_share_per_finding: float = Field(0.9, gt=0, le=1)
 
     def harm(self, harm_id: str) -> HarmClass:
         return next(h for h in self.harm_classes if h.id == harm_id)
@@ -98,6 +121,9 @@ class Step(_Strict):
     dose: DoseRange | None = None
     evidence: tuple[str, ...] = ()
     plural: bool = Field(False, description="The label is plural: feedback says 'are', 'were'.")
+    alias_of: str | None = Field(
+        None, description="This id is kept loading as another order, e.g. "
+        "'mri_lumbar_noncontrast!urgent' (a step picker without a priority control lists it).")
 
 
 class Caution(_Strict):
@@ -124,39 +150,84 @@ class FindingKind(_Strict):
     why: str
     instead: str
     evidence: tuple[str, ...] = ()
+    #: The finding judges something the plan does (a step chosen), not something left out: a
+    #: warning of this kind on a risky step makes the plan's safety "caution".
+    commission: bool = False
+    #: The finding names something left out (its cost uses the omission weight, even when a
+    #: routine order of the step it names was chosen instead of the urgent one).
+    omission: bool = False
 
 
-class Slot(_Strict):
-    """One place in a recommended pathway, filled by any step of ``any_of``."""
+Required = Literal["must", "could", "must-unless-documented"]
+Select = Literal["one-or-more", "at-most-one", "exactly-one"]
 
-    any_of: tuple[str, ...] = Field(min_length=1)
-    preferred: str | None = None
-    dose_mg_per_day: float | None = None
-    reported_by: tuple[str, ...] = ()
-    #: The slot counts only when one of these steps is chosen and not judged wrong (aftercare
-    #: exists only for an operation the learner chose).
-    only_with: tuple[str, ...] = ()
+
+def split_option(option: str) -> tuple[str, Priority]:
+    """``"mri_lumbar_noncontrast!urgent"`` -> ``("mri_lumbar_noncontrast", "urgent")``; an
+    option without ``!`` is routine (and any priority of that step satisfies it)."""
+    step, _, priority = option.partition("!")
+    return step, priority or "routine"  # type: ignore[return-value]
+
+
+class Example(_Strict):
+    """The option shown first for a decision, with its dose for a drug."""
+
+    step: str
+    dose_mg_per_day: float | None = Field(None, gt=0)
+    priority: Priority = "routine"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_id(cls, data: Any) -> Any:
+        return {"step": data} if isinstance(data, str) else data
+
+
+class Decision(_Strict):
+    """One decision of the recommended pathway (FHIR PlanDefinition.action, spec v3 §0.1):
+    whether it is required now, how many of its options to choose and which options satisfy
+    it. Applies when every predicate of ``when`` holds for what the clinician can know."""
+
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    label: str = Field(description="What is decided, in a few plain words (lower case).")
+    when: tuple[str, ...] = ()
+    required: Required = "must"
+    documented_by: tuple[str, ...] = Field(
+        (), description="must-unless-documented: the predicates that document the exception "
+        "(the patient's informed preference); the decision is then optional.")
+    select: Select = "one-or-more"
+    options: tuple[str, ...] = Field(
+        min_length=1, description="Step ids; 'step!urgent' is satisfied only by an urgent order.")
+    example: Example | None = Field(
+        None, description="Shown first (default: the option this patient's conditions caution "
+        "least, in the order listed).")
+    reported_by: tuple[str, ...] = Field(
+        (), description="Finding codes that already name this decision when it is left empty.")
+    only_with: tuple[str, ...] = Field(
+        (), description="The decision counts only when one of these steps is chosen and not "
+        "judged wrong (aftercare exists only for an operation the learner chose).")
+    if_empty: Severity = Field(
+        "warning", description="Severity of leaving a required decision empty (critical for "
+        "the work-up of a must-not-miss diagnosis).")
+    reason: str
 
     @model_validator(mode="after")
-    def _preferred_is_an_option(self) -> Slot:
-        if self.preferred is not None and self.preferred not in self.any_of:
-            raise ValueError(f"preferred {self.preferred!r} is not in any_of")
+    def _consistent(self) -> Decision:
+        for option in self.options:
+            if split_option(option)[1] not in PRIORITIES:
+                raise ValueError(f"option {option!r}: the priority after '!' is one of "
+                                 f"{', '.join(PRIORITIES)}")
+        steps = [split_option(o)[0] for o in self.options]
+        if self.example is not None and self.example.step not in steps:
+            raise ValueError(f"example {self.example.step!r} is not one of the options")
+        if (self.required == "must-unless-documented") != bool(self.documented_by):
+            raise ValueError("documented_by goes with required: must-unless-documented, and "
+                             "must-unless-documented needs documented_by")
         return self
 
     @property
-    def step(self) -> str:
-        return self.preferred or self.any_of[0]
-
-
-class PathwayBlock(_Strict):
-    id: str
-    when: tuple[str, ...]
-    #: The block applies only if every listed step is / none is contraindicated (cautions).
-    if_contraindicated: tuple[str, ...] = ()
-    unless_contraindicated: tuple[str, ...] = ()
-    slots: tuple[Slot, ...]
-    acceptable: tuple[str, ...] = ()
-    reason: str
+    def steps(self) -> tuple[str, ...]:
+        """The option steps, without priorities."""
+        return tuple(dict.fromkeys(split_option(o)[0] for o in self.options))
 
 
 class Rule(_Strict):
@@ -293,7 +364,7 @@ class KnowledgeBase(_Strict):
     steps: dict[str, Step]
     cautions: tuple[Caution, ...]
     findings: dict[str, FindingKind]
-    pathway: tuple[PathwayBlock, ...]
+    pathway: tuple[Decision, ...]
     rules: tuple[Rule, ...]
     claims: dict[str, Claim]
     sources: dict[str, Source]

@@ -16,8 +16,8 @@ from pydantic import ValidationError
 
 from dystonia_teach.core.bibliography import citation_text, identifier_problems
 from dystonia_teach.core.errors import KnowledgeBaseError
-from dystonia_teach.core.kb_model import Claim, KnowledgeBase
-from dystonia_teach.core.predicates import known_predicate
+from dystonia_teach.core.kb_model import Claim, KnowledgeBase, split_option
+from dystonia_teach.core.predicates import is_hidden, known_predicate
 from dystonia_teach.core.results import SourceRef
 from dystonia_teach.core.rules import RULE_KINDS, rule_step_ids
 
@@ -49,24 +49,35 @@ def _cross_reference_errors(kb: KnowledgeBase) -> list[str]:
         if ref not in table:
             errors.append(f"{where}: unknown {kind} {ref!r}")
 
+    def predicates(names: tuple[str, ...], where: str) -> None:
+        for name in names:
+            if not known_predicate(name):
+                errors.append(f"{where}: unknown predicate {name!r}")
+            elif is_hidden(name):
+                errors.append(f"{where}: predicate {name!r} reads the hidden diagnosis; key it "
+                              "to what the clinician can know (features, known results)")
+
     for step in kb.steps.values():
         for ref in step.evidence:
             need("evidence id", ref, kb.claims, f"step {step.id}")
+        if step.alias_of is not None:
+            target = split_option(step.alias_of)[0]
+            need("step", target, kb.steps, f"step {step.id} alias_of")
+            if target in kb.steps and kb.steps[target].alias_of:
+                errors.append(f"step {step.id} alias_of: {target!r} is itself an alias")
         if step.dose:
             need("evidence id", step.dose.source, kb.claims, f"step {step.id} dose")
+            if step.dose.child:
+                need("evidence id", step.dose.child.source, kb.claims, f"step {step.id} dose")
             for adjustment in step.dose.adjustments:
-                for name in adjustment.when:
-                    if not known_predicate(name):
-                        errors.append(f"step {step.id} dose: unknown predicate {name!r}")
+                predicates(adjustment.when, f"step {step.id} dose")
     for caution in kb.cautions:
         where = f"caution {caution.id}"
         for ref in (*caution.steps, *caution.unless_any):
             need("step", ref, kb.steps, where)
         for ref in caution.evidence:
             need("evidence id", ref, kb.claims, where)
-        for name in caution.when:
-            if not known_predicate(name):
-                errors.append(f"{where}: unknown predicate {name!r}")
+        predicates(caution.when, where)
     for severity, code in kb.scoring.not_indicated_codes.items():
         need("finding code", code, kb.findings, f"scoring not_indicated_codes.{severity}")
         if code in kb.findings and kb.findings[code].severity != severity:
@@ -75,15 +86,17 @@ def _cross_reference_errors(kb: KnowledgeBase) -> list[str]:
         for ref in finding.evidence:
             need("evidence id", ref, kb.claims, f"finding {finding.code}")
     errors.extend(_evidence_errors(kb))
-    for block in kb.pathway:
-        for name in block.when:
-            if not known_predicate(name):
-                errors.append(f"pathway {block.id}: unknown predicate {name!r}")
-        for slot in block.slots:
-            for ref in (*slot.any_of, *block.acceptable):
-                need("step", ref, kb.steps, f"pathway {block.id}")
-            for ref in slot.reported_by:
-                need("finding code", ref, kb.findings, f"pathway {block.id}")
+    ids: set[str] = set()
+    for decision in kb.pathway:
+        where = f"pathway {decision.id}"
+        if decision.id in ids:
+            errors.append(f"{where}: defined twice")
+        ids.add(decision.id)
+        predicates((*decision.when, *decision.documented_by), where)
+        for ref in (*(split_option(o)[0] for o in decision.options), *decision.only_with):
+            need("step", ref, kb.steps, where)
+        for ref in decision.reported_by:
+            need("finding code", ref, kb.findings, where)
     for rule in kb.rules:
         if rule.kind not in RULE_KINDS:
             errors.append(f"rule {rule.id}: unknown rule kind {rule.kind!r}")
@@ -94,9 +107,7 @@ def _cross_reference_errors(kb: KnowledgeBase) -> list[str]:
                 need("finding code", rule.params[key], kb.findings, f"rule {rule.id}")
         for ref in rule.params.get("unless_raised", ()):
             need("finding code", ref, kb.findings, f"rule {rule.id} unless_raised")
-        for name in rule.when:
-            if not known_predicate(name):
-                errors.append(f"rule {rule.id}: unknown predicate {name!r}")
+        predicates(rule.when, f"rule {rule.id}")
         for ref in rule_step_ids(rule):
             need("step", ref, kb.steps, f"rule {rule.id}")
         for ref in rule.evidence:

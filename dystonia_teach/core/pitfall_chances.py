@@ -7,6 +7,9 @@ it), the engine judges a set of probe plans at every visit of the case, and a pi
 possible when some probe raises it. The probes are the empty plan, the derived pathway, the
 pathway less each of its steps, and every step alone and added to the pathway (a drug also at
 ten times its labelled maximum): one deviation at a time from nothing and from the right plan.
+The pathway is taken twice: its required decisions alone, and with the example of each
+optional decision other than an operation or an injection (an optional analgesic left alone
+once the surgical opinion is dropped is only symptomatic treatment).
 """
 
 from __future__ import annotations
@@ -34,12 +37,17 @@ def possible_pitfalls(case: Case) -> frozenset[str]:
 
 def _probe_plans(case: Case) -> Iterator[list[ActionLike]]:
     """Nothing; the pathway and the pathway less one step; each step alone and added."""
+    kb = knowledge()
     pathway: list[ActionLike] = [a.as_data() for a in recommended_actions(case)]
+    optional = tuple(s for s, step in kb.steps.items()
+                     if step.harm not in ("operation", "injection"))
+    fuller = [a.as_data() for a in recommended_actions(case, choose=optional)]
     yield []
-    yield pathway
-    for index in range(len(pathway)):
-        yield pathway[:index] + pathway[index + 1:]
-    for step_id, step in knowledge().steps.items():
+    for base in (pathway, fuller):
+        yield base
+        for index in range(len(base)):
+            yield base[:index] + base[index + 1:]
+    for step_id, step in kb.steps.items():
         variants: list[ActionLike] = [step_id]
         if step.dose is not None:
             variants.append({"step": step_id,

@@ -104,7 +104,8 @@ class ReasoningSession:
 
     def _open(self, index: int) -> _Visit:
         visit_case = case_at_visit(self.case, index)
-        return _Visit(visit_case, Session(visit_case))
+        earlier = tuple(t.step for v in getattr(self, "_visits", ()) for t in v.tests)
+        return _Visit(visit_case, Session(visit_case, earlier))
 
     # --- where the learner is -------------------------------------------------------------
     @property
@@ -343,7 +344,8 @@ class ReasoningSession:
             differential=(differential_feedback(v.case, self.differential,
                                                 len(v.differentials))
                           if self.differential else None),
-            tests=tuple(judge_test(v.case, actions[:position[t.step]], t) for t in v.tests),
+            tests=tuple(judge_test(v.case, actions[:position[t.step]], t, v.plan.earlier,
+                                   actions[position[t.step]]) for t in v.tests),
             confidence=(confidence_feedback(v.case, self.differential, self.confidence)
                         if self.differential and self.confidence is not None else None),
             attempt=v.attempts,

@@ -166,15 +166,18 @@ def problem_feedback(case: Case, text: str) -> ProblemFeedback:
 NO_RESULT = "This case gives no result for this test."
 
 
-def judge_test(case: Case, before: Sequence[Action], test: OrderedTest) -> JudgedTest:
+def judge_test(case: Case, before: Sequence[Action], test: OrderedTest,
+               earlier: Sequence[Action | str] = (), order: Action | None = None) -> JudgedTest:
     """``test`` with its value: the engine's finding on it, given the steps chosen before it
-    (an indicated test, a reasonable one, or low value with the reason)."""
-    action = Action(test.step)
-    every = evaluate(case, [*before, action]).findings
+    and the tests of earlier visits (an indicated test, a reasonable one, or low value with
+    the reason); ``order`` is the test as ordered (its priority), else a routine order."""
+    action = order or Action(test.step)
+    every = evaluate(case, [*before, action], earlier=earlier).findings
     findings = [f for f in every if f.step == action.step]
     if not findings:  # judged through another step: a routine MRI for the urgent one is
-        earlier = set(evaluate(case, list(before)).findings)  # named by the missed red flag
-        findings = [f for f in every if f.pitfall and f not in earlier]
+        # named by the missed red flag
+        seen = set(evaluate(case, list(before), earlier=earlier).findings)
+        findings = [f for f in every if f.pitfall and f not in seen]
     by_code = {f.code: f for f in reversed(findings)}  # the first finding of each code
     if "appropriate_step" in by_code:
         value, verdict = "indicated", by_code["appropriate_step"].summary + "."

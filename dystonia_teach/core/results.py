@@ -7,16 +7,26 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True, slots=True)
 class Action:
-    """A learner's choice: a step id, with a daily dose in mg for drugs."""
+    """A learner's choice: a step id, with a daily dose in mg for drugs and the order's
+    priority (routine unless urgent: spec v3 §0.6, as FHIR ServiceRequest.priority)."""
 
     step: str
     dose_mg_per_day: float | None = None
+    priority: str = "routine"
+
+    @property
+    def urgent(self) -> bool:
+        return self.priority == "urgent"
 
     def as_data(self) -> str | dict[str, object]:
-        """The plain form accepted by ``evaluate`` (a step id or a dict with a dose)."""
+        """The plain form accepted by ``evaluate``: a step id (``step!urgent`` for an urgent
+        order), or a dict with the dose (and ``priority`` when urgent)."""
         if self.dose_mg_per_day is None:
-            return self.step
-        return {"step": self.step, "dose_mg_per_day": self.dose_mg_per_day}
+            return f"{self.step}!urgent" if self.urgent else self.step
+        data: dict[str, object] = {"step": self.step, "dose_mg_per_day": self.dose_mg_per_day}
+        if self.urgent:
+            data["priority"] = "urgent"
+        return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +78,8 @@ class Finding:
 
 @dataclass(frozen=True, slots=True)
 class PathwayItem:
-    """One step of the recommended pathway derived for a case."""
+    """One decision of the recommended pathway derived for a case: its example step (``step``,
+    with its dose and priority) and the other options that satisfy it (``alternatives``)."""
 
     step: str
     label: str
@@ -77,10 +88,55 @@ class PathwayItem:
     dose_mg_per_day: float | None
     reason: str
     sources: tuple[SourceRef, ...]
+    #: The decision's id and its plain label ("pain relief").
+    decision: str = ""
+    decision_label: str = ""
+    #: Required now (a "must" decision), or optional.
+    required: bool = True
+    #: "one-or-more", "at-most-one" or "exactly-one".
+    select: str = "one-or-more"
+    #: The example's priority ("urgent" for an urgent order).
+    priority: str = "routine"
+    #: Leaving this required decision empty is critical (a red flag, a must-not-miss work-up).
+    critical_if_empty: bool = False
+    #: The decision counts only with one of these steps chosen (aftercare with an operation).
+    only_with: tuple[str, ...] = ()
+    #: Options that must be urgent orders to satisfy it.
+    urgent_options: tuple[str, ...] = ()
 
     @property
     def action(self) -> Action:
-        return Action(self.step, self.dose_mg_per_day)
+        return Action(self.step, self.dose_mg_per_day, self.priority)
+
+    @property
+    def options(self) -> tuple[str, ...]:
+        """Every option step, the example first."""
+        return (self.step, *self.alternatives)
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionCredit:
+    """How one required decision of the pathway was met by a plan (the score's credit)."""
+
+    decision: str
+    label: str
+    made: bool
+    #: Points earned for it (its share of the coverage points when made, else 0).
+    points: float
+    #: The chosen options that satisfy it.
+    chosen: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Cost:
+    """What one finding cost: its points (the unclipped ranking) and its share of the score."""
+
+    code: str
+    step: str | None
+    severity: str
+    summary: str
+    points: float
+    share: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,10 +154,15 @@ class Assessment:
     covered: tuple[str, ...] = field(default=())
     #: The unclipped ranking value (100 = the full pathway, no problems; may be negative).
     points: float = 0.0
-    #: "safe", "caution" (a warning) or "unsafe" (a critical finding), apart from the score.
+    #: "unsafe" (a critical finding), "caution" (a caution on a chosen step, or a warning on a
+    #: chosen step that can harm), else "safe": apart from the score (docs/scoring.md).
     safety: str = "safe"
     #: One plain sentence explaining the score, to be shown under it.
     rubric: str = ""
+    #: The credit: each required decision of the pathway, made or not.
+    decisions: tuple[DecisionCredit, ...] = ()
+    #: The costs: each finding that cost points, with its points and its share of the score.
+    costs: tuple[Cost, ...] = ()
 
     def by_severity(self, severity: str) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.severity == severity)

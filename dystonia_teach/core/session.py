@@ -30,8 +30,10 @@ class Result:
 class Session:
     """One attempt at one case."""
 
-    def __init__(self, case: Case) -> None:
+    def __init__(self, case: Case, earlier: tuple[str, ...] = ()) -> None:
         self.case = case
+        #: Tests ordered at earlier visits: their results are known now (spec v3 §0.2).
+        self.earlier = earlier
         self.actions: list[Action] = []
         self.working_diagnosis: str | None = None
         self.assessment: Assessment | None = None
@@ -88,7 +90,8 @@ class Session:
 
     def submit(self) -> Assessment:
         """Judge the current plan; the assessment is kept until the plan changes."""
-        self.assessment = evaluate(self.case, self.actions, self.working_diagnosis)
+        self.assessment = evaluate(self.case, self.actions, self.working_diagnosis,
+                                   earlier=self.earlier)
         return self.assessment
 
     def restore(self, actions: list[ActionLike], working_diagnosis: str | None) -> None:

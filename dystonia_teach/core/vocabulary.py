@@ -39,6 +39,9 @@ ConditionName = Literal[
     "alcohol_excess",
     "frailty",
     "falls_history",
+    "cardiovascular_disease",
+    "ace_inhibitor_or_arb_with_diuretic",
+    "mri_contraindicated",
 ]
 AntithromboticDrug = Literal["warfarin", "doac", "heparin", "aspirin", "p2y12_inhibitor"]
 FunctionalSign = Literal[
@@ -120,6 +123,9 @@ Reveal = Literal[
     "spinal_cord_imaging",
     "blood_tests",
 ]
+#: An order's priority (FHIR ServiceRequest.priority): routine unless written ``step!urgent``.
+Priority = Literal["routine", "urgent"]
+PRIORITIES: tuple[str, ...] = get_args(Priority)
 Phase = Literal[
     "assessment",
     "investigation",

@@ -15,9 +15,10 @@ import pandas as pd
 
 from dystonia_teach.casefiles.loader import load_case
 from dystonia_teach.core.case_model import Case
-from dystonia_teach.core.engine import recommended_actions
-from dystonia_teach.core.errors import DystoniaTeachError
+from dystonia_teach.core.engine import parse_action, recommended_actions
+from dystonia_teach.core.errors import ActionError, DystoniaTeachError
 from dystonia_teach.core.knowledge import knowledge
+from dystonia_teach.core.results import Action
 
 REQUIRED_COLUMNS = ("attempt_id", "learner_id", "case_id", "number", "submitted_at", "score",
                     "pitfalls", "actions")
@@ -59,7 +60,7 @@ def case_title(case_id: str) -> str:
 def recommended_steps(case_id: str) -> tuple[str, ...]:
     """The derived pathway's step ids (empty when the case file is not available here)."""
     case = _case(case_id)
-    return tuple(a.step for a in recommended_actions(case)) if case else ()
+    return tuple(_written(a) for a in recommended_actions(case)) if case else ()
 
 
 def forget_cases() -> None:
@@ -69,8 +70,10 @@ def forget_cases() -> None:
 
 
 def step_label(step: str) -> str:
+    """A step's label; ``step!urgent`` (an urgent order) reads "<label>, urgent"."""
+    bare, _, priority = step.partition("!")
     steps = knowledge().steps
-    return steps[step].label if step in steps else step
+    return (steps[bare].label + (f", {priority}" if priority else "")) if bare in steps else step
 
 
 def pitfall_label(code: str) -> str:
@@ -83,9 +86,21 @@ def pitfall_severity(code: str) -> str:
     return findings[code].severity if code in findings else "warning"
 
 
+def _written(action: Action) -> str:
+    return f"{action.step}!urgent" if action.urgent else action.step
+
+
 def step_sequence(actions: Iterable[Any]) -> tuple[str, ...]:
-    """The step ids of a saved plan (actions are step ids or ``{"step", ...}`` dicts)."""
-    return tuple(a["step"] if isinstance(a, dict) else str(a) for a in actions)
+    """The steps of a saved plan as written in ``try`` (``step!urgent`` for an urgent order;
+    an id kept as an alias, such as ``urgent_mri``, reads as the order it stands for; an id
+    this version does not know is kept as saved)."""
+    out = []
+    for action in actions:
+        try:
+            out.append(_written(parse_action(action)))
+        except ActionError:
+            out.append(action["step"] if isinstance(action, dict) else str(action))
+    return tuple(out)
 
 
 def with_paths(frame: pd.DataFrame) -> pd.DataFrame:

@@ -18,6 +18,7 @@ from dystonia_teach.core.results import PathwayItem, SourceRef
 from dystonia_teach.core.visits import case_at_visit, visit_count
 from dystonia_teach.core.vocabulary import DIAGNOSIS_LABELS, PHASE_LABELS
 from dystonia_teach.render.flowchart_svg import flowchart_svg, route_description
+from dystonia_teach.render.pathway import decision_heading, options_text
 
 STYLE = """
 body{font-family:system-ui,sans-serif;line-height:1.5;color:#1a1a1a;background:#fff;
@@ -53,13 +54,9 @@ def level_badge(source: SourceRef) -> str:
 
 
 def _pathway_item(item: PathwayItem, numbers: dict[str, int]) -> str:
-    kb = knowledge()
-    dose = f", {item.dose_mg_per_day:g} mg/day" if item.dose_mg_per_day else ""
-    alternatives = ", ".join(kb.steps[s].label for s in item.alternatives)
-    alt = f" <i>(or: {_e(alternatives)})</i>" if alternatives else ""
     refs = " ".join(f"{level_badge(s)} [{numbers[s.claim_id]}]" for s in item.sources)
     evidence = f"<br>Evidence: {refs}" if refs else ""
-    return (f"<li><b>{_e(item.label)}</b>{_e(dose)}{alt} "
+    return (f"<li><b>{_e(decision_heading(item))}:</b> {_e(options_text(item))} "
             f"<span>({_e(PHASE_LABELS[item.phase])})</span><br>"
             f"Why: {_e(item.reason)}{evidence}</li>")
 

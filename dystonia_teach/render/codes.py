@@ -7,6 +7,9 @@ severity, what the learner is told and the evidence behind it, with levels and s
 from __future__ import annotations
 
 import textwrap
+from importlib.resources import files
+
+import yaml
 
 from dystonia_teach.core.bibliography import short_citation
 from dystonia_teach.core.kb_model import FindingKind, KnowledgeBase
@@ -115,7 +118,28 @@ def _markdown(kb: KnowledgeBase) -> str:
             out.append("- Raised when (one line per contraindication or caution, with the "
                        "evidence ids it cites):")
             out += [f"  - {text}" for text in cautions]
+    out += _argued(kb)
     return "\n".join(out) + "\n"
+
+
+def _argued(kb: KnowledgeBase) -> list[str]:
+    """The review-v3 findings this course argues, with its verdict and evidence
+    (``knowledge/review_v3_argued.yaml``)."""
+    text = files("dystonia_teach").joinpath("knowledge", "review_v3_argued.yaml").read_text(
+        "utf-8")
+    out = ["", "## Review v3: findings argued", "",
+           textwrap.fill("Where this course's verdict differs from the version-3 clinical "
+                         "review, the reason and its evidence; tests/test_lessons_v3.py pins "
+                         "each verdict.", WIDTH)]
+    for item in yaml.safe_load(text)["argued"]:
+        out += ["", f"### Finding {item['finding']}: {item['title']}", "",
+                f"- Reviewer: {_plain(item['reviewer'])}",
+                f"- Verdict here: {_plain(item['verdict'])}", "- Source:"]
+        for claim_id in item["evidence"]:
+            ref = source_ref(claim_id)
+            cited = "; ".join(ref.citations) or "no source found"
+            out.append(f"  - `{claim_id}` ({ref.badge}): {_plain(ref.claim)} {cited}")
+    return out
 
 
 def codes_catalogue(*, markdown: bool = False) -> str:

@@ -26,6 +26,7 @@ from dystonia_teach.core.knowledge import knowledge
 from dystonia_teach.core.progress import RIGHT_CODES, Progress
 from dystonia_teach.core.reasoning_judge import Debrief, VisitReport
 from dystonia_teach.core.results import Assessment, Finding, PathwayItem, SourceRef
+from dystonia_teach.render.pathway import decision_line
 from dystonia_teach.render.reasoning import verdict_text
 from dystonia_teach.render.student_text import student_claim_text, without_draft_history
 
@@ -93,7 +94,7 @@ def _plain(value: object) -> str:
 
 
 def _in_plan(item: PathwayItem, chosen: set[str]) -> bool:
-    return item.step in chosen or any(a in chosen for a in item.alternatives)
+    return any(step in chosen for step in item.options)
 
 
 def score_line(assessment: Assessment) -> str:
@@ -169,7 +170,6 @@ def _reasoning_lines(report: VisitReport) -> tuple[list[str], list[str], list[st
 
 def feedback_view(assessment: Assessment, report: VisitReport | None = None) -> FeedbackView:
     """The feedback's content, shared by the HTML and text renderings."""
-    kb = knowledge()
     groups = _groups(assessment.findings)
     right = [g for g in groups if g[0].code in RIGHT_CODES]
     rest = [g for g in groups if g[0].code not in RIGHT_CODES]
@@ -204,9 +204,7 @@ def feedback_view(assessment: Assessment, report: VisitReport | None = None) -> 
     plan = tuple(_label(a.step) + (f" {a.dose_mg_per_day:g} mg/day" if a.dose_mg_per_day else "")
                  for a in assessment.chosen)
     pathway = tuple(
-        item.label + (f" {item.dose_mg_per_day:g} mg/day" if item.dose_mg_per_day else "")
-        + (" (or " + ", ".join(kb.steps[a].label for a in item.alternatives) + ")"
-           if item.alternatives else "")
+        decision_line(item)
         + (" — in your plan" if _in_plan(item, chosen) else " — not in your plan")
         for item in assessment.recommended)
     d = report.differential if report else None

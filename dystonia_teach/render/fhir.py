@@ -1,10 +1,11 @@
 """The algorithm as a FHIR R4 PlanDefinition, read from the same knowledge base as the engine.
 
-One action per pathway block of ``knowledge/algorithm.yaml`` (its ``when`` as an applicability
-condition, one sub-action per slot, the acceptable steps as an optional group) and one per rule
-(what it checks and the finding it raises). Evidence is cited as ``relatedArtifact`` entries
-that carry their OCEBM 2011 level. The header is honest: a draft, experimental, for teaching,
-shareable but not computable (the conditions name predicates, there is no CQL).
+One action per decision of ``knowledge/algorithm.yaml`` (its ``when`` as an applicability
+condition; its required, selection and the priority of each option as PlanDefinition's own
+``requiredBehavior``, ``selectionBehavior`` and ``priority``; one sub-action per option) and one
+per rule (what it checks and the finding it raises). Evidence is cited as ``relatedArtifact``
+entries that carry their OCEBM 2011 level. The header is honest: a draft, experimental, for
+teaching, shareable but not computable (the conditions name predicates, there is no CQL).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from dystonia_teach.core.bibliography import citation_text
-from dystonia_teach.core.kb_model import KnowledgeBase, PathwayBlock, Rule, Slot
+from dystonia_teach.core.kb_model import Decision, KnowledgeBase, Rule, split_option
 from dystonia_teach.core.knowledge import knowledge
 from dystonia_teach.core.predicates import PREDICATES
 
@@ -32,7 +33,8 @@ RULE_CHECKS = {
     "procedure_fits_pathology": "the procedure chosen fits the pathology",
     "symptomatic_only": "the plan is not only symptomatic treatment when surgery is indicated",
     "contraindicated": "no drug is contraindicated for the patient",
-    "dose_in_range": "every drug has a daily dose within its labelled range",
+    "dose_in_range": "every drug has a daily dose within the patient's range",
+    "at_most_one": "at most one of {steps} is in the plan",
 }
 
 
@@ -81,8 +83,9 @@ def citation(kb: KnowledgeBase, claim_id: str) -> dict[str, Any]:
     return artifact
 
 
-def _step_action(kb: KnowledgeBase, prefix: str, step_id: str,
-                 slot: Slot | None = None) -> dict[str, Any]:
+def _step_action(kb: KnowledgeBase, prefix: str, option: str,
+                 decision: Decision | None = None) -> dict[str, Any]:
+    step_id, priority = split_option(option)
     step = kb.step(step_id)
     action: dict[str, Any] = {
         "id": f"{prefix}-{step.id}",
@@ -91,54 +94,53 @@ def _step_action(kb: KnowledgeBase, prefix: str, step_id: str,
         "code": [{"coding": [{"system": f"{BASE}/CodeSystem/step", "code": step.id,
                               "display": step.label}]}],
     }
-    if slot is not None and slot.dose_mg_per_day and step.id == slot.step:
-        action["textEquivalent"] = f"{step.label}, {slot.dose_mg_per_day:g} mg per day"
-    if slot is not None and len(slot.any_of) > 1 and step.id == slot.step:
-        action["precheckBehavior"] = "yes"  # the preferred option
+    if priority != "routine":
+        action["priority"] = priority
+    example = decision.example if decision is not None else None
+    if example is not None and example.step == step.id:
+        action["precheckBehavior"] = "yes"  # the example
+        if example.priority != "routine":
+            action["priority"] = example.priority
+        if example.dose_mg_per_day:
+            action["textEquivalent"] = f"{step.label}, {example.dose_mg_per_day:g} mg per day"
     refs = (*step.evidence, *([step.dose.source] if step.dose else ()))
     if refs:
         action["documentation"] = [citation(kb, ref) for ref in dict.fromkeys(refs)]
     return action
 
 
-def block_action(kb: KnowledgeBase, block: PathwayBlock) -> dict[str, Any]:
-    """One pathway block: its condition, a required choice per slot, optional extras."""
-    children: list[dict[str, Any]] = []
-    for n, slot in enumerate(block.slots, 1):
-        options = [_step_action(kb, block.id, s, slot) for s in slot.any_of]
-        if len(options) == 1:
-            children.append({**options[0], "requiredBehavior": "must"})
-        else:
-            children.append({"id": f"{block.id}-slot-{n}", "title": "One of",
-                             "groupingBehavior": "logical-group",
-                             "selectionBehavior": "exactly-one", "requiredBehavior": "must",
-                             "action": options})
-    if block.acceptable:
-        children.append({"id": f"{block.id}-acceptable", "title": "Also acceptable",
-                         "groupingBehavior": "logical-group", "selectionBehavior": "any",
-                         "requiredBehavior": "could",
-                         "action": [_step_action(kb, f"{block.id}-acceptable", s)
-                                    for s in block.acceptable]})
+def decision_action(kb: KnowledgeBase, decision: Decision) -> dict[str, Any]:
+    """One decision: its condition, whether it is required, how many options to choose, and
+    one sub-action per option."""
     action: dict[str, Any] = {
-        "id": block.id,
-        "title": block.id.replace("_", " ").capitalize(),
-        "description": block.reason,
+        "id": decision.id,
+        "title": decision.label[0].upper() + decision.label[1:],
+        "description": decision.reason,
         "condition": [{"kind": "applicability", "expression": {
-            "description": condition_description(block.when),
+            "description": condition_description(decision.when),
             "language": PREDICATE_LANGUAGE,
-            "expression": condition_expression(block.when)}}],
+            "expression": condition_expression(decision.when)}}],
         "groupingBehavior": "logical-group",
-        "selectionBehavior": "all",
+        "selectionBehavior": decision.select,
+        "requiredBehavior": decision.required,
+        "action": [_step_action(kb, decision.id, option, decision)
+                   for option in decision.options],
     }
-    if children:
-        action["action"] = children
+    if decision.only_with:
+        names = " or ".join(kb.step(s).label for s in decision.only_with)
+        action["textEquivalent"] = f"Only with {names}."
     return action
+
+
+def _option_label(kb: KnowledgeBase, option: str) -> str:
+    step, priority = split_option(option)
+    return kb.step(step).label + (f" ({priority})" if priority != "routine" else "")
 
 
 def rule_action(kb: KnowledgeBase, rule: Rule) -> dict[str, Any]:
     """One rule: when it applies, what it checks, and the finding raised when the check fails."""
     finding = kb.findings[rule.code]
-    names = {key: ", ".join(kb.steps[s].label for s in value)
+    names = {key: ", ".join(_option_label(kb, s) for s in value)
              for key, value in rule.params.items() if key in ("steps", "if_any", "needs_any")}
     check = RULE_CHECKS.get(rule.kind, rule.kind.replace("_", " ")).format(**names)
     action: dict[str, Any] = {
@@ -184,10 +186,11 @@ def plan_definition(kb: KnowledgeBase | None = None, version: str = "") -> dict[
         "relatedArtifact": [citation(kb, ref) for ref in cited],
         "action": [
             {"id": "pathway", "title": "Recommended pathway",
-             "description": "Each block applies when its condition holds for the case; its "
-                            "steps join the recommended pathway.",
+             "description": "Each decision applies when its condition holds for what the "
+                            "clinician can know of the case; a required one must be made, an "
+                            "optional one may be.",
              "groupingBehavior": "logical-group", "selectionBehavior": "all",
-             "action": [block_action(kb, block) for block in kb.pathway]},
+             "action": [decision_action(kb, decision) for decision in kb.pathway]},
             {"id": "checks", "title": "Checks of a learner's plan",
              "description": "Each check that applies and fails raises a finding.",
              "groupingBehavior": "logical-group", "selectionBehavior": "all",

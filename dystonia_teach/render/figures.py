@@ -39,49 +39,83 @@ class Node:
     detail: str = ""
 
 
-#: The algorithm of specification §3. Every pathway block of algorithm.yaml belongs to one node.
+#: The algorithm of specification §3 (v3). Every decision of algorithm.yaml belongs to one node.
 NODES: tuple[Node, ...] = (
     Node("assessment", "Assessment", "steps", 0, 10,
-         ("core_assessment", "describe_the_dystonia", "urgent_before_description"),
+         ("red_flag_history", "neurological_examination", "describe_the_dystonia",
+          "functional_signs", "description_can_wait", "description_at_a_review",
+          "gait_in_each_task", "gait_in_several_tasks"),
          "Red-flag history, neurological examination, dystonia, functional signs"),
     Node("red_flags", "Red flags?", "decision", 0, 9, (),
          "Cauda equina, severe or progressive motor deficit; suspected infection, cancer, "
          "fracture"),
-    Node("urgent", "Urgent MRI + urgent surgical referral", "steps", -2.5, 8,
-         ("urgent_neurological_red_flags", "infection_or_malignancy", "infection_work_up",
-          "suspected_fracture", "foot_drop_orthosis",
-          "advice_and_follow_up_beside_the_urgent_work_up")),
-    Node("conservative", "Under 6 weeks: conservative care", "steps", 2.5, 8,
-         ("early_conservative_nsaid", "early_conservative_acetaminophen",
-          "early_conservative_care", "epidural_for_acute_severe_sciatica",
-          "analgesia_beside_the_urgent_work_up"),
-         "NSAID within its labelled range (acetaminophen if NSAIDs are contraindicated), "
-         "physical therapy, education"),
+    Node("urgent", "Red flag: imaging now (a surgeon now for a deficit)", "steps", -2.5, 8,
+         ("urgent_lumbar_mri", "urgent_imaging_without_mri", "urgent_surgical_opinion",
+          "urgent_imaging_for_infection_or_malignancy", "imaging_for_infection_without_mri",
+          "markers_and_cultures", "imaging_for_a_suspected_fracture", "foot_drop_orthosis",
+          "follow_up_beside_the_urgent_work_up", "advice_beside_the_urgent_work_up",
+          "pain_relief_beside_the_urgent_work_up", "electrodiagnosis_beside_the_urgent_work_up"),
+         "Cauda equina or a severe or progressive deficit: urgent MRI and an urgent surgical "
+         "referral. Suspected infection or cancer: MRI without waiting (with or without "
+         "contrast), and markers and blood cultures for infection. Suspected fracture: "
+         "radiographs, CT or MRI without contrast, no surgeon implied."),
+    Node("conservative", "Under 6 weeks: non-drug care", "steps", 2.5, 8,
+         ("follow_up", "advice_to_stay_active", "exercise_therapy", "pain_relief",
+          "pain_relief_for_chronic_pain", "epidural_for_acute_severe_sciatica",
+          "toxin_for_a_settled_root_dystonia"),
+         "Advice to stay active, exercise therapy and follow-up; pain relief is optional (an "
+         "NSAID in its range, or acetaminophen)"),
     Node("persistent", "Persistent after 6 weeks?", "decision", 2.5, 7, (),
          "Symptoms persist after six weeks of optimal conservative care"),
     Node("work_up", "MRI without contrast + EMG/NCS", "steps", 2.5, 6,
-         ("spine_work_up", "spine_already_imaged", "electrodiagnosis_when_imaging_disagrees")),
+         ("lumbar_mri_after_a_trial", "lumbar_imaging_without_mri", "ct_myelography_after_a_trial",
+          "imaging_already_done",
+          "electrodiagnosis_when_imaging_disagrees", "electrodiagnosis_optional"),
+         "MRI without contrast; EMG/NCS when imaging and examination disagree"),
     Node("surgical_decision", "Concordant compression + disabling?", "decision", 0, 5, (),
          "A compressive lesion matching the clinical and EMG level, with disabling symptoms"),
-    Node("procedure", "Procedure by pathology: laminectomy / microdiscectomy / TLIF", "steps",
-         -2.5, 4, ("instability_films", "decompression_for_stenosis",
-                   "microdiscectomy_for_disc", "fusion_for_instability",
-                   "surgeon_decides_procedure", "surgical_opinion", "debated_slip"),
-         "Stenosis: laminectomy; disc herniation: microdiscectomy; stenosis with "
-         "instability: decompression with fusion (TLIF)"),
+    Node("shared_decision", "Surgical opinion, shared decision", "steps", -2.5, 5.2,
+         ("surgical_opinion", "instability_films", "films_before_a_decompression",
+          "conservative_care_while_deciding"),
+         "Surgery is offered; the patient, informed, decides"),
+    Node("procedure", "Procedure by pathology", "steps", -2.5, 4,
+         ("decompression_for_stenosis", "microdiscectomy_for_disc", "fusion_for_instability",
+          "operation_for_a_debated_slip", "films_for_the_surgeon"),
+         "Stenosis: laminectomy; disc herniation: microdiscectomy; a high-grade, isthmic or "
+         "unstable slip: decompression with fusion (TLIF); a grade I degenerative slip: either "
+         "(debated)"),
     Node("aftercare", "Postoperative rehabilitation + follow-up", "steps", -2.5, 3,
-         ("aftercare", "surgeon_decides_aftercare", "after_operation")),
+         ("rehabilitation_after_the_operation", "complications_after_the_operation",
+          "follow_up_after_the_operation", "rehabilitation_at_the_review",
+          "complications_at_the_review", "advice_and_exercise_at_the_review")),
     Node("no_surgery", "Do not operate: continue conservative care", "steps", 2.5, 4,
-         ("continue_conservative", "informed_conservative_choice")),
-    Node("mimics", "Reconsider the diagnosis: functional, isolated or dopa-responsive "
-         "dystonia, parkinsonism, polyneuropathy", "steps", 2.5, 2.5,
-         ("functional_dystonia", "early_onset_dystonia", "adult_onset_isolated_dystonia",
-          "adult_onset_dopa_responsive_dystonia", "parkinsonism", "polyneuropathy",
-          "polyneuropathy_electrodiagnosis", "paroxysmal_exercise_induced_dyskinesia",
-          "vascular_claudication", "wilson_disease", "myelopathy", "tarsal_tunnel",
-          "tarsal_tunnel_conduction_studies")),
+         ("informed_choice_exercise", "informed_choice_advice")),
+    Node("mimics", "Features of a mimic: work-up by feature", "steps", 2.5, 2.5,
+         ("follow_up_of_a_mimic", "explain_the_functional_disorder", "functional_physiotherapy",
+          "advice_without_root_signs", "exercise_without_root_signs", "wilson_screen",
+          "levodopa_trial_in_young_onset_dystonia", "genetic_testing_before_30",
+          "brain_mri_in_young_onset_dystonia", "wilson_screen_reasonable",
+          "levodopa_trial_for_diurnal_fluctuation", "treatment_of_a_focal_dystonia",
+          "work_up_of_an_adult_onset_dystonia", "dopaminergic_work_up",
+          "brain_mri_with_parkinsonian_signs", "nerve_conduction_for_length_dependent_signs",
+          "polyneuropathy_cause_screen", "pain_relief_for_a_painful_neuropathy",
+          "b12_when_the_screen_finds_a_deficiency", "glut1_work_up",
+          "ketogenic_diet_for_glut1_deficiency", "brain_mri_with_paroxysmal_attacks",
+          "ankle_brachial_index", "supervised_exercise_for_claudication",
+          "vascular_risk_and_referral", "cord_imaging_for_upper_motor_neuron_signs",
+          "brain_mri_for_upper_motor_neuron_signs", "b12_for_upper_motor_neuron_signs",
+          "copper_for_upper_motor_neuron_signs", "genetic_testing_for_spastic_paraplegia",
+          "toxin_for_focal_spasticity", "conduction_studies_for_a_tarsal_tinel_sign"),
+         "Positive functional signs (functional dystonia); isolated dystonia before 40 "
+         "(Wilson screen, levodopa trial, genetics before 30); adult-onset focal dystonia; "
+         "diurnal fluctuation (dopa-responsive dystonia); parkinsonian signs (levodopa or a DaT "
+         "scan); length-dependent signs (polyneuropathy: conduction studies, cause screen); "
+         "attacks that outlast rest (GLUT1: work-up, ketogenic diet); absent foot pulses "
+         "(ankle-brachial index, supervised exercise); upper motor neuron signs (cord and brain "
+         "MRI, B12, copper: myelopathy, hereditary spastic paraplegia, Wilson); a tarsal Tinel "
+         "sign (tibial nerve conduction)"),
     Node("outside", "Not in the algorithm", "outside", -2.5, 10, (),
-         "Steps no pathway block lists (for example splinting, bed rest, opioids)"),
+         "Steps no decision lists (for example splinting, bed rest, opioids)"),
 )
 #: (from, to, label): labels name a decision's answer.
 EDGES: tuple[tuple[str, str, str], ...] = (
@@ -92,8 +126,10 @@ EDGES: tuple[tuple[str, str, str], ...] = (
     ("persistent", "work_up", "yes"),
     ("urgent", "surgical_decision", ""),
     ("work_up", "surgical_decision", ""),
-    ("surgical_decision", "procedure", "yes"),
+    ("surgical_decision", "shared_decision", "yes"),
+    ("shared_decision", "procedure", "operate"),
     ("procedure", "aftercare", ""),
+    ("shared_decision", "no_surgery", "continue"),
     ("surgical_decision", "no_surgery", "no"),
     ("no_surgery", "mimics", ""),
     ("assessment", "mimics", "features of a mimic"),
@@ -102,12 +138,16 @@ EDGES: tuple[tuple[str, str, str], ...] = (
 #: Edges a recommended route may take only when these predicates hold for the case.
 EDGE_WHEN: dict[tuple[str, str], tuple[str, ...]] = {
     ("red_flags", "aftercare"): ("already_operated",),
+    ("red_flags", "urgent"): ("any_red_flag",),
+    ("red_flags", "conservative"): ("not any_red_flag",),
 }
 #: Bends of edges that would otherwise cross other nodes.
 WAYPOINTS: dict[tuple[str, str], tuple[tuple[float, float], ...]] = {
     ("assessment", "mimics"): ((5.8, 10), (5.8, 1.9), (2.5, 1.9)),
     # round the outside of the left column's labels, into the aftercare box from below
     ("red_flags", "aftercare"): ((-7.0, 9), (-7.0, 2.3), (-2.5, 2.3)),
+    # below the surgical decision, into the right column
+    ("shared_decision", "no_surgery"): ((-1.2, 4.5), (1.2, 4.5)),
 }
 NODE_BY_ID = {node.id: node for node in NODES}
 RECOMMENDED_COLOUR = PALETTE["info"]
@@ -146,8 +186,15 @@ def _wrap(text: str, width: int = 24) -> str:
 
 
 def _applied_blocks(case: Case, kb: KnowledgeBase) -> set[str]:
-    """Ids of the pathway blocks whose conditions hold (the blocks ``recommended_pathway`` uses)."""
-    return {block.id for block in kb.pathway if holds(case, block.when)}
+    """Ids of the decisions on the recommended pathway (as ``recommended_pathway`` derives)."""
+    return {item.decision for item in recommended_pathway(case)}
+
+
+def _required_blocks(case: Case) -> set[str]:
+    """Ids of the required decisions on the recommended pathway (not those that exist only
+    with an optional step, such as the aftercare of an operation)."""
+    return {item.decision for item in recommended_pathway(case)
+            if item.required and not item.only_with}
 
 
 def _open_edges(case: Case) -> list[tuple[str, str]]:
@@ -180,8 +227,7 @@ def recommended_route(case: Case) -> list[list[str]]:
     Nodes whose pathway blocks apply are joined, in flowchart order, to the nearest node
     already on the path; the decisions (and any box passed through) in between join the path.
     """
-    kb = knowledge()
-    recommending = {b.id for b in kb.pathway if b.slots} & _applied_blocks(case, kb)
+    recommending = _required_blocks(case)
     targets = [n.id for n in NODES if recommending.intersection(n.blocks)]
     if not targets:
         return []
@@ -207,17 +253,22 @@ def _edge_label(src: str, dst: str) -> str:
 
 
 def _home_nodes(kb: KnowledgeBase, only: set[str] | None = None) -> dict[str, str]:
-    """Each step's node among the blocks of ``only`` (all blocks when None): where it is a
-    slot's first option, else any slot option, else an acceptable step (first node wins)."""
+    """Each step's node among the decisions of ``only`` (all when None): where it is a required
+    decision's first option, else any option of a required decision, else an option of an
+    optional one (first node wins)."""
     blocks = {b.id: b for b in kb.pathway if only is None or b.id in only}
     ranks: list[dict[str, set[str]]] = [{}, {}, {}]
     for node in NODES:
         for rank in ranks:
             rank[node.id] = set()
         for block in (blocks[b] for b in node.blocks if b in blocks):
-            ranks[0][node.id].update(slot.any_of[0] for slot in block.slots)
-            ranks[1][node.id].update(o for slot in block.slots for o in slot.any_of)
-            ranks[2][node.id].update(block.acceptable)
+            if block.required == "could":
+                ranks[2][node.id].update((*block.options, *block.steps))
+            else:
+                first = block.example
+                ranks[0][node.id].add(block.options[0] if first is None else (
+                    first.step + ("!urgent" if first.priority == "urgent" else "")))
+                ranks[1][node.id].update((*block.options, *block.steps))
     home: dict[str, str] = {}
     for rank in ranks:
         for node in NODES:
@@ -233,7 +284,10 @@ def node_of_steps(steps: Iterable[str], case: Case | None = None) -> list[str]:
     kb = knowledge()
     anywhere = _home_nodes(kb)
     here = _home_nodes(kb, _applied_blocks(case, kb)) if case is not None else {}
-    return [here.get(step) or anywhere.get(step, "outside") for step in steps]
+    steps = [kb.steps[s].alias_of or s if s in kb.steps else s for s in steps]
+    bare = [step.partition("!")[0] for step in steps]
+    return [here.get(step) or anywhere.get(step) or here.get(plain)
+            or anywhere.get(plain, "outside") for step, plain in zip(steps, bare, strict=True)]
 
 
 def _segment_xy(chains: list[list[str]]) -> tuple[list[float | None], list[float | None]]:
@@ -263,21 +317,29 @@ def _chain_text(chain: list[str]) -> str:
 
 
 def _step_ids(chosen: Iterable[ActionLike] | None) -> list[str]:
-    """Step ids of the learner's actions (ids, dicts or Actions); unknown ids raise ActionError."""
+    """Step ids of the learner's actions (ids, dicts or Actions), ``step!urgent`` for an urgent
+    order; unknown ids raise ActionError."""
     kb = knowledge()
-    return [parse_action(action, kb).step for action in chosen or ()]
+    parsed = [parse_action(action, kb) for action in chosen or ()]
+    return [f"{a.step}!urgent" if a.urgent else a.step for a in parsed]
+
+
+def _label(step: str) -> str:
+    bare, _, priority = step.partition("!")
+    return knowledge().steps[bare].label + (", urgent" if priority else "")
 
 
 def algorithm_description(
     case: Case | None = None, chosen: Iterable[ActionLike] | None = None
 ) -> str:
     """Plain-text alternative of :func:`algorithm_figure`: the highlighted and learner paths."""
-    kb = knowledge()
     steps = _step_ids(chosen)
     lines = ["Flowchart of the algorithm."]
     if case is None and not steps:
         lines += [f"- {NODE_BY_ID[s].label} → {NODE_BY_ID[d].label}" + (f" [{a}]" if a else "")
                   for s, d, a in EDGES]
+        lines += [f"{node.label}: {node.detail}" for node in NODES
+                  if node.kind == "steps" and node.detail]
         return "\n".join(lines)
     on_route: set[str] = set()
     if case is not None:
@@ -285,7 +347,8 @@ def algorithm_description(
         on_route = {n for chain in route for n in chain}
         lines.append("Recommended path: "
                      + "; then ".join(_chain_text(chain) for chain in route) + ".")
-        items = recommended_pathway(case)
+        items = [item for item in recommended_pathway(case)
+                 if item.required and not item.only_with]
         placed = node_of_steps([item.step for item in items], case)
         for node in NODES:
             labels = [i.label for i, n in zip(items, placed, strict=True) if n == node.id]
@@ -293,7 +356,7 @@ def algorithm_description(
                 lines.append(f"- {node.label}: {', '.join(labels)}")
     if steps:
         placed = node_of_steps(steps, case)
-        pairs = [(kb.steps[s].label, n) for s, n in zip(steps, placed, strict=True)]
+        pairs = [(_label(s), n) for s, n in zip(steps, placed, strict=True)]
         lines.append("Your path: " + " → ".join(
             f"{label} ({NODE_BY_ID[node].label})" for label, node in pairs) + ".")
         off = [label for label, node in pairs if node not in on_route]
@@ -308,7 +371,6 @@ def algorithm_figure(
     """The algorithm as a flowchart; with ``case`` its recommended path (solid blue line,
     rings, bold labels), with ``chosen`` actions the learner's path (dashed vermillion line,
     crosses). :func:`algorithm_description` is its text alternative."""
-    kb = knowledge()
     steps = _step_ids(chosen)
     route = recommended_route(case) if case is not None else []
     on_route = {n for chain in route for n in chain}
@@ -373,7 +435,7 @@ def algorithm_figure(
 
     if steps:
         visits = [node for i, node in enumerate(placed) if i == 0 or node != placed[i - 1]]
-        labels = {node: [kb.steps[s].label for s, n in zip(steps, placed, strict=True)
+        labels = {node: [_label(s) for s, n in zip(steps, placed, strict=True)
                          if n == node] for node in visits}
         fig.add_trace(go.Scatter(
             x=[NODE_BY_ID[n].x + LEARNER_OFFSET[0] for n in visits],

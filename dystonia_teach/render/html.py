@@ -15,6 +15,7 @@ from dystonia_teach.core.knowledge import knowledge
 from dystonia_teach.core.results import Action, Assessment, Finding, PathwayItem, SourceRef
 from dystonia_teach.core.session import Result
 from dystonia_teach.core.vocabulary import DIAGNOSIS_LABELS, PHASE_LABELS
+from dystonia_teach.render.pathway import decision_heading, options_text
 from dystonia_teach.store.sqlite import Attempt
 
 #: Okabe-Ito colours, safe for the common colour-vision deficiencies.
@@ -74,15 +75,12 @@ def pathway_html(items: tuple[PathwayItem, ...], chosen: set[str] | None = None)
     learner chose it (by text, not only colour)."""
     rows = []
     for item in items:
-        dose = f" {item.dose_mg_per_day:g} mg/day" if item.dose_mg_per_day else ""
-        steps = knowledge().steps
-        alt = (f" (or {_e(', '.join(steps[a].label for a in item.alternatives))})"
-               if item.alternatives else "")
         status = ""
         if chosen is not None:
             hit = item.step in chosen or any(a in chosen for a in item.alternatives)
             status = " — ✔ in your plan" if hit else " — ✖ not in your plan"
-        rows.append(f"<li>{_e(item.label)}{_e(dose)}{alt}{status}</li>")
+        rows.append(f"<li><b>{_e(decision_heading(item))}:</b> {_e(options_text(item))}"
+                    f"{status}</li>")
     return "<ol>" + "".join(rows) + "</ol>"
 
 

@@ -17,6 +17,7 @@ from dystonia_teach.core.knowledge import knowledge, source_ref
 from dystonia_teach.core.results import Assessment, PathwayItem
 from dystonia_teach.core.visits import case_at_visit
 from dystonia_teach.core.vocabulary import DIAGNOSIS_LABELS
+from dystonia_teach.render.pathway import decision_line
 from dystonia_teach.render.teaser import case_teaser
 
 WIDTH = 88
@@ -28,12 +29,12 @@ def _wrap(text: str, indent: str = "") -> str:
 
 
 def pathway_lines(items: tuple[PathwayItem, ...]) -> list[str]:
-    """One numbered line per recommended step, with dose and alternatives."""
+    """One numbered line per decision: whether it is required, its options (the example first,
+    with its dose and priority) and the example's id, as written in ``try``."""
     lines = []
     for n, item in enumerate(items, 1):
-        dose = f" {item.dose_mg_per_day:g} mg/day" if item.dose_mg_per_day else ""
-        alt = f" (or {', '.join(item.alternatives)})" if item.alternatives else ""
-        lines.append(f"{n:>2}. {item.label}{dose}{alt} [{item.step}]")
+        urgent = "!urgent" if item.priority == "urgent" else ""
+        lines.append(f"{n:>2}. {decision_line(item)} [{item.step}{urgent}]")
     return lines
 
 
@@ -96,7 +97,9 @@ def assessment_text(assessment: Assessment, *, detail: bool = True) -> str:
     lines.append("Your steps:")
     for action in assessment.chosen:
         dose = f" {action.dose_mg_per_day:g} mg/day" if action.dose_mg_per_day else ""
-        lines.append(f"   - {kb.steps[action.step].label}{dose} [{action.step}]")
+        urgent = ", urgent" if action.urgent else ""
+        written = f"{action.step}!urgent" if action.urgent else action.step
+        lines.append(f"   - {kb.steps[action.step].label}{dose}{urgent} [{written}]")
     lines.append("Recommended pathway:")
     lines.extend(pathway_lines(assessment.recommended))
     lines.append(f"Diagnosis: {DIAGNOSIS_LABELS[assessment.diagnosis]}")
