@@ -253,6 +253,45 @@ def test_a_must_not_miss_work_up_left_out_is_critical() -> None:
     assert evaluate(wilson, [*plan, "copper_ceruloplasmin"]).safety == "safe"
 
 
+def _young_onset_case_visits() -> list[tuple[str, Case]]:
+    """Every bundled and held-out case, at every visit, whose symptoms began before 40."""
+    paths = sorted(CASES_DIR.glob("*.yaml")) + sorted(
+        (CASES_DIR.parent / "tests").glob("heldout_cases*/*.yaml"))
+    found = []
+    for path in paths:
+        case = load_case(path)
+        for i in range(visit_count(case)):
+            visit = case_at_visit(case, i)
+            if PREDICATES["onset_before_40"](visit):
+                found.append((f"{case.id}@{i + 1}", visit))
+    return found
+
+
+def test_a_wilson_screen_is_never_low_value_in_young_onset_dystonia() -> None:
+    """Issue 17, done when: whatever the final diagnosis and whatever else the examination
+    shows, a Wilson screen in dystonia that began before 40 is never judged low-value."""
+    checked = _young_onset_case_visits()
+    assert len(checked) >= 8, checked
+    for name, case in checked:
+        plan = [*A, "copper_ceruloplasmin"]
+        codes = {(f.code, f.step) for f in evaluate(case, plan).findings}
+        assert ("low_value_care", "copper_ceruloplasmin") not in codes, name
+        assert ("step_not_indicated", "copper_ceruloplasmin") not in codes, name
+
+
+def test_pyramidal_signs_do_not_excuse_a_missed_wilson_screen() -> None:
+    """Wilson disease causes dystonia combined with pyramidal or parkinsonian signs: in a child
+    with extensor plantars the screen stays a must-not-miss work-up (held-out batch 3 found the
+    engine keyed it to isolated dystonia only)."""
+    child = make_case(patient={"age": 9, "sex": "female", "weight_kg": 28},
+                      course__symptom_weeks=39, course__conservative_care_weeks=0,
+                      radicular={"root": "none", "straight_leg_raise": "negative"},
+                      pathology="none", other_signs=["extensor_plantars", "brisk_reflexes"])
+    plan = [*A, "levodopa_trial", "brain_mri", "clinical_followup"]
+    assert evaluate(child, plan).safety == "unsafe"
+    assert evaluate(child, [*plan, "copper_ceruloplasmin"]).safety != "unsafe"
+
+
 def test_wilson_disease_and_critical_limb_ischaemia_are_must_not_miss() -> None:
     from dystonia_teach.core.diagnoses import diagnosis_scripts
 

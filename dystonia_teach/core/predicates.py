@@ -547,6 +547,18 @@ def young_onset_dystonia(case: Case) -> bool:
 
 
 @knowable()
+def wilson_screen_indicated(case: Case) -> bool:
+    """Dystonia that began before 40 and that no root lesion, functional disorder, neuropathy,
+    arterial or tarsal-tunnel finding, exertional attack or red flag explains. Pyramidal and
+    parkinsonian signs do not explain it away: Wilson disease itself causes dystonia combined
+    with them (AASLD 2022: age alone does not exclude it)."""
+    return onset_before_40(case) and not (
+        root_signs(case) or length_dependent_signs(case) or functional_signs(case)
+        or absent_foot_pulses(case) or tinel_at_tarsal_tunnel(case)
+        or exertional_attacks_outlast_rest(case) or any_red_flag(case))
+
+
+@knowable()
 def adult_onset_dystonia(case: Case) -> bool:
     """Isolated dystonia that began at 40 or later."""
     return isolated_dystonia_picture(case) and not onset_before_40(case)

@@ -95,6 +95,7 @@ NODES: tuple[Node, ...] = (
           "advice_without_root_signs", "exercise_without_root_signs", "wilson_screen",
           "levodopa_trial_in_young_onset_dystonia", "genetic_testing_before_30",
           "brain_mri_in_young_onset_dystonia", "wilson_screen_reasonable",
+          "wilson_screen_beside_root_signs",
           "levodopa_trial_for_diurnal_fluctuation", "treatment_of_a_focal_dystonia",
           "work_up_of_an_adult_onset_dystonia", "dopaminergic_work_up",
           "brain_mri_with_parkinsonian_signs", "nerve_conduction_for_length_dependent_signs",
