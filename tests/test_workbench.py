@@ -42,10 +42,12 @@ def _add(wb: Workbench, action: Action | str, dose: float | None = None) -> None
     wb.plan.add.click()
 
 
-def _order(wb: Workbench, step: str, reason: str = REASON, target: str = "") -> None:
+def _order(wb: Workbench, step: str, reason: str = REASON, target: str = "",
+           priority: str = "routine") -> None:
     wb.tests.picker.value = step
     wb.tests.target.value = target
     wb.tests.change.value = reason
+    wb.tests.priority.value = priority
     wb.tests.order.click()
 
 
@@ -88,10 +90,9 @@ def _messages(wb: Workbench) -> str:
 def _work(wb: Workbench, actions: list[Action], diagnosis: str | None = None) -> None:
     """Every recommended step through the workbench: tests justified, the rest added."""
     steps = knowledge().steps
-    aliases = {s.alias_of: s.id for s in steps.values() if s.alias_of}
     for action in actions:
-        if steps[action.step].reveals:  # an urgent order through its alias (urgent_mri)
-            _order(wb, aliases[f"{action.step}!urgent"] if action.urgent else action.step)
+        if steps[action.step].reveals:  # an urgent order through the priority control
+            _order(wb, action.step, priority=action.priority)
         else:
             _add(wb, action)
         assert "Problem" not in _messages(wb), (action, _messages(wb))
