@@ -13,7 +13,7 @@ from __future__ import annotations
 from html import escape
 
 from dystonia_teach.core.calibration import Calibration, LevelRecord
-from dystonia_teach.core.certainty import KINDS, LEVELS, MARKS, PAYS_ABOVE, CertaintyMarks
+from dystonia_teach.core.certainty import KINDS, LEVELS, PAYS_ABOVE, CertaintyMarks
 
 #: The scheme and its source, said wherever marks are shown.
 SCHEME = ("Certainty-based marking (Gardner-Medwin; as in Moodle): right answers score +1, +2 "
@@ -28,14 +28,14 @@ def _signed(mark: float) -> str:
 
 
 def pays_text(certainty: str) -> str:
-    """When ``certainty`` pays best on average, in words."""
+    """When ``certainty`` pays best on average, in words ("right 67% to 80% of the time")."""
     i = LEVELS.index(certainty)
     low = round(100 * PAYS_ABOVE[certainty])
     if i == len(LEVELS) - 1:
-        return f"when you are right more than {low}% of the time"
+        return f"right more than {low}% of the time"
     high = round(100 * PAYS_ABOVE[LEVELS[i + 1]])
-    return (f"when you are right less than {high}% of the time" if not i else
-            f"when you are right {low}% to {high}% of the time")
+    return (f"right less than {high}% of the time" if not i else
+            f"right {low}% to {high}% of the time")
 
 
 def marks_lines(marks: CertaintyMarks) -> list[str]:
@@ -76,23 +76,25 @@ def marks_html(marks: CertaintyMarks, *, level: int = 5) -> str:
 
 
 def verdict_text(row: LevelRecord) -> str:
-    """The level's use in a few words ("too sure: at 70% right, medium pays more")."""
+    """The level's use in a sentence ("Too sure: at 70% right, medium certainty pays more.")."""
+    if not row.responses:
+        return "Not used."
     if row.verdict in ("well used", "too few to judge"):
-        return row.verdict
+        return {"well used": "Well used.", "too few to judge": "Too few answers to judge."}[
+            row.verdict]
     share = round(100 * (row.share_right or 0))
     better = LEVELS[LEVELS.index(row.certainty) + (-1 if row.verdict == "too sure" else 1)]
-    return f"{row.verdict}: at {share}% right, {better} certainty pays more"
+    return f"{row.verdict.capitalize()}: at {share}% right, {better} certainty pays more."
 
 
 def _level_line(row: LevelRecord) -> str:
     name = LEVEL_NAMES[row.certainty]
     if not row.responses:
-        return f"{name}: not used"
-    gain, loss = MARKS[row.certainty]
+        return f"{name}: not used."
     return (f"{name}: {row.right} right of {row.responses} "
             f"({round(100 * (row.share_right or 0))}%), mean mark "
-            f"{_signed(round(row.mean_mark or 0, 2))} (right {_signed(gain)}, wrong "
-            f"{_signed(loss)}); it pays {pays_text(row.certainty)}: {verdict_text(row)}")
+            f"{_signed(round(row.mean_mark or 0, 2))}. It pays best when you are "
+            f"{pays_text(row.certainty)}. {verdict_text(row)}")
 
 
 def _counted(table: Calibration) -> str:
@@ -122,12 +124,11 @@ def calibration_html(table: Calibration, *, level: int = 4) -> str:
         f"<td>{r.right}</td><td>{'' if r.share_right is None else round(100 * r.share_right)}"
         f"{'' if r.share_right is None else '%'}</td>"
         f"<td>{'' if r.mean_mark is None else escape(_signed(round(r.mean_mark, 2)))}</td>"
-        f"<td>{escape(pays_text(r.certainty))}</td>"
-        f"<td>{escape(verdict_text(r) if r.responses else 'not used')}</td></tr>"
+        f"<td>{escape(pays_text(r.certainty))}</td><td>{escape(verdict_text(r))}</td></tr>"
         for r in table.levels)
     return (f"{head}<p>Across your attempts: {escape(_counted(table))}.</p><table><thead><tr>"
             "<th scope=\"col\">Certainty</th><th scope=\"col\">Answers</th>"
             "<th scope=\"col\">Right</th><th scope=\"col\">Share right</th>"
-            "<th scope=\"col\">Mean mark</th><th scope=\"col\">Pays best</th>"
+            "<th scope=\"col\">Mean mark</th><th scope=\"col\">Pays best when</th>"
             f"<th scope=\"col\">Your use of it</th></tr></thead><tbody>{rows}</tbody></table>"
             f"<p><i>{escape(SCHEME)}</i></p></div>")
