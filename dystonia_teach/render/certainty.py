@@ -104,12 +104,13 @@ def _counted(table: Calibration) -> str:
             f"submission{'s' if table.submissions != 1 else ''}{left}")
 
 
-def calibration_text(table: Calibration) -> str:
-    """How often the learner was right at each certainty level, as text."""
+def calibration_text(table: Calibration, title: str = "Calibration across your attempts"
+                     ) -> str:
+    """How often the learner was right at each certainty level, as text under ``title``."""
     if not table.responses:
-        return ("Calibration: no answer with a certainty yet. Say low, medium or high beside "
-                "a diagnosis, test or step, submit, and your calibration appears here.")
-    return "\n".join([f"Calibration across your attempts ({_counted(table)}):",
+        return (f"{title}: no answer with a certainty yet. Say low, medium or high beside "
+                "a diagnosis, test or step, submit, and the calibration appears here.")
+    return "\n".join([f"{title} ({_counted(table)}):",
                       *(f"- {_level_line(row)}" for row in table.levels), SCHEME])
 
 
