@@ -1,5 +1,7 @@
 """A clinical-reasoning session over one case: problem statement, ranked differential, justified
-tests, confidence, visits and a debrief. Plain objects, no Jupyter; the workbench is a shell.
+tests (routine or urgent), confidence, visits and a debrief, with an optional certainty (low,
+medium, high) beside each diagnosis, test and plan step. Plain objects, no Jupyter; the
+workbench is a shell.
 
 Disclosure is progressive: the history is shown first, the examination once an examination
 step is in the plan, and each test's result only after the learner has said which result
@@ -7,7 +9,8 @@ would change management. Nothing is judged before submission: ordering a test re
 result (or that the case gives none), never its value; the value comes with the feedback. A
 plan is submitted with a committed differential and a confidence; a visit may be submitted
 again, and the attempts are counted. A case with ``visits:`` is judged again at every visit on
-the facts as they stand then. The judging lives in :mod:`dystonia_teach.core.reasoning_judge`.
+the facts as they stand then. The judging lives in :mod:`dystonia_teach.core.reasoning_judge`;
+the certainty-based marks, kept apart from the score, in :mod:`dystonia_teach.core.certainty`.
 Usage::
 
     from dystonia_teach.core.reasoning import ReasoningSession
