@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
+from operator import itemgetter
 from typing import Any
 
 from dystonia_teach.casefiles.loader import list_cases, load_case
@@ -157,15 +158,39 @@ def day_of(stamp: str | datetime) -> float:
     return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp() / SECONDS_A_DAY
 
 
-def learner_records(rows: Iterable[Row], possible: Mapping[str, frozenset[str]]
-                    ) -> dict[str, LearnerRecord]:
-    """Each learner's record, counting attempts in time order."""
-    records: dict[str, LearnerRecord] = {}
-    for _, learner, case_id, day, pitfalls in sorted(rows, key=lambda r: (r[1], r[3], r[0])):
+def learner_record(rows: Iterable[Row], possible: Mapping[str, frozenset[str]]
+                   ) -> LearnerRecord:
+    """One learner's record from their attempts, counted in time order."""
+    record = LearnerRecord()
+    for _, _, case_id, day, pitfalls in sorted(rows, key=lambda r: (r[3], r[0])):
         made = frozenset(pitfalls)
-        records.setdefault(learner, LearnerRecord()).count(
-            case_id, day, possible.get(case_id, frozenset()) | made, made)
-    return records
+        record.count(case_id, day, possible.get(case_id, frozenset()) | made, made)
+    return record
+
+
+def class_counts(rows: Iterable[Row], possible: Mapping[str, frozenset[str]]
+                 ) -> dict[str, tuple[dict[str, int], dict[str, int]]]:
+    """Per learner, (times made, chances) per pitfall code: what the class prior needs, the
+    same counts as :class:`LearnerRecord`'s, summed case by case (fast on a whole class)."""
+    by_pair: dict[tuple[str, str], list[tuple[float, int, tuple[str, ...]]]] = {}
+    for attempt_id, learner, case_id, day, pitfalls in rows:
+        by_pair.setdefault((learner, case_id), []).append((day, attempt_id, pitfalls))
+    counted: dict[str, tuple[dict[str, int], dict[str, int]]] = {}
+    for (learner, case_id), attempts in by_pair.items():
+        made, chances = counted.setdefault(learner, ({}, {}))
+        here = possible.get(case_id, frozenset())
+        attempts.sort(key=itemgetter(0, 1))
+        last = None
+        for day, _, pitfalls in attempts:
+            retry = last is not None and day - last < RETRY_DAYS
+            last = day
+            if retry:
+                continue
+            for code in here.union(pitfalls):
+                chances[code] = chances.get(code, 0) + 1
+            for code in set(pitfalls):
+                made[code] = made.get(code, 0) + 1
+    return counted
 
 
 def recommend_next_case(store: AttemptStore, learner: str,
@@ -201,16 +226,15 @@ def recommend_from_rows(rows: Sequence[Row], learner: str, cases: Sequence[str],
                         prior: Any = None) -> Recommendation:
     """The choice from attempts as rows (``today`` in days since 1970); ``prior`` as for
     :func:`recommend_next_case`, else learnt from every learner in ``rows``."""
-    records = learner_records(rows, possible)
     codes = pitfall_codes(code for row in rows for code in row[4])
     if prior is not None:
         plain = prior.as_dict() if hasattr(prior, "as_dict") else prior
         beta = {c: (float(v["alpha"]), float(v["beta"]), int(v["learners"]))
                 for c, v in plain.items()}
     else:
-        beta = class_beta(records.values(), codes)
-    return choose_for(records.get(learner, LearnerRecord()), cases, possible, codes, beta,
-                      today)
+        beta = class_beta(class_counts(rows, possible).values(), codes)
+    return choose_for(learner_record((r for r in rows if r[1] == learner), possible), cases,
+                      possible, codes, beta, today)
 
 
 def possible_table(rows: Iterable[Row], case_ids: Iterable[str]) -> dict[str, frozenset[str]]:
@@ -225,14 +249,15 @@ def possible_table(rows: Iterable[Row], case_ids: Iterable[str]) -> dict[str, fr
     return table
 
 
-def class_beta(records: Iterable[LearnerRecord], codes: Sequence[str]
-               ) -> dict[str, tuple[float, float, int]]:
-    """Per code, the class prior ``(alpha, beta, learners with chances)``."""
-    records = list(records)
+def class_beta(counts: Iterable[tuple[Mapping[str, int], Mapping[str, int]]],
+               codes: Sequence[str]) -> dict[str, tuple[float, float, int]]:
+    """Per code, the class prior ``(alpha, beta, learners with chances)`` from each learner's
+    (times made, chances)."""
+    counts = list(counts)
     beta = {}
     for code in codes:
-        chances = [r.chances.get(code, 0) for r in records]
-        alpha_beta = beta_prior([r.made.get(code, 0) for r in records], chances)
+        chances = [n.get(code, 0) for _, n in counts]
+        alpha_beta = beta_prior([k.get(code, 0) for k, _ in counts], chances)
         beta[code] = (*alpha_beta, sum(n > 0 for n in chances))
     return beta
 
