@@ -78,8 +78,9 @@ def score_text(result: ItemScore) -> str:
         return (f"Score 0: {len(result.answers)} answers where up to {item.allowed} are "
                 "allowed, and more answers than allowed score 0.")
     given, total = len(result.keys_given), len(item.keys)
-    return (f"Score {given}/{total} = {result.score:.2f}: you gave {given} of the {total} key "
-            f"answer{'' if total == 1 else 's'}.")
+    said = (f"you gave {given} of its {total} key answers" if total > 1 else
+            "you gave its key answer" if given else "you did not give its key answer")
+    return f"Score {given}/{total} = {result.score:.2f}: {said}."
 
 
 def _badge(source: SourceRef) -> str:
