@@ -47,7 +47,7 @@ class QuickCheckPanel(Panel):
         self.search = Text(description="Type your answer", style=WIDE, layout=FULL,
                            placeholder="a few letters, e.g. 'mri', 'parac', 'root'",
                            tooltip="Matches appear below as you type")
-        self.matches = Select(options=[], rows=5, description="Matches", style=WIDE,
+        self.matches = Select(options=[], rows=5, description="Matching answers", style=WIDE,
                               layout=FULL, tooltip="Answers matching what you typed, best first")
         self.add = Button(description="Add answer", icon="plus",
                           tooltip="Add the selected match to your answers")
