@@ -179,7 +179,19 @@ def result_text(result: ItemScore) -> str:
              "Your answers: " + "; ".join(answer_label(item.menu, a) for a in result.answers)]
     lines += [f"{GIVEN if k in result.keys_given else MISSED} {k.label}: "
               f"{_options_text(item, k)}" for k in item.keys]
-    lines += [f"Scores 0 here: {answer_label(item.menu, k.option)}" for k in result.killers_given]
+    lines += [f"✖ {answer_label(item.menu, k.option)} scores 0 here: {k.reason}"
+              for k in result.killers_given]
+    return "\n".join(lines)
+
+
+def questions_text(case: Case) -> str:
+    """The case's questions as plain text, visit by visit (for notebooks)."""
+    items = key_feature_items(case)
+    lines: list[str] = []
+    for number, item in enumerate(items, 1):
+        if number == 1 or item.visit != items[number - 2].visit:
+            lines += [*([""] if lines else []), visit_heading(case, item.visit)]
+        lines.append(f"{number}. {item.question} {allowed_text(item)}")
     return "\n".join(lines)
 
 
