@@ -98,9 +98,10 @@ def _is_test(step: str) -> bool:
     return knowledge().steps[step].reveals is not None
 
 
-def _decision_key(item: PathwayItem, menu: Menu, reason: str = "") -> Key | None:
+def _decision_key(item: PathwayItem, menu: Menu) -> Key | None:
+    """A decision as a key: any of its options that the menu offers gives it."""
     options = tuple(o for o in item.options if o in menu_ids(menu))
-    return Key(_capital(item.decision_label or item.label), options, reason or item.reason,
+    return Key(_capital(item.decision_label or item.label), options, item.reason,
                item.sources) if options else None
 
 
@@ -140,9 +141,10 @@ def diagnosis_keys(case: Case) -> tuple[Key, ...]:
     return tuple(keys)
 
 
-def _drug_key(found: CaseDecisions, killers: tuple[Killer, ...]) -> Key | None:
-    """The drug choice where a condition bars a drug: the options of the first decision
-    offering drugs, without the barred ones and those that need a companion step."""
+def _drug_choice(found: CaseDecisions) -> tuple[PathwayItem, Key] | None:
+    """Where a condition bars a drug: the first decision offering drugs, and its key (its
+    drugs without the harmful ones and those that need a companion step)."""
+    killers = _killers(found.harmful, "drugs")
     if not any(k.code == BARRED for k in killers):
         return None
     drugs = set(menu_ids("drugs"))
@@ -157,8 +159,8 @@ def _drug_key(found: CaseDecisions, killers: tuple[Killer, ...]) -> Key | None:
         notes = [f"{knowledge().steps[o].label} only with {companions[o].label.lower()}: "
                  f"{companions[o].reason}" for o in offered if o in companions]
         if safe:
-            return Key(_capital(decision.decision_label), safe,
-                       " ".join([decision.reason, *notes]), decision.sources)
+            return decision, Key(_capital(decision.decision_label), safe,
+                                 " ".join([decision.reason, *notes]), decision.sources)
     return None
 
 
@@ -168,10 +170,7 @@ def visit_items(case: Case, visit: int = 0, earlier: Iterable[ActionLike] = (),
     that visit, as ``case_at_visit`` gives it; ``earlier``: the tests ordered before)."""
     found = case_decisions(case, earlier)
     harmful = found.harmful
-    drug_killers = _killers(harmful, "drugs")
-    drug = _drug_key(found, drug_killers)
-    drug_decision = next((d for d in found.decisions if drug is not None
-                          and _capital(d.decision_label) == drug.label), None)
+    drug_decision, drug = _drug_choice(found) or (None, None)
     asked = [d for d in found.decisions if d.required and not d.only_with
              and d.phase != "assessment" and d is not drug_decision]
     today = [d for d in asked if d.critical_if_empty and (d.urgent_options or not _is_test(d.step))]
