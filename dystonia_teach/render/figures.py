@@ -605,11 +605,14 @@ def calibration_figure(table: Calibration, title: str = "How often you were righ
               for row in table.levels], textposition="outside"))
     for n, (low, high) in enumerate(bands):
         fig.add_shape(type="rect", xref="x", yref="y", x0=n - 0.45, x1=n + 0.45,
-                      y0=100 * low, y1=100 * high, fillcolor=PALETTE["good"], opacity=0.18,
-                      line={"color": PALETTE["good"], "dash": "dash", "width": 1})
+                      y0=100 * low, y1=100 * high, fillcolor=PALETTE["good"], opacity=0.25,
+                      layer="below", line={"color": PALETTE["good"], "dash": "dash", "width": 1})
+    heading = wrapped_title(title)
+    lines = str(heading["text"]).count("<br>") + 1
     fig.update_layout(
-        title=wrapped_title(title), template="plotly_white", autosize=True, height=380,
-        showlegend=False, margin={"l": 60, "r": 20, "t": 70, "b": 50},
+        title={**heading, "y": 1, "yanchor": "top", "pad": {"t": 12}}, template="plotly_white",
+        autosize=True, height=360 + 22 * lines, showlegend=False, bargap=0.3,
+        margin={"l": 60, "r": 20, "t": 50 + 22 * lines, "b": 50},
         yaxis={"title": "% right (shaded: where this certainty pays best)",
                "range": [0, 112], "automargin": True},
         xaxis={"title": "certainty", "automargin": True})
