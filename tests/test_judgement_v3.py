@@ -228,6 +228,18 @@ def test_the_pathway_reads_as_decisions_with_their_options() -> None:
     assert "Exercise therapy: Physical therapy programme" in lines
 
 
+
+def test_each_choice_is_offered_once_at_every_bundled_visit() -> None:
+    """An optional decision whose options another decision of the visit already offers is left
+    out ("Advice (optional)" beside "Advice and exercise (optional)"), so a learner reads each
+    choice once; the steps stay acceptable."""
+    for name, case in _bundled_views():
+        items = recommended_pathway(case)
+        offered = [frozenset((i.step, *i.alternatives)) for i in items]
+        for item, options in zip(items, offered, strict=True):
+            if not item.required:
+                assert not any(options < other for other in offered), (name, item.decision)
+
 # --- Safety that means harm (§0.3) ----------------------------------------------------------
 
 @pytest.mark.parametrize(("extra", "safety"), [
