@@ -41,7 +41,7 @@ wb.differential.commit.click()
 wb.differential.confidence.value = 70
 wb.tests.picker.value = "emg_ncs"
 wb.tests.change.value = "a root pattern would confirm the radiculopathy"
-wb.tests.priority.value = "urgent"
+wb.tests.urgent.value = True
 wb.tests.sure.value = "low"
 wb.tests.order.click()
 wb.choose_step("physical_therapy"); wb.plan.sure.value = "medium"; wb.plan.add.click()

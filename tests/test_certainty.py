@@ -237,11 +237,11 @@ def test_priority_of_an_ordered_test_is_recorded_and_shown_before_submission() -
     wb = Workbench(CAUDA)
     _add(wb, "history_red_flags")
     _add(wb, "neuro_exam")
-    _order(wb, "mri_lumbar_contrast", priority="urgent")
+    _order(wb, "mri_lumbar_contrast", urgent=True)
     assert "Ordered: MRI lumbar spine without and with contrast, urgent." in (
         wb.tests.message.value)
     assert "MRI lumbar spine without and with contrast, urgent" in wb.tests.results.value
-    assert wb.tests.priority.value == "routine"  # ready for the next order
+    assert wb.tests.urgent.value is False  # ready for the next order
     assert "urgent_mri" not in [v for _, v in wb.tests.picker.options]  # the control's job
     _rank(wb, [wb.case.diagnosis])
     _confidence(wb, 70)

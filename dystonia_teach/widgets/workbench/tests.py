@@ -4,7 +4,7 @@ nothing is judged (whether the test was indicated comes with the feedback)."""
 
 from __future__ import annotations
 
-from ipywidgets import HTML, Button, Dropdown, Text
+from ipywidgets import HTML, Button, Checkbox, Dropdown, Text
 
 from dystonia_teach.core.diagnoses import diagnosis_scripts
 from dystonia_teach.core.errors import ActionError
@@ -14,7 +14,6 @@ from dystonia_teach.widgets.workbench._panel import FULL, WIDE, Panel, certainty
 
 NOT_CHOSEN = "— not chosen yet —"
 NOT_SURE = "— not sure —"
-PRIORITY_OPTIONS = [("Routine", "routine"), ("Urgent (same day)", "urgent")]
 
 
 def test_options() -> list[tuple[str, str]]:
@@ -47,26 +46,26 @@ class TestsPanel(Panel):
                            layout=FULL, continuous_update=False,
                            placeholder="e.g. a compressed root at the level of the signs",
                            tooltip="Say this before you see the result")
-        self.priority = Dropdown(options=PRIORITY_OPTIONS, value="routine",
-                                 description="Priority", style=WIDE,
-                                 tooltip="Urgent: done today; routine: booked as usual")
+        # an order's priority (spec v3 §0.6): routine unless ticked
+        self.urgent = Checkbox(value=False, description="Urgent: done and reported today",
+                               indent=False, tooltip="Order the test urgently, not routinely")
         self.sure = certainty_picker("How sure that it is worth ordering now?")
         self.order = Button(description="Order test", icon="flask",
                             tooltip="Order the test; its result appears below")
         self.order.on_click(self.act(self._on_order))
         self.results = HTML()
         self.children = (self.heading, self.hint, self.picker, self.target, self.change,
-                         self.priority, self.sure, self.order, self.message, self.results)
+                         self.urgent, self.sure, self.order, self.message, self.results)
 
     def _on_order(self, _: Button) -> None:
         if not self.picker.value:
             raise ActionError("choose a test in the list first")
-        test = self.host.session.order_test(self.picker.value, change=self.change.value,
-                                            target=self.target.value or None,
-                                            priority=self.priority.value,
-                                            certainty=self.sure.value or None)
+        test = self.host.session.order_test(
+            self.picker.value, change=self.change.value, target=self.target.value or None,
+            priority="urgent" if self.urgent.value else "routine",
+            certainty=self.sure.value or None)
         self.picker.value, self.change.value, self.target.value = "", "", ""
-        self.priority.value, self.sure.value = "routine", ""
+        self.urgent.value, self.sure.value = False, ""
         self.message.say(f"Ordered: {ordered_test_text(test)}. Its result is below.")
 
     def redraw(self) -> None:
