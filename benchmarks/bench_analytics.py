@@ -122,7 +122,7 @@ def main() -> int:
         from dystonia_teach.course import chances
         from dystonia_teach.course.item_stats import item_statistics
         from dystonia_teach.course.learner_model import class_prior, class_record
-        from dystonia_teach.course.next_case import recommend_next_case
+        from dystonia_teach.course.recommend import recommend_next_case
         from dystonia_teach.course.simulation import simulate, simulated_class
         from dystonia_teach.store import open_store
 

@@ -2,10 +2,12 @@
 
 Prints the resident memory (RSS, from /proc) of a python3 kernel: bare; after running every
 code cell of notebooks/02 (the case picker and the worked example); and after then working a
-two-visit case through the widgets as a learner would (open, examine, differential,
-confidence, a test, submit, next visit, submit, debrief). Target: at most 120 MiB after
-notebook 02. The estimate of learners per 24 GiB divides 24 GiB by the larger of the last two
-figures (memory the server itself, the proxy and the hub need is not counted).
+two-visit case through the widgets as a learner would (open, examine, differential with a
+certainty, confidence, an urgent test, a step, submit, next visit, submit, debrief, then "Next
+case", which asks the recommender). Target: at most 120 MiB after notebook 02. It also prints
+which of numpy, pandas and plotly's renderer the kernel has loaded by then. The estimate of
+learners per 24 GiB divides 24 GiB by the larger of the last two figures (memory the server
+itself, the proxy and the hub need is not counted).
 
     .venv/bin/python benchmarks/bench_kernel_memory.py
 """
@@ -33,13 +35,16 @@ wb.patient.problem.value = "46M, 3/52 R leg pain, toes curl on walking"
 wb.examine.buttons["history_red_flags"].click()
 wb.examine.buttons["neuro_exam"].click()
 wb.differential.search.value = "radic"
+wb.differential.sure.value = "high"
 wb.differential.put.click()
 wb.differential.commit.click()
 wb.differential.confidence.value = 70
 wb.tests.picker.value = "emg_ncs"
 wb.tests.change.value = "a root pattern would confirm the radiculopathy"
+wb.tests.urgent.value = True
+wb.tests.sure.value = "low"
 wb.tests.order.click()
-wb.choose_step("physical_therapy"); wb.plan.add.click()
+wb.choose_step("physical_therapy"); wb.plan.sure.value = "medium"; wb.plan.add.click()
 wb.feedback.submit.click()
 wb.feedback.next_visit.click()
 wb.examine.buttons["neuro_exam"].click()
@@ -48,6 +53,9 @@ wb.feedback.submit.click()
 wb.debrief.reflection.value = "I would wait for the trial before imaging."
 wb.debrief.button.click()
 assert wb.session.reports[-1].visit == 1, wb.feedback.message.value
+assert "Your calibration" in wb.debrief.calibration.value
+wb.debrief.next_case.click()
+assert picker.workbench is not wb, wb.debrief.message.value
 """
 
 
@@ -59,10 +67,18 @@ def rss_mib(pid: int) -> float:
     raise RuntimeError(f"no VmRSS for process {pid}")
 
 
-def run(client, code: str) -> None:
-    reply = client.execute_interactive(code, timeout=120, output_hook=lambda _: None)
+def run(client, code: str) -> str:
+    """Run ``code`` in the kernel; what it printed."""
+    printed: list[str] = []
+
+    def keep(message: dict) -> None:
+        if message["msg_type"] == "stream":
+            printed.append(message["content"]["text"])
+
+    reply = client.execute_interactive(code, timeout=120, output_hook=keep)
     if reply["content"]["status"] != "ok":
         raise RuntimeError(f"{reply['content'].get('ename')}: {reply['content'].get('evalue')}")
+    return "".join(printed)
 
 
 def main() -> int:
@@ -80,8 +96,8 @@ def main() -> int:
             after_notebook = rss_mib(pid)
             run(client, WORK_A_CASE)
             after_case = rss_mib(pid)
-            run(client, "import sys; print(sorted(m for m in ('pandas', 'numpy', 'plotly.io') "
-                        "if m in sys.modules))")
+            loaded = run(client, "import sys; print(', '.join(sorted(m for m in ('pandas', "
+                                 "'numpy', 'plotly.io') if m in sys.modules)) or 'none')")
         finally:
             client.stop_channels()
             manager.shutdown_kernel(now=True)
@@ -90,7 +106,8 @@ def main() -> int:
     print(f"after notebook 02 (picker + worked example): {after_notebook:.0f} MiB RSS "
           f"(target <= {TARGET_MIB} MiB): " + ("OK" if after_notebook <= TARGET_MIB
                                                 else "OVER TARGET"))
-    print(f"after working a two-visit case in the workbench: {after_case:.0f} MiB RSS")
+    print(f"after working a two-visit case in the workbench and pressing Next case: "
+          f"{after_case:.0f} MiB RSS (numpy, pandas, plotly.io loaded: {loaded.strip()})")
     print(f"learners per {SERVER_GIB} GiB: about {int(SERVER_GIB * 1024 // worst)} "
           f"(at {worst:.0f} MiB each, the server's own memory not counted)")
     return 0

@@ -449,7 +449,7 @@ def test_next_case_with_saved_attempts_is_the_recommenders_choice(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """With a learner's attempts in a store the button offers the adaptive recommender's
     choice (the case testing the learner's riskiest pitfall) and its reason."""
-    from dystonia_teach.course.next_case import recommend_next_case
+    from dystonia_teach.course.recommend import recommend_next_case
 
     path = _env(monkeypatch, tmp_path)
     cases = list_cases()

@@ -4,6 +4,7 @@ possible and are new or due, explained in one sentence; on every store backend."
 from __future__ import annotations
 
 import json
+import random
 from datetime import UTC, datetime, timedelta
 
 import pandas as pd
@@ -12,7 +13,8 @@ import pytest
 from dystonia_teach import evaluate, load_case, recommended_actions
 from dystonia_teach.core.errors import CaseNotFoundError
 from dystonia_teach.course.learner_model import BetaPrior, class_prior, class_record
-from dystonia_teach.course.next_case import next_case, recommend_next_case
+from dystonia_teach.course.next_case import next_case
+from dystonia_teach.course.recommend import day_of, recommend_from_rows, recommend_next_case
 from dystonia_teach.store import FRAME_COLUMNS, AttemptStore, Grade
 
 EARLY, DROP, CAUDA = "early_uncomplicated", "progressive_foot_drop", "cauda_equina_red_flags"
@@ -165,3 +167,30 @@ def test_next_case_a_class_prior_must_be_well_formed() -> None:
         BetaPrior.from_dict({"splinting": {"alpha": 0, "beta": 2, "learners": 9}})
     with pytest.raises(ValueError, match="not a class prior"):
         BetaPrior.from_dict({"splinting": {"alpha": 1}})
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_next_case_plain_recommender_chooses_as_the_vectorised_model(seed: int) -> None:
+    """The learner's "Next case" (plain Python over the store's rows) and the class model
+    (vectorised over a frame) choose the same case with the same reason, estimate and counts,
+    for every learner of a seeded class, with retries, re-made pitfalls and spaced returns."""
+    rng = random.Random(seed)
+    cases = [EARLY, DROP, CAUDA, CKD]
+    possible = {**POSSIBLE, CKD: frozenset({"splinting", "contraindicated"})}
+    learners = [f"l{n}" for n in range(rng.randint(3, 9))]
+    # times in quarter days: exact in both readings of a time, so no boundary is a rounding
+    rows, day = [], {name: rng.randint(0, 12) / 4 for name in learners}
+    for n in range(rng.randint(10, 60)):
+        learner = rng.choice(learners)
+        day[learner] += rng.choice((0.25, 0.5, 1.5, 3.0, 7.0))
+        case_id = rng.choice(cases)
+        made = tuple(c for c in sorted(possible[case_id]) if rng.random() < 0.4)
+        rows.append(row(n + 1, learner, case_id, day[learner], made))
+    frame = pd.DataFrame(rows)
+    plain_rows = [(r["attempt_id"], r["learner_id"], r["case_id"], day_of(r["submitted_at"]),
+                   r["pitfalls"]) for r in rows]
+    for learner in [*learners, "newcomer"]:
+        for now in (max(day.values()) + 0.5, max(day.values()) + 20):
+            vectorised = next_case(frame, learner, cases, now=at(now), possible=possible)
+            plain = recommend_from_rows(plain_rows, learner, cases, possible, day_of(at(now)))
+            assert plain == vectorised, (seed, learner, now)

@@ -1,5 +1,7 @@
 """A clinical-reasoning session over one case: problem statement, ranked differential, justified
-tests, confidence, visits and a debrief. Plain objects, no Jupyter; the workbench is a shell.
+tests (routine or urgent), confidence, visits and a debrief, with an optional certainty (low,
+medium, high) beside each diagnosis, test and plan step. Plain objects, no Jupyter; the
+workbench is a shell.
 
 Disclosure is progressive: the history is shown first, the examination once an examination
 step is in the plan, and each test's result only after the learner has said which result
@@ -7,7 +9,8 @@ would change management. Nothing is judged before submission: ordering a test re
 result (or that the case gives none), never its value; the value comes with the feedback. A
 plan is submitted with a committed differential and a confidence; a visit may be submitted
 again, and the attempts are counted. A case with ``visits:`` is judged again at every visit on
-the facts as they stand then. The judging lives in :mod:`dystonia_teach.core.reasoning_judge`.
+the facts as they stand then. The judging lives in :mod:`dystonia_teach.core.reasoning_judge`;
+the certainty-based marks, kept apart from the score, in :mod:`dystonia_teach.core.certainty`.
 Usage::
 
     from dystonia_teach.core.reasoning import ReasoningSession
@@ -15,16 +18,19 @@ Usage::
     s.history                                       # the presentation
     s.state_problem("46-year-old man, 3 weeks of right leg pain, toes curl when walking")
     s.add("history_red_flags"); s.add("neuro_exam"); s.examination   # now revealed
-    s.place(0, "radiculopathy_dystonia"); s.place(3, "cauda_equina_syndrome")  # a draft
+    s.place(0, "radiculopathy_dystonia", certainty="high")  # a draft, with a certainty
+    s.place(3, "cauda_equina_syndrome")
     s.commit_differential()                         # or s.set_differential([...], must_not_miss=)
-    test = s.order_test("emg_ncs", target="radiculopathy_dystonia",
+    test = s.order_test("emg_ncs", target="radiculopathy_dystonia", certainty="medium",
                         change="a normal study would argue against a root lesion")
     test.report                                     # the result, not judged
-    s.add({"step": "naproxen", "dose_mg_per_day": 1000})
+    s.order_test("mri_lumbar_noncontrast", priority="urgent", change="...")  # or "step!urgent"
+    s.add({"step": "naproxen", "dose_mg_per_day": 1000}, certainty="low")
     s.set_confidence(70)                            # % sure of the leading diagnosis
     s.missing_for_submission()                      # () once differential and confidence set
     report = s.submit()                             # VisitReport: engine + reasoning feedback
     report.tests[0].value                           # "indicated", "reasonable" or "low value"
+    report.certainty.total                          # certainty-based marks, apart from the score
     if s.has_next_visit: s.next_visit()             # facts change; plan judged again
     debrief = s.debrief("I anchored on ...")        # bias prompts + the saved reflection
     s.record()                                      # plain data for the progress store
@@ -38,6 +44,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from dystonia_teach.core.case_model import Case
+from dystonia_teach.core.certainty import certainty_marks, check_certainty
 from dystonia_teach.core.diagnoses import diagnosis_scripts
 from dystonia_teach.core.engine import ActionLike, parse_action
 from dystonia_teach.core.errors import ActionError, did_you_mean
@@ -83,11 +90,41 @@ class _Visit:
     report: VisitReport | None = None
     attempts: int = 0
     reports: list[VisitReport] = field(default_factory=list)
+    #: The learner's certainty in each plan step (step id -> level), when said.
+    step_certainty: dict[str, str] = field(default_factory=dict)
 
 
 def _values(visit: _Visit) -> dict[str, str]:
     """Each test's judged value at the visit's current submission (none before it)."""
     return {t.step: t.value for t in (visit.report.tests if visit.report else ())}
+
+
+def _test_record(test: OrderedTest, value: str | None) -> dict[str, object]:
+    data: dict[str, object] = {"step": test.step, "target": test.target, "change": test.change,
+                               "value": value, "priority": test.priority}
+    if test.certainty:
+        data["certainty"] = test.certainty
+    return data
+
+
+def _visit_record(index: int, v: _Visit, confidence: int | None) -> dict[str, object]:
+    """One visit of :meth:`ReasoningSession.record` (``confidence``: the one not yet
+    submitted, for the current visit)."""
+    report = v.report
+    data: dict[str, object] = {
+        "visit": index, "week": v.case.course.symptom_weeks,
+        "actions": [a.as_data() for a in v.plan.actions],
+        "tests": [_test_record(t, _values(v).get(t.step)) for t in v.tests],
+        "differentials": [{"stage": stage, **d.as_data()} for stage, d in v.differentials],
+        "confidence": (report.confidence.confidence if report and report.confidence
+                       else confidence),
+        "score": report.assessment.score if report else None,
+        "attempts": v.attempts}
+    if v.step_certainty:
+        data["step_certainty"] = dict(v.step_certainty)
+    if report and report.certainty.responses:
+        data["certainty_marks"] = [r.as_data() for r in report.certainty.responses]
+    return data
 
 
 class ReasoningSession:
@@ -100,6 +137,8 @@ class ReasoningSession:
         self.confidence: int | None = None
         self.reflection: str | None = None
         self.draft_differential: tuple[str | None, ...] = (None,) * SLOTS
+        #: The certainty said for each place of the draft (None: not said).
+        self.draft_certainty: tuple[str | None, ...] = (None,) * SLOTS
         self._visits: list[_Visit] = [self._open(0)]
 
     def _open(self, index: int) -> _Visit:
@@ -171,6 +210,11 @@ class ReasoningSession:
         return tuple(self._current.plan.actions)
 
     @property
+    def step_certainty(self) -> dict[str, str]:
+        """The certainty said for each step of this visit's plan (step id -> level)."""
+        return dict(self._current.step_certainty)
+
+    @property
     def differential_history(self) -> tuple[tuple[int, str, Differential], ...]:
         """Every differential set, as (visit, stage when set, differential)."""
         return tuple((i, stage, d) for i, v in enumerate(self._visits)
@@ -210,10 +254,13 @@ class ReasoningSession:
         self._changed()
 
     def set_differential(self, ranked: list[str] | tuple[str, ...],
-                         must_not_miss: str | None = None) -> Differential:
-        """Rank up to three diagnoses (leading first) and name one must-not-miss."""
+                         must_not_miss: str | None = None,
+                         certainty: Mapping[str, str | None] | None = None) -> Differential:
+        """Rank up to three diagnoses (leading first) and name one must-not-miss;
+        ``certainty``: how sure the learner is that each belongs here (low, medium, high)."""
         scripts = diagnosis_scripts()
         ranked = tuple(ranked)
+        said = {d: check_certainty(c) for d, c in (certainty or {}).items()}
         for d in (*ranked, *([must_not_miss] if must_not_miss else [])):
             if d not in scripts:
                 hint = did_you_mean(d, scripts)
@@ -224,31 +271,39 @@ class ReasoningSession:
             raise ActionError(f"rank at most {TOP} diagnoses; name the most likely first")
         if len(set(ranked)) != len(ranked):
             raise ActionError("each diagnosis may appear once in the ranking")
-        self.differential = Differential(ranked, must_not_miss)
-        self.draft_differential = (*ranked, *(None,) * (TOP - len(ranked)), must_not_miss)
+        named = (*ranked, *(None,) * (TOP - len(ranked)), must_not_miss)
+        self.differential = Differential(ranked, must_not_miss, tuple(
+            (d, said[d]) for d in dict.fromkeys(named) if d and said.get(d)))
+        self.draft_differential = named
+        self.draft_certainty = tuple(said.get(d) if d else None for d in named)
         self._current.differentials.append((self.stage, self.differential))
         self._changed()
         return self.differential
 
-    def place(self, slot: int, diagnosis: str | None) -> None:
+    def place(self, slot: int, diagnosis: str | None, certainty: str | None = None) -> None:
         """Put ``diagnosis`` (None: empty) at ``slot`` of the differential being composed
-        (0-2 ranked, 3 must-not-miss); recorded by :meth:`commit_differential`."""
+        (0-2 ranked, 3 must-not-miss), with the learner's certainty that it belongs there
+        (optional); recorded by :meth:`commit_differential`."""
         if not 0 <= slot < SLOTS:
             raise ActionError(f"a differential has places 1 to {TOP} and a must-not-miss")
         if diagnosis is not None and diagnosis not in diagnosis_scripts():
             raise ActionError(f"unknown diagnosis {diagnosis!r}")
-        draft = list(self.draft_differential)
-        draft[slot] = diagnosis
-        self.draft_differential = tuple(draft)
+        certainty = check_certainty(certainty) if diagnosis else None
+        draft, sure = list(self.draft_differential), list(self.draft_certainty)
+        draft[slot], sure[slot] = diagnosis, certainty
+        self.draft_differential, self.draft_certainty = tuple(draft), tuple(sure)
 
     def clear_draft(self) -> None:
         """Empty the differential being composed."""
-        self.draft_differential = (None,) * SLOTS
+        self.draft_differential = self.draft_certainty = (None,) * SLOTS
 
     def commit_differential(self) -> Differential:
         """Record the differential being composed (ranked places in order, gaps closed)."""
         ranked = [d for d in self.draft_differential[:TOP] if d]
-        return self.set_differential(ranked, must_not_miss=self.draft_differential[TOP])
+        said = {d: c for d, c in zip(self.draft_differential, self.draft_certainty,
+                                     strict=True) if d and c}
+        return self.set_differential(ranked, must_not_miss=self.draft_differential[TOP],
+                                     certainty=said)
 
     def set_confidence(self, percent: int) -> None:
         """How sure (0-100 %) the learner is of the leading diagnosis."""
@@ -257,15 +312,19 @@ class ReasoningSession:
         self.confidence = percent
         self._changed()
 
-    def add(self, action: ActionLike) -> Action:
-        """Add a step that is not a test (tests go through :meth:`order_test`)."""
+    def add(self, action: ActionLike, certainty: str | None = None) -> Action:
+        """Add a step that is not a test (tests go through :meth:`order_test`), with the
+        learner's certainty that it is right for this patient now (optional)."""
         parsed = parse_action(action)
+        certainty = check_certainty(certainty)
         step = knowledge().steps[parsed.step]
         if step.reveals:
             raise ActionError(with_subject(
                 "{step} is ordered as a test: say which result would change management "
                 "(order_test) to order it", step.label, step.plural))
         added = self._current.plan.add(parsed)
+        if certainty:
+            self._current.step_certainty[added.step] = certainty
         self._changed()
         return added
 
@@ -277,15 +336,20 @@ class ReasoningSession:
             if plan.actions[i].step not in ordered:
                 self._changed()
                 plan.assessment = None
+                self._current.step_certainty.pop(plan.actions[i].step, None)
                 return plan.actions.pop(i)
         return None
 
-    def order_test(self, step: str, *, change: str, target: str | None = None) -> OrderedTest:
+    def order_test(self, step: str, *, change: str, target: str | None = None,
+                   priority: str | None = None, certainty: str | None = None) -> OrderedTest:
         """Order a test: first say which result would change management (``change``) and,
-        optionally, which diagnosis it confirms or excludes (``target``); its result is then
-        revealed. Nothing is judged here: the test's value comes with the feedback."""
+        optionally, which diagnosis it confirms or excludes (``target``) and how sure you
+        are that it is worth ordering now (``certainty``); its result is then revealed. The
+        order is routine unless ``priority="urgent"`` (or ``step!urgent``). Nothing is
+        judged here: the test's value comes with the feedback."""
         kb = knowledge()
-        action = parse_action(step)
+        action = parse_action(step if priority is None else {"step": step, "priority": priority})
+        certainty = check_certainty(certainty)
         test = kb.steps[action.step]
         if not test.reveals:
             raise ActionError(with_subject("{step} is not a test; add it to the plan instead",
@@ -301,7 +365,8 @@ class ReasoningSession:
         found = self._current.case.result(test.reveals)
         ordered = OrderedTest(step=test.id, label=test.label, target=target,
                               change=" ".join(change.split()),
-                              report=found.report if found else NO_RESULT, visit=self.visit)
+                              report=found.report if found else NO_RESULT, visit=self.visit,
+                              priority=action.priority, certainty=certainty)
         self._current.tests.append(ordered)
         self._changed()
         return ordered
@@ -335,20 +400,29 @@ class ReasoningSession:
         v.attempts += 1
         actions = list(v.plan.actions)
         position = {a.step: i for i, a in enumerate(actions)}
+        assessment = v.plan.submit()
+        tests = tuple(judge_test(v.case, actions[:position[t.step]], t, v.plan.earlier,
+                                 actions[position[t.step]]) for t in v.tests)
+        differential = self.differential or Differential(())
         v.report = VisitReport(
             visit=self.visit,
             week=v.case.course.symptom_weeks,
-            assessment=v.plan.submit(),
+            assessment=assessment,
             problem=(problem_feedback(v.case, self.problem_statement)
                      if self.problem_statement else None),
             differential=(differential_feedback(v.case, self.differential,
                                                 len(v.differentials))
                           if self.differential else None),
-            tests=tuple(judge_test(v.case, actions[:position[t.step]], t, v.plan.earlier,
-                                   actions[position[t.step]]) for t in v.tests),
+            tests=tests,
             confidence=(confidence_feedback(v.case, self.differential, self.confidence)
                         if self.differential and self.confidence is not None else None),
             attempt=v.attempts,
+            certainty=certainty_marks(
+                v.case, assessment, ranked=differential.ranked,
+                must_not_miss=differential.must_not_miss,
+                diagnosis_certainty=dict(differential.certainty),
+                tests=[(t.step, t.label, t.value, t.certainty) for t in tests],
+                step_certainty=v.step_certainty),
         )
         v.reports.append(v.report)
         return v.report
@@ -382,28 +456,23 @@ class ReasoningSession:
         return Debrief(prompts, self.reflection, self.reports)
 
     def record(self) -> dict[str, object]:
-        """The whole attempt as plain data (JSON-ready) for the progress store."""
-        return {
+        """The whole attempt as plain data (JSON-ready) for the progress store. Certainties
+        appear only where said (a record without them reads as before), with each submitted
+        visit's certainty-based marks (``certainty_marks``) for calibration across attempts."""
+        record: dict[str, object] = {
             "format": RECORD_FORMAT,
             "case_id": self.case.id,
             "problem_statement": self.problem_statement,
             "differential": self.differential.as_data() if self.differential else None,
             "draft_differential": list(self.draft_differential),
             "confidence": self.confidence,
-            "visits": [
-                {"visit": i, "week": v.case.course.symptom_weeks,
-                 "actions": [a.as_data() for a in v.plan.actions],
-                 "tests": [{"step": t.step, "target": t.target, "change": t.change,
-                            "value": _values(v).get(t.step)} for t in v.tests],
-                 "differentials": [{"stage": stage, **d.as_data()} for stage, d in v.differentials],
-                 "confidence": (v.report.confidence.confidence
-                                if v.report and v.report.confidence else
-                                self.confidence if v is self._current else None),
-                 "score": v.report.assessment.score if v.report else None,
-                 "attempts": v.attempts}
-                for i, v in enumerate(self._visits)],
+            "visits": [_visit_record(i, v, self.confidence if v is self._current else None)
+                       for i, v in enumerate(self._visits)],
             "reflection": self.reflection,
         }
+        if any(self.draft_certainty):
+            record["draft_certainty"] = list(self.draft_certainty)
+        return record
 
     @classmethod
     def from_record(cls, case: Case, record: Mapping[str, Any]) -> ReasoningSession:
@@ -422,20 +491,24 @@ class ReasoningSession:
             def flush(pending: list[Any] = pending) -> None:
                 while pending and pending[0]["stage"] == session.stage:
                     d = pending.pop(0)
-                    session.set_differential(d["ranked"], d.get("must_not_miss"))
+                    session.set_differential(d["ranked"], d.get("must_not_miss"),
+                                             d.get("certainty"))
 
             flush()
             tests = {t["step"]: t for t in visit.get("tests", [])}
+            said = visit.get("step_certainty") or {}
             for action in visit.get("actions", []):
-                step = action if isinstance(action, str) else action["step"]
+                step = parse_action(action).step  # "step!urgent" is the step, ordered urgently
                 if step in tests:
-                    session.order_test(step, change=tests[step]["change"],
-                                       target=tests[step].get("target"))
+                    session.order_test(action, change=tests[step]["change"],
+                                       target=tests[step].get("target"),
+                                       certainty=tests[step].get("certainty"))
                 else:
-                    session.add(action)
+                    session.add(action, certainty=said.get(step))
                 flush()
             for d in pending:
-                session.set_differential(d["ranked"], d.get("must_not_miss"))
+                session.set_differential(d["ranked"], d.get("must_not_miss"),
+                                         d.get("certainty"))
             if visit.get("confidence") is not None:
                 session.set_confidence(visit["confidence"])
             if visit.get("score") is not None:
@@ -447,8 +520,9 @@ class ReasoningSession:
                                                                attempt=current.attempts)
         draft = record.get("draft_differential")
         if draft:
+            sure = [*(record.get("draft_certainty") or ()), *(None,) * SLOTS]
             for slot, diagnosis in enumerate(draft[:SLOTS]):
-                session.place(slot, diagnosis)
+                session.place(slot, diagnosis, sure[slot])
         if record.get("reflection") is not None and session.submitted:
             session.debrief(record["reflection"])
         return session

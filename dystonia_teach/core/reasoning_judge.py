@@ -6,9 +6,10 @@ and the learner's answers, with the plain result types the session returns.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from dystonia_teach.core.case_model import Case
+from dystonia_teach.core.certainty import CertaintyMarks
 from dystonia_teach.core.diagnoses import (
     DifferentialEntry,
     derived_differential,
@@ -29,23 +30,34 @@ UNSURE = 40
 
 @dataclass(frozen=True)
 class Differential:
-    """The learner's ranked differential: up to three diagnoses, leading first, and one
-    must-not-miss diagnosis."""
+    """The learner's ranked differential: up to three diagnoses, leading first, one
+    must-not-miss diagnosis, and how sure the learner is of each (optional)."""
 
     ranked: tuple[str, ...]
     must_not_miss: str | None = None
+    #: The learner's certainty that each diagnosis belongs here: (diagnosis, level) pairs.
+    certainty: tuple[tuple[str, str], ...] = ()
 
     @property
     def leading(self) -> str | None:
         return self.ranked[0] if self.ranked else None
 
+    def certainty_of(self, diagnosis: str) -> str | None:
+        return dict(self.certainty).get(diagnosis)
+
     def as_data(self) -> dict[str, object]:
-        return {"ranked": list(self.ranked), "must_not_miss": self.must_not_miss}
+        data: dict[str, object] = {"ranked": list(self.ranked),
+                                   "must_not_miss": self.must_not_miss}
+        if self.certainty:
+            data["certainty"] = dict(self.certainty)
+        return data
 
 
 @dataclass(frozen=True)
 class OrderedTest:
-    """A test ordered with its justification, and its result (shown at once).
+    """A test ordered with its justification, its priority ("routine" or "urgent"), the
+    learner's certainty that it is worth ordering (low, medium, high or None), and its result
+    (shown at once).
 
     Ordering judges nothing: whether the test was indicated comes with the feedback, after
     submission, as a :class:`JudgedTest` in :attr:`VisitReport.tests`.
@@ -57,6 +69,8 @@ class OrderedTest:
     change: str
     report: str
     visit: int
+    priority: str = field(default="routine", kw_only=True)
+    certainty: str | None = field(default=None, kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -105,6 +119,8 @@ class VisitReport:
     tests: tuple[JudgedTest, ...]
     confidence: ConfidenceFeedback | None
     attempt: int = 1  # the how-many-th submission at this visit
+    #: Certainty-based marks of the responses given a certainty (kept apart from the score).
+    certainty: CertaintyMarks = field(default_factory=CertaintyMarks)
 
 
 @dataclass(frozen=True)
@@ -170,8 +186,8 @@ def judge_test(case: Case, before: Sequence[Action], test: OrderedTest,
                earlier: Sequence[Action | str] = (), order: Action | None = None) -> JudgedTest:
     """``test`` with its value: the engine's finding on it, given the steps chosen before it
     and the tests of earlier visits (an indicated test, a reasonable one, or low value with
-    the reason); ``order`` is the test as ordered (its priority), else a routine order."""
-    action = order or Action(test.step)
+    the reason); ``order`` is the test as placed in the plan, else the test at its priority."""
+    action = order or Action(test.step, priority=test.priority)
     every = evaluate(case, [*before, action], earlier=earlier).findings
     findings = [f for f in every if f.step == action.step]
     if not findings:  # judged through another step: a routine MRI for the urgent one is

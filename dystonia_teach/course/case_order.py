@@ -2,8 +2,9 @@
 cases the learner has finished (marked in the case picker).
 
 :func:`next_case` is the one place the button asks. With the learner's attempts in a store it
-takes the adaptive recommender's choice (:func:`dystonia_teach.course.next_case.
-recommend_next_case`: the case testing the learner's riskiest pitfall, with the reason);
+takes the adaptive recommender's choice (:func:`dystonia_teach.course.recommend.
+recommend_next_case`: the case testing the learner's riskiest pitfall, with the reason, read
+through the store's API in plain Python so that a learner's kernel stays light);
 without a store (a learner working without saving) it takes the first unfinished case after
 the current one in the bank's order, wrapping round. A case is *finished* when an attempt
 covers its last visit::
@@ -20,6 +21,7 @@ from typing import NamedTuple
 from dystonia_teach.casefiles.loader import load_case
 from dystonia_teach.core.errors import DystoniaTeachError
 from dystonia_teach.core.visits import visit_count
+from dystonia_teach.course.recommend import recommend_next_case
 from dystonia_teach.store import Attempt, AttemptStore
 
 
@@ -71,10 +73,6 @@ def next_case(store: AttemptStore | None, learner_id: str | None, current: str,
     there is no other case."""
     others = [c for c in cases if c != current]
     if store is not None and learner_id and others:
-        # the recommender needs pandas, which a learner's kernel otherwise never loads: it is
-        # imported when first asked, once a case is finished
-        from dystonia_teach.course.next_case import recommend_next_case
-
         try:
             choice = recommend_next_case(store, learner_id, others)
             return NextCase(choice.case_id, choice.reason)

@@ -9,34 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
 
 import numpy as np
 import pandas as pd
 
-from dystonia_teach.casefiles.loader import load_case
-from dystonia_teach.core.errors import DystoniaTeachError
-from dystonia_teach.core.knowledge import knowledge
-from dystonia_teach.core.pitfall_chances import possible_pitfalls
+from dystonia_teach.course.recommend import pitfall_codes, possible_at
+
+__all__ = ["EPOCH", "AttemptChances", "attempt_chances", "attempt_days", "pitfall_codes",
+           "possible_at", "possible_table"]
 
 EPOCH = pd.Timestamp(0, tz="UTC")
-
-
-@cache
-def possible_at(case_id: str) -> frozenset[str] | None:
-    """The pitfalls ``case_id`` makes possible (read once per process), or None when its case
-    file is not available here."""
-    try:
-        return possible_pitfalls(load_case(case_id))
-    except DystoniaTeachError:
-        return None
-
-
-def pitfall_codes(extra: Iterable[str] = ()) -> tuple[str, ...]:
-    """The knowledge base's pitfall codes in file order, then any other codes in ``extra`` (a
-    code saved by an older release), sorted."""
-    known = tuple(code for code, kind in knowledge().findings.items() if kind.pitfall)
-    return known + tuple(sorted(set(extra) - set(known)))
 
 
 def possible_table(frame: pd.DataFrame, case_ids: Iterable[str] = ()

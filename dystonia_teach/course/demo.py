@@ -3,7 +3,10 @@
 Every plan is scored by the real engine, so scores and pitfalls are what the course would give.
 Learners are ``demo-…`` ids (never real people); a weaker learner drops more recommended steps,
 adds more wrong ones (some learners keep repeating their own favourite mistake) and improves
-over attempts. The same seed always gives the same class.
+over attempts. With ``reasoning=True`` each attempt is also worked as a reasoning session, with
+a certainty said beside most answers (a skilled learner surer of right answers than of wrong
+ones, a weak one as sure of both), and saved with it, so that calibration can be shown. The
+same seed always gives the same class.
 """
 
 from __future__ import annotations
@@ -20,8 +23,11 @@ import pandas as pd
 from dystonia_teach import __version__
 from dystonia_teach.casefiles.loader import list_cases, load_case
 from dystonia_teach.core.case_model import Case
+from dystonia_teach.core.certainty import LEVELS
 from dystonia_teach.core.engine import evaluate, recommended_actions
+from dystonia_teach.core.errors import ActionError
 from dystonia_teach.core.knowledge import knowledge
+from dystonia_teach.core.reasoning import ReasoningSession
 from dystonia_teach.core.results import Action, Assessment
 from dystonia_teach.core.vocabulary import DIAGNOSES
 from dystonia_teach.store import FRAME_COLUMNS, open_store
@@ -37,6 +43,7 @@ class DemoAttempt:
     number: int
     submitted_at: datetime
     assessment: Assessment
+    record: dict[str, object] | None = None  # the reasoning (``reasoning=True``)
 
 
 def _plan(rng: random.Random, case: Case, slip: float, favourite: list[str]) -> list[Action]:
@@ -60,10 +67,47 @@ def _plan(rng: random.Random, case: Case, slip: float, favourite: list[str]) -> 
     return plan or recommended_actions(case)[:1]
 
 
+def _sure(rng: random.Random, skill: float, likely_right: bool) -> str | None:
+    """A certainty as a learner of ``skill`` would say it (none a quarter of the time)."""
+    if rng.random() < 0.25:
+        return None
+    weights = (1 - skill, 1.0, 2 * skill) if likely_right else (skill, 1.0, 1.5 * (1 - skill))
+    return rng.choices(LEVELS, weights)[0]
+
+
+def _reasoning(case: Case, plan: list[Action], diagnosis: str, assessment: Assessment,
+               rng: random.Random, skill: float) -> dict[str, object] | None:
+    """The attempt worked as a reasoning session, with certainties; None when the workbench
+    could not have made this plan (a test before examining) or judges it otherwise."""
+    kb = knowledge()
+    recommended = {a.step for a in recommended_actions(case)}
+    session = ReasoningSession(case)
+    try:
+        for action in plan:
+            sure = _sure(rng, skill, action.step in recommended)
+            if kb.steps[action.step].reveals:
+                session.order_test(action.step, priority=action.priority, certainty=sure,
+                                   change="a result that would change the plan")
+            else:
+                session.add(action, certainty=sure)
+        session.set_differential([diagnosis], certainty={
+            diagnosis: _sure(rng, skill, diagnosis == case.diagnosis)})
+    except ActionError:
+        return None
+    session.set_confidence(round(100 * skill) // 5 * 5)
+    judged = session.submit().assessment
+    if (judged.score, judged.pitfalls) != (assessment.score, assessment.pitfalls):
+        return None
+    return session.record()
+
+
 def demo_attempts(learners: int = 30, cases: Sequence[str] | None = None, *, seed: int = 0,
-                  max_attempts: int = 4, participation: float = 0.8) -> Iterator[DemoAttempt]:
-    """Yield the class's attempts, learner by learner (oldest first within a learner)."""
+                  max_attempts: int = 4, participation: float = 0.8,
+                  reasoning: bool = False) -> Iterator[DemoAttempt]:
+    """Yield the class's attempts, learner by learner (oldest first within a learner); with
+    ``reasoning`` each with its reasoning record where the workbench could have made it."""
     rng = random.Random(seed)
+    sure_rng = random.Random(f"{seed}-certainty")  # the plans stay those of the seed
     bank = [load_case(c) for c in (cases if cases is not None else list_cases())]
     mistakes = ["rigid_splinting", "bed_rest", "long_term_opioids", "botulinum_toxin",
                 "deep_brain_stimulation", "anticholinergic_trial", "epidural_steroid_injection",
@@ -83,7 +127,10 @@ def demo_attempts(learners: int = 30, cases: Sequence[str] | None = None, *, see
                 diagnosis = (case.diagnosis if rng.random() < skill + 0.1 * number
                              else rng.choice(DIAGNOSES))
                 clock += timedelta(minutes=rng.uniform(3, 240))
-                yield DemoAttempt(learner, number, clock, evaluate(case, plan, diagnosis))
+                assessment = evaluate(case, plan, diagnosis)
+                record = (_reasoning(case, plan, diagnosis, assessment, sure_rng, skill)
+                          if reasoning else None)
+                yield DemoAttempt(learner, number, clock, assessment, record)
 
 
 def demo_frame(learners: int = 30, cases: Sequence[str] | None = None, *,
@@ -107,14 +154,16 @@ def demo_frame(learners: int = 30, cases: Sequence[str] | None = None, *,
     return frame
 
 
-def write_demo_store(path: Path | str | None = None, learners: int = 30, *, seed: int = 0) -> str:
+def write_demo_store(path: Path | str | None = None, learners: int = 30, *, seed: int = 0,
+                     reasoning: bool = False) -> str:
     """Save a generated class into a new SQLite store file (``path``, else a new temporary
-    folder) and return its store URL. Demo data only: learners are ``demo-…`` ids."""
+    folder) and return its store URL; with ``reasoning`` the attempts carry their reasoning
+    and certainties. Demo data only: learners are ``demo-…`` ids."""
     target = Path(tempfile.mkdtemp(prefix="dystonia-demo-")) / "demo.sqlite3" if (
         path is None) else Path(path)
     if target.exists():
         raise FileExistsError(f"{target} already exists; the demo class goes into a new file")
     with open_store(target) as store:
-        for attempt in demo_attempts(learners, seed=seed):
-            store.record(attempt.learner_id, attempt.assessment)
+        for attempt in demo_attempts(learners, seed=seed, reasoning=reasoning):
+            store.record(attempt.learner_id, attempt.assessment, attempt.record)
     return f"sqlite:///{target.resolve()}"

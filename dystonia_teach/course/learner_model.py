@@ -25,16 +25,18 @@ import pandas as pd
 
 from dystonia_teach.core.knowledge import knowledge
 from dystonia_teach.course.chances import attempt_chances
+from dystonia_teach.course.recommend import (
+    MIN_PRIOR_LEARNERS,
+    PRIOR_WEIGHT,
+    RETRY_DAYS,
+    REVIEW_DAYS,
+    beta_prior,
+    severity_points,
+)
 
-#: Days until a pitfall is tested again: after a chance in which it was made, then after each
-#: further chance in a row without it (the last figure repeats).
-REVIEW_DAYS = (1, 2, 4, 8, 16, 30)
-#: A second attempt at the same case within this many days is a retry, not a new chance.
-RETRY_DAYS = 1.0
-#: Learners with chances at a pitfall needed before the class sets its prior.
-MIN_PRIOR_LEARNERS = 5
-#: The prior's weight, in pretend chances: at least (learners differ a lot) and at most (alike).
-PRIOR_WEIGHT = (2.0, 20.0)
+__all__ = ["MIN_PRIOR_LEARNERS", "PRIOR_WEIGHT", "RETRY_DAYS", "REVIEW_DAYS", "BetaPrior",
+           "ClassRecord", "LearnerState", "class_prior", "class_record", "estimate",
+           "fit_prior", "learner_estimates", "learner_state", "review_days", "severity_weights"]
 
 
 @dataclass(frozen=True)
@@ -166,23 +168,13 @@ def fit_prior(made: np.ndarray, chances: np.ndarray, codes: tuple[str, ...]) -> 
     weight ``a + b`` comes from how much learners' rates vary beyond what their numbers of
     chances explain (``rho = 1 / (a + b + 1)`` is their intra-class correlation), held within
     ``PRIOR_WEIGHT`` (the least when every learner had one chance: the spread is unknown).
-    Too few learners: ``Beta(1, 1)``.
+    Too few learners: ``Beta(1, 1)``. Each code's figures are
+    :func:`~dystonia_teach.course.recommend.beta_prior`'s, the one definition.
     """
     learners = (chances > 0).sum(axis=0)
     alpha, beta = np.ones(len(codes)), np.ones(len(codes))
-    low, high = PRIOR_WEIGHT
     for c in np.flatnonzero(learners >= MIN_PRIOR_LEARNERS):
-        n = chances[:, c][chances[:, c] > 0].astype(float)
-        k = made[:, c][chances[:, c] > 0].astype(float)
-        mean = (k.sum() + 0.5) / (n.sum() + 1.0)
-        inverse_n = float(np.mean(1 / n))
-        spread = float(np.mean((k / n - mean) ** 2)) / (mean * (1 - mean))
-        if inverse_n >= 1:  # one chance each: the spread between learners cannot be told
-            weight = low
-        else:
-            rho = (spread - inverse_n) / (1 - inverse_n)
-            weight = float(np.clip(1 / rho - 1, low, high)) if rho > 0 else high
-        alpha[c], beta[c] = mean * weight, (1 - mean) * weight
+        alpha[c], beta[c] = beta_prior(made[:, c].tolist(), chances[:, c].tolist())
     return BetaPrior(codes, alpha, beta, learners)
 
 
@@ -204,10 +196,7 @@ def review_days(streak: np.ndarray) -> np.ndarray:
 
 def severity_weights(codes: tuple[str, ...]) -> np.ndarray:
     """Each code's severity as scoring.yaml weighs it (critical 25, warning 10, ...)."""
-    kb = knowledge()
-    findings = kb.findings
-    return np.array([kb.scoring.severity_points[findings[c].severity] if c in findings
-                     else kb.scoring.severity_points["warning"] for c in codes], dtype=float)
+    return np.array([severity_points(c) for c in codes], dtype=float)
 
 
 def learner_state(record: ClassRecord, learner: str, prior: BetaPrior,

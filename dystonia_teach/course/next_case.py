@@ -1,34 +1,28 @@
-"""The next case for a learner: the one that tests their riskiest pitfall, with the reason.
+"""The next case for a learner, from a frame of a class's attempts, vectorised: for class
+tools and the simulator (``choose``), where many learners are asked at once.
 
 Each pitfall's risk is its severity (scoring.yaml's points) times the learner's estimated
 chance of making it (``course.learner_model``). A case is a candidate for a pitfall when its
 facts make the pitfall possible and the learner has not worked it yet, or has worked it at
 least a day ago and the pitfall is due again. The case whose riskiest candidate pitfall is the
-riskiest wins; ties go to a new case, then to the case testing the most risk in all::
+riskiest wins; ties go to a new case, then to the case testing the most risk in all. A learner's
+"Next case" asks :func:`dystonia_teach.course.recommend.recommend_next_case`, the same rules in
+plain Python over the store's API; a test holds the two to the same choice::
 
-    from dystonia_teach.course.next_case import recommend_next_case
-    with open_store() as store:
-        choice = recommend_next_case(store, learner)
+    choice = next_case(store.to_frame(), learner, case_ids)
     choice.case_id, choice.reason   # "You made “…” in 2 of 3 chances; this case tests it again."
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
 
-from dystonia_teach.casefiles.loader import list_cases, load_case
-from dystonia_teach.core.case_model import Case
-from dystonia_teach.core.knowledge import knowledge
-from dystonia_teach.core.pitfall_chances import possible_pitfalls
-from dystonia_teach.course.chances import possible_at, possible_table
+from dystonia_teach.course.chances import possible_table
 from dystonia_teach.course.learner_model import (
-    MIN_PRIOR_LEARNERS,
-    RETRY_DAYS,
     BetaPrior,
     LearnerState,
     class_prior,
@@ -37,21 +31,13 @@ from dystonia_teach.course.learner_model import (
     review_days,
     severity_weights,
 )
-from dystonia_teach.store.base import AttemptStore, validate_learner_id
-
-
-@dataclass(frozen=True)
-class Recommendation:
-    """The case to work next and why, in one sentence; the pitfall it tests with the learner's
-    record on it (``made`` of ``chances``) and estimate; ``again``: a case worked before."""
-
-    case_id: str
-    reason: str
-    pitfall: str | None = None
-    made: int = 0
-    chances: int = 0
-    estimate: float | None = None
-    again: bool = False
+from dystonia_teach.course.recommend import (
+    MIN_PRIOR_LEARNERS,
+    RETRY_DAYS,
+    Recommendation,
+    longest_ago,
+    reason,
+)
 
 
 def choose(possible: np.ndarray, weights: np.ndarray, state: LearnerState,
@@ -93,12 +79,13 @@ def next_case(frame: pd.DataFrame, learner: str, cases: Sequence[str], *,
     today = (now or datetime.now(UTC)).timestamp() / 86_400
     chosen = choose(matrix, severity_weights(codes), state, today)
     if chosen is None:
-        return _longest_ago(cases, last_attempt, today)
+        return longest_ago(cases, [None if np.isnan(d) else float(d) for d in last_attempt],
+                           today)
     k, c = chosen
     days_ago = None if np.isnan(last_attempt[k]) else int(today - last_attempt[k])
     return Recommendation(
         case_id=cases[k],
-        reason=_reason(codes[c], int(made[c]), int(chances[c]), days_ago,
+        reason=reason(codes[c], int(made[c]), int(chances[c]), days_ago,
                        float(prior.mean[c]) if prior.learners[c] >= MIN_PRIOR_LEARNERS
                        else None),
         pitfall=codes[c], made=int(made[c]), chances=int(chances[c]),
@@ -114,80 +101,3 @@ def _aligned_prior(prior: BetaPrior, codes: tuple[str, ...]) -> BetaPrior:
 
     return BetaPrior(codes, pick(prior.alpha, 1.0), pick(prior.beta, 1.0),
                      pick(prior.learners, 0))
-
-
-def _reason(code: str, made: int, chances: int, days_ago: int | None,
-            class_rate: float | None) -> str:
-    """The choice in one sentence."""
-    findings = knowledge().findings
-    label = f"“{findings[code].label}”" if code in findings else f"“{code}”"
-    case = ("this case" if days_ago is None else
-            f"this case, which you worked {_days(days_ago)},")
-    if made:
-        return (f"You made {label} in {made} of {chances} chance{_s(chances)}; "
-                f"{case} tests it again.")
-    if chances:
-        return (f"You avoided {label} in all {chances} chance{_s(chances)} so far; "
-                f"{case} tests it again.")
-    if class_rate is not None:
-        return (f"This case tests {label}, which you have not met yet; learners in your class "
-                f"made it in {round(100 * class_rate)}% of their chances.")
-    severity = findings[code].severity if code in findings else "warning"
-    kind = "a critical pitfall" if severity == "critical" else "a pitfall"
-    return f"This case tests {label}, {kind} you have not met yet."
-
-
-def _longest_ago(cases: Sequence[str], last_attempt: np.ndarray,
-                 today: float) -> Recommendation:
-    k = int(np.nanargmin(last_attempt)) if not np.isnan(last_attempt).all() else 0
-    ago = None if np.isnan(last_attempt[k]) else int(today - last_attempt[k])
-    when = f" ({_days(ago)})" if ago is not None else ""
-    return Recommendation(cases[k], "No pitfall is due yet; this is the case you worked "
-                                    f"longest ago{when}.", again=ago is not None)
-
-
-def _days(days: int) -> str:
-    return "today" if days <= 0 else "yesterday" if days == 1 else f"{days} days ago"
-
-
-def _s(n: int) -> str:
-    return "" if n == 1 else "s"
-
-
-def learner_frame(store: AttemptStore, learner: str) -> pd.DataFrame:
-    """The learner's attempts as ``store.to_frame()`` gives them (the columns the model reads),
-    re-graded pitfalls where a re-grade is visible; only the learner's rows are read."""
-    grades = store.grades()
-    rows = []
-    for a in store.attempts(learner):
-        grade = grades.get(a.id)
-        rows.append((a.id, a.learner_id, a.case_id, a.number, a.submitted_at,
-                     grade.score if grade else a.score, grade.pitfalls if grade else a.pitfalls))
-    return pd.DataFrame(rows, columns=["attempt_id", "learner_id", "case_id", "number",
-                                       "submitted_at", "score", "pitfalls"])
-
-
-def recommend_next_case(store: AttemptStore, learner: str,
-                        cases: Sequence[str | Case] | None = None, *,
-                        now: datetime | None = None,
-                        prior: BetaPrior | None = None) -> Recommendation:
-    """The case ``learner`` should work next among ``cases`` (ids or cases; default: every
-    available case), from the attempts in ``store`` (only its public API).
-
-    ``prior``: the class's prior, computed once by whoever sees the class (``class_prior``);
-    then only the learner's own attempts are read. Without it the prior comes from every
-    attempt the store shows: the class on a laptop's or an instructor's store, only the
-    learner's own on a learner's PostgreSQL connection (the prior then has no opinion).
-    An unknown case id is an error naming it.
-    """
-    validate_learner_id(learner)
-    if cases is None:
-        cases = [c for c in list_cases() if possible_at(c) is not None]
-    ids = [c.id if isinstance(c, Case) else str(c) for c in cases]
-    given = {c.id: possible_pitfalls(c) for c in cases if isinstance(c, Case)}
-    for case_id in ids:
-        if case_id not in given and possible_at(case_id) is None:
-            load_case(case_id)  # raises the error that names the case and its problem
-    frame = store.to_frame() if prior is None else learner_frame(store, learner)
-    return next_case(frame, learner, ids, now=now, prior=prior,
-                     possible={**possible_table(frame, ids), **given})

@@ -6,7 +6,9 @@ HTML), and an evidence section where each source's caveat appears once. Findings
 kind (three skipped assessment steps) are one entry, not three. With a reasoning session's
 :class:`~dystonia_teach.core.reasoning_judge.VisitReport`, the differential, the tests' value,
 the confidence and the problem statement are judged too. Dose problems are always in the
-summary. No internal ids and no history of the course's drafts reach the text. Progress
+summary. Responses given a certainty get their certainty-based marks, apart from the score
+(:mod:`dystonia_teach.render.certainty`). No internal ids and no history of the course's drafts
+reach the text. Progress
 between two attempts at a visit (:func:`progress_html`) and the score's components
 (:func:`components`) are shown beside it::
 
@@ -26,6 +28,7 @@ from dystonia_teach.core.knowledge import knowledge
 from dystonia_teach.core.progress import RIGHT_CODES, Progress
 from dystonia_teach.core.reasoning_judge import Debrief, VisitReport
 from dystonia_teach.core.results import Assessment, Finding, PathwayItem, SourceRef
+from dystonia_teach.render.certainty import marks_html, marks_lines
 from dystonia_teach.render.pathway import decision_line
 from dystonia_teach.render.reasoning import verdict_text
 from dystonia_teach.render.student_text import student_claim_text, without_draft_history
@@ -276,6 +279,8 @@ def feedback_html(assessment: Assessment, report: VisitReport | None = None, *,
     parts.append("</section>")
     if v.reasoning:
         parts.append(f"<{sub}>Your reasoning</{sub}>" + _list(v.reasoning))
+    if report is not None:
+        parts.append(marks_html(report.certainty, level=level + 1))
     if v.scripts:
         parts.append("<details><summary>Illness scripts: what tells these diagnoses apart"
                      "</summary>" + _list(v.scripts) + "</details>")
@@ -403,6 +408,9 @@ def feedback_text(assessment: Assessment, report: VisitReport | None = None) -> 
         lines += ["Doses:", *(f"  - {d}" for d in v.doses)]
     if v.reasoning:
         lines += ["", "Your reasoning:", *(f"  - {r}" for r in v.reasoning)]
+    if report is not None and report.certainty.responses:
+        lines += ["", "Certainty-based marks (apart from the score):",
+                  *(f"  - {m}" for m in marks_lines(report.certainty))]
     if v.scripts:
         lines += ["", "Illness scripts:", *(f"  - {s}" for s in v.scripts)]
     if v.groups:

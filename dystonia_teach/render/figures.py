@@ -1,7 +1,9 @@
-"""Plotly figures: the algorithm as a flowchart and the evidence map (data in, figures out).
+"""Plotly figures: the algorithm as a flowchart, the evidence map and a learner's calibration
+(data in, figures out).
 
 Only this module imports plotly. Functions return ``go.Figure`` objects and never show them;
-each figure has a plain-text alternative (``algorithm_description``, ``evidence_map_description``).
+each figure has a plain-text alternative (``algorithm_description``, ``evidence_map_description``,
+``render.certainty.calibration_text``).
 Colours are Okabe-Ito (``render_html.PALETTE``) and every colour comes with a second signal
 (marker symbol, line dash or text).
 """
@@ -16,7 +18,9 @@ from html import escape
 
 import plotly.graph_objects as go
 
+from dystonia_teach.core.calibration import Calibration
 from dystonia_teach.core.case_model import Case
+from dystonia_teach.core.certainty import LEVELS, PAYS_ABOVE
 from dystonia_teach.core.engine import ActionLike, parse_action, recommended_pathway
 from dystonia_teach.core.kb_model import Claim, KnowledgeBase
 from dystonia_teach.core.knowledge import knowledge
@@ -584,3 +588,32 @@ def wrapped_title(text: str, width: int = 44) -> dict[str, object]:
     ``width`` characters, left-aligned, with room made for it."""
     return {"text": "<br>".join(textwrap.wrap(text, width)), "x": 0, "xanchor": "left",
             "automargin": True}
+
+
+def calibration_figure(table: Calibration, title: str = "How often you were right at each "
+                                                        "certainty") -> go.Figure:
+    """The share right at each certainty level (bars, with the counts written on them) over
+    the band in which that level pays best (shaded, with a dashed edge)."""
+    names = [f"{level} ({n})" for n, level in enumerate(LEVELS, 1)]
+    bands = [(PAYS_ABOVE[level], PAYS_ABOVE[LEVELS[n + 1]] if n + 1 < len(LEVELS) else 1.0)
+             for n, level in enumerate(LEVELS)]
+    shares = [row.share_right for row in table.levels]
+    fig = go.Figure(go.Bar(
+        x=names, y=[100 * s if s is not None else 0 for s in shares],
+        marker_color=PALETTE["info"], name="share right",
+        text=[f"{row.right} of {row.responses}" if row.responses else "not used"
+              for row in table.levels], textposition="outside"))
+    for n, (low, high) in enumerate(bands):
+        fig.add_shape(type="rect", xref="x", yref="y", x0=n - 0.45, x1=n + 0.45,
+                      y0=100 * low, y1=100 * high, fillcolor=PALETTE["good"], opacity=0.25,
+                      layer="below", line={"color": PALETTE["good"], "dash": "dash", "width": 1})
+    heading = wrapped_title(title)
+    lines = str(heading["text"]).count("<br>") + 1
+    fig.update_layout(
+        title={**heading, "y": 1, "yanchor": "top", "pad": {"t": 12}}, template="plotly_white",
+        autosize=True, height=360 + 22 * lines, showlegend=False, bargap=0.3,
+        margin={"l": 60, "r": 20, "t": 50 + 22 * lines, "b": 50},
+        yaxis={"title": "% right (shaded: where this certainty pays best)",
+               "range": [0, 112], "automargin": True},
+        xaxis={"title": "certainty", "automargin": True})
+    return fig

@@ -4,8 +4,9 @@ back, after submitting.
 
 Nothing in ``visit_html``/``visit_text`` judges (no value, no diagnosis): judgements come with
 the feedback (:mod:`dystonia_teach.render.feedback`). The workbench's live parts are rendered
-here too: the draft and recorded differential, the ordered tests (the reason given and the
-result, never the test's value before submission) and the plan. After submission,
+here too: the draft and recorded differential, the ordered tests (their priority, the reason
+and certainty given and the result, never the test's value before submission) and the plan
+(with the certainty said beside each step). After submission,
 :func:`reasoning_summary_html` reads the learner's own reasoning back (differentials, each
 test's justification and value, plans, confidence, reflection), e.g. for an earlier attempt
 reopened from the store. HTML is escaped; text is deterministic::
@@ -16,7 +17,7 @@ reopened from the store. HTML is escaped; text is deterministic::
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 
 from dystonia_teach.core.diagnoses import diagnosis_label
@@ -49,7 +50,7 @@ def visit_text(session: ReasoningSession) -> str:
         if tests:
             lines += ["", title]
             for t in tests:
-                lines += [f"- {t.label}", f"  Why you ordered it: {t.change}",
+                lines += [f"- {ordered_test_text(t)}", f"  Why you ordered it: {t.change}",
                           f"  Result: {t.report}"]
     return "\n".join(lines)
 
@@ -68,7 +69,7 @@ def visit_html(session: ReasoningSession) -> str:
     for title, tests in (("Earlier results", earlier), ("Tests ordered", ordered)):
         if tests:
             items = "".join(
-                f"<li><b>{e(t.label)}</b><br><i>Why you ordered it:</i> {e(t.change)}"
+                f"<li><b>{e(ordered_test_text(t))}</b><br><i>Why you ordered it:</i> {e(t.change)}"
                 f"<br><i>Result:</i> {e(t.report)}</li>" for t in tests)
             parts.append(f"<h4>{e(title)}</h4><ul>{items}</ul>")
     parts.append("</div>")
@@ -78,28 +79,43 @@ def visit_html(session: ReasoningSession) -> str:
 # --- the workbench's live parts ------------------------------------------------------------
 
 def step_text(action: Action) -> str:
-    """A plan step in words, with its dose ("Naproxen 1000 mg/day") or its priority
-    ("CT myelography, urgent")."""
+    """A plan step in words, with its dose and an urgent order's priority ("Naproxen
+    1000 mg/day", "MRI lumbar spine without contrast, urgent")."""
     label = knowledge().steps[action.step].label
     return (label + (f" {action.dose_mg_per_day:g} mg/day" if action.dose_mg_per_day else "")
             + (", urgent" if action.urgent else ""))
 
 
+def sure_text(certainty: str | None) -> str:
+    """" (high certainty)", or nothing when none was said."""
+    return f" ({certainty} certainty)" if certainty else ""
+
+
+def ordered_test_text(test: OrderedTest) -> str:
+    """An ordered test's name with its priority and the certainty said
+    ("MRI lumbar spine without contrast, urgent (high certainty)")."""
+    return (test.label + (", urgent" if test.priority == "urgent" else ", routine")
+            + sure_text(test.certainty))
+
+
 def differential_text(differential: Differential | None) -> str:
-    """"1. A, 2. B; must not miss: C", or "none yet"."""
+    """"1. A (high certainty), 2. B; must not miss: C", or "none yet"."""
     if differential is None:
         return "none yet"
-    line = ", ".join(f"{i}. {diagnosis_label(d)}" for i, d in enumerate(differential.ranked, 1))
+    sure = differential.certainty_of
+    line = ", ".join(f"{i}. {diagnosis_label(d)}{sure_text(sure(d))}"
+                     for i, d in enumerate(differential.ranked, 1))
     must = differential.must_not_miss
-    return line + (f"; must not miss: {diagnosis_label(must)}" if must else "")
+    return line + (f"; must not miss: {diagnosis_label(must)}{sure_text(sure(must))}"
+                   if must else "")
 
 
-def differential_html(slots: Sequence[tuple[str, str | None]],
+def differential_html(slots: Sequence[tuple[str, str | None, str | None]],
                       differential: Differential | None) -> str:
-    """The draft differential (place, diagnosis or empty) and the one recorded."""
+    """The draft differential (place, diagnosis or empty, certainty) and the one recorded."""
     draft = "".join(f"<li>{escape(name)}: "
-                    f"{escape(diagnosis_label(d)) if d else '<i>empty</i>'}</li>"
-                    for name, d in slots)
+                    f"{escape(diagnosis_label(d) + sure_text(c)) if d else '<i>empty</i>'}</li>"
+                    for name, d, c in slots)
     return (f"<ul>{draft}</ul><p><b>Recorded differential:</b> "
             f"{escape(differential_text(differential))}</p>")
 
@@ -122,14 +138,17 @@ def ordered_tests_html(tests: Iterable[OrderedTest], visit: int | None = None) -
         return (f"<i>Ordered at visit {t.visit + 1} (earlier result):</i> "
                 if visit is not None and t.visit < visit else "")
     return "".join(
-        f"<div class=\"dt-test\">{when(t)}<b>{escape(t.label)}</b><br><i>You said:</i> "
-        f"{escape(t.change)}<br><b>Result:</b> {escape(t.report)}</div>"
+        f"<div class=\"dt-test\">{when(t)}<b>{escape(ordered_test_text(t))}</b><br><i>You said:"
+        f"</i> {escape(t.change)}<br><b>Result:</b> {escape(t.report)}</div>"
         for t in tests) or "<p><i>No tests ordered yet.</i></p>"
 
 
-def plan_html(actions: Iterable[Action]) -> str:
-    """The plan as a numbered list."""
-    items = "".join(f"<li>{escape(step_text(a))}</li>" for a in actions)
+def plan_html(actions: Iterable[Action], certainty: Mapping[str, str] | None = None) -> str:
+    """The plan as a numbered list, each step with the certainty said (``certainty``: by
+    step id)."""
+    said = certainty or {}
+    items = "".join(f"<li>{escape(step_text(a) + sure_text(said.get(a.step)))}</li>"
+                    for a in actions)
     return f"<ol>{items or '<li><i>nothing chosen</i></li>'}</ol>"
 
 
@@ -165,7 +184,8 @@ def reasoning_sections(session: ReasoningSession) -> list[tuple[str, list[str]]]
     def value(t: OrderedTest) -> str:
         return f" ({values[t.visit, t.step]})" if (t.visit, t.step) in values else ""
 
-    tests = [f"{at(t.visit)}{t.label}{value(t)}. Why you ordered it: {_sentence(t.change)}"
+    tests = [f"{at(t.visit)}{ordered_test_text(t)}{value(t)}. Why you ordered it: "
+             f"{_sentence(t.change)}"
              + (f" To confirm or exclude: {diagnosis_label(t.target)}." if t.target else "")
              + f" Result: {_sentence(t.report)}" for t in session.tests]
     reports = session.reports

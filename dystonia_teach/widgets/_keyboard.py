@@ -140,6 +140,9 @@ _CSS = """
 .dt-root .widget-output, .dt-root .js-plotly-plot, .dt-root .plot-container { max-width: 100%; }
 .dt-root table { max-width: 100%; }
 .dt-root td, .dt-root th { white-space: normal; overflow-wrap: anywhere; }
+.dt-root :is(.dt-certainty, .dt-calibration) :is(td, th) { text-align: left; padding: 2px 6px;
+  overflow-wrap: break-word;
+  border-bottom: 1px solid var(--jp-border-color2, #ccc); }
 /* narrow windows: a long description goes above its control instead of squeezing it */
 .dt-root .widget-inline-hbox { flex-wrap: wrap; row-gap: 2px; height: auto;
   min-height: var(--jp-widgets-inline-height); }

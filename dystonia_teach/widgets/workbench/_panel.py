@@ -13,7 +13,7 @@ from collections.abc import Callable
 from html import escape
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ipywidgets import HTML, Layout, VBox
+from ipywidgets import HTML, Dropdown, Layout, VBox
 
 from dystonia_teach.widgets._errors import ErrorArea
 
@@ -25,6 +25,16 @@ FULL = Layout(width="98%")
 #: A list whose option texts must stay readable in a narrow window (see the guard's CSS).
 STACKED = ("dt-stacked",)
 ROW = Layout(flex_flow="row wrap")
+#: The certainty a learner may say beside an answer (optional; CBM's 1, 2, 3).
+CERTAINTY_OPTIONS = [("— not said —", ""), ("low", "low"), ("medium", "medium"),
+                     ("high", "high")]
+
+
+def certainty_picker(question: str) -> Dropdown:
+    """An optional certainty beside an answer ("How sure …?"), empty until chosen."""
+    return Dropdown(options=CERTAINTY_OPTIONS, value="", description=question, style=WIDE,
+                    tooltip="Optional. Certainty-based marks: +1, +2, +3 when right; 0, −2, −6 "
+                            "when wrong. They do not change your score.")
 
 
 class Message(ErrorArea):

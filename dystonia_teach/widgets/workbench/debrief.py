@@ -1,5 +1,6 @@
 """Debrief: bias prompts drawn from the attempt, the learner's reflection (saved with it), the
-diagnosis and teaching points once the last visit is submitted, and the next case."""
+diagnosis and teaching points once the last visit is submitted, the learner's calibration
+across their saved attempts (how often right at each certainty), and the next case."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from ipywidgets import HTML, Button, Layout, Textarea
 
 from dystonia_teach.core.diagnoses import diagnosis_label
 from dystonia_teach.core.reasoning import ReasoningSession
+from dystonia_teach.course.calibration import learner_calibration
+from dystonia_teach.render.certainty import calibration_html
 from dystonia_teach.render.feedback import debrief_html
 from dystonia_teach.render.student_text import without_draft_history
 from dystonia_teach.widgets.workbench._panel import FULL, WIDE, Panel
@@ -42,6 +45,7 @@ class DebriefPanel(Panel):
         self.button = Button(description="Debrief", icon="comments",
                              tooltip="Bias prompts for this case and your reflection")
         self.view = HTML()
+        self.calibration = HTML()
         self.next_case = Button(description="Next case", icon="forward",
                                 layout=Layout(display="none"),
                                 tooltip="Open the case suggested next")
@@ -50,12 +54,23 @@ class DebriefPanel(Panel):
         self.button.on_click(self.act(self._on_debrief))
         self.next_case.on_click(self.act(self._on_next_case))
         self.children = (self.heading, self.reflection, self.button, self.message, self.view,
-                         self.next_note, self.next_case)
+                         self.calibration, self.next_note, self.next_case)
 
     def _on_debrief(self, _: Button) -> None:
         s = self.host.session
         self.view.value = (debrief_html(s.debrief(self.reflection.value)) + teaching_html(s))
         self.message.say(self.host.save_reflection())
+        self.show_calibration()
+
+    def show_calibration(self) -> None:
+        """The learner's calibration across their saved attempts (with a learner id)."""
+        host = self.host
+        if host.store is None or not host.learner_id:
+            self.calibration.value = ("<p><i>Type a learner id to keep your attempts: your "
+                                      "calibration across them then appears here.</i></p>")
+            return
+        self.calibration.value = calibration_html(
+            learner_calibration(host.store, host.learner_id), level=4)
 
     def _on_next_case(self, _: Button) -> None:
         if self._suggested is not None:
@@ -66,12 +81,13 @@ class DebriefPanel(Panel):
         self.reflection.value = s.reflection or ""
         self.view.value = (debrief_html(s.debrief(s.reflection)) + teaching_html(s)
                            if s.submitted and s.reflection is not None else "")
+        self.calibration.value = ""
 
     def redraw(self) -> None:
         s = self.host.session
         finished = s.submitted and not s.has_next_visit
         if not s.submitted:
-            self.view.value = ""
+            self.view.value = self.calibration.value = ""
         suggested = self.host.suggest_next_case() if finished else None
         if suggested != self._suggested:
             self._suggested = suggested

@@ -1,6 +1,7 @@
 """Your differential and confidence: diagnoses found by search (relevance order), placed in a
-ranked draft with a must-not-miss, committed; then how sure the learner is of the leading one.
-The draft is the session's, so it is kept with unfinished work."""
+ranked draft with a must-not-miss (each with an optional certainty that it belongs there),
+committed; then how sure the learner is of the leading one. The draft is the session's, so it
+is kept with unfinished work."""
 
 from __future__ import annotations
 
@@ -11,8 +12,15 @@ from ipywidgets import HTML, Button, Dropdown, HBox, IntSlider, Select, Text
 from dystonia_teach.core.diagnoses import search_diagnoses
 from dystonia_teach.core.errors import ActionError
 from dystonia_teach.core.reasoning import SLOTS
-from dystonia_teach.render.reasoning import differential_html
-from dystonia_teach.widgets.workbench._panel import FULL, ROW, WIDE, Message, Panel
+from dystonia_teach.render.reasoning import differential_html, sure_text
+from dystonia_teach.widgets.workbench._panel import (
+    FULL,
+    ROW,
+    WIDE,
+    Message,
+    Panel,
+    certainty_picker,
+)
 
 PLACES = ("1st (most likely)", "2nd", "3rd", "Must not miss")
 
@@ -31,6 +39,7 @@ class DifferentialPanel(Panel):
         self.place = Dropdown(options=list(zip(PLACES, range(SLOTS), strict=True)), value=0,
                               description="Place", style=WIDE,
                               tooltip="Where the chosen diagnosis goes in your differential")
+        self.sure = certainty_picker("How sure that it belongs there?")
         self.put = Button(description="Put in my differential", icon="arrow-down",
                           tooltip="Put the selected match at the chosen place")
         self.clear = Button(description="Clear", icon="eraser",
@@ -53,7 +62,8 @@ class DifferentialPanel(Panel):
         self.confidence.observe(self.act(guard(self._on_confidence)), names="value")
         self.record_confidence.on_click(self.act(guard(self._on_confidence)))
         self.children = (self.heading, self.search, self.matches,
-                         HBox([self.place, self.put, self.clear, self.commit], layout=ROW),
+                         HBox([self.place, self.sure], layout=ROW),
+                         HBox([self.put, self.clear, self.commit], layout=ROW),
                          self.message, self.view,
                          HBox([self.confidence, self.record_confidence], layout=ROW),
                          self.confidence_note)
@@ -72,11 +82,11 @@ class DifferentialPanel(Panel):
         if not self.matches.value:
             raise ActionError("search for a diagnosis and select it in Matches first")
         label = dict((v, k) for k, v in self.matches.options)[self.matches.value]
-        slot = self.place.value
-        self.host.session.place(slot, self.matches.value)
-        self.place.value = min(slot + 1, SLOTS - 1)
-        self._draft_changed(None, f"{label} placed {PLACES[slot].split(' ')[0].lower()}: "
-                                  "press Commit differential to record it.")
+        slot, sure = self.place.value, self.sure.value or None
+        self.host.session.place(slot, self.matches.value, certainty=sure)
+        self.place.value, self.sure.value = min(slot + 1, SLOTS - 1), ""
+        self._draft_changed(None, f"{label} placed {PLACES[slot].split(' ')[0].lower()}"
+                                  f"{sure_text(sure)}: press Commit differential to record it.")
 
     def _on_commit(self, _: Button) -> None:
         self.host.session.commit_differential()
@@ -95,8 +105,9 @@ class DifferentialPanel(Panel):
 
     def redraw(self) -> None:
         s = self.host.session
-        self.view.value = differential_html(list(zip(PLACES, s.draft_differential, strict=True)),
-                                            s.differential)
+        self.view.value = differential_html(
+            list(zip(PLACES, s.draft_differential, s.draft_certainty, strict=True)),
+            s.differential)
         if s.confidence is None and self.confidence_note.last_error is None:
             self.confidence_note.value = ("<p><i>Move the slider, or press Record confidence, "
                                           "to record how sure you are.</i></p>")

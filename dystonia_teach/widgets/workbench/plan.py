@@ -1,5 +1,6 @@
 """Your plan: treatments, referrals and follow-up chosen phase by phase (drugs with their daily
-dose), and the whole plan of this visit as a numbered list."""
+dose, each step with an optional certainty that it is right), and the whole plan of this visit
+as a numbered list."""
 
 from __future__ import annotations
 
@@ -11,8 +12,15 @@ from dystonia_teach.core.errors import ActionError
 from dystonia_teach.core.kb_model import KnowledgeBase
 from dystonia_teach.core.knowledge import knowledge
 from dystonia_teach.core.vocabulary import PHASE_LABELS, PHASES
-from dystonia_teach.render.reasoning import plan_html, step_text
-from dystonia_teach.widgets.workbench._panel import FULL, ROW, STACKED, WIDE, Panel
+from dystonia_teach.render.reasoning import plan_html, step_text, sure_text
+from dystonia_teach.widgets.workbench._panel import (
+    FULL,
+    ROW,
+    STACKED,
+    WIDE,
+    Panel,
+    certainty_picker,
+)
 
 
 def step_options(kb: KnowledgeBase, *, phase: str | None = None) -> list[tuple[str, str]]:
@@ -45,6 +53,7 @@ class PlanPanel(Panel):
         self.dose = FloatText(value=0.0, description="Daily dose (mg/day)", style=WIDE,
                               disabled=True, tooltip="Total daily dose in mg, for drugs only",
                               layout=Layout(width="28em", max_width="98%"))
+        self.sure = certainty_picker("How sure that it is right now?")
         self.add = Button(description="Add step", icon="plus",
                           tooltip="Add the selected step (with its dose) to your plan")
         self.undo = Button(description="Undo last step", icon="undo",
@@ -54,7 +63,7 @@ class PlanPanel(Panel):
         self.step.observe(self.message.guard(self._on_step), names="value")
         self.add.on_click(self.act(self._on_add))
         self.undo.on_click(self.act(self._on_undo))
-        self.children = (self.heading, self.phase, self.step, self.dose,
+        self.children = (self.heading, self.phase, self.step, self.dose, self.sure,
                          HBox([self.add, self.undo], layout=ROW), self.message,
                          HTML("<p><b>This visit's plan so far</b> (examinations and tests "
                               "included):</p>"), self.plan)
@@ -81,9 +90,11 @@ class PlanPanel(Panel):
         if not self.step.value:
             raise ActionError("choose a step in the list first, then press Add step")
         dose = self.dose.value or None  # 0 means "no dose entered": the engine judges that
+        sure = self.sure.value or None
         added = self.host.session.add({"step": self.step.value, "dose_mg_per_day": dose}
-                                      if dose is not None else self.step.value)
-        self.message.say(f"Added to your plan: {step_text(added)}.")
+                                      if dose is not None else self.step.value, certainty=sure)
+        self.sure.value = ""
+        self.message.say(f"Added to your plan: {step_text(added)}{sure_text(sure)}.")
 
     def _on_undo(self, _: Button) -> None:
         removed = self.host.session.undo()
@@ -91,4 +102,5 @@ class PlanPanel(Panel):
                          "Nothing to undo: ordered tests stay (their results are known).")
 
     def redraw(self) -> None:
-        self.plan.value = plan_html(self.host.session.actions)
+        s = self.host.session
+        self.plan.value = plan_html(s.actions, s.step_certainty)

@@ -1,4 +1,5 @@
-"""Tests: say which result would change management, then order; the result appears, and
+"""Tests: say which result would change management (and, optionally, how sure you are that the
+test is worth ordering now), choose the order's priority, then order; the result appears, and
 nothing is judged (whether the test was indicated comes with the feedback)."""
 
 from __future__ import annotations
@@ -8,16 +9,17 @@ from ipywidgets import HTML, Button, Checkbox, Dropdown, Text
 from dystonia_teach.core.diagnoses import diagnosis_scripts
 from dystonia_teach.core.errors import ActionError
 from dystonia_teach.core.knowledge import knowledge
-from dystonia_teach.render.reasoning import ordered_tests_html
-from dystonia_teach.widgets.workbench._panel import FULL, WIDE, Panel
+from dystonia_teach.render.reasoning import ordered_test_text, ordered_tests_html
+from dystonia_teach.widgets.workbench._panel import FULL, WIDE, Panel, certainty_picker
 
 NOT_CHOSEN = "— not chosen yet —"
 NOT_SURE = "— not sure —"
 
 
 def test_options() -> list[tuple[str, str]]:
-    """(label, step id) of every test (a step with a result), in the catalogue's order."""
-    return [(s.label, s.id) for s in knowledge().steps.values() if s.reveals]
+    """(label, step id) of every test (a step with a result), in the catalogue's order; an id
+    kept only as another order (``urgent_mri``: the lumbar MRI, urgent) is the priority's job."""
+    return [(s.label, s.id) for s in knowledge().steps.values() if s.reveals and not s.alias_of]
 
 
 def diagnosis_options() -> list[tuple[str, str]]:
@@ -47,23 +49,24 @@ class TestsPanel(Panel):
         # an order's priority (spec v3 §0.6): routine unless ticked
         self.urgent = Checkbox(value=False, description="Urgent: done and reported today",
                                indent=False, tooltip="Order the test urgently, not routinely")
+        self.sure = certainty_picker("How sure that it is worth ordering now?")
         self.order = Button(description="Order test", icon="flask",
                             tooltip="Order the test; its result appears below")
         self.order.on_click(self.act(self._on_order))
         self.results = HTML()
         self.children = (self.heading, self.hint, self.picker, self.target, self.change,
-                         self.urgent, self.order, self.message, self.results)
+                         self.urgent, self.sure, self.order, self.message, self.results)
 
     def _on_order(self, _: Button) -> None:
         if not self.picker.value:
             raise ActionError("choose a test in the list first")
-        order = f"{self.picker.value}!urgent" if self.urgent.value else self.picker.value
-        test = self.host.session.order_test(order, change=self.change.value,
-                                            target=self.target.value or None)
-        priority = ", urgent" if self.urgent.value else ""
+        test = self.host.session.order_test(
+            self.picker.value, change=self.change.value, target=self.target.value or None,
+            priority="urgent" if self.urgent.value else "routine",
+            certainty=self.sure.value or None)
         self.picker.value, self.change.value, self.target.value = "", "", ""
-        self.urgent.value = False
-        self.message.say(f"Ordered: {test.label}{priority}. Its result is below.")
+        self.urgent.value, self.sure.value = False, ""
+        self.message.say(f"Ordered: {ordered_test_text(test)}. Its result is below.")
 
     def redraw(self) -> None:
         s = self.host.session
