@@ -130,7 +130,9 @@ def vocabulary_issues(doc: YamlDocument, data: dict[str, Any], hints: Hints) -> 
             _get(item, "name"), [conditions, i, "name"])
         if isinstance(name, str):
             found.append((path, name, "condition", kb.condition_ids))
-    return [doc.issue(path, "invalid_value", f"{value!r} is not a {what} of the knowledge in use",
+    return [doc.issue(path, "invalid_value", "this field is still empty: fill it in")
+            if not value.strip() else
+            doc.issue(path, "invalid_value", f"{value!r} is not a {what} of the knowledge in use",
                       hints(value, allowed) or "allowed: " + ", ".join(allowed)
                       + f"; a course pack may add a {what} (docs/authoring.md)")
             for path, value, what, allowed in found if value not in allowed]

@@ -30,8 +30,9 @@ SCHEMA_VERSION = 2
 CHILD_AGE = 18
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-#: An identifier of the knowledge in use: a diagnosis, a sign or a condition.
-KnowledgeId = Annotated[str, Strict(), StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+#: An identifier of the knowledge in use: a diagnosis, a sign or a condition (the case files'
+#: loader checks it against that knowledge).
+KnowledgeId = Annotated[str, Strict()]
 CaseId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{1,63}$")]
 #: Numbers are strict: ``true`` or ``"6"`` is not silently taken for a number.
 Weeks = Annotated[float, Strict(), Field(ge=0, le=1040)]
@@ -258,8 +259,7 @@ class Case(_Strict):
     disabling: bool
     preference: Literal["not_stated", "surgery", "conservative"] = Field(
         "not_stated", description="The patient's informed preference once surgery is offered.")
-    diagnosis: KnowledgeId = Field(description="The true diagnosis, an id of the knowledge's "
-                                  "diagnoses.")
+    diagnosis: KnowledgeId
     stages: Stages
     teaching_notes: Text
     evidence: Annotated[tuple[str, ...], Field(min_length=1)]

@@ -361,7 +361,7 @@ def cross_reference_problems(kb: KnowledgeBase) -> list[Problem]:
     for finding in kb.findings.values():
         for ref in finding.evidence:
             need("findings", finding.code, ("evidence",), "evidence id", ref, kb.claims)
-    problems += _evidence_problems(kb)
+    problems += evidence_problems(kb)
     for decision in kb.pathway:
         predicates("pathway", decision.id, "when", decision.when)
         predicates("pathway", decision.id, "documented_by", decision.documented_by)
@@ -399,7 +399,7 @@ def _rule_problems(kb: KnowledgeBase, rule: Rule, add: Callable[..., None],
             "list the claim ids it rests on under evidence:")
 
 
-def _evidence_problems(kb: KnowledgeBase) -> list[Problem]:
+def evidence_problems(kb: KnowledgeBase) -> list[Problem]:
     """Claims cite registered sources, and a claim is never surer than its sources."""
     problems: list[Problem] = []
     for text in identifier_problems(kb.sources.values(), kb.doi_prefixes):

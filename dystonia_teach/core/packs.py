@@ -44,12 +44,15 @@ class Pack:
         return self.name == PACKAGE_PACK
 
     def files(self) -> list[Path]:
-        """Its YAML files, by name (hidden files left out); [] for a folder that is not there."""
-        if not self.folder.is_dir():
+        """Its YAML files, by name (hidden files left out); [] for a folder that is not there
+        or cannot be listed."""
+        try:
+            with os.scandir(self.folder) as entries:
+                names = [e.name for e in entries if e.name.endswith(PACK_SUFFIXES)
+                         and not e.name.startswith(".") and e.is_file()]
+        except OSError:
             return []
-        return sorted(p for p in self.folder.iterdir()
-                      if p.suffix in PACK_SUFFIXES and not p.name.startswith(".")
-                      and p.is_file())
+        return [self.folder / name for name in sorted(names)]
 
     def signature(self) -> tuple[tuple[str, int, int], ...]:
         """Each file's name, modification time and size: a changed file changes it."""
