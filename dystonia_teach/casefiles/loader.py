@@ -113,7 +113,8 @@ def _packs(folders: Iterable[Path]) -> tuple[Any, ...]:
 
 def pack_reports(folders: Iterable[Path]) -> list[CaseReport]:
     """One report per file of the course packs in ``folders`` (with the packs of
-    ``DYSTONIA_TEACH_CASES`` loaded before them), each issue at its file and line."""
+    ``DYSTONIA_TEACH_CASES`` loaded before them), each issue at its file and line. A file's
+    text is read as a case file's is (tabs, control characters, YAML syntax in plain words)."""
     reports: list[CaseReport] = []
     for folder in dict.fromkeys(folders):
         pack = course_pack(folder)
@@ -122,20 +123,28 @@ def pack_reports(folders: Iterable[Path]) -> list[CaseReport]:
         _, issues = load_knowledge(_packs(dict.fromkeys([*env_course_folders(), folder])))
         for file in pack.files():
             shown = f"{pack.shown}/{file.name}"
-            found = [i for i in issues if i.file == shown]
-            reports.append(CaseReport(shown, issues=found + _text_issues(file, shown)))
+            text = [replace(issue, file=shown) for issue in read_yaml_file(file).issues]
+            unread = bool(_READING_CODES.intersection(i.code for i in text))
+            found = [i for i in issues
+                     if i.file == shown and not (unread and i.code in _READING_CODES)]
+            reports.append(CaseReport(shown, issues=sorted(found + text, key=_line_order)))
         reports += [CaseReport(i.file, issues=[i]) for i in issues
-                    if not i.file.startswith(pack.shown + "/") and i.file != pack.shown]
+                    if not i.file.startswith(pack.shown + "/")]
     return reports
 
 
-def _text_issues(path: Path, shown: str) -> list[Issue]:
-    """What the case files' reader finds in a pack file's text (tabs, control characters,
-    syntax in plain words), which the knowledge loader does not look for."""
-    doc = read_yaml_file(path)
-    return [replace(issue, file=shown) for issue in doc.issues
-            if issue.code not in ("duplicate_key", "yaml_alias", "yaml_syntax", "empty_file",
-                                  "not_a_mapping", "binary_file", "unreadable_file")]
+#: Problems that stop a file being read: the case files' reader words them best.
+_READING_CODES = frozenset({"yaml_syntax", "duplicate_key", "yaml_alias", "empty_file",
+                            "not_a_mapping", "binary_file", "unreadable_file"})
+
+
+_PACK_UNUSABLE = "the knowledge packs in use have problems, listed above: checked without them"
+#: Issues about an id that a knowledge pack may define.
+_KNOWLEDGE_IDS = frozenset({"invalid_value", "unknown_step", "unknown_evidence"})
+
+
+def _line_order(issue: Issue) -> tuple[int, str]:
+    return issue.line or 0, issue.field
 
 
 def validate_paths(paths: Iterable[Path | str]) -> list[CaseReport]:
@@ -161,8 +170,13 @@ def validate_paths(paths: Iterable[Path | str]) -> list[CaseReport]:
         by_folder.setdefault(file.parent, []).append(file)
     reports[:0] = pack_reports(by_folder)
     for folder, in_folder in by_folder.items():
-        usable, _ = course_knowledge(folder)
-        reports += [_validate_with(p, usable) for p in in_folder]
+        usable, broken = course_knowledge(folder)
+        checked = [_validate_with(p, usable) for p in in_folder]
+        if broken:  # say why an id of the pack is unknown
+            for report in checked:
+                report.issues = [replace(i, hint=f"{_PACK_UNUSABLE}; {i.hint}")
+                                 if i.code in _KNOWLEDGE_IDS else i for i in report.issues]
+        reports += checked
     first: dict[str, str] = {}
     for report in reports:
         if report.case is None:

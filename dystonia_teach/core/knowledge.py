@@ -247,7 +247,8 @@ def _schema_issues(place: Place, err: ValidationError, model: type[BaseModel] | 
             code, message = "unknown_field", f"{loc[-1]!r} is not a field here"
             fields = model.model_fields if model is not None and len(loc) == 1 else ()
             names = [info.alias or name for name, info in dict(fields).items()]
-            hint = did_you_mean(str(loc[-1]), [*names, "overrides"])
+            hint = did_you_mean(str(loc[-1]), [*names, "overrides"]) or (
+                "its fields: " + ", ".join(names) if names else "")
         elif kind == "missing":
             code, message = "missing_field", "this required field is missing"
         elif kind == "literal_error":
