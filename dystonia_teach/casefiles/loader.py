@@ -165,7 +165,7 @@ def validate_paths(paths: Iterable[Path | str]) -> list[CaseReport]:
         for file in entries:
             files.setdefault(os.path.realpath(file), file)  # realpath: a link loop is no error
     refresh_knowledge()
-    by_folder: dict[Path, list[Path]] = {}
+    by_folder: dict[Path, list[Path]] = {Path(p): [] for p in paths if Path(p).is_dir()}
     for file in files.values():
         by_folder.setdefault(file.parent, []).append(file)
     reports[:0] = pack_reports(by_folder)
