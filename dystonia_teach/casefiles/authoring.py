@@ -20,6 +20,7 @@ from dystonia_teach.core.case_model import SCHEMA_VERSION, Case
 from dystonia_teach.core.errors import ISSUE_CODES
 from dystonia_teach.core.kb_model import KnowledgeBase
 from dystonia_teach.core.knowledge import knowledge, source_ref
+from dystonia_teach.core.predicates import PREDICATES, is_hidden
 from dystonia_teach.core.vocabulary import PHASE_LABELS
 
 #: Notes for authors, by dotted field path, added to the model's own descriptions.
@@ -216,11 +217,43 @@ def schema_reference() -> str:
     for claim_id in kb.claims:
         ref = source_ref(claim_id)
         lines.append(f"- `{claim_id}` ({ref.badge}): {' '.join(ref.claim.split())}")
+    lines += ["", "## Predicates (for `when:` in a knowledge pack, and a feature's `all:` "
+              "and `any:`)", "", "Write `not name` to negate one. `diagnosis_<id>` reads the "
+              "hidden diagnosis and is refused there.", ""]
+    lines += [f"- `{name}`: {text}" for name, text in predicate_descriptions(kb).items()]
     lines += ["", "## Issue codes", "",
               "`dystonia-teach validate` reports each problem as "
               "`file:line: field.path: code: message (hint)`.", ""]
     lines += [f"- `{code}`: {meaning}" for code, meaning in ISSUE_CODES.items()]
     return "\n".join(lines) + "\n"
+
+
+def predicate_descriptions(kb: KnowledgeBase) -> dict[str, str]:
+    """Each predicate a knowledge pack may name, with a one-line description (the hidden
+    ``diagnosis_<id>`` ones left out)."""
+    described: dict[str, str] = {}
+    for name, predicate in kb.predicates.items():
+        if is_hidden(name):
+            continue
+        doc = (getattr(predicate, "__doc__", None) or "").strip()
+        described[name] = " ".join(doc.split("\n\n")[0].split()) if doc and (
+            name in PREDICATES) else ""
+    for name in described:
+        if name.startswith("established_") and name.removeprefix("established_") in (
+                kb.diagnoses):
+            label = kb.diagnoses[name.removeprefix("established_")].label
+            described[name] = f"{label}, once a result that shows it is known."
+        elif name in kb.signs:
+            described[name] = f"Sign (a course pack's): {kb.signs[name].label}."
+        elif name in kb.conditions:
+            described[name] = f"Condition (a course pack's): {kb.conditions[name].label}."
+        elif name in kb.features:
+            described[name] = f"Feature (a course pack's): {kb.features[name].label}."
+        elif name.startswith("pathology_"):
+            described[name] = f"Known imaging shows {name.removeprefix('pathology_')}."
+        elif not described[name]:
+            described[name] = f"The patient has the condition {name}."
+    return described
 
 
 # --- the scaffold -------------------------------------------------------------------------------
