@@ -161,6 +161,20 @@ def test_knowledge_pack_unknown_or_hidden_predicate_is_located(tmp_path: Path) -
     assert "foot_drop" in unknown.hint
 
 
+def test_knowledge_pack_reference_to_nothing_is_located(tmp_path: Path) -> None:
+    issues = pack_issues(tmp_path, """diagnoses:
+  - id: course_diagnosis
+    label: A diagnosis of the course
+    script: What it is.
+    for: [fibular_pattern]
+    work_up: [no_such_decision]
+    evidence: [exam_radiculopathy_signs]
+""")
+    assert {(i.line, i.field, i.code) for i in issues} == {
+        (5, "diagnoses.0.for", "unknown_reference"),
+        (6, "diagnoses.0.work_up", "unknown_reference")}
+
+
 def test_knowledge_pack_vocabulary_may_not_take_a_predicate_name(tmp_path: Path) -> None:
     issue = only(pack_issues(tmp_path, "signs:\n  - id: foot_drop\n    label: a foot drop\n"),
                  "duplicate_id")

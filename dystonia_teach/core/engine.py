@@ -623,7 +623,8 @@ def evaluate(
     chosen: dict[str, Action] = {}
     for action in parsed:
         chosen.setdefault(action.step, action)
-    if working_diagnosis is not None and working_diagnosis not in kb.diagnoses:
+    if working_diagnosis is not None and (not isinstance(working_diagnosis, str)
+                                          or working_diagnosis not in kb.diagnoses):
         hint = (did_you_mean(working_diagnosis, kb.diagnoses)
                 if isinstance(working_diagnosis, str) else "") or (
             f"one of {', '.join(kb.diagnoses)}")

@@ -65,8 +65,9 @@ class Session:
 
     def set_diagnosis(self, diagnosis: str | None) -> None:
         diagnoses = knowledge().diagnoses
-        if diagnosis is not None and diagnosis not in diagnoses:
-            hint = did_you_mean(diagnosis, diagnoses)
+        if diagnosis is not None and (not isinstance(diagnosis, str)
+                                      or diagnosis not in diagnoses):
+            hint = did_you_mean(str(diagnosis), diagnoses)
             raise ActionError(f"unknown diagnosis {diagnosis!r}" + (f"; {hint}" if hint else ""))
         self.working_diagnosis = diagnosis
         self.assessment = None

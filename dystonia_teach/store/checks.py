@@ -52,7 +52,8 @@ def check_attempt(case_id: object, steps: Iterable[str], pitfalls: Iterable[str]
     if (isinstance(score, bool) or not isinstance(score, int | float)
             or not math.isfinite(score) or not 0 <= score <= 1):
         raise RefusedAttempt(f"score {score!r} is not a number from 0 to 1")
-    if working_diagnosis is not None and working_diagnosis not in kb.diagnoses:
+    if working_diagnosis is not None and (not isinstance(working_diagnosis, str)
+                                          or working_diagnosis not in kb.diagnoses):
         raise RefusedAttempt(f"working diagnosis {working_diagnosis!r} is not a diagnosis of "
                              "the course")
 
