@@ -195,6 +195,8 @@ _FACTS_KEPT = 4096
 _READINGS: dict[int, tuple[Case, list[tuple[dict[str, bool], _CaseFacts]]]] = {}
 _TABLES: dict[int, tuple[KnowledgeBase, _Tables]] = {}
 _KINDS: dict[int, tuple[Case, frozenset[str]]] = {}
+#: The knowledge base the caches above (and the shared findings) were built from.
+_BASE: list[KnowledgeBase | None] = [None]
 
 
 def _tables(kb: KnowledgeBase) -> _Tables:
@@ -206,6 +208,7 @@ def _tables(kb: KnowledgeBase) -> _Tables:
     _FACTS.clear()
     _READINGS.clear()
     _shared_finding.cache_clear()
+    _BASE[0] = kb
     harms = {h.id: h for h in kb.scoring.harm_classes}
     plain = {step: Action(step) for step in kb.steps}
     for step, s in kb.steps.items():
@@ -555,14 +558,9 @@ def recommended_actions(case: Case, earlier: Iterable[ActionLike] = (),
 def _finding(kb: KnowledgeBase, code: str, step: str | None, extra: str = "",
              reason: str = "", severity: str | None = None,
              evidence: tuple[str, ...] = (), instead: str = "") -> Finding:
-    if _cached_base() is kb:  # findings of the knowledge in use are shared values
+    if _BASE[0] is kb:  # findings of the knowledge in use are shared values
         return _shared_finding(code, step, extra, reason, severity, evidence, instead)
     return _build_finding(kb, code, step, extra, reason, severity, evidence, instead)
-
-
-def _cached_base() -> KnowledgeBase | None:
-    """The knowledge base the engine's caches were built from."""
-    return next(iter(_TABLES.values()))[0] if _TABLES else None
 
 
 @lru_cache(maxsize=8192)
@@ -570,7 +568,8 @@ def _shared_finding(code: str, step: str | None, extra: str, reason: str,
                     severity: str | None, evidence: tuple[str, ...],
                     instead: str = "", priority: str = "") -> Finding:
     """A finding of the knowledge the caches hold (called only once ``_tables`` built them)."""
-    kb = next(iter(_TABLES.values()))[0]
+    kb = _BASE[0]
+    assert kb is not None
     return _build_finding(kb, code, step, extra, reason, severity, evidence, instead, priority)
 
 
@@ -645,7 +644,7 @@ def evaluate(
     judged: set[str | None] = set()  # steps a rule said something about (not a caution)
     findings: list[Finding] = []
     raised = ctx.raised
-    finding = _shared_finding if _cached_base() is kb else partial(_build_finding, kb)
+    finding = _shared_finding if _BASE[0] is kb else partial(_build_finding, kb)
     for rule, kind, unless_raised, trigger, aside, has_late in facts.rules:
         if trigger is not None and trigger.isdisjoint(chosen):
             continue  # none of the steps it judges was chosen: it cannot find anything
