@@ -122,10 +122,12 @@ def test_work_a_case_in_jupyterlab_at_800_px(lab: str) -> None:
           return [out.scrollWidth, out.clientWidth, svg.getBoundingClientRect().right,
                   out.getBoundingClientRect().right];
         }""")
-        # long descriptions go above their control rather than squeezing it to nothing
+        # long descriptions go above their control rather than squeezing it to nothing (the
+        # controls shown: the quick check's are hidden while the case is worked)
         squeezed = page.evaluate("""() => Object.fromEntries([
             ['slider', '.dt-root .widget-hslider .slider-container'],
-            ...[...document.querySelectorAll('.dt-root .widget-text input')].map(
+            ...[...document.querySelectorAll('.dt-root .widget-text input')]
+              .filter(input => input.offsetParent !== null).map(
               input => [input.closest('.widget-text').innerText || input.placeholder, input])
           ].map(([name, el]) => [name, (typeof el === 'string' ? document.querySelector(el)
                                         : el).getBoundingClientRect().width])
@@ -400,7 +402,9 @@ def test_keyboard_keys_in_widgets_never_reach_notebook_commands(lab_root: tuple[
             wait_idle(page)
         dialogs = page.locator(".jp-Dialog").count()
         cells_after = _cells(page)
-        # the kernel kept its objects: the workbench still answers
+        # the kernel kept its objects: the workbench still answers (Enter on "Quick check"
+        # switched the workbench's mode: back to working the case)
+        page.get_by_role("button", name="Work the case").click()
         page.get_by_role("button", name="Submit plan").click()
         page.locator(".dt-panel-feedback .dt-message", has_text="before you submit").first \
             .wait_for(timeout=30_000)

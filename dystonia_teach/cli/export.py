@@ -38,8 +38,8 @@ output_option = click.option("-o", "--output", type=click.Path(dir_okay=False, p
 ))
 def export() -> None:
     """Export the class's attempts (gradebook CSV, or as Canvas or Moodle import it; xAPI
-    statements) or a case's teaching material (a static HTML page, the algorithm as a FHIR
-    PlanDefinition, feedback as CDS Hooks cards).
+    statements) or a case's teaching material (a static HTML page, printable key-feature
+    questions, the algorithm as a FHIR PlanDefinition, feedback as CDS Hooks cards).
 
     In class exports learner ids are pseudonyms unless --real-ids is given; the Canvas and
     Moodle layouts name learners by their LMS ids from --roster.

@@ -1,5 +1,5 @@
-"""`dystonia-teach export html|fhir|cards`: static case pages, the algorithm as FHIR, feedback
-as CDS Hooks cards.
+"""`dystonia-teach export html|items|fhir|cards`: static case pages, printable key-feature
+questions, the algorithm as FHIR, feedback as CDS Hooks cards.
 
 The renderers are imported inside the commands: the page's flowchart needs plotly's module, which
 other verbs should not pay for at start-up."""
@@ -55,6 +55,35 @@ def export_html(case: str | None, every: bool, output: Path) -> None:
     click.echo(f"written {output}")
 
 
+@click.command("items", epilog=examples(
+    "dystonia-teach export items nsaid_contraindicated_ckd cauda_equina_red_flags -o items.html",
+    "dystonia-teach export items --all --key -o items-key.html",
+))
+@click.argument("cases", nargs=-1, metavar="[CASE]...")
+@click.option("--all", "every", is_flag=True, help="Every case of the bank, in its order.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The page to write.")
+@click.option("--key", is_flag=True,
+              help="The instructor's version: each question's key answers and the answers "
+                   "that score it 0, with their reasons and evidence levels. Without --key: "
+                   "the students' version (stems, questions, answer lines; no key).")
+def export_items(cases: tuple[str, ...], every: bool, output: Path, key: bool) -> None:
+    """Write the key-feature questions of cases (by id or file path) as one printable HTML
+    page for an exam: each visit's history and examination, then its 2 to 4 questions with
+    the number of answers allowed. No script needed to read it."""
+    if every == bool(cases):
+        raise click.UsageError("give one or more CASE ids, or --all")
+    from dystonia_teach.core.key_features import key_feature_items
+    from dystonia_teach.render.key_features import item_set_html
+
+    loaded = [load(case_id) for case_id in (list_cases() if every else cases)]
+    _write(output, item_set_html(loaded, key=key))
+    count = sum(len(key_feature_items(case)) for case in loaded)
+    click.echo(f"written {output}: {count} questions on {len(loaded)} "
+               f"case{'' if len(loaded) == 1 else 's'}, "
+               + ("with the key" if key else "students' version (no key)"))
+
+
 @click.command("fhir", epilog=examples("dystonia-teach export fhir -o bundle.json"))
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
               help="The JSON file to write.")
@@ -87,4 +116,4 @@ def export_cards(case: str, steps: tuple[str, ...], output: Path) -> None:
     click.echo(f"written {output}")
 
 
-COMMANDS = (export_html, export_fhir, export_cards)
+COMMANDS = (export_html, export_items, export_fhir, export_cards)

@@ -21,7 +21,7 @@ from dystonia_teach.core.engine import (
     recommended_pathway,
 )
 from dystonia_teach.core.knowledge import knowledge
-from dystonia_teach.core.results import Action, PathwayItem
+from dystonia_teach.core.results import Action, PathwayItem, SourceRef
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +33,8 @@ class HarmfulOption:
     code: str
     #: The finding's summary and explanation, as the learner would read them.
     reason: str
+    #: The evidence the finding cites, with its levels.
+    sources: tuple[SourceRef, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,5 +69,6 @@ def case_decisions(case: Case, earlier: Iterable[ActionLike] = ()) -> CaseDecisi
                       if f.step == step.id and f.severity == "critical"), None)
         if found is not None:
             harmful.append(HarmfulOption(step.id, found.code,
-                                         f"{found.summary}. {found.detail}".strip()))
+                                         f"{found.summary}. {found.detail}".strip(),
+                                         found.sources))
     return CaseDecisions(decisions, tuple(harmful))

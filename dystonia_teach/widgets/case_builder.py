@@ -33,7 +33,7 @@ from ipywidgets import (
 )
 
 from dystonia_teach.casefiles.authoring import FieldDoc, field_docs
-from dystonia_teach.casefiles.draft import CaseDraft, shown
+from dystonia_teach.casefiles.draft import CaseDraft
 from dystonia_teach.casefiles.locate import case_dirs
 from dystonia_teach.core.engine import recommended_pathway
 from dystonia_teach.core.errors import Issue
@@ -182,6 +182,11 @@ def issue_html(issues: list[Issue]) -> str:
             "</ul></div>")
 
 
+def _where(path: Path) -> str:
+    """The case file as its folder and name ("cases/my_case.yaml"): the same text wherever the
+    notebook runs, so a saved output matches a fresh run in any checkout."""
+    return f"{path.parent.name}/{path.name}"
+
 class CaseBuilder(VBox):
     """A form for one case file: fields with live validation, a preview, and Save."""
 
@@ -196,7 +201,7 @@ class CaseBuilder(VBox):
         self.status = HTML()
         self.save_button = Button(description="Save case file", icon="save",
                                   button_style="primary",
-                                  tooltip=f"Write {shown(draft.path)} (only when valid)")
+                                  tooltip=f"Write {_where(draft.path)} (only when valid)")
         guard = self.errors.guard
         self.save_button.on_click(guard(self._on_save))
 
@@ -221,7 +226,7 @@ class CaseBuilder(VBox):
         self._enable_sections()
         self.children = (
             KeyboardGuard(),
-            HTML(f"<h3>Case builder: {escape(shown(draft.path))}</h3>"),
+            HTML(f"<h3>Case builder: {escape(_where(draft.path))}</h3>"),
             self.problems,
             HBox([VBox(form, layout=Layout(flex="1 1 55%")),
                   VBox([HTML("<h4>Preview</h4>"), self.preview], layout=Layout(flex="1 1 45%"))],
@@ -242,11 +247,11 @@ class CaseBuilder(VBox):
         return cls(CaseDraft.open(path_or_id))
 
     def __repr__(self) -> str:  # the text/plain a notebook saves: short and deterministic
-        return f"CaseBuilder(path={shown(self.draft.path)!r})"
+        return f"CaseBuilder(path={_where(self.draft.path)!r})"
 
     def summary(self) -> str:
         """Deterministic text: the file and every problem left (for notebooks and tests)."""
-        report, where = self.draft.validate(), shown(self.draft.path)
+        report, where = self.draft.validate(), _where(self.draft.path)
         if report.ok:
             return f"{where}: no problems; ready to save."
         lines = [f"{where}: {len(report.issues)} problem(s) to fix:"]
@@ -281,7 +286,7 @@ class CaseBuilder(VBox):
         if not report.ok:
             raise ValueError(f"not saved: {len(report.issues)} problem(s) left; fix the "
                              f"fields marked ⚠ (the file on disk is unchanged)")
-        path = escape(shown(self.draft.save()))
+        path = escape(_where(self.draft.save()))
         self.status.value = (f'<div role="status" aria-live="polite">✔ Saved {path}. Check it '
                              f"any time with <code>dystonia-teach validate {path}</code>.</div>")
 

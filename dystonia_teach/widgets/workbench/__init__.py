@@ -1,7 +1,8 @@
 """The case workbench: one small panel per stage of the encounter, each a view over the same
 :class:`~dystonia_teach.core.reasoning.ReasoningSession`, in the order a clinician works:
 where you are (tracker), what the patient tells you, history and examination, differential and
-confidence, tests, plan, submit and feedback, debrief, earlier submissions.
+confidence, tests, plan, submit and feedback, debrief, earlier submissions. Its second mode,
+the quick check, asks the case's key-feature questions instead (:mod:`.quick_check`).
 
 A panel's handler makes one call into the session; its message appears in that panel, beside
 the control; then every panel redraws from the session. The workbench owns the session and the
@@ -36,6 +37,7 @@ from dystonia_teach.widgets.workbench.examine import ExaminePanel
 from dystonia_teach.widgets.workbench.feedback import FeedbackPanel
 from dystonia_teach.widgets.workbench.plan import PlanPanel, step_options
 from dystonia_teach.widgets.workbench.problem import ProblemPanel
+from dystonia_teach.widgets.workbench.quick_check import ModeSwitch, QuickCheckPanel
 from dystonia_teach.widgets.workbench.saved import SavedWork
 from dystonia_teach.widgets.workbench.tests import TestsPanel
 from dystonia_teach.widgets.workbench.tracker import TrackerPanel
@@ -76,12 +78,14 @@ class Workbench(SavedWork, VBox):
         self.panels: tuple[Panel, ...] = (
             self.tracker, self.patient, self.examine, self.differential, self.tests, self.plan,
             self.feedback, self.debrief, self.earlier)
-        for panel in self.panels:
+        self.quick_check = QuickCheckPanel(self)
+        self.mode = ModeSwitch(self.panels, self.quick_check)
+        for panel in (*self.panels, self.quick_check):
             key = type(panel).__name__.removesuffix("Panel").lower()
             panel.add_class(f"dt-panel-{key}")
         self.title = HTML(f"<h2>{escape(title or case_teaser(case))}</h2>",
                           _dom_classes=("dt-panel-title",))
-        self.children = (self.guard, self.title, *self.panels)
+        self.children = (self.guard, self.title, self.mode, *self.panels, self.quick_check)
         self.sync()
         self.redraw()
         if store is not None and learner_id:
