@@ -6,6 +6,7 @@ line, one diagnosis vocabulary, caches that follow the packs in use, and the wor
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -371,6 +372,41 @@ def test_knowledge_pack_peroneal_flowchart_shows_no_red_flag_branch(peroneal: Ca
     text = algorithm_description(peroneal, IDEAL)
     assert "Red flags? [yes]" not in text and "Red flag: imaging now" not in text.split(
         "Recommended path:")[1].split("\n")[0]
+
+
+def test_knowledge_pack_walkthrough_of_the_guide_builds_a_working_pack(tmp_path: Path) -> None:
+    """docs/authoring.md, "Course knowledge packs": its snippets, taken in order as an
+    instructor copies them, give a pack that validates after every step and the verdicts the
+    guide promises."""
+    guide = (REPO / "docs" / "authoring.md").read_text()
+    walk = guide[guide.index("### A worked example"):guide.index("### What a pack may hold")]
+    parts = re.split(r"\n\*\*(\d)\. ", walk)
+    snippets = {int(parts[i]): re.findall(r"```yaml\n(.*?)```", parts[i + 1], re.S)
+                for i in range(1, len(parts), 2)}
+    course = tmp_path / "my_course"
+    (course / "knowledge").mkdir(parents=True)
+    case, pack = course / EXAMPLE_CASE.name, course / "knowledge" / "peroneal.yaml"
+    text = EXAMPLE_CASE.read_text()
+    case.write_text(re.sub(r"^evidence: .*$", "evidence: [ddx_l5_vs_peroneal, afo_foot_drop]",
+                           text.replace("other_signs: [ankle_inversion_spared, "
+                                        "tinel_at_fibular_head]", "other_signs: []"),
+                           flags=re.M))
+    example = (EXAMPLE / "knowledge" / "peroneal.yaml").read_text()
+    added = {2: snippets[2][0], 3: snippets[3][0], 4: example[example.index("claims:"):],
+             5: snippets[5][0], 6: snippets[6][0], 7: snippets[7][0]}
+    for step in range(1, 8):
+        if step > 1:
+            pack.write_text((pack.read_text() if pack.exists() else "") + added[step])
+        if step == 2:
+            case.write_text(case.read_text().replace(
+                "other_signs: []", "other_signs: [ankle_inversion_spared, tinel_at_fibular_head]"))
+        if step == 7:
+            case.write_text(text)
+        problems = [i for r in validate_paths([course]) for i in r.issues]
+        assert problems == [], (step, problems)
+    judged = load_case(case)
+    assert evaluate(judged, IDEAL).score == 1.0
+    assert evaluate(judged, [*IDEAL, "decompressive_laminectomy"]).safety == "unsafe"
 
 
 # --- The release manifest digests each pack -------------------------------------------------
