@@ -16,7 +16,7 @@ import pandas as pd
 
 from dystonia_teach.casefiles.loader import load_case
 from dystonia_teach.core.errors import DystoniaTeachError
-from dystonia_teach.core.knowledge import knowledge
+from dystonia_teach.core.knowledge import knowledge, on_knowledge_change
 from dystonia_teach.core.pitfall_chances import possible_pitfalls
 
 EPOCH = pd.Timestamp(0, tz="UTC")
@@ -30,6 +30,9 @@ def possible_at(case_id: str) -> frozenset[str] | None:
         return possible_pitfalls(load_case(case_id))
     except DystoniaTeachError:
         return None
+
+
+on_knowledge_change(possible_at.cache_clear)
 
 
 def pitfall_codes(extra: Iterable[str] = ()) -> tuple[str, ...]:
