@@ -300,14 +300,60 @@ def test_knowledge_pack_names_feed_the_spoiler_check(monkeypatch: pytest.MonkeyP
     assert spoiler.field == "title" and "'pressure palsy' implies" in spoiler.message
 
 
+def test_knowledge_pack_condition_and_caution_reach_the_judgement(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pack adds a condition a case may state and a caution keyed to it (this fixture's
+    claim is marked unverified, with no source: it only exercises the loader)."""
+    assert pack_issues(tmp_path, """conditions:
+  - id: course_condition
+    label: a condition the course teaches
+cautions:
+  - id: naproxen_with_the_course_condition
+    steps: [naproxen]
+    when: [course_condition]
+    severity: warning
+    text: The course's condition needs care with naproxen.
+    evidence: [course_claim]
+claims:
+  - id: course_claim
+    topic: conservative
+    question: harm
+    claim: A claim for the loader's test.
+    design: None (a test fixture)
+    level: 5
+    level_note: 5 - a test fixture
+    directness: indirect
+    status: unverified
+    seed_claim: false
+    caveat: A test fixture, not evidence.
+    sources: []
+""") == ()
+    monkeypatch.setenv(CASES_VARIABLE, str(tmp_path))
+    data = yaml_data(CASES_DIR / "early_uncomplicated.yaml")
+    case = Case.model_validate({**data, "conditions": ["course_condition"]})
+    plan = ["history_red_flags", "neuro_exam", {"step": "naproxen", "dose_mg_per_day": 1000}]
+    found = next(f for f in evaluate(case, plan).findings if f.code == "caution")
+    assert found.step == "naproxen" and "course's condition" in found.detail
+    text = (CASES_DIR / "early_uncomplicated.yaml").read_text().replace(
+        "conditions: []", "conditions: [course_condition]")
+    assert validate_text(text, "early_uncomplicated.yaml").ok
+    monkeypatch.delenv(CASES_VARIABLE)
+    issue = only(tuple(validate_text(text, "early_uncomplicated.yaml").issues), "invalid_value")
+    assert issue.field == "conditions.0"
+
+
+def yaml_data(path: Path) -> dict:
+    from ruamel.yaml import YAML
+
+    return YAML(typ="safe").load(path.read_text())
+
+
 # --- Caches follow the packs in use ----------------------------------------------------------
 
 def _example_facts() -> Case:
     """The example's case built without the loader's vocabulary check (so that the same case
     object is judged under either knowledge)."""
-    from ruamel.yaml import YAML
-
-    return Case.model_validate(YAML(typ="safe").load(EXAMPLE_CASE.read_text()))
+    return Case.model_validate(yaml_data(EXAMPLE_CASE))
 
 
 def test_knowledge_pack_cache_follows_the_packs_in_use(monkeypatch: pytest.MonkeyPatch) -> None:
