@@ -18,7 +18,7 @@ from dystonia_teach.core.visits import case_at_visit, visit_count
 
 from .conftest import CASES_DIR
 
-MIN_CASES = 19
+MIN_CASES = 31
 NSAIDS = frozenset({"naproxen", "ibuprofen", "diclofenac"})
 PROCEDURES = frozenset({"decompressive_laminectomy", "microdiscectomy", "tlif"})
 CASE_PATHS = sorted(CASES_DIR.glob("*.yaml"))

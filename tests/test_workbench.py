@@ -42,10 +42,12 @@ def _add(wb: Workbench, action: Action | str, dose: float | None = None) -> None
     wb.plan.add.click()
 
 
-def _order(wb: Workbench, step: str, reason: str = REASON, target: str = "") -> None:
+def _order(wb: Workbench, step: str, reason: str = REASON, target: str = "",
+           urgent: bool = False) -> None:
     wb.tests.picker.value = step
     wb.tests.target.value = target
     wb.tests.change.value = reason
+    wb.tests.urgent.value = urgent
     wb.tests.order.click()
 
 
@@ -88,10 +90,9 @@ def _messages(wb: Workbench) -> str:
 def _work(wb: Workbench, actions: list[Action], diagnosis: str | None = None) -> None:
     """Every recommended step through the workbench: tests justified, the rest added."""
     steps = knowledge().steps
-    aliases = {s.alias_of: s.id for s in steps.values() if s.alias_of}
     for action in actions:
-        if steps[action.step].reveals:  # an urgent order through its alias (urgent_mri)
-            _order(wb, aliases[f"{action.step}!urgent"] if action.urgent else action.step)
+        if steps[action.step].reveals:  # an urgent order with the priority box ticked
+            _order(wb, action.step, urgent=action.urgent)
         else:
             _add(wb, action)
         assert "Problem" not in _messages(wb), (action, _messages(wb))
@@ -113,6 +114,25 @@ def test_recommended_plan_with_justified_tests_scores_full_marks(case_id: str) -
     assert "Score 100/100: " in feedback and "✖ Critical" not in feedback
     assert report.assessment.points == 100 and report.assessment.safety == "safe"
     assert wb.summary().splitlines()[1].startswith("Score 100/100: ")
+
+
+def test_a_test_is_ordered_urgently_by_ticking_its_priority() -> None:
+    """MRI is contraindicated and a red flag needs imaging now: the CT myelogram is urgent."""
+    wb = Workbench("night_pain_after_cancer_no_mri")
+    _add(wb, "history_red_flags")
+    _add(wb, "neuro_exam")
+    _order(wb, "ct_myelography", urgent=True)
+    assert "Ordered: CT myelography, urgent." in wb.tests.message.value
+    assert not wb.tests.urgent.value  # the next order is routine unless ticked again
+    assert "CT myelography, urgent" in wb.plan.plan.value
+    _submit(wb)
+    assert "missed_red_flag" not in wb.session.reports[-1].assessment.pitfalls
+    routine = Workbench("night_pain_after_cancer_no_mri")
+    _add(routine, "neuro_exam")
+    _order(routine, "ct_myelography")
+    assert "urgent" not in routine.tests.message.value + routine.plan.plan.value
+    _submit(routine)
+    assert "missed_red_flag" in routine.session.reports[-1].assessment.pitfalls
 
 
 def test_differential_is_found_by_search_only_and_compared_with_the_facts() -> None:
@@ -345,6 +365,7 @@ def test_every_control_is_labelled_and_keyboard_guarded() -> None:
     wb = Workbench("early_uncomplicated")
     for control in (wb.patient.problem, wb.differential.search, wb.differential.matches,
                     wb.differential.place, wb.tests.picker, wb.tests.target, wb.tests.change,
+                    wb.tests.urgent,
                     wb.plan.phase, wb.plan.step, wb.plan.dose, wb.differential.confidence,
                     wb.debrief.reflection, wb.earlier.choice):
         assert control.description, control

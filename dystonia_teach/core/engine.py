@@ -301,12 +301,24 @@ def _derive(view: Case, kb: KnowledgeBase, met: Mapping[str, tuple[Caution, ...]
         seen[key] = len(derived)
         derived.append((decision, required, options,
                         _item(kb, decision, required, options, met, view, memo)))
+    derived = _without_redundant_options(derived)
     derived.extend(_companions(kb, met, derived))
     must = {split_option(o)[0] for _, required, options, _ in derived if required
             for o in options}
     could = {split_option(o)[0] for _, required, options, _ in derived if not required
              for o in options} - must
     return derived, must, could
+
+
+def _without_redundant_options(
+        derived: list[tuple[Decision | Caution, bool, tuple[str, ...], PathwayItem]]
+        ) -> list[tuple[Decision | Caution, bool, tuple[str, ...], PathwayItem]]:
+    """The derived decisions less each optional one whose options another decision already
+    offers ("advice (optional)" beside "advice and exercise (optional)"): the same steps stay
+    acceptable, and the learner reads each choice once."""
+    sets = [frozenset(options) for _, _, options, _ in derived]
+    return [entry for i, entry in enumerate(derived)
+            if entry[1] or not any(j != i and sets[i] < sets[j] for j in range(len(sets)))]
 
 
 def _item(kb: KnowledgeBase, decision: Decision, required: bool, options: tuple[str, ...],

@@ -78,9 +78,11 @@ def visit_html(session: ReasoningSession) -> str:
 # --- the workbench's live parts ------------------------------------------------------------
 
 def step_text(action: Action) -> str:
-    """A plan step in words, with its dose ("Naproxen 1000 mg/day")."""
+    """A plan step in words, with its dose ("Naproxen 1000 mg/day") or its priority
+    ("CT myelography, urgent")."""
     label = knowledge().steps[action.step].label
-    return label + (f" {action.dose_mg_per_day:g} mg/day" if action.dose_mg_per_day else "")
+    return (label + (f" {action.dose_mg_per_day:g} mg/day" if action.dose_mg_per_day else "")
+            + (", urgent" if action.urgent else ""))
 
 
 def differential_text(differential: Differential | None) -> str:

@@ -3,7 +3,7 @@ nothing is judged (whether the test was indicated comes with the feedback)."""
 
 from __future__ import annotations
 
-from ipywidgets import HTML, Button, Dropdown, Text
+from ipywidgets import HTML, Button, Checkbox, Dropdown, Text
 
 from dystonia_teach.core.diagnoses import diagnosis_scripts
 from dystonia_teach.core.errors import ActionError
@@ -44,20 +44,26 @@ class TestsPanel(Panel):
                            layout=FULL, continuous_update=False,
                            placeholder="e.g. a compressed root at the level of the signs",
                            tooltip="Say this before you see the result")
+        # an order's priority (spec v3 §0.6): routine unless ticked
+        self.urgent = Checkbox(value=False, description="Urgent: done and reported today",
+                               indent=False, tooltip="Order the test urgently, not routinely")
         self.order = Button(description="Order test", icon="flask",
                             tooltip="Order the test; its result appears below")
         self.order.on_click(self.act(self._on_order))
         self.results = HTML()
         self.children = (self.heading, self.hint, self.picker, self.target, self.change,
-                         self.order, self.message, self.results)
+                         self.urgent, self.order, self.message, self.results)
 
     def _on_order(self, _: Button) -> None:
         if not self.picker.value:
             raise ActionError("choose a test in the list first")
-        test = self.host.session.order_test(self.picker.value, change=self.change.value,
+        order = f"{self.picker.value}!urgent" if self.urgent.value else self.picker.value
+        test = self.host.session.order_test(order, change=self.change.value,
                                             target=self.target.value or None)
+        priority = ", urgent" if self.urgent.value else ""
         self.picker.value, self.change.value, self.target.value = "", "", ""
-        self.message.say(f"Ordered: {test.label}. Its result is below.")
+        self.urgent.value = False
+        self.message.say(f"Ordered: {test.label}{priority}. Its result is below.")
 
     def redraw(self) -> None:
         s = self.host.session
