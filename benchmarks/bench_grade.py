@@ -20,7 +20,6 @@ from pathlib import Path
 
 from dystonia_teach import __version__, evaluate, list_cases, load_case, recommended_actions
 from dystonia_teach.core.knowledge import knowledge
-from dystonia_teach.core.vocabulary import DIAGNOSES
 from dystonia_teach.course.grading import regrade
 from dystonia_teach.store import ProgressStore
 
@@ -39,7 +38,7 @@ def plans(count: int, seed: int = 7) -> list[tuple[str, list[object], str | None
         pathway = pathways[case.id]
         chosen = rng.sample(pathway, rng.randint(0, len(pathway)))
         chosen += rng.sample(steps, rng.randint(0, 3))
-        diagnosis = rng.choice([None, *DIAGNOSES])
+        diagnosis = rng.choice([None, *sorted(knowledge().diagnoses)])
         made.append((case.id, chosen, diagnosis, rng.random()))
     return made
 

@@ -82,6 +82,12 @@ def _working_copy(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     monkeypatch.setenv("DYSTONIA_TEACH_WORKDIR", str(tmp_path_factory.mktemp("course")))
 
 
+@pytest.fixture(autouse=True)
+def _course_packs_of_this_test(monkeypatch: pytest.MonkeyPatch):
+    """A course pack that a test's ``load_case(path)`` brought into use stays in that test."""
+    monkeypatch.setattr("dystonia_teach.core.packs._ADDED", [])
+
+
 def flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     """Leaf values of nested facts by dotted path: ``{"patient.age": 60, ...}``."""
     flat: dict[str, Any] = {}

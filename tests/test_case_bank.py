@@ -12,6 +12,7 @@ import pytest
 from dystonia_teach import evaluate, load_case, recommended_actions, recommended_pathway
 from dystonia_teach.casefiles.loader import validate_paths
 from dystonia_teach.core.case_model import Case
+from dystonia_teach.core.knowledge import knowledge
 from dystonia_teach.core.predicates import holds
 from dystonia_teach.core.visits import case_at_visit, visit_count
 
@@ -105,7 +106,8 @@ class Scenario:
     check: Callable[[Case, set[str]], bool] = lambda case, steps: True
 
     def matches(self, case: Case) -> bool:
-        return holds(case, self.when) and self.check(case, pathway_steps(case))
+        return (holds(case, self.when, None, knowledge().predicates)
+                and self.check(case, pathway_steps(case)))
 
 
 def _imaging_discordant(case: Case) -> bool:

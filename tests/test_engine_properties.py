@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from dystonia_teach import evaluate, load_case, recommended_actions
 from dystonia_teach.core import engine
 from dystonia_teach.core.knowledge import knowledge
-from dystonia_teach.core.vocabulary import COMPRESSIVE_PATHOLOGIES, DIAGNOSES
+from dystonia_teach.core.vocabulary import COMPRESSIVE_PATHOLOGIES
 
 from .conftest import bundled_case_paths, make_case
 
@@ -51,7 +51,7 @@ def random_facts(draw: st.DrawFn) -> dict[str, Any]:
         "conditions": draw(st.lists(st.sampled_from(CONDITIONS), max_size=3,
                                     unique_by=lambda c: c["name"])),
         "disabling": draw(st.booleans()),
-        "diagnosis": draw(st.sampled_from(DIAGNOSES)),
+        "diagnosis": draw(st.sampled_from(sorted(knowledge().diagnoses))),
         "radicular__root": draw(st.sampled_from(["S1", "none"])),
         "investigations__imaging": {
             "lesion": "compressive" if compressive else "none",

@@ -19,10 +19,8 @@ from dystonia_teach.core.case_model import Case
 from dystonia_teach.core.decisions import case_decisions
 from dystonia_teach.core.engine import parse_action, pathway_facts
 from dystonia_teach.core.kb_model import KnowledgeBase
-from dystonia_teach.core.knowledge import _cross_reference_errors, knowledge
+from dystonia_teach.core.knowledge import cross_reference_problems, knowledge
 from dystonia_teach.core.predicates import (
-    HIDDEN,
-    PREDICATES,
     holds,
     is_hidden,
     knowable_view,
@@ -61,7 +59,9 @@ def test_no_decision_rule_caution_or_dose_reads_the_hidden_diagnosis() -> None:
     used = {name: when for name, when in _when_lists(knowledge()).items()
             if any(is_hidden(p) for p in when)}
     assert used == {}
-    assert {f"diagnosis_{d}" for d in ("wilson_disease", "radiculopathy_dystonia")} <= HIDDEN
+    kb = knowledge()
+    assert all(is_hidden(f"diagnosis_{d}") and f"diagnosis_{d}" in kb.predicates
+               for d in kb.diagnoses)
 
 
 def test_the_loader_refuses_a_decision_keyed_to_the_diagnosis() -> None:
@@ -69,9 +69,9 @@ def test_the_loader_refuses_a_decision_keyed_to_the_diagnosis() -> None:
     first = kb.pathway[0]
     keyed = first.model_copy(update={"when": ("diagnosis_wilson_disease",)})
     broken = kb.model_copy(update={"pathway": (keyed, *kb.pathway[1:])})
-    errors = _cross_reference_errors(broken)
+    errors = [p[4] for p in cross_reference_problems(broken)]
     assert [e for e in errors if "diagnosis_wilson_disease" in e and "hidden" in e], errors
-    assert not [e for e in _cross_reference_errors(kb) if "hidden" in e]
+    assert not [p for p in cross_reference_problems(kb) if p[3] == "hidden_predicate"]
 
 
 def test_a_result_is_known_only_once_its_test_is_ordered() -> None:
@@ -162,10 +162,11 @@ def test_a_test_ordered_urgently_is_judged_with_its_priority() -> None:
 
 
 def test_features_are_the_knowable_predicates_with_a_description() -> None:
-    from dystonia_teach.core.diagnoses import FEATURES
+    from dystonia_teach.core.diagnoses import features
 
-    assert FEATURES and all(not is_hidden(name) for name in FEATURES)
-    assert all(FEATURES[name][1] is PREDICATES[name] for name in FEATURES)
+    found, kb = features(), knowledge()
+    assert found and all(not is_hidden(name) for name in found)
+    assert all(found[name][1] is kb.predicates[name] for name in found)
 
 
 # --- Decisions with options (§0.1) ----------------------------------------------------------
@@ -274,7 +275,7 @@ def _young_onset_case_visits() -> list[tuple[str, Case]]:
         case = load_case(path)
         for i in range(visit_count(case)):
             visit = case_at_visit(case, i)
-            if PREDICATES["onset_before_40"](visit):
+            if holds(visit, ["onset_before_40"]):
                 found.append((f"{case.id}@{i + 1}", visit))
     return found
 
@@ -402,8 +403,9 @@ def _bundled_views() -> list[tuple[str, Case]]:
 
 
 def test_every_decision_and_rule_is_reached_by_a_bundled_case() -> None:
-    views = _bundled_views()
-    reached = {place: next((name for name, view in views if holds(view, when)), None)
+    views, table = _bundled_views(), knowledge().predicates
+    reached = {place: next((name for name, view in views if holds(view, when, None, table)),
+                           None)
                for place, when in _when_lists(knowledge()).items()
                if place.startswith(("pathway", "rule"))}
     unreached = sorted(place for place, name in reached.items() if name is None)

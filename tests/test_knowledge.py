@@ -6,7 +6,7 @@ import pytest
 
 from dystonia_teach.core import errors
 from dystonia_teach.core.kb_model import KnowledgeBase
-from dystonia_teach.core.knowledge import _cross_reference_errors, knowledge
+from dystonia_teach.core.knowledge import cross_reference_problems, knowledge
 
 SPEC_STEPS = """history_red_flags neuro_exam dystonia_phenomenology functional_signs_exam
 gait_assessment mri_lumbar_noncontrast urgent_mri mri_lumbar_contrast ct_myelography
@@ -34,7 +34,7 @@ def test_drugs_have_dose_ranges_with_sources() -> None:
 
 def test_every_step_and_finding_cites_existing_evidence() -> None:
     kb = knowledge()
-    assert _cross_reference_errors(kb) == []
+    assert cross_reference_problems(kb) == []
     # Every step cites evidence (inflammatory markers and blood cultures cite IDSA 2015; the
     # ankle-brachial index the 2016 AHA/ACC peripheral artery disease guideline).
     assert {s for s, step in kb.steps.items() if not step.evidence} == set()
@@ -51,7 +51,7 @@ def test_every_step_and_finding_cites_existing_evidence() -> None:
 def test_broken_cross_reference_is_caught(mutate, message) -> None:
     data = knowledge().model_dump()
     mutate(data)
-    errors_found = _cross_reference_errors(KnowledgeBase.model_validate(data))
+    errors_found = [p[4] for p in cross_reference_problems(KnowledgeBase.model_validate(data))]
     assert any(message in e for e in errors_found), errors_found
 
 
@@ -74,13 +74,14 @@ def test_issue_codes_are_closed() -> None:
 @pytest.mark.parametrize("name", ["algorithm.yaml", "evidence.yaml", "findings.yaml",
                                   "steps.yaml"])
 def test_knowledge_files_read_the_same_by_a_strict_yaml_1_2_parser(name: str) -> None:
-    """The knowledge is read fast with libyaml (YAML 1.1, duplicate keys allowed); ruamel's
-    strict 1.2 reading (a duplicate key is an error, `no` is text) must give the same data."""
-    from importlib.resources import files
-
+    """The knowledge is read fast with libyaml (YAML 1.1); ruamel's strict 1.2 reading (a
+    duplicate key is an error, `no` is text) must give the same data."""
     from ruamel.yaml import YAML
 
-    from dystonia_teach.core.knowledge import _read
+    from dystonia_teach.core.pack_files import read_pack_file
+    from dystonia_teach.core.packs import package_pack
 
-    text = files("dystonia_teach").joinpath("knowledge", name).read_text("utf-8")
-    assert YAML(typ="safe").load(text) == _read(name)
+    path = package_pack().folder / name
+    file, issues = read_pack_file(path, name)
+    assert issues == [] and file is not None
+    assert YAML(typ="safe").load(path.read_text("utf-8")) == file.data

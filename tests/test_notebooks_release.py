@@ -9,7 +9,6 @@ from pathlib import Path
 from dystonia_teach.casefiles.loader import list_cases
 from dystonia_teach.core.kb_model import Claim, Source
 from dystonia_teach.core.knowledge import knowledge
-from dystonia_teach.core.vocabulary import DIAGNOSES
 from dystonia_teach.course.release import notebook_paths, release_problems
 
 from .conftest import REPO
@@ -125,7 +124,7 @@ def test_the_citation_check_refuses_a_wrong_level_year_or_author() -> None:
 def test_student_notebook_prose_shows_no_internal_ids() -> None:
     """Students read 00-02; the instructors' notebooks (03, 04) may name case files."""
     kb = knowledge()
-    internal = {*kb.claims, *kb.steps, *kb.sources, *list_cases(), *DIAGNOSES}
+    internal = {*kb.claims, *kb.steps, *kb.sources, *list_cases(), *kb.diagnoses}
     for path in notebook_paths(REPO / "notebooks"):
         if not path.name.startswith(STUDENT_NOTEBOOKS):
             continue

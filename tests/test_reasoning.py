@@ -8,15 +8,14 @@ import pytest
 
 from dystonia_teach.casefiles.loader import list_cases, load_case
 from dystonia_teach.core.diagnoses import (
-    FEATURES,
     derived_differential,
     diagnosis_scripts,
+    features,
     search_diagnoses,
 )
 from dystonia_teach.core.errors import ActionError
 from dystonia_teach.core.knowledge import knowledge
 from dystonia_teach.core.reasoning import JudgedTest, ReasoningSession
-from dystonia_teach.core.vocabulary import DIAGNOSES
 from tests.conftest import CASES_DIR as REPO_CASES
 from tests.conftest import make_case
 
@@ -44,12 +43,12 @@ def submit(session: ReasoningSession, confidence: int = 50):
 
 def test_differential_scripts_cover_every_case_diagnosis_and_cite_known_evidence() -> None:
     scripts = diagnosis_scripts()
-    assert set(DIAGNOSES) <= set(scripts)
+    assert {load_case(c).diagnosis for c in list_cases()} <= set(scripts)
     kb = knowledge()
     for script in scripts.values():
         assert set(script.evidence) <= set(kb.claims)
         assert set(script.tests) <= set(kb.steps)
-        assert set(script.for_) | set(script.against) <= set(FEATURES)
+        assert set(script.for_) | set(script.against) <= set(features())
     assert any(s.must_not_miss for s in scripts.values())
 
 
@@ -378,15 +377,19 @@ def test_visit_record_round_trips_through_json_and_from_record() -> None:
 
 
 def test_differential_scripts_with_bad_references_are_reported_at_load() -> None:
-    from dystonia_teach.core.diagnoses import DiagnosisScript, _cross_reference_errors
+    from dystonia_teach.core.kb_model import DiagnosisScript
+    from dystonia_teach.core.knowledge import cross_reference_problems
 
     bad = DiagnosisScript.model_validate({
         "id": "made_up", "label": "Made up", "script": "x", "for": ["no_such_feature"],
-        "tests": ["no_such_step"], "evidence": ["no_such_claim"]})
-    errors = _cross_reference_errors((bad, bad))
-    assert len(errors) == 7  # defined twice, then feature, step and evidence for each copy
-    assert "diagnoses.yaml: diagnosis made_up: defined twice" in errors
-    assert all(e.startswith("diagnoses.yaml: diagnosis made_up") for e in errors)
+        "tests": ["no_such_step"], "evidence": ["no_such_claim"], "work_up": ["no_decision"]})
+    kb = knowledge()
+    broken = kb.model_copy(update={"diagnoses": {**kb.diagnoses, "made_up": bad}})
+    problems = [p for p in cross_reference_problems(broken) if p[0] == "diagnoses"]
+    assert [(p[1], p[2], p[3]) for p in problems] == [
+        ("made_up", ("for",), "unknown_reference"), ("made_up", ("tests",), "unknown_step"),
+        ("made_up", ("evidence",), "unknown_evidence"),
+        ("made_up", ("work_up",), "unknown_reference")]
 
 
 def test_visit_debrief_names_a_differential_fixed_before_the_examination() -> None:

@@ -7,7 +7,7 @@ from pydantic import ValidationError
 
 from dystonia_teach.core.bibliography import citation_text, doi_year, identifier_problems
 from dystonia_teach.core.kb_model import KnowledgeBase, Source
-from dystonia_teach.core.knowledge import _evidence_errors, knowledge, source_ref
+from dystonia_teach.core.knowledge import evidence_problems, knowledge, source_ref
 
 
 def _record(source_id: str, **changes: object) -> Source:
@@ -89,7 +89,7 @@ def test_sentence_fragments_cannot_be_sources() -> None:
 def _claim_errors(claim_id: str, **changes: object) -> list[str]:
     data = knowledge().model_dump()
     data["claims"][claim_id].update(changes)
-    return _evidence_errors(KnowledgeBase.model_validate(data))
+    return [p[4] for p in evidence_problems(KnowledgeBase.model_validate(data))]
 
 
 @pytest.mark.parametrize(("claim_id", "changes", "message"), [

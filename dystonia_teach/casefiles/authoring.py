@@ -10,15 +10,18 @@ from __future__ import annotations
 import json
 import re
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any
 
 from dystonia_teach.casefiles.loader import CaseReport
 from dystonia_teach.core.case_model import SCHEMA_VERSION, Case
 from dystonia_teach.core.errors import ISSUE_CODES
+from dystonia_teach.core.kb_model import KnowledgeBase
 from dystonia_teach.core.knowledge import knowledge, source_ref
-from dystonia_teach.core.vocabulary import PHASE_LABELS, ConditionName
+from dystonia_teach.core.predicates import PREDICATES, is_hidden
+from dystonia_teach.core.vocabulary import PHASE_LABELS
 
 #: Notes for authors, by dotted field path, added to the model's own descriptions.
 FIELD_NOTES: dict[str, str] = {
@@ -36,7 +39,7 @@ FIELD_NOTES: dict[str, str] = {
                  "pathway (urgent imaging, and surgical referral for neurological ones).",
     "conditions": "Stated once for the whole case. A name (- heart_failure) or a mapping "
                   "({name: ckd, stage: 4}); pregnancy needs weeks. The knowledge base applies "
-                  "them to every step.",
+                  "them to every step (a course pack may add conditions).",
     "dystonia.postures": "The observed postures of the foot and toes (at least one).",
     "dystonia.triggers": "What brings the dystonia on (at least one).",
     "dystonia.relieved_by_rest": "Does stopping or sitting relieve it?",
@@ -44,7 +47,8 @@ FIELD_NOTES: dict[str, str] = {
     "dystonia.present_at_rest": "Is the posture present at rest too?",
     "dystonia.diurnal_worsening": "Is it worse later in the day?",
     "functional_signs": "Positive signs of a functional disorder found; [] when none.",
-    "other_signs": "Other findings, often pointing to a mimic; [] when none.",
+    "other_signs": "Other findings, often pointing to a mimic; [] when none (a course pack may "
+                   "add signs).",
     "radicular.root": "The clinically affected root; none when there are no root signs.",
     "radicular.side": "Side of the root signs; leave ~ when root is none.",
     "radicular.weakness": "Free text for the record; learners read stages.examination.",
@@ -56,7 +60,8 @@ FIELD_NOTES: dict[str, str] = {
     "investigations.electrodiagnosis.root": "The root EMG localises to, if any.",
     "pathology": "The structural cause on imaging; none when there is no compressive lesion.",
     "disabling": "Do the symptoms disable the patient (walking, work, quality of life)?",
-    "diagnosis": "The true diagnosis, revealed only after the learner submits.",
+    "diagnosis": "The true diagnosis, revealed only after the learner submits: one of the "
+                 "knowledge's diagnoses (a course pack may add one).",
     "stages.presentation": "Shown first: the history. Keep examination findings for later.",
     "stages.examination": "Shown once the learner chooses an assessment step.",
     "stages.follow_up": "Shown after the learner submits: what happened next.",
@@ -74,7 +79,13 @@ FIELD_NOTES: dict[str, str] = {
 _KIND_OVERRIDES = {"course.conservative_care": "list of step ids",
                    "evidence": "list of evidence ids",
                    "conditions": "list of conditions (a name, or a mapping with its measure)"}
-_OVERRIDE_ALLOWED = {"conditions": get_args(ConditionName)}
+#: Fields whose identifiers are those of the knowledge in use (a course pack may add some).
+_KNOWLEDGE_IDS: dict[str, tuple[str, Callable[[KnowledgeBase], tuple[str, ...]]]] = {
+    "diagnosis": ("identifier", lambda kb: tuple(kb.diagnoses)),
+    "other_signs": ("list of identifiers", lambda kb: kb.sign_ids),
+    "visits.other_signs": ("list of identifiers", lambda kb: kb.sign_ids),
+    "conditions": (_KIND_OVERRIDES["conditions"], lambda kb: kb.condition_ids),
+}
 _TYPE_NAMES = {"string": "text", "number": "number", "integer": "whole number",
                "boolean": "true or false", "object": "section"}
 _NO_DEFAULT = object()
@@ -119,15 +130,19 @@ def _walk(node: dict[str, Any], defs: dict[str, Any], prefix: str, out: list[Fie
     for name, prop in node["properties"].items():
         path = f"{prefix}{name}"
         spec, nullable = _resolve(prop, defs)
-        if path in _KIND_OVERRIDES:
-            kind, allowed = _KIND_OVERRIDES[path], _OVERRIDE_ALLOWED.get(path, ())
+        limits = _limits(spec)
+        if path in _KNOWLEDGE_IDS:
+            kind, ids = _KNOWLEDGE_IDS[path]
+            allowed, limits = ids(knowledge()), ""
+        elif path in _KIND_OVERRIDES:
+            kind, allowed = _KIND_OVERRIDES[path], ()
         else:
             kind, allowed = _kind(spec)
         parts = (spec.get("description") if kind == "section" else "", prop.get("description"),
                  FIELD_NOTES.get(path))
         description = " ".join(p for p in parts if p).replace("``", "`")
         out.append(FieldDoc(path, kind, name in required, prop.get("default", _NO_DEFAULT),
-                            allowed, _limits(spec), description, nullable))
+                            allowed, limits, description, nullable))
         if kind == "section":
             _walk(spec, defs, f"{path}.", out)
 
@@ -202,11 +217,43 @@ def schema_reference() -> str:
     for claim_id in kb.claims:
         ref = source_ref(claim_id)
         lines.append(f"- `{claim_id}` ({ref.badge}): {' '.join(ref.claim.split())}")
+    lines += ["", "## Predicates (for `when:` in a knowledge pack, and a feature's `all:` "
+              "and `any:`)", "", "Write `not name` to negate one. `diagnosis_<id>` reads the "
+              "hidden diagnosis and is refused there.", ""]
+    lines += [f"- `{name}`: {text}" for name, text in predicate_descriptions(kb).items()]
     lines += ["", "## Issue codes", "",
               "`dystonia-teach validate` reports each problem as "
               "`file:line: field.path: code: message (hint)`.", ""]
     lines += [f"- `{code}`: {meaning}" for code, meaning in ISSUE_CODES.items()]
     return "\n".join(lines) + "\n"
+
+
+def predicate_descriptions(kb: KnowledgeBase) -> dict[str, str]:
+    """Each predicate a knowledge pack may name, with a one-line description (the hidden
+    ``diagnosis_<id>`` ones left out)."""
+    described: dict[str, str] = {}
+    for name, predicate in kb.predicates.items():
+        if is_hidden(name):
+            continue
+        doc = (getattr(predicate, "__doc__", None) or "").strip()
+        described[name] = " ".join(doc.split("\n\n")[0].split()) if doc and (
+            name in PREDICATES) else ""
+    for name in described:
+        if name.startswith("established_") and name.removeprefix("established_") in (
+                kb.diagnoses):
+            label = kb.diagnoses[name.removeprefix("established_")].label
+            described[name] = f"{label}, once a result that shows it is known."
+        elif name in kb.signs:
+            described[name] = f"Sign (a course pack's): {kb.signs[name].label}."
+        elif name in kb.conditions:
+            described[name] = f"Condition (a course pack's): {kb.conditions[name].label}."
+        elif name in kb.features:
+            described[name] = f"Feature (a course pack's): {kb.features[name].label}."
+        elif name.startswith("pathology_"):
+            described[name] = f"Known imaging shows {name.removeprefix('pathology_')}."
+        elif not described[name]:
+            described[name] = f"The patient has the condition {name}."
+    return described
 
 
 # --- the scaffold -------------------------------------------------------------------------------

@@ -110,6 +110,34 @@ def data_issues(doc: YamlDocument, expected_id: str | None, hints: Hints) -> lis
     return issues
 
 
+def vocabulary_issues(doc: YamlDocument, data: dict[str, Any], hints: Hints) -> list[Issue]:
+    """A diagnosis, sign or condition the knowledge in use does not know (the package's, and
+    the course packs': ``data`` is the file's data upgraded to the current schema)."""
+    kb = knowledge()
+    conditions = "conditions" if "conditions" in doc.data else "contraindications"
+    found: list[tuple[list[str | int], str, str, tuple[str, ...]]] = []
+    diagnosis = data.get("diagnosis")
+    if isinstance(diagnosis, str):
+        found.append((["diagnosis"], diagnosis, "diagnosis", tuple(kb.diagnoses)))
+    visits = data.get("visits") if isinstance(data.get("visits"), list) else []
+    for path, signs in [(["other_signs"], data.get("other_signs")),
+                        *((["visits", n, "other_signs"], _get(v, "other_signs"))
+                          for n, v in enumerate(visits))]:
+        found += [([*path, i], sign, "sign", kb.sign_ids) for i, sign in _strings_in(signs)]
+    for i, item in enumerate(data.get("conditions") or ()) if isinstance(
+            data.get("conditions"), list) else ():
+        name, path = (item, [conditions, i]) if isinstance(item, str) else (
+            _get(item, "name"), [conditions, i, "name"])
+        if isinstance(name, str):
+            found.append((path, name, "condition", kb.condition_ids))
+    return [doc.issue(path, "invalid_value", "this field is still empty: fill it in")
+            if not value.strip() else
+            doc.issue(path, "invalid_value", f"{value!r} is not a {what} of the knowledge in use",
+                      hints(value, allowed) or "allowed: " + ", ".join(allowed)
+                      + f"; a course pack may add a {what} (docs/authoring.md)")
+            for path, value, what, allowed in found if value not in allowed]
+
+
 def _repeated_conditions(doc: YamlDocument) -> Iterator[Issue]:
     """A condition listed twice: an error naming both lines, whichever measure comes first
     (the stricter one must not depend on the order of the list)."""

@@ -4,6 +4,10 @@ A file is read (:mod:`~dystonia_teach.casefiles.yamlio`), its text checked, its 
 against the case model, then its ids and facts (:mod:`~dystonia_teach.casefiles.checks`): a
 problem of one kind never hides one of another, and a bad field in a visit does not hide the
 visit's other problems.
+
+A case is checked with the knowledge of its course: the packs of ``DYSTONIA_TEACH_CASES`` and
+the ``knowledge/`` folder beside it (:mod:`~dystonia_teach.core.packs`). Validating a folder
+also checks its pack's files, each problem on its line (:func:`pack_reports`).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import os
 import reprlib
 import typing
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +28,21 @@ from dystonia_teach.casefiles.checks import (
     fact_issues,
     salvaged_case,
     text_issues,
+    vocabulary_issues,
 )
 from dystonia_teach.casefiles.locate import CASE_SUFFIXES, case_dirs, case_files
 from dystonia_teach.casefiles.upgrade import upgrade
 from dystonia_teach.casefiles.yamlio import YamlDocument, read_yaml_file, read_yaml_text
 from dystonia_teach.core.case_model import SCHEMA_VERSION, Case, Visit
 from dystonia_teach.core.errors import CaseInvalidError, CaseNotFoundError, Issue, did_you_mean
+from dystonia_teach.core.knowledge import load_knowledge, refresh_knowledge
+from dystonia_teach.core.packs import (
+    course_folders_in_use,
+    course_pack,
+    env_course_folders,
+    package_pack,
+    use_course_folder,
+)
 
 _SHORT_REPR = reprlib.Repr()
 _SHORT_REPR.maxstring = _SHORT_REPR.maxother = 60
@@ -62,14 +75,82 @@ def validate_text(text: str, file: str = "<text>", expected_id: str | None = Non
 
 
 def validate_file(path: Path | str) -> CaseReport:
-    """Validate one case file; never raises for bad content."""
+    """Validate one case file with its course's knowledge; never raises for bad content (a
+    broken course pack beside it is reported with the case's issues)."""
     path = Path(path)
-    return _validate_document(read_yaml_file(path), expected_id=path.stem)
+    refresh_knowledge()
+    folders, broken = course_knowledge(path.parent)
+    report = _validate_with(path, folders)
+    report.issues[:0] = broken
+    if broken:
+        report.case = None
+    return report
+
+
+def _validate_with(path: Path, folders: tuple[Path, ...]) -> CaseReport:
+    with course_folders_in_use(folders):
+        return _validate_document(read_yaml_file(path), expected_id=path.stem)
+
+
+def course_knowledge(folder: Path) -> tuple[tuple[Path, ...], list[Issue]]:
+    """The course folders whose packs a case in ``folder`` is checked with (those of
+    ``DYSTONIA_TEACH_CASES``, then ``folder``), and the issues of the packs left out because
+    they cannot be used (the case is then checked without them)."""
+    wanted = tuple(dict.fromkeys([*env_course_folders(), folder]))
+    kb, issues = load_knowledge(_packs(wanted))
+    if kb is not None:
+        return wanted, []
+    usable = tuple(f for f in wanted if load_knowledge(_packs((f,)))[0] is not None)
+    if load_knowledge(_packs(usable))[0] is None:
+        usable = ()
+    return usable, list(issues)
+
+
+def _packs(folders: Iterable[Path]) -> tuple[Any, ...]:
+    packs = (course_pack(f) for f in folders)
+    return (package_pack(), *(p for p in packs if p.folder.is_dir()))
+
+
+def pack_reports(folders: Iterable[Path]) -> list[CaseReport]:
+    """One report per file of the course packs in ``folders`` (with the packs of
+    ``DYSTONIA_TEACH_CASES`` loaded before them), each issue at its file and line. A file's
+    text is read as a case file's is (tabs, control characters, YAML syntax in plain words)."""
+    reports: list[CaseReport] = []
+    for folder in dict.fromkeys(folders):
+        pack = course_pack(folder)
+        if not pack.folder.is_dir():
+            continue
+        _, issues = load_knowledge(_packs(dict.fromkeys([*env_course_folders(), folder])))
+        for file in pack.files():
+            shown = f"{pack.shown}/{file.name}"
+            text = [replace(issue, file=shown) for issue in read_yaml_file(file).issues]
+            unread = bool(_READING_CODES.intersection(i.code for i in text))
+            found = [i for i in issues
+                     if i.file == shown and not (unread and i.code in _READING_CODES)]
+            reports.append(CaseReport(shown, issues=sorted(found + text, key=_line_order)))
+        reports += [CaseReport(i.file, issues=[i]) for i in issues
+                    if not i.file.startswith(pack.shown + "/")]
+    return reports
+
+
+#: Problems that stop a file being read: the case files' reader words them best.
+_READING_CODES = frozenset({"yaml_syntax", "duplicate_key", "yaml_alias", "empty_file",
+                            "not_a_mapping", "binary_file", "unreadable_file"})
+
+
+_PACK_UNUSABLE = "the knowledge packs in use have problems, listed above: checked without them"
+#: Issues about an id that a knowledge pack may define.
+_KNOWLEDGE_IDS = frozenset({"invalid_value", "unknown_step", "unknown_evidence"})
+
+
+def _line_order(issue: Issue) -> tuple[int, str]:
+    return issue.line or 0, issue.field
 
 
 def validate_paths(paths: Iterable[Path | str]) -> list[CaseReport]:
-    """Validate files and folders (their ``*.yaml``), also checking ids are unique; a folder
-    that cannot be listed is reported as an unreadable file."""
+    """Validate files and folders (their ``*.yaml``), also checking ids are unique, and the
+    course packs beside them (first); a folder that cannot be listed is reported as an
+    unreadable file."""
     files: dict[str, Path] = {}  # a file named twice (cases/ and cases/x.yaml) is read once
     reports: list[CaseReport] = []
     for raw in paths:
@@ -83,7 +164,19 @@ def validate_paths(paths: Iterable[Path | str]) -> list[CaseReport]:
             continue
         for file in entries:
             files.setdefault(os.path.realpath(file), file)  # realpath: a link loop is no error
-    reports += [validate_file(p) for p in files.values()]
+    refresh_knowledge()
+    by_folder: dict[Path, list[Path]] = {Path(p): [] for p in paths if Path(p).is_dir()}
+    for file in files.values():
+        by_folder.setdefault(file.parent, []).append(file)
+    reports[:0] = pack_reports(by_folder)
+    for folder, in_folder in by_folder.items():
+        usable, broken = course_knowledge(folder)
+        checked = [_validate_with(p, usable) for p in in_folder]
+        if broken:  # say why an id of the pack is unknown
+            for report in checked:
+                report.issues = [replace(i, hint=f"{_PACK_UNUSABLE}; {i.hint}")
+                                 if i.code in _KNOWLEDGE_IDS else i for i in report.issues]
+        reports += checked
     first: dict[str, str] = {}
     for report in reports:
         if report.case is None:
@@ -109,6 +202,7 @@ def _validate_document(doc: YamlDocument, expected_id: str | None) -> CaseReport
         hints = Hints()
         report.issues += data_issues(doc, expected_id, hints)
         data = upgrade(doc.data)
+        report.issues += vocabulary_issues(doc, data, hints)
         left_out: dict[int, frozenset[str]] = {}
         try:
             case = Case.model_validate(data)
@@ -280,9 +374,12 @@ def case_path(path_or_id: Path | str) -> Path:
 
 
 def load_case(path_or_id: Path | str) -> Case:
-    """Load a case by file path or by id; raises CaseNotFoundError or CaseInvalidError."""
+    """Load a case by file path or by id; raises CaseNotFoundError or CaseInvalidError. A case
+    file's course pack (the ``knowledge/`` folder beside it) is in use from then on."""
     path = case_path(path_or_id)
     report = validate_file(path)
     if report.case is None:
         raise CaseInvalidError(path, report.issues)
+    if course_pack(path.parent).folder.is_dir():
+        use_course_folder(path.parent)
     return report.case

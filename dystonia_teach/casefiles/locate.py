@@ -6,9 +6,10 @@ searched first.
 
 from __future__ import annotations
 
-import os
 from importlib.resources import files
 from pathlib import Path
+
+from dystonia_teach.core.packs import env_course_folders
 
 CASE_SUFFIXES = (".yaml", ".yml")
 
@@ -23,8 +24,7 @@ def bundled_cases_dir() -> Path:
 
 def case_dirs() -> list[Path]:
     """Folders searched for cases, in order."""
-    extra = [Path(p) for p in os.environ.get("DYSTONIA_TEACH_CASES", "").split(os.pathsep) if p]
-    return [*extra, bundled_cases_dir()]
+    return [*env_course_folders(), bundled_cases_dir()]
 
 
 def case_files(folder: Path) -> list[Path]:

@@ -5,12 +5,12 @@ A learner sees the title, the summary, the teaser of the case picker (built from
 diagnosis. None of them may name the case's true diagnosis, or imply it:
 
 * it is **named** by its label (split at "," and "or"), its ``names:`` in
-  ``knowledge/diagnoses.yaml`` and the words of its id, in any word form ("radicular" for
-  "radiculopathy", "parkinsonian" for "Parkinson"); abbreviations (``DRD``, ``PAD``) count
-  only written in capitals;
-* it is **implied** by the words in :data:`IMPLYING_WORDS` (what gives a diagnosis away without
-  naming it: "levodopa" for dopa-responsive dystonia, "mimic" for any diagnosis but the
-  course's own), and, for radiculopathy dystonia, by saying that a spinal lesion causes the
+  ``knowledge/diagnoses.yaml`` (or a course pack's) and the words of its id, in any word form
+  ("radicular" for "radiculopathy", "parkinsonian" for "Parkinson"); abbreviations (``DRD``,
+  ``PAD``) count only written in capitals;
+* it is **implied** by its ``implying_words:`` there (what gives a diagnosis away without
+  naming it: "levodopa" for dopa-responsive dystonia), by "mimic" for any diagnosis but the
+  course's own, and, for radiculopathy dystonia, by saying that a spinal lesion causes the
   symptoms ("from an L4-L5 slip", "due to a trapped nerve").
 
 Test reports are not checked: a result may name a finding ("an L5 radiculopathy on EMG").
@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from dystonia_teach.core.diagnoses import OTHER, diagnosis_scripts
+from dystonia_teach.core.knowledge import on_knowledge_change
 
 #: The fields a learner reads before submitting (``visits`` items by their field).
 SHOWN_BEFORE_SUBMITTING = frozenset({
@@ -35,17 +36,6 @@ _VISIT_FIELDS = frozenset({"presentation", "examination"})
 COURSE_DIAGNOSIS = "radiculopathy_dystonia"
 _MIMIC = ("mimic", "mimicking", "masquerade", "masquerading", "imitator", "look-alike",
           "lookalike")
-#: Words that give a diagnosis away without naming it, by diagnosis id.
-IMPLYING_WORDS: dict[str, tuple[str, ...]] = {
-    "radiculopathy_dystonia": ("trapped nerve", "pinched nerve", "nerve root compression",
-                               "root compression", "compressed root", "sciatic dystonia"),
-    "functional_dystonia": ("non-organic", "nonorganic", "hysterical", "conversion",
-                            "somatisation", "somatization", "medically unexplained"),
-    "isolated_dystonia": ("task-specific", "idiopathic"),
-    "dopa_responsive_dystonia": ("levodopa", "L-dopa", "dopa"),
-    "vascular_claudication": ("arterial", "ischemia", "ischaemic", "ischemic", "pulseless"),
-    "paroxysmal_exercise_induced_dyskinesia": ("paroxysm", "paroxysms"),
-}
 #: "caused by a disc", "from an L4-L5 slip": a spinal cause stated (radiculopathy dystonia).
 SPINAL_CAUSE = re.compile(
     r"\b(?:(?:caused by|due to|secondary to|because of|owing to|from)\s+(?:an?|the|his|her|"
@@ -89,8 +79,9 @@ def shown_before_submitting(path: Sequence[str | int]) -> bool:
 
 def spoilers(text: str, diagnosis: str) -> Iterator[Spoiler]:
     """Each place in ``text`` that names or implies ``diagnosis`` (a diagnosis id)."""
+    label = diagnosis_scripts()[diagnosis].label  # first: it brings the knowledge in use
     terms = _terms(diagnosis)
-    named = list(_named(text, terms, diagnosis_scripts()[diagnosis].label)) if terms and (
+    named = list(_named(text, terms, label)) if terms and (
         _may_hold_a_term(text, diagnosis)) else []
     yield from named
     if diagnosis == COURSE_DIAGNOSIS and _may_give_a_cause(text):
@@ -99,7 +90,7 @@ def spoilers(text: str, diagnosis: str) -> Iterator[Spoiler]:
                 continue  # "because of a trapped nerve": the named words say it already
             yield Spoiler(match.start(), match.end(),
                           f"{match.group(0)!r} gives the cause of the symptoms, which implies "
-                          f"the case's diagnosis ({diagnosis_scripts()[diagnosis].label})")
+                          f"the case's diagnosis ({label})")
 
 
 def _named(text: str, terms: dict[str, tuple[_Term, ...]], label: str) -> Iterator[Spoiler]:
@@ -134,7 +125,7 @@ def _terms(diagnosis: str) -> dict[str, tuple[_Term, ...]]:
     named = [part for part in re.split(r",\s*|\s+or\s+", label)
              if part and not part.startswith("including")]
     named += [*script.names, diagnosis.replace("_", " ")]
-    implied = list(IMPLYING_WORDS.get(diagnosis, ()))
+    implied = list(script.implying_words)
     if diagnosis != COURSE_DIAGNOSIS:
         implied += _MIMIC
     found: dict[str, list[_Term]] = {}
@@ -155,6 +146,12 @@ def _needles(diagnosis: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     longest = {max(term.words, key=len) for terms in _terms(diagnosis).values() for term in terms}
     return (tuple(sorted(w for w in longest if not _abbreviation(w))),
             tuple(sorted(w for w in longest if _abbreviation(w))))
+
+
+@on_knowledge_change
+def _forget_terms() -> None:
+    _terms.cache_clear()
+    _needles.cache_clear()
 
 
 def _may_give_a_cause(text: str) -> bool:

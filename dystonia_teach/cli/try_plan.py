@@ -10,7 +10,6 @@ from dystonia_teach.cli._common import EXIT_USAGE, echo, examples, load
 from dystonia_teach.core.engine import evaluate
 from dystonia_teach.core.errors import ActionError
 from dystonia_teach.core.visits import case_at_visit, visit_count
-from dystonia_teach.core.vocabulary import DIAGNOSES
 from dystonia_teach.render.text import assessment_text
 
 
@@ -24,7 +23,9 @@ from dystonia_teach.render.text import assessment_text
 ))
 @click.argument("case")
 @click.argument("steps", nargs=-1, metavar="STEP[=MG_PER_DAY]...")
-@click.option("--diagnosis", type=click.Choice(DIAGNOSES), help="The learner's working diagnosis.")
+@click.option("--diagnosis", metavar="DIAGNOSIS",
+              help="The learner's working diagnosis: an id of the knowledge's diagnoses (the "
+                   "package's, and a course pack's beside the case).")
 @click.option("--visit", type=click.IntRange(min=1), default=1, show_default=True,
               help="Score the plan at this visit (1 = the first; later ones are the case's "
                    "`visits:` entries, their facts applied in order).")

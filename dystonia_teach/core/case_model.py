@@ -2,6 +2,8 @@
 
 A case never lists its own answers; the engine derives the recommended pathway from the facts.
 Unknown keys are errors (``extra="forbid"``), so a misspelt field is reported, not ignored.
+``diagnosis``, ``other_signs`` and condition names are identifiers of the knowledge in use (a
+course pack may add some): the case files' loader checks them against it.
 """
 
 from __future__ import annotations
@@ -12,12 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints, mo
 
 from dystonia_teach.core.vocabulary import (
     AntithromboticDrug,
-    ConditionName,
-    Diagnosis,
     EdxResult,
     FunctionalSign,
     Operation,
-    OtherSign,
     Pathology,
     Posture,
     RedFlag,
@@ -31,6 +30,9 @@ SCHEMA_VERSION = 2
 CHILD_AGE = 18
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+#: An identifier of the knowledge in use: a diagnosis, a sign or a condition (the case files'
+#: loader checks it against that knowledge).
+KnowledgeId = Annotated[str, Strict()]
 CaseId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{1,63}$")]
 #: Numbers are strict: ``true`` or ``"6"`` is not silently taken for a number.
 Weeks = Annotated[float, Strict(), Field(ge=0, le=1040)]
@@ -65,7 +67,7 @@ class Condition(_Strict):
     Written as a name (``- heart_failure``) or a mapping (``- {name: ckd, stage: 4}``).
     """
 
-    name: ConditionName
+    name: KnowledgeId
     stage: Annotated[int, Strict(), Field(ge=1, le=5)] | None = Field(
         None, description="CKD stage (ckd only).")
     crcl_ml_min: Annotated[float, Strict(), Field(ge=0, le=200)] | None = Field(
@@ -222,7 +224,7 @@ class Visit(_Strict):
     conservative_care_weeks: Weeks | None = None
     conservative_care: tuple[str, ...] | None = None
     red_flags: tuple[RedFlag, ...] | None = None
-    other_signs: tuple[OtherSign, ...] | None = None
+    other_signs: tuple[KnowledgeId, ...] | None = None
     radicular: Radicular | None = None
     disabling: bool | None = None
     investigations: Investigations | None = None
@@ -250,14 +252,14 @@ class Case(_Strict):
         (), description="Conditions that contraindicate or caution steps; [] when none.")
     dystonia: Dystonia
     functional_signs: tuple[FunctionalSign, ...] = ()
-    other_signs: tuple[OtherSign, ...] = ()
+    other_signs: tuple[KnowledgeId, ...] = ()
     radicular: Radicular
     investigations: Investigations
     pathology: Pathology
     disabling: bool
     preference: Literal["not_stated", "surgery", "conservative"] = Field(
         "not_stated", description="The patient's informed preference once surgery is offered.")
-    diagnosis: Diagnosis
+    diagnosis: KnowledgeId
     stages: Stages
     teaching_notes: Text
     evidence: Annotated[tuple[str, ...], Field(min_length=1)]

@@ -19,7 +19,7 @@ def cautions_met(case: Case, kb: KnowledgeBase, memo: dict[str, bool] | None = N
     :func:`holds`)."""
     met: dict[str, list[Caution]] = {}
     for caution in kb.cautions:
-        if holds(case, caution.when, memo):
+        if holds(case, caution.when, memo, kb.predicates):
             for step in caution.steps:
                 met.setdefault(step, []).append(caution)
     return {step: tuple(found) for step, found in met.items()}

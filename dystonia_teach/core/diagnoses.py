@@ -1,10 +1,11 @@
-"""Diagnoses a learner can name, their illness scripts, and the differential derived from facts.
+"""Diagnoses: what a case's ``diagnosis:``, a learner's differential and ``try --diagnosis``
+name (one vocabulary), their illness scripts, and the differential derived from facts.
 
-The scripts are data (``knowledge/diagnoses.yaml``); the facts they point to are the named
-features (:data:`FEATURES`): the knowable predicates of :mod:`dystonia_teach.core.predicates`
-that carry a plain description. ``derived_differential(case)`` ranks every
-diagnosis by the features of the case that point towards it minus those that point away,
-so it follows the facts, never an authored answer::
+The diagnoses are data (``knowledge/diagnoses.yaml``, and a course pack's ``diagnoses:``); the
+facts they point to are the named features (:func:`features`): the knowable predicates that
+carry a plain description, and the signs and features a course pack adds.
+``derived_differential(case)`` ranks every diagnosis by the features of the case that point
+towards it minus those that point away, so it follows the facts, never an authored answer::
 
     from dystonia_teach.core.diagnoses import derived_differential, search_diagnoses
     [d.id for d in search_diagnoses("parkin")]        # ['parkinsonism_foot_dystonia']
@@ -17,78 +18,36 @@ import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
-from importlib.resources import files
-from typing import Annotated
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
 
 from dystonia_teach.core.case_model import Case
-from dystonia_teach.core.errors import KnowledgeBaseError
-from dystonia_teach.core.knowledge import knowledge
-from dystonia_teach.core.predicates import FEATURE_TEXT, PREDICATES
+from dystonia_teach.core.kb_model import DiagnosisScript, KnowledgeBase
+from dystonia_teach.core.knowledge import feature_text, knowledge, on_knowledge_change
 
 Feature = Callable[[Case], bool]
 OTHER = "other"
-#: Facts a script can point to: name -> (plain description, test on the case). They are the
-#: knowable predicates that carry a plain description (one place for each fact).
-FEATURES: dict[str, tuple[str, Feature]] = {
-    name: (text, PREDICATES[name]) for name, text in FEATURE_TEXT.items()}
+_FEATURES: list[dict[str, tuple[str, Feature]]] = []
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+@on_knowledge_change
+def _forget_features() -> None:
+    _FEATURES.clear()
 
 
-class DiagnosisScript(_Strict):
-    """One diagnosis with its illness script (the features that discriminate it)."""
-
-    id: str
-    label: str
-    names: tuple[str, ...] = ()
-    script: str
-    for_: tuple[str, ...] = Field((), alias="for")
-    against: tuple[str, ...] = ()
-    tests: tuple[str, ...] = ()
-    must_not_miss: bool = False
-    evidence: tuple[str, ...] = ()
+def features(kb: KnowledgeBase | None = None) -> dict[str, tuple[str, Feature]]:
+    """Facts a script can point to: name -> (plain description, test on the case). They are the
+    knowable predicates with a plain description, and a course pack's signs and features (one
+    place for each fact)."""
+    if kb is not None:
+        return {name: (text, kb.predicates[name]) for name, text in feature_text(kb).items()}
+    current = knowledge()  # first: a change of knowledge empties the cache
+    if not _FEATURES:
+        _FEATURES.append(features(current))
+    return _FEATURES[0]
 
 
-class _File(_Strict):
-    diagnoses: Annotated[tuple[DiagnosisScript, ...], Field(min_length=1)]
-
-
-def _cross_reference_errors(scripts: tuple[DiagnosisScript, ...]) -> list[str]:
-    kb = knowledge()
-    errors: list[str] = []
-    seen: set[str] = set()
-    for d in scripts:
-        where = f"diagnoses.yaml: diagnosis {d.id}"
-        if d.id in seen:
-            errors.append(f"{where}: defined twice")
-        seen.add(d.id)
-        errors += [f"{where}: unknown feature {f!r}" for f in (*d.for_, *d.against)
-                   if f not in FEATURES]
-        errors += [f"{where}: unknown step {s!r}" for s in d.tests if s not in kb.steps]
-        errors += [f"{where}: unknown evidence id {c!r}" for c in d.evidence
-                   if c not in kb.claims]
-    return errors
-
-
-@cache
 def diagnosis_scripts() -> dict[str, DiagnosisScript]:
-    """Every diagnosis a learner can name, by id, checked against steps and evidence (cached)."""
-    text = files("dystonia_teach").joinpath("knowledge", "diagnoses.yaml").read_text("utf-8")
-    try:
-        data = _File.model_validate(YAML(typ="safe").load(text))
-    except (YAMLError, ValidationError) as err:
-        raise KnowledgeBaseError(f"dystonia_teach/knowledge/diagnoses.yaml: {err}") from err
-    errors = _cross_reference_errors(data.diagnoses)
-    if errors:
-        raise KnowledgeBaseError("diagnoses cross-references:\n  " + "\n  ".join(errors))
-    return {d.id: d for d in data.diagnoses}
+    """Every diagnosis of the knowledge in use, by id (the package's first)."""
+    return knowledge().diagnoses
 
 
 def _words(text: str) -> list[str]:
@@ -119,7 +78,8 @@ def search_diagnoses(text: str, limit: int = 8) -> list[DiagnosisScript]:
     """Diagnoses matching every word of ``text``, most relevant first: a word of the label
     (best when it starts the label), then abbreviations and other names (``names:`` in
     diagnoses.yaml), close misspellings, and words of the script; of equally relevant ones the
-    shorter label first (the words cover more of it), then alphabetically. The order depends
+    shorter label first (the words cover more of it), then alphabetically (a course pack's
+    diagnoses are searched as the package's are). The order depends
     on the words typed, never on a case. An empty
     query lists them all; a query matching nothing offers "Another diagnosis"."""
     scripts = list(diagnosis_scripts().values())
@@ -155,8 +115,9 @@ class DifferentialEntry:
 
 
 def _entry(case: Case, d: DiagnosisScript) -> DifferentialEntry:
-    present_for = tuple(FEATURES[f][0] for f in d.for_ if FEATURES[f][1](case))
-    present_against = tuple(FEATURES[f][0] for f in d.against if FEATURES[f][1](case))
+    facts = features()
+    present_for = tuple(facts[f][0] for f in d.for_ if facts[f][1](case))
+    present_against = tuple(facts[f][0] for f in d.against if facts[f][1](case))
     return DifferentialEntry(d.id, d.label, len(present_for) - len(present_against),
                              present_for, present_against, d.must_not_miss, d.script)
 

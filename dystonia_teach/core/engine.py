@@ -29,7 +29,7 @@ from dystonia_teach.core.kb_model import (
     split_option,
 )
 from dystonia_teach.core.knowledge import knowledge, source_ref
-from dystonia_teach.core.predicates import PREDICATES, holds, knowable_view, result_kinds
+from dystonia_teach.core.predicates import holds, knowable_view, result_kinds
 from dystonia_teach.core.results import (
     Action,
     Assessment,
@@ -46,7 +46,7 @@ from dystonia_teach.core.rules import (
     late_versions,
     trigger_steps,
 )
-from dystonia_teach.core.vocabulary import DIAGNOSES, PRIORITIES
+from dystonia_teach.core.vocabulary import PRIORITIES
 from dystonia_teach.core.wording import with_subject
 
 ActionLike = str | Mapping[str, Any] | Action
@@ -195,13 +195,20 @@ _FACTS_KEPT = 4096
 _READINGS: dict[int, tuple[Case, list[tuple[dict[str, bool], _CaseFacts]]]] = {}
 _TABLES: dict[int, tuple[KnowledgeBase, _Tables]] = {}
 _KINDS: dict[int, tuple[Case, frozenset[str]]] = {}
+#: The knowledge base the caches above (and the shared findings) were built from.
+_BASE: list[KnowledgeBase | None] = [None]
 
 
 def _tables(kb: KnowledgeBase) -> _Tables:
-    """The per-base lookups, cached by identity (the entry holds the base)."""
+    """The per-base lookups, cached by identity (the entry holds the base). Another base (the
+    packs in use changed) also drops every derivation and finding cached from the last one."""
     hit = _TABLES.get(id(kb))
     if hit is not None and hit[0] is kb:
         return hit[1]
+    _FACTS.clear()
+    _READINGS.clear()
+    _shared_finding.cache_clear()
+    _BASE[0] = kb
     harms = {h.id: h for h in kb.scoring.harm_classes}
     plain = {step: Action(step) for step in kb.steps}
     for step, s in kb.steps.items():
@@ -257,7 +264,7 @@ def _example_dose(kb: KnowledgeBase, step: str, view: Case, given: float | None,
     dose_range = kb.steps[step].dose
     if dose_range is None:
         return None
-    low, high, _ = dose_limits(dose_range, view, memo)
+    low, high, _ = dose_limits(dose_range, view, memo, kb.predicates)
     dose = given or dose_range.example_mg_per_day or high
     if view.patient.child and dose_range.child and view.patient.weight_kg:
         middle = ((low or high / 2) + high) / 2
@@ -275,14 +282,14 @@ def _derive(view: Case, kb: KnowledgeBase, met: Mapping[str, tuple[Caution, ...]
     derived: list[tuple[Decision | Caution, bool, tuple[str, ...], PathwayItem]] = []
     seen: dict[frozenset[str], int] = {}
     for decision in kb.pathway:
-        if not holds(view, decision.when, memo):
+        if not holds(view, decision.when, memo, kb.predicates):
             continue
         options = tuple(o for o in decision.options if split_option(o)[0] not in barred)
         if not options:
             continue
         required = decision.required == "must" or (
             decision.required == "must-unless-documented"
-            and not holds(view, decision.documented_by, memo))
+            and not holds(view, decision.documented_by, memo, kb.predicates))
         key = frozenset(options)
         if key in seen:  # the same choice asked for twice (follow-up): once, the stronger
             index = seen[key]
@@ -396,8 +403,9 @@ def _case_facts(case: Case, kb: KnowledgeBase, known: frozenset[str] = frozenset
         if len(_READINGS) >= _FACTS_KEPT:
             _READINGS.clear()
         entry = _READINGS[id(case)] = (case, [])
+    predicates = kb.predicates
     for read, derived in entry[1]:
-        if all(PREDICATES[name](view) == value for name, value in read.items()):
+        if all(predicates[name](view) == value for name, value in read.items()):
             facts = replace(derived, view=view)
             break
     else:
@@ -465,7 +473,7 @@ def _derive_facts(view: Case, kb: KnowledgeBase, memo: dict[str, bool]) -> _Case
         acceptable=frozenset(could),
         rules=tuple((r, RULE_KINDS[r.kind], frozenset(r.params.get("unless_raised", ())),
                      trigger_steps(r, kb, met), aside_codes(r), "late_versions" in r.params)
-                    for r in kb.rules if holds(view, r.when, memo)),
+                    for r in kb.rules if holds(view, r.when, memo, kb.predicates)),
         cautions=met,
         wrong_from_start=frozenset(
             s for s in kb.steps if s not in must and s not in could
@@ -562,17 +570,19 @@ def recommended_actions(case: Case, earlier: Iterable[ActionLike] = (),
 def _finding(kb: KnowledgeBase, code: str, step: str | None, extra: str = "",
              reason: str = "", severity: str | None = None,
              evidence: tuple[str, ...] = (), instead: str = "") -> Finding:
-    if kb is knowledge():  # the packaged knowledge never changes: findings are shared values
-        return _packaged_finding(code, step, extra, reason, severity, evidence, instead)
+    if _BASE[0] is kb:  # findings of the knowledge in use are shared values
+        return _shared_finding(code, step, extra, reason, severity, evidence, instead)
     return _build_finding(kb, code, step, extra, reason, severity, evidence, instead)
 
 
 @lru_cache(maxsize=8192)
-def _packaged_finding(code: str, step: str | None, extra: str, reason: str,
-                      severity: str | None, evidence: tuple[str, ...],
-                      instead: str = "", priority: str = "") -> Finding:
-    return _build_finding(knowledge(), code, step, extra, reason, severity, evidence, instead,
-                          priority)
+def _shared_finding(code: str, step: str | None, extra: str, reason: str,
+                    severity: str | None, evidence: tuple[str, ...],
+                    instead: str = "", priority: str = "") -> Finding:
+    """A finding of the knowledge the caches hold (called only once ``_tables`` built them)."""
+    kb = _BASE[0]
+    assert kb is not None
+    return _build_finding(kb, code, step, extra, reason, severity, evidence, instead, priority)
 
 
 def _build_finding(kb: KnowledgeBase, code: str, step: str | None, extra: str, reason: str,
@@ -624,9 +634,11 @@ def evaluate(
     chosen: dict[str, Action] = {}
     for action in parsed:
         chosen.setdefault(action.step, action)
-    if working_diagnosis is not None and working_diagnosis not in DIAGNOSES:
-        hint = (did_you_mean(working_diagnosis, DIAGNOSES)
-                if isinstance(working_diagnosis, str) else "") or f"one of {', '.join(DIAGNOSES)}"
+    if working_diagnosis is not None and (not isinstance(working_diagnosis, str)
+                                          or working_diagnosis not in kb.diagnoses):
+        hint = (did_you_mean(working_diagnosis, kb.diagnoses)
+                if isinstance(working_diagnosis, str) else "") or (
+            f"one of {', '.join(kb.diagnoses)}")
         raise ActionError(f"unknown diagnosis {_shown(working_diagnosis)}; {hint}")
 
     present = _present(case)
@@ -644,7 +656,7 @@ def evaluate(
     judged: set[str | None] = set()  # steps a rule said something about (not a caution)
     findings: list[Finding] = []
     raised = ctx.raised
-    finding = _packaged_finding if kb is knowledge() else partial(_build_finding, kb)
+    finding = _shared_finding if _BASE[0] is kb else partial(_build_finding, kb)
     for rule, kind, unless_raised, trigger, aside, has_late in facts.rules:
         if trigger is not None and trigger.isdisjoint(chosen):
             continue  # none of the steps it judges was chosen: it cannot find anything

@@ -7,11 +7,13 @@ Three kinds of "wrong" are kept apart:
       DystoniaTeachError
       ├── CaseNotFoundError      no case file or bundled case has that id
       ├── CaseInvalidError       a case file has issues (carries every Issue)
-      ├── KnowledgeBaseError     the packaged knowledge files are inconsistent
+      ├── KnowledgeBaseError     the knowledge packs in use are inconsistent (carries no
+      │                          Issue list; its message lists every one)
       └── ActionError            an action names an unknown step or a malformed dose
 
-* **Issues** are problems in authored content (a case file). They are collected, all of a
-  file's at once, each with a file, line, dotted field path, a stable code and a hint.
+* **Issues** are problems in authored content (a case file, a knowledge pack). They are
+  collected, all of a file's at once, each with a file, line, dotted field path, a stable code
+  and a hint.
 * **Findings** (see :mod:`dystonia_teach.core.engine`) are judgements on a learner's choices: normal
   output, never raised.
 """
@@ -63,6 +65,18 @@ ISSUE_CODES: dict[str, str] = {
     "markup_in_text": "Text carries HTML markup or script; case text must be plain.",
     "spoiler": "Text a learner sees before submitting (title, summary, teaser, presentation, "
                "examination) names or implies the case's true diagnosis.",
+    "duplicate_id": "A knowledge pack defines an id that is already defined (the message names "
+                    "both places); an override says so with `overrides: <id>`.",
+    "override_of_nothing": "A knowledge pack's `overrides:` names an id that no earlier pack "
+                           "defines.",
+    "unknown_reference": "A knowledge pack refers to a finding code, source, decision or "
+                         "feature that does not exist.",
+    "unknown_predicate": "A knowledge pack's `when:` (or a feature) names a predicate that does "
+                         "not exist.",
+    "hidden_predicate": "A knowledge pack keys a decision, rule, caution or feature to the "
+                        "hidden true diagnosis (diagnosis_<id>): no hindsight.",
+    "no_evidence": "A knowledge pack's step, rule or caution cites no evidence claim (or a "
+                   "claim marked verified cites no source).",
 }
 
 
@@ -109,7 +123,9 @@ class CaseInvalidError(DystoniaTeachError, ValueError):
 
 
 class KnowledgeBaseError(DystoniaTeachError, RuntimeError):
-    """The packaged knowledge files are inconsistent (a packaging bug, not a user error)."""
+    """The knowledge packs in use are inconsistent: a course pack with problems (each named
+    at its file and line in the message; ``dystonia-teach validate`` lists them too), or a
+    packaging bug in the package's own."""
 
 
 class ActionError(DystoniaTeachError, ValueError):

@@ -6,12 +6,22 @@ importing the loader (which itself imports the rules to cross-check them).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from dystonia_teach.core.vocabulary import PRIORITIES, Phase, Priority, Reveal
+from dystonia_teach.core.case_model import Case
+from dystonia_teach.core.predicates import PREDICATES, holds
+from dystonia_teach.core.vocabulary import (
+    CONDITION_NAMES,
+    OTHER_SIGNS,
+    PRIORITIES,
+    Phase,
+    Priority,
+    Reveal,
+)
 
 Severity = Literal["info", "warning", "critical"]
 SEVERITY_ORDER: dict[str, int] = {"critical": 0, "warning": 1, "info": 2}
@@ -349,6 +359,99 @@ class Claim(_Strict):
         return self
 
 
+Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+
+
+class DiagnosisScript(_Strict):
+    """One diagnosis: what a case's ``diagnosis:``, a learner's differential and ``try
+    --diagnosis`` name, with its illness script, its work-up and management (decisions of the
+    pathway, keyed to what the clinician can know) and the words that name or imply it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True,
+                              populate_by_name=True)
+    id: Identifier
+    label: str
+    names: tuple[str, ...] = Field(
+        (), description="Other names and abbreviations: search finds them, and text a learner "
+        "reads before submitting must not contain them.")
+    implying_words: tuple[str, ...] = Field(
+        (), description="Words that give the diagnosis away without naming it (spoiler check).")
+    script: str
+    for_: tuple[str, ...] = Field((), alias="for")
+    against: tuple[str, ...] = ()
+    tests: tuple[str, ...] = Field(
+        (), description="Steps whose result confirms or excludes it.")
+    work_up: tuple[str, ...] = Field(
+        (), description="The pathway decisions that work it up, keyed to its features.")
+    management: tuple[str, ...] = Field(
+        (), description="The pathway decisions that treat it once it is established.")
+    established_by: tuple[Reveal, ...] = Field(
+        (), description="Results that establish it once known (``established_<id>``).")
+    must_not_miss: bool = False
+    evidence: tuple[str, ...] = ()
+
+
+class Sign(_Strict):
+    """An examination sign a course adds to the case vocabulary (``other_signs``): a knowable
+    predicate of its own name, and an illness-script feature described by ``label``."""
+
+    id: Identifier
+    label: str
+
+
+class ConditionEntry(_Strict):
+    """A patient condition a course adds to the case vocabulary (``conditions``): a knowable
+    predicate of its own name, for cautions on steps."""
+
+    id: Identifier
+    label: str
+
+
+class Feature(_Strict):
+    """A presenting feature built from other predicates: it holds when every name of ``all``
+    holds and, if ``any`` is given, at least one of ``any`` ("not x" negates)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True,
+                              populate_by_name=True)
+    id: Identifier
+    label: str = Field(description="What a learner reads as a fact for or against a diagnosis.")
+    all_: tuple[str, ...] = Field((), alias="all")
+    any_: tuple[str, ...] = Field((), alias="any")
+
+    @model_validator(mode="after")
+    def _names_something(self) -> Feature:
+        if not self.all_ and not self.any_:
+            raise ValueError("a feature needs `all:` or `any:` (the predicates it combines)")
+        return self
+
+
+Predicate = Callable[[Case], bool]
+
+
+def _sign_predicate(sign: str) -> Predicate:
+    return lambda case: sign in case.other_signs
+
+
+def _condition_predicate(name: str) -> Predicate:
+    return lambda case: case.condition(name) is not None
+
+
+def _diagnosis_predicate(diagnosis: str) -> Predicate:
+    return lambda case: case.diagnosis == diagnosis
+
+
+def _established_predicate(diagnosis: str, kinds: tuple[str, ...]) -> Predicate:
+    """Knowable: the diagnosis is read only once a result that shows it has been revealed."""
+    return lambda case: case.diagnosis == diagnosis and any(
+        getattr(case.investigations, kind) is not None for kind in kinds)
+
+
+def _feature_predicate(feature: Feature, table: dict[str, Predicate]) -> Predicate:
+    every, some = feature.all_, feature.any_
+    return lambda case: holds(case, every, None, table) and (
+        not some or any(holds(case, (name,), None, table) for name in some))
+
+
 class Scheme(_Strict):
     name: Literal["OCEBM"]
     version: Literal["2011"]
@@ -370,6 +473,35 @@ class KnowledgeBase(_Strict):
     sources: dict[str, Source]
     doi_prefixes: dict[str, tuple[str, ...]]
     scheme: Scheme
+    diagnoses: dict[str, DiagnosisScript]
+    signs: dict[str, Sign] = Field(default_factory=dict)
+    conditions: dict[str, ConditionEntry] = Field(default_factory=dict)
+    features: dict[str, Feature] = Field(default_factory=dict)
+
+    @cached_property
+    def predicates(self) -> dict[str, Predicate]:
+        """Every predicate a ``when`` may name: the package's (core.predicates), one per added
+        sign and condition, ``diagnosis_<id>`` (hidden) and ``established_<id>`` per diagnosis,
+        and the features built from them."""
+        table = dict(PREDICATES)
+        table.update({s: _sign_predicate(s) for s in self.signs})
+        table.update({c: _condition_predicate(c) for c in self.conditions})
+        for d in self.diagnoses.values():
+            table[f"diagnosis_{d.id}"] = _diagnosis_predicate(d.id)
+            if d.established_by:
+                table[f"established_{d.id}"] = _established_predicate(d.id, d.established_by)
+        table.update({f.id: _feature_predicate(f, table) for f in self.features.values()})
+        return table
+
+    @cached_property
+    def sign_ids(self) -> tuple[str, ...]:
+        """What a case may list under ``other_signs``."""
+        return (*OTHER_SIGNS, *self.signs)
+
+    @cached_property
+    def condition_ids(self) -> tuple[str, ...]:
+        """What a case may list under ``conditions``."""
+        return (*CONDITION_NAMES, *self.conditions)
 
     def step(self, step_id: str) -> Step:
         return self.steps[step_id]

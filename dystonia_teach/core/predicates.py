@@ -9,21 +9,22 @@ it holds only once the result is known.
 Predicates are tagged. *Knowable* ones read the history, the examination, the stated
 preference and known results. *Hidden* ones read the true diagnosis: pathway decisions, rules,
 cautions and dose adjustments may not use them (the knowledge loader refuses them, spec v3 §0.2);
-the debrief may. ``pathology_<x>`` exists for every pathology (known once imaging is),
-``diagnosis_<x>`` (hidden) and ``established_<x>`` (known once the test that confirms it has a
-result) for every diagnosis; ``not <name>`` negates any predicate. Predicates with a plain
-description (:data:`FEATURE_TEXT`) are also the presenting features the illness scripts of
+the debrief may. ``pathology_<x>`` exists for every pathology (known once imaging is);
+``not <name>`` negates any predicate. The knowledge adds more from its data
+(:attr:`~dystonia_teach.core.kb_model.KnowledgeBase.predicates`): ``diagnosis_<x>`` (hidden) and
+``established_<x>`` (known once a result that shows it is revealed) for every diagnosis, and the
+signs, conditions and features of course packs. Predicates with a plain description
+(:data:`FEATURE_TEXT`) are also the presenting features the illness scripts of
 ``knowledge/diagnoses.yaml`` point to: one place for each fact.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from dystonia_teach.core.case_model import Case
 from dystonia_teach.core.vocabulary import (
     COMPRESSIVE_PATHOLOGIES,
-    DIAGNOSES,
     NEUROLOGICAL_RED_FLAGS,
     PATHOLOGIES,
 )
@@ -55,21 +56,9 @@ PARKINSONIAN = frozenset({"bradykinesia", "rest_tremor", "reduced_arm_swing", "r
 UPPER_MOTOR_NEURON = frozenset({"extensor_plantars", "spasticity"})
 CAUDA_EQUINA_SIGNS = frozenset({"saddle_anaesthesia", "bladder_dysfunction"})
 LENGTH_DEPENDENT = frozenset({"distal_sensory_loss", "absent_ankle_reflexes_bilateral"})
-#: The result that establishes a diagnosis once it is known (``established_<diagnosis>``).
-ESTABLISHED_BY: dict[str, tuple[str, ...]] = {
-    "vascular_claudication": ("ankle_brachial_index",),
-    "paroxysmal_exercise_induced_dyskinesia": ("genetics",),
-    "wilson_disease": ("copper_studies",),
-    "dopa_responsive_dystonia": ("levodopa_response",),
-    "parkinsonism_foot_dystonia": ("dat_scan", "levodopa_response"),
-    "myelopathy": ("spinal_cord_imaging",),
-    "polyneuropathy": ("electrodiagnosis",),
-    "tarsal_tunnel": ("electrodiagnosis",),
-}
-
 PREDICATES: dict[str, Predicate] = {}
-#: Predicates reading what the clinician cannot know before the debrief (the true diagnosis).
-HIDDEN: set[str] = set()
+#: Predicates named so read what the clinician cannot know before the debrief: the true diagnosis.
+HIDDEN_PREFIX = "diagnosis_"
 #: Presenting features: predicate name -> what a learner reads ("signs of one nerve root").
 FEATURE_TEXT: dict[str, str] = {}
 
@@ -86,25 +75,25 @@ def knowable(feature: str = "") -> Callable[[Predicate], Predicate]:
 
 def is_hidden(name: str) -> bool:
     """True for a predicate (``not`` allowed) that reads the hidden true diagnosis."""
-    return name.removeprefix("not ") in HIDDEN
+    return name.removeprefix("not ").startswith(HIDDEN_PREFIX)
 
 
-def known_predicate(name: str) -> bool:
-    return name.removeprefix("not ") in PREDICATES
-
-
-def holds(case: Case, when: Iterable[str], memo: dict[str, bool] | None = None) -> bool:
+def holds(case: Case, when: Iterable[str], memo: dict[str, bool] | None = None,
+          table: Mapping[str, Predicate] | None = None) -> bool:
     """True when every named predicate (``not`` negating) holds for ``case``; ``memo`` keeps
-    the values already read for this case (a derivation reads many predicates twice)."""
+    the values already read for this case (a derivation reads many predicates twice).
+    ``table``: the predicates of the knowledge in use (``kb.predicates``; default: the
+    package's code predicates alone)."""
+    table = PREDICATES if table is None else table
     for name in when:
         negate = name.startswith("not ")
         base = name[4:] if negate else name
         if memo is None:
-            value = PREDICATES[base](case)
+            value = table[base](case)
         else:
             value = memo.get(base)
             if value is None:
-                value = memo[base] = PREDICATES[base](case)
+                value = memo[base] = table[base](case)
         if value == negate:
             return False
     return True
@@ -530,10 +519,12 @@ def both_legs(case: Case) -> bool:
 @knowable()
 def isolated_dystonia_picture(case: Case) -> bool:
     """Dystonia with an otherwise normal examination: no root, upper motor neuron,
-    parkinsonian, neuropathic or functional signs, foot pulses present, no tarsal Tinel sign,
-    and not paroxysmal attacks that outlast rest (what the clinician sees of isolated
-    dystonia, whatever its cause turns out to be)."""
-    return not (root_signs(case) or upper_motor_neuron_signs(case) or parkinsonian_signs(case)
+    parkinsonian, neuropathic or functional signs, no foot drop (weakness is not part of
+    isolated dystonia), foot pulses present, no tarsal Tinel sign, and not paroxysmal attacks
+    that outlast rest (what the clinician sees of isolated dystonia, whatever its cause turns
+    out to be)."""
+    return not (root_signs(case) or foot_drop(case) or upper_motor_neuron_signs(case)
+                or parkinsonian_signs(case)
                 or length_dependent_signs(case) or functional_signs(case)
                 or absent_foot_pulses(case) or tinel_at_tarsal_tunnel(case)
                 or exertional_attacks_outlast_rest(case) or any_red_flag(case))
@@ -682,11 +673,3 @@ for _value in ("gi_bleed_history", "heart_failure", "nsaid_allergy", "falls_hist
     PREDICATES[_value] = lambda case, v=_value: case.condition(v) is not None
 for _value in PATHOLOGIES:
     PREDICATES[f"pathology_{_value}"] = lambda case, v=_value: case.pathology == v
-for _value in DIAGNOSES:
-    PREDICATES[f"diagnosis_{_value}"] = lambda case, v=_value: case.diagnosis == v
-    HIDDEN.add(f"diagnosis_{_value}")
-for _value, _kinds in ESTABLISHED_BY.items():
-    # Knowable: the diagnosis is read only once the result that shows it has been revealed.
-    PREDICATES[f"established_{_value}"] = (
-        lambda case, v=_value, k=_kinds: case.diagnosis == v
-        and any(getattr(case.investigations, kind) is not None for kind in k))

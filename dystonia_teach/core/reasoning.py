@@ -71,7 +71,6 @@ from dystonia_teach.core.reasoning_record import RECORD_FORMAT, RecordError, che
 from dystonia_teach.core.results import Action
 from dystonia_teach.core.session import Session
 from dystonia_teach.core.visits import case_at_visit, visit_count
-from dystonia_teach.core.vocabulary import DIAGNOSES
 from dystonia_teach.core.wording import with_subject
 
 #: The places of a differential being composed: three ranked, then the must-not-miss.
@@ -395,7 +394,7 @@ class ReasoningSession:
     def _judge(self) -> VisitReport:
         v = self._current
         leading = self.differential.leading if self.differential else None
-        working = (leading if leading in DIAGNOSES else "other") if leading else None
+        working = leading or None  # one vocabulary: any diagnosis named is a working one
         v.plan.set_diagnosis(working)
         v.attempts += 1
         actions = list(v.plan.actions)

@@ -198,7 +198,7 @@ def dose_in_range(rule: Rule, ctx: Context) -> Iterator[Hit]:
                    f"Labelled range: {dose_range.describe()}.", (), "info")
             continue
         given = action.dose_mg_per_day
-        low, high, why = dose_limits(dose_range, case)
+        low, high, why = dose_limits(dose_range, case, None, ctx.kb.predicates)
         cited = (dose_range.source,) + (
             (dose_range.child.source,) if case.patient.child and dose_range.child else ())
         if given > high:
@@ -210,7 +210,8 @@ def dose_in_range(rule: Rule, ctx: Context) -> Iterator[Hit]:
                    "info")
 
 
-def dose_limits(dose_range: DoseRange, case: Case, memo: dict[str, bool] | None = None
+def dose_limits(dose_range: DoseRange, case: Case, memo: dict[str, bool] | None = None,
+                table: Mapping[str, Callable[[Case], bool]] | None = None
                 ) -> tuple[float | None, float, str]:
     """(usual minimum, maximum, why) of a drug's daily dose for this patient: a child with a
     stated weight by mg/kg/day capped at the adult maximum, else the labelled adult range;
@@ -230,7 +231,7 @@ def dose_limits(dose_range: DoseRange, case: Case, memo: dict[str, bool] | None 
         reasons.append("A child is dosed by weight, and this case gives none: the adult range "
                        "is the most that can be checked.")
     for adjustment in dose_range.adjustments:
-        if adjustment.max_mg_per_day < high and holds(case, adjustment.when, memo):
+        if adjustment.max_mg_per_day < high and holds(case, adjustment.when, memo, table):
             high = adjustment.max_mg_per_day
             reasons.append(adjustment.reason)
     if dose_range.seed_figure and not case.patient.child:

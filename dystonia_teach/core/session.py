@@ -14,7 +14,6 @@ from dystonia_teach.core.engine import ActionLike, evaluate, parse_action
 from dystonia_teach.core.errors import ActionError, did_you_mean
 from dystonia_teach.core.knowledge import knowledge
 from dystonia_teach.core.results import Action, Assessment
-from dystonia_teach.core.vocabulary import DIAGNOSES
 from dystonia_teach.core.wording import with_subject
 
 
@@ -65,8 +64,10 @@ class Session:
         self.assessment = None
 
     def set_diagnosis(self, diagnosis: str | None) -> None:
-        if diagnosis is not None and diagnosis not in DIAGNOSES:
-            hint = did_you_mean(diagnosis, DIAGNOSES)
+        diagnoses = knowledge().diagnoses
+        if diagnosis is not None and (not isinstance(diagnosis, str)
+                                      or diagnosis not in diagnoses):
+            hint = did_you_mean(str(diagnosis), diagnoses)
             raise ActionError(f"unknown diagnosis {diagnosis!r}" + (f"; {hint}" if hint else ""))
         self.working_diagnosis = diagnosis
         self.assessment = None

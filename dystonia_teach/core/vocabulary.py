@@ -1,4 +1,11 @@
-"""Closed vocabularies of the case format: the identifiers instructors write in case files."""
+"""Vocabularies of the case format: the identifiers instructors write in case files.
+
+Most are closed here. Three are open to course knowledge packs (``docs/authoring.md``, "Course
+knowledge packs"): a case's ``diagnosis`` is one of the knowledge's diagnoses
+(``knowledge/diagnoses.yaml`` and the packs'), and a pack may add ``other_signs`` and
+``conditions`` to the package's own (:data:`OTHER_SIGNS`, :data:`CONDITION_NAMES`); the case
+files' loader checks them against the knowledge in use.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +32,8 @@ Contraindication = Literal[
     "nsaid_allergy",
     "pregnancy_third_trimester",
 ]
-#: Patient conditions that contraindicate or caution steps (knowledge/cautions.yaml).
+#: The package's patient conditions that contraindicate or caution steps (knowledge/cautions.yaml);
+#: a course pack may add more.
 ConditionName = Literal[
     "ckd",
     "anticoagulant",
@@ -95,20 +103,6 @@ Pathology = Literal["stenosis", "disc_herniation", "stenosis_with_instability", 
 COMPRESSIVE_PATHOLOGIES = ("stenosis", "disc_herniation", "stenosis_with_instability")
 #: A spinal operation already done (the step ids of the procedures), or none.
 Operation = Literal["none", "decompressive_laminectomy", "microdiscectomy", "tlif"]
-Diagnosis = Literal[
-    "radiculopathy_dystonia",
-    "functional_dystonia",
-    "isolated_dystonia",
-    "dopa_responsive_dystonia",
-    "parkinsonism_foot_dystonia",
-    "polyneuropathy",
-    "paroxysmal_exercise_induced_dyskinesia",
-    "vascular_claudication",
-    "wilson_disease",
-    "myelopathy",
-    "tarsal_tunnel",
-    "other",
-]
 EdxResult = Literal["radiculopathy", "normal", "polyneuropathy", "other"]
 Reveal = Literal[
     "imaging",
@@ -137,23 +131,10 @@ Phase = Literal[
     "harmful",
 ]
 PHASES: tuple[str, ...] = get_args(Phase)
-DIAGNOSES: tuple[str, ...] = get_args(Diagnosis)
+OTHER_SIGNS: tuple[str, ...] = get_args(OtherSign)
+CONDITION_NAMES: tuple[str, ...] = get_args(ConditionName)
 PATHOLOGIES: tuple[str, ...] = get_args(Pathology)
 
-DIAGNOSIS_LABELS: dict[str, str] = {
-    "radiculopathy_dystonia": "Foot dystonia caused by lumbar radiculopathy",
-    "functional_dystonia": "Functional (psychogenic) dystonia",
-    "isolated_dystonia": "Isolated (primary) dystonia, including young-onset genetic forms",
-    "dopa_responsive_dystonia": "Dopa-responsive dystonia",
-    "parkinsonism_foot_dystonia": "Parkinsonism presenting with foot dystonia",
-    "polyneuropathy": "Polyneuropathy",
-    "paroxysmal_exercise_induced_dyskinesia": "Paroxysmal exercise-induced dyskinesia",
-    "vascular_claudication": "Vascular (arterial) claudication",
-    "wilson_disease": "Wilson disease",
-    "myelopathy": "Myelopathy or hereditary spastic paraplegia",
-    "tarsal_tunnel": "Tarsal tunnel syndrome",
-    "other": "Another diagnosis",
-}
 PHASE_LABELS: dict[str, str] = {
     "assessment": "Assessment",
     "investigation": "Investigations",

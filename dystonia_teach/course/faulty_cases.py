@@ -25,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from dystonia_teach.core.vocabulary import DIAGNOSES
+from dystonia_teach.core.knowledge import knowledge
 from dystonia_teach.course.item_stats import first_attempts
 from dystonia_teach.course.reports import case_title, check_frame, pitfall_label
 
@@ -72,7 +72,7 @@ def try_argument(action: Any) -> str:
 def try_command(case_id: str, actions: Iterable[Any], diagnosis: object = None) -> str:
     """The shell command that scores ``actions`` on the case (quoted for any shell)."""
     words = ["dystonia-teach", "try", case_id, *(try_argument(a) for a in actions)]
-    if isinstance(diagnosis, str) and diagnosis in DIAGNOSES:
+    if isinstance(diagnosis, str) and diagnosis in knowledge().diagnoses:
         words += ["--diagnosis", diagnosis]
     return shlex.join(words)
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from importlib.resources import files
 from typing import TYPE_CHECKING
 
+from dystonia_teach.core.packs import packs_in_use
 from dystonia_teach.store.base import AS_SUBMITTED, graded_label
 
 if TYPE_CHECKING:  # pandas only with a frame: `dystonia-teach grade` does without it
@@ -22,12 +23,17 @@ GRADE_COMMAND = "dystonia-teach grade"
 
 
 def knowledge_version() -> str:
-    """A fingerprint of the packaged knowledge files (``kb-`` + 12 hex digits of SHA-256)."""
+    """A fingerprint of the knowledge files in use: the package's, then each course pack's
+    (``kb-`` + 12 hex digits of SHA-256); a grade records the knowledge it was judged with."""
     digest = hashlib.sha256()
     folder = files("dystonia_teach").joinpath("knowledge")
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".yaml"):
             digest.update(entry.name.encode() + b"\0" + entry.read_bytes() + b"\0")
+    for pack in packs_in_use()[1:]:
+        for path in pack.files():
+            digest.update(f"{pack.name}/{path.name}".encode() + b"\0" + path.read_bytes()
+                          + b"\0")
     return f"kb-{digest.hexdigest()[:12]}"
 
 

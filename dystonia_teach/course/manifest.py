@@ -7,7 +7,10 @@ exact versions of ``uv.lock``. :func:`check_manifest` names every difference: an
 ``engine.py``, a changed knowledge file, a case added, a new commit.
 
 The package's own knowledge (``dystonia_teach/knowledge/``) is the first knowledge pack;
-:func:`knowledge_packs` lists the packs a release ships, so that course packs can join it.
+:func:`knowledge_packs` lists the packs a release ships: that one, then the ``knowledge/``
+folder of each course folder in use (``cases/`` of the tree, and those of
+``DYSTONIA_TEACH_CASES``), each with its own digest, so that ``release --check`` names a changed
+course pack as it names a changed case.
 """
 
 from __future__ import annotations
@@ -18,12 +21,12 @@ import platform
 import subprocess
 import tomllib
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from dystonia_teach.casefiles.locate import bundled_cases_dir, case_dirs
+from dystonia_teach.core.packs import PACK_FOLDER, Pack, env_course_folders
 
 MANIFEST_FORMAT = 2
 MANIFEST_NAME = "manifest.json"
@@ -38,30 +41,38 @@ class ManifestError(ValueError):
     """A manifest that cannot be read; the message names the file and the problem."""
 
 
-@dataclass(frozen=True)
-class KnowledgePack:
-    """A folder of knowledge YAML, by name."""
+def knowledge_packs(package: Path, course_folders: Iterable[Path] = (),
+                    root: Path | None = None) -> list[Pack]:
+    """The knowledge packs a release of the package at ``package`` (its folder) ships, in the
+    order they load: the package's own, then the ``knowledge/`` folder of each of
+    ``course_folders`` that has one, named by the course folder (relative to ``root`` when it
+    lies inside it)."""
+    packs = [Pack(PACKAGE, package / PACK_FOLDER, f"{PACKAGE}/{PACK_FOLDER}")]
+    for folder in course_folders:
+        if (folder / PACK_FOLDER).is_dir():
+            name = _shown(root, folder) if root is not None else str(folder)
+            packs.append(Pack(name, folder / PACK_FOLDER, f"{name}/{PACK_FOLDER}"))
+    return packs
 
-    name: str
-    folder: Path
 
-
-def knowledge_packs(package: Path) -> list[KnowledgePack]:
-    """The knowledge packs shipped with the package at ``package`` (its folder), in the order
-    they load: today the package's own knowledge."""
-    return [KnowledgePack(PACKAGE, package / "knowledge")]
+def _shown(root: Path, path: Path) -> str:
+    """``path`` relative to ``root`` when it lies inside it, else absolute (POSIX form)."""
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.absolute().as_posix()
 
 
 def file_record(root: Path, path: Path) -> Record:
     data = path.read_bytes()
-    return {"path": path.relative_to(root).as_posix(), "sha256": hashlib.sha256(data).hexdigest(),
+    return {"path": _shown(root, path), "sha256": hashlib.sha256(data).hexdigest(),
             "size": len(data)}
 
 
 def group_digest(folder: Path, records: Iterable[Record], root: Path) -> str:
     """One sha256 over a group's files (their paths taken relative to ``folder``), so that the
     same files give the same digest wherever the folder lies."""
-    base = folder.relative_to(root).as_posix() + "/" if folder != root else ""
+    base = _shown(root, folder) + "/" if folder != root else ""
     lines = sorted(f"{r['path'].removeprefix(base)} {r['sha256']}\n" for r in records)
     return hashlib.sha256("".join(lines).encode()).hexdigest()
 
@@ -88,7 +99,7 @@ def notebook_files(root: Path) -> list[Path]:
 
 def _group(root: Path, folder: Path, files: list[Path]) -> dict[str, Any]:
     records = [file_record(root, p) for p in files]
-    return {"path": folder.relative_to(root).as_posix(),
+    return {"path": _shown(root, folder),
             "sha256": group_digest(folder, records, root), "files": records}
 
 
@@ -98,9 +109,9 @@ def shipped(root: Path) -> dict[str, Any]:
     package = root / PACKAGE
     return {
         "package_code": _group(root, package, code_files(package)),
-        "knowledge_packs": [{"name": pack.name, **_group(root, pack.folder,
-                                                         _visible(pack.folder.glob("*.yaml")))}
-                            for pack in knowledge_packs(package)],
+        "knowledge_packs": [{"name": pack.name, **_group(root, pack.folder, pack.files())}
+                            for pack in knowledge_packs(package, [root / "cases",
+                                                                  *env_course_folders()], root)],
         "cases": _group(root, root / "cases", case_files_of(root / "cases")),
         "notebooks": _group(root, root / "notebooks", notebook_files(root)),
     }
@@ -113,9 +124,8 @@ def notebook_inputs() -> dict[str, str]:
     which notebooks are stale."""
     package = Path(__file__).resolve().parents[1]
     groups = {"package code": (package, code_files(package))}
-    groups.update({f"knowledge pack {pack.name}": (pack.folder,
-                                                   _visible(pack.folder.glob("*.yaml")))
-                   for pack in knowledge_packs(package)})
+    groups.update({f"knowledge pack {pack.name}": (pack.folder, pack.files())
+                   for pack in knowledge_packs(package, case_dirs())})
     bundled = bundled_cases_dir()
     for folder in case_dirs():
         name = "cases" if folder == bundled else f"cases in {folder}"

@@ -26,7 +26,7 @@ from typing import Any
 from dystonia_teach.casefiles.loader import list_cases, load_case
 from dystonia_teach.core.case_model import Case
 from dystonia_teach.core.errors import DystoniaTeachError
-from dystonia_teach.core.knowledge import knowledge
+from dystonia_teach.core.knowledge import knowledge, on_knowledge_change
 from dystonia_teach.core.pitfall_chances import possible_pitfalls
 from dystonia_teach.store.base import AttemptStore, validate_learner_id
 
@@ -50,6 +50,9 @@ def possible_at(case_id: str) -> frozenset[str] | None:
         return possible_pitfalls(load_case(case_id))
     except DystoniaTeachError:
         return None
+
+
+on_knowledge_change(possible_at.cache_clear)
 
 
 def pitfall_codes(extra: Iterable[str] = ()) -> tuple[str, ...]:

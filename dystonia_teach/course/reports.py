@@ -17,7 +17,7 @@ from dystonia_teach.casefiles.loader import load_case
 from dystonia_teach.core.case_model import Case
 from dystonia_teach.core.engine import parse_action, recommended_actions
 from dystonia_teach.core.errors import ActionError, DystoniaTeachError
-from dystonia_teach.core.knowledge import knowledge
+from dystonia_teach.core.knowledge import knowledge, on_knowledge_change
 from dystonia_teach.core.results import Action
 
 REQUIRED_COLUMNS = ("attempt_id", "learner_id", "case_id", "number", "submitted_at", "score",
@@ -64,9 +64,13 @@ def recommended_steps(case_id: str) -> tuple[str, ...]:
 
 
 def forget_cases() -> None:
-    """Drop the cached cases (after a case file changed, or to time a cold report)."""
+    """Drop the cached cases (after a case file changed, another knowledge came into use, or to
+    time a cold report)."""
     _case.cache_clear()
     recommended_steps.cache_clear()
+
+
+on_knowledge_change(forget_cases)
 
 
 def step_label(step: str) -> str:

@@ -12,11 +12,12 @@ from html import escape
 from pathlib import Path
 
 from dystonia_teach.core.case_model import Case
+from dystonia_teach.core.diagnoses import diagnosis_label
 from dystonia_teach.core.engine import recommended_pathway
 from dystonia_teach.core.knowledge import knowledge, source_ref
 from dystonia_teach.core.results import PathwayItem, SourceRef
 from dystonia_teach.core.visits import case_at_visit, visit_count
-from dystonia_teach.core.vocabulary import DIAGNOSIS_LABELS, PHASE_LABELS
+from dystonia_teach.core.vocabulary import PHASE_LABELS
 from dystonia_teach.render.flowchart_svg import flowchart_svg, route_description
 from dystonia_teach.render.pathway import decision_heading, options_text
 
@@ -128,7 +129,7 @@ def case_page(case: Case) -> str:
           for index, (at_visit, items) in enumerate(zip(visits, pathways, strict=True))),
         "<h2>Outcome and teaching notes</h2>",
         f"<h3>What happened next</h3><p>{_e(case.stages.follow_up)}</p>",
-        f"<h3>Diagnosis</h3><p>{_e(DIAGNOSIS_LABELS[case.diagnosis])}</p>",
+        f"<h3>Diagnosis</h3><p>{_e(diagnosis_label(case.diagnosis))}</p>",
         f"<h3>Teaching notes</h3><p>{_e(case.teaching_notes)}</p>",
         "<h2>Evidence</h2>",
         _evidence_table(claims),

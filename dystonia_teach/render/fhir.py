@@ -50,7 +50,8 @@ def condition_description(when: tuple[str, ...]) -> str:
     parts = []
     for name in when:
         bare = name.removeprefix("not ")
-        doc = (PREDICATES[bare].__doc__ or "").strip().splitlines()
+        predicate = PREDICATES.get(bare)  # a course pack's or a diagnosis's: its name
+        doc = (predicate.__doc__ or "").strip().splitlines() if predicate else []
         text = doc[0].rstrip(".") if doc and doc[0] else bare.replace("_", " ")
         parts.append(f"not ({text})" if name.startswith("not ") else text)
     return "Applies when: " + "; and ".join(parts) + "."

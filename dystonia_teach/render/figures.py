@@ -22,7 +22,7 @@ from dystonia_teach.core.calibration import Calibration
 from dystonia_teach.core.case_model import Case
 from dystonia_teach.core.certainty import LEVELS, PAYS_ABOVE
 from dystonia_teach.core.engine import ActionLike, parse_action, recommended_pathway
-from dystonia_teach.core.kb_model import Claim, KnowledgeBase
+from dystonia_teach.core.kb_model import Claim, Decision, KnowledgeBase
 from dystonia_teach.core.knowledge import knowledge
 from dystonia_teach.core.predicates import holds
 from dystonia_teach.core.vocabulary import PHASE_LABELS, PHASES
@@ -155,6 +155,13 @@ WAYPOINTS: dict[tuple[str, str], tuple[tuple[float, float], ...]] = {
     ("shared_decision", "no_surgery"): ((-1.2, 4.5), (1.2, 4.5)),
 }
 NODE_BY_ID = {node.id: node for node in NODES}
+_BLOCK_NODE = {block: node.id for node in NODES for block in node.blocks}
+#: Decisions that apply with or without a red flag: in the red-flag box with one, else in the
+#: box named here (an orthosis for a foot drop is conservative care, not an emergency).
+WITHOUT_A_RED_FLAG: dict[str, str] = {"foot_drop_orthosis": "conservative"}
+#: Where a course pack's decisions are drawn (NODES place the package's): with the work-up by
+#: feature, which is what a course adds (docs/authoring.md, "Course knowledge packs").
+PACK_NODE = "mimics"
 RECOMMENDED_COLOUR = PALETTE["info"]
 LEARNER_COLOUR = PALETTE["critical"]
 LEARNER_OFFSET = (0.3, -0.25)
@@ -188,6 +195,14 @@ def edge_points(src: str, dst: str) -> list[tuple[float, float]]:
 
 def _wrap(text: str, width: int = 24) -> str:
     return "<br>".join(textwrap.wrap(text, width))
+
+
+def node_of_block(block: str, case: Case | None = None) -> str:
+    """The box a decision is drawn in (for ``case``: see WITHOUT_A_RED_FLAG)."""
+    if (case is not None and block in WITHOUT_A_RED_FLAG
+            and not holds(case, ["any_red_flag"])):
+        return WITHOUT_A_RED_FLAG[block]
+    return _BLOCK_NODE.get(block, PACK_NODE)
 
 
 def _applied_blocks(case: Case, kb: KnowledgeBase) -> set[str]:
@@ -232,8 +247,8 @@ def recommended_route(case: Case) -> list[list[str]]:
     Nodes whose pathway blocks apply are joined, in flowchart order, to the nearest node
     already on the path; the decisions (and any box passed through) in between join the path.
     """
-    recommending = _required_blocks(case)
-    targets = [n.id for n in NODES if recommending.intersection(n.blocks)]
+    recommending = {node_of_block(block, case) for block in _required_blocks(case)}
+    targets = [n.id for n in NODES if n.id in recommending]
     if not targets:
         return []
     edges = _open_edges(case)
@@ -257,16 +272,20 @@ def _edge_label(src: str, dst: str) -> str:
     return next((label for s, d, label in EDGES if (s, d) == (src, dst)), "")
 
 
-def _home_nodes(kb: KnowledgeBase, only: set[str] | None = None) -> dict[str, str]:
+def _home_nodes(kb: KnowledgeBase, only: set[str] | None = None, case: Case | None = None
+                ) -> dict[str, str]:
     """Each step's node among the decisions of ``only`` (all when None): where it is a required
     decision's first option, else any option of a required decision, else an option of an
     optional one (first node wins)."""
-    blocks = {b.id: b for b in kb.pathway if only is None or b.id in only}
+    by_node: dict[str, list[Decision]] = {node.id: [] for node in NODES}
+    for block in kb.pathway:
+        if only is None or block.id in only:
+            by_node[node_of_block(block.id, case)].append(block)
     ranks: list[dict[str, set[str]]] = [{}, {}, {}]
     for node in NODES:
         for rank in ranks:
             rank[node.id] = set()
-        for block in (blocks[b] for b in node.blocks if b in blocks):
+        for block in by_node[node.id]:
             if block.required == "could":
                 ranks[2][node.id].update((*block.options, *block.steps))
             else:
@@ -288,7 +307,7 @@ def node_of_steps(steps: Iterable[str], case: Case | None = None) -> list[str]:
     ordinary MRI is drawn on the work-up, not on the urgent branch), else "outside"."""
     kb = knowledge()
     anywhere = _home_nodes(kb)
-    here = _home_nodes(kb, _applied_blocks(case, kb)) if case is not None else {}
+    here = _home_nodes(kb, _applied_blocks(case, kb), case) if case is not None else {}
     steps = [kb.steps[s].alias_of or s if s in kb.steps else s for s in steps]
     bare = [step.partition("!")[0] for step in steps]
     return [here.get(step) or anywhere.get(step) or here.get(plain)

@@ -10,11 +10,12 @@ from collections.abc import Iterable
 from html import escape
 
 from dystonia_teach.core.case_model import Case
+from dystonia_teach.core.diagnoses import diagnosis_label
 from dystonia_teach.core.kb_model import Step
 from dystonia_teach.core.knowledge import knowledge
 from dystonia_teach.core.results import Action, Assessment, Finding, PathwayItem, SourceRef
 from dystonia_teach.core.session import Result
-from dystonia_teach.core.vocabulary import DIAGNOSIS_LABELS, PHASE_LABELS
+from dystonia_teach.core.vocabulary import PHASE_LABELS
 from dystonia_teach.render.pathway import decision_heading, options_text
 from dystonia_teach.store.sqlite import Attempt
 
@@ -93,7 +94,7 @@ def case_html(case: Case, *, examination: bool, debrief: bool = False) -> str:
         parts.append(f"<h4>Examination</h4><p>{_e(case.stages.examination)}</p>")
     if debrief:
         parts += [f"<h4>Follow-up</h4><p>{_e(case.stages.follow_up)}</p>",
-                  f"<h4>Diagnosis</h4><p>{_e(DIAGNOSIS_LABELS[case.diagnosis])}</p>",
+                  f"<h4>Diagnosis</h4><p>{_e(diagnosis_label(case.diagnosis))}</p>",
                   f"<h4>Teaching notes</h4><p>{_e(case.teaching_notes)}</p>"]
     return "".join(parts)
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from dystonia_teach.core.diagnoses import FEATURES, diagnosis_scripts
+from dystonia_teach.core.diagnoses import diagnosis_scripts, features
 from dystonia_teach.core.kb_model import Claim
-from dystonia_teach.core.knowledge import knowledge
+from dystonia_teach.core.knowledge import knowledge, on_knowledge_change
 
 _AUTHORING = re.compile(r"\bseed\b|\bspecification\b|§|\bnot in seed\b|\bTODO\b", re.IGNORECASE)
 #: A sentence about the course's own earlier drafts, not about the patient or the evidence.
@@ -32,9 +32,12 @@ def internal_ids() -> frozenset[str]:
     """Identifiers a student must never see: step, claim, finding, diagnosis and feature ids
     written with an underscore (single plain words such as "naproxen" are ordinary English)."""
     kb = knowledge()
-    ids = {*kb.steps, *kb.claims, *kb.findings, *diagnosis_scripts(), *FEATURES,
+    ids = {*kb.steps, *kb.claims, *kb.findings, *diagnosis_scripts(), *features(),
            *(block.id for block in kb.pathway), *(rule.id for rule in kb.rules)}
     return frozenset(i for i in ids if "_" in i)
+
+
+on_knowledge_change(internal_ids.cache_clear)  # a course pack's ids count too
 
 
 def without_draft_history(text: str) -> str:

@@ -11,12 +11,12 @@ from typing import Any
 
 from dystonia_teach.casefiles.loader import list_cases, load_case
 from dystonia_teach.core.case_model import Case
+from dystonia_teach.core.diagnoses import diagnosis_label
 from dystonia_teach.core.engine import recommended_pathway
 from dystonia_teach.core.errors import DystoniaTeachError
 from dystonia_teach.core.knowledge import knowledge, source_ref
 from dystonia_teach.core.results import Assessment, PathwayItem
 from dystonia_teach.core.visits import case_at_visit
-from dystonia_teach.core.vocabulary import DIAGNOSIS_LABELS
 from dystonia_teach.render.pathway import decision_line
 from dystonia_teach.render.teaser import case_teaser
 
@@ -46,7 +46,7 @@ def case_text(case: Case, *, reveal_answers: bool = False) -> str:
              "Examination", _wrap(case.stages.examination, "  ")]
     if reveal_answers:
         parts += ["", "Follow-up", _wrap(case.stages.follow_up, "  "), "",
-                  f"Diagnosis: {DIAGNOSIS_LABELS[case.diagnosis]}", "",
+                  f"Diagnosis: {diagnosis_label(case.diagnosis)}", "",
                   "Teaching notes", _wrap(case.teaching_notes, "  ")]
     return "\n".join(parts)
 
@@ -102,7 +102,7 @@ def assessment_text(assessment: Assessment, *, detail: bool = True) -> str:
         lines.append(f"   - {kb.steps[action.step].label}{dose}{urgent} [{written}]")
     lines.append("Recommended pathway:")
     lines.extend(pathway_lines(assessment.recommended))
-    lines.append(f"Diagnosis: {DIAGNOSIS_LABELS[assessment.diagnosis]}")
+    lines.append(f"Diagnosis: {diagnosis_label(assessment.diagnosis)}")
     return "\n".join(lines)
 
 
@@ -137,7 +137,7 @@ def facts_lines(case: Case) -> list[str]:
         "radicular": f"root {radicular.root}{side}, straight-leg raise "
                      f"{radicular.straight_leg_raise.replace('_', ' ')}",
         "pathology": f"{case.pathology}; disabling: {'yes' if case.disabling else 'no'}",
-        "diagnosis": f"{case.diagnosis} ({DIAGNOSIS_LABELS[case.diagnosis]})",
+        "diagnosis": f"{case.diagnosis} ({diagnosis_label(case.diagnosis)})",
         "results given": listed(name for name, value in case.investigations if value is not None),
     }
     return [textwrap.fill(value, 88, initial_indent=f"  {name}: ", subsequent_indent="    ")

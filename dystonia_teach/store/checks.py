@@ -18,7 +18,6 @@ from typing import Any
 from dystonia_teach.casefiles.loader import case_path
 from dystonia_teach.core.errors import DystoniaTeachError
 from dystonia_teach.core.knowledge import knowledge
-from dystonia_teach.core.vocabulary import DIAGNOSES
 
 CASE_ID = re.compile(r"[a-z0-9][a-z0-9_-]{1,63}")
 #: The database's caps on a reasoning record: JSON size, nesting depth, one text's length.
@@ -53,7 +52,8 @@ def check_attempt(case_id: object, steps: Iterable[str], pitfalls: Iterable[str]
     if (isinstance(score, bool) or not isinstance(score, int | float)
             or not math.isfinite(score) or not 0 <= score <= 1):
         raise RefusedAttempt(f"score {score!r} is not a number from 0 to 1")
-    if working_diagnosis is not None and working_diagnosis not in DIAGNOSES:
+    if working_diagnosis is not None and (not isinstance(working_diagnosis, str)
+                                          or working_diagnosis not in kb.diagnoses):
         raise RefusedAttempt(f"working diagnosis {working_diagnosis!r} is not a diagnosis of "
                              "the course")
 
