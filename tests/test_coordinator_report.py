@@ -120,7 +120,8 @@ def class_plan() -> list:
 def faulty_class(class_plan: list) -> pd.DataFrame:
     """A generated class at three cases, where everyone then worked the early case with the
     same plan, which its key scores below the pass mark."""
-    others = demo_frame(learners=30, cases=OTHERS, seed=4)
+    # 60 learners, not 30: with 30, one seed in eight also flags a marginal case by chance.
+    others = demo_frame(learners=60, cases=OTHERS, seed=4)
     judged = evaluate(load_case(FAULTY), class_plan, DIAGNOSIS)
     rows = [{**others.iloc[0].to_dict(), "attempt_id": len(others) + n, "learner_id": learner,
              "case_id": FAULTY, "number": 1, "submitted_at": "2026-03-01T09:00:00",

@@ -133,8 +133,12 @@ class ActionError(DystoniaTeachError, ValueError):
 
 
 def did_you_mean(word: str, choices: Iterable[str], n: int = 3) -> str:
-    """A short "did you mean" hint naming the closest choices, or an empty string."""
+    """A short "did you mean" hint naming the closest choices, or an empty string: the choices
+    the word begins (an id typed in part) first, then the most similar ones."""
     import difflib  # only needed when something is misspelt
 
-    close = difflib.get_close_matches(str(word), list(choices), n=n, cutoff=0.6)
+    word, choices = str(word), list(choices)
+    begun = sorted((c for c in choices if word and c.startswith(word)), key=len)
+    similar = difflib.get_close_matches(word, choices, n=n, cutoff=0.6)
+    close = list(dict.fromkeys([*begun, *similar]))[:n]
     return "did you mean " + " or ".join(repr(c) for c in close) + "?" if close else ""
