@@ -44,6 +44,7 @@ BASE_FACTS: dict[str, Any] = {
         "copper_studies": {"report": "Normal."},
         "spinal_cord_imaging": {"report": "Normal cord."},
         "blood_tests": {"report": "Normal."},
+        "radiographs": {"report": "Normal alignment."},
     },
     "pathology": "stenosis",
     "disabling": True,

@@ -196,3 +196,18 @@ def test_validate_messages_name_no_library() -> None:
     for candidate in (wrong_age, colon):
         for issue in validate_text(candidate, "x.yaml").issues:
             assert not re.search(r"pydantic|libyaml|Traceback|scalar|NoneType", str(issue))
+
+
+@pytest.mark.parametrize(("old", "new", "field", "hint"), [
+    ("  age: ", "  age: 67 years  # ", "patient.age", "without a unit: 67"),
+    ("  conservative_care_weeks: ", "  conservative_care_weeks: true  # ",
+     "course.conservative_care_weeks", "write a number"),
+    ("id: early_uncomplicated\n", "id: early_uncomplicated\nrecommended: [naproxen]\n",
+     "recommended", "answers are never written"),
+], ids=["unit", "bool-for-number", "answer-key"])
+def test_a_wrong_type_or_an_answer_field_says_how_to_write_it(old, new, field, hint) -> None:
+    text = (CASES_DIR / "early_uncomplicated.yaml").read_text(encoding="utf-8")
+    assert old in text
+    text = text.replace(old, new, 1)
+    issues = validate_text(text, "early_uncomplicated.yaml").issues
+    assert [(i.field, hint in i.hint) for i in issues] == [(field, True)], issues

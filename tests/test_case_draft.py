@@ -117,7 +117,7 @@ def test_removing_a_result_section_keeps_the_file_valid_yaml(tmp_path: Path) -> 
     draft = CaseDraft.new("no_results", tmp_path)
     for section in ("imaging", "instability", "electrodiagnosis", "brain_imaging", "dat_scan",
                     "levodopa_response", "genetics", "ankle_brachial_index", "copper_studies",
-                    "spinal_cord_imaging", "blood_tests"):
+                    "spinal_cord_imaging", "blood_tests", "radiographs"):
         draft.remove(f"investigations.{section}")
     assert draft.get("investigations") == {}
     path = tmp_path / "as_text.yaml"

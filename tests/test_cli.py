@@ -30,7 +30,8 @@ PLACEHOLDERS = {
     "investigations.brain_imaging.report", "investigations.dat_scan.report",
     "investigations.levodopa_response.report", "investigations.genetics.report",
     "investigations.ankle_brachial_index.report", "investigations.copper_studies.report",
-    "investigations.spinal_cord_imaging.report", "investigations.blood_tests.report", "pathology",
+    "investigations.spinal_cord_imaging.report", "investigations.blood_tests.report",
+    "investigations.radiographs.report", "pathology",
     "disabling", "diagnosis", "stages.presentation", "stages.examination", "stages.follow_up",
     "teaching_notes", "evidence",
 }

@@ -43,6 +43,14 @@ def test_full_pathway_is_safe_with_a_rubric() -> None:
     assert "nothing cost points" in assessment.rubric
 
 
+def test_rubric_of_a_plan_missing_only_a_decision_says_nothing_else_cost_points() -> None:
+    case = make_case()
+    plan = [a for a in recommended_actions(case) if a.step != "clinical_followup"]
+    assessment = evaluate(case, plan)
+    assert assessment.score < 1 and "nothing else cost points" in assessment.rubric, (
+        assessment.rubric)
+
+
 def test_rubric_names_what_earned_and_what_cost_points() -> None:
     """Spec v3 issue item 8: the sentence says what earned and what cost points, never a bare
     "lost N points"; an early MRI wastes (points) but harms no one (safe, spec v3 §0.3)."""

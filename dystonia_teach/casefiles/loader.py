@@ -13,6 +13,7 @@ also checks its pack's files, each problem on its line (:func:`pack_reports`).
 from __future__ import annotations
 
 import os
+import re
 import reprlib
 import typing
 from collections.abc import Iterable, Sequence
@@ -305,7 +306,8 @@ def _pydantic_issues(doc: YamlDocument, err: ValidationError, hints: Hints,
             code, message = "unknown_field", f"{loc[-1]!r} is not a field here"
             model = _model_at(loc[:-1])
             hint = hints(str(loc[-1]), model.model_fields if model else ()) or (
-                _visit_field_hint(loc) or "see `dystonia-teach schema` for the fields")
+                _visit_field_hint(loc) or _ANSWER_FIELD_HINT.get(str(loc[-1]))
+                or "see `dystonia-teach schema` for the fields")
         elif kind == "missing":
             code, message = "missing_field", "this required field is missing"
             hint = "see `dystonia-teach schema`"
@@ -315,12 +317,42 @@ def _pydantic_issues(doc: YamlDocument, err: ValidationError, hints: Hints,
             hint = hints(str(value), allowed) or ("allowed: " + ", ".join(allowed))
         elif kind in _TYPE_ERRORS:
             code, message = "wrong_type", f"{error['msg'].lower()}, found {_shown(value)}"
+            hint = _type_hint(kind, value)
         else:
             code, message = "invalid_value", f"{error['msg'].lower()}, found {_shown(value)}"
         if kind not in ("missing", "extra_forbidden") and value in (None, "", [], ()):
             message = "this field is still empty: fill it in"  # a scaffold placeholder
         issues.append(doc.issue(loc, code, message, hint))
     return issues
+
+
+_ANSWER_HINT = ("answers are never written in a case: the engine derives the pathway and the "
+                "feedback from the facts; delete this field")
+#: Fields an author may write expecting an answer key.
+_ANSWER_FIELD_HINT = dict.fromkeys(("recommended", "answer", "answers", "key", "correct",
+                                    "pathway", "expected", "score"), _ANSWER_HINT)
+_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
+
+
+def _type_hint(kind: str, value: Any) -> str:
+    """How to write a value of the wanted type (a number without its unit, true or false...)."""
+    if kind.startswith(("int_", "float_")):
+        number = _NUMBER.search(value) if isinstance(value, str) else None
+        whole = "a whole number" if kind.startswith("int_") else "a number"
+        if number and number.group() != value.strip():
+            return f"write {whole} alone, without a unit: {number.group()}"
+        return f"write {whole}, such as 12"
+    if kind.startswith("bool_"):
+        return "write true or false"
+    if kind in ("list_type", "tuple_type"):
+        return "write a list: [first, second], or one '- item' per line"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return "write the fields of this section under it, indented (see `dystonia-teach schema`)"
+    if kind == "string_type" and isinstance(value, dict):
+        return "write a single value here, not fields: a step is its id alone, without a dose"
+    if kind == "string_type":
+        return "write text; put quotes around a value that looks like a number or a date"
+    return "see `dystonia-teach schema`"
 
 
 def _visit_field_hint(loc: Sequence[Any]) -> str:

@@ -201,6 +201,7 @@ class Investigations(_Strict):
     copper_studies: Report | None = None
     spinal_cord_imaging: Report | None = None
     blood_tests: Report | None = None
+    radiographs: Report | None = None
 
 
 class Stages(_Strict):

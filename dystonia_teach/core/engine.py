@@ -813,16 +813,17 @@ def _score(kb: KnowledgeBase, tables: _Tables, findings: list[Finding],
     points = round(coverage - penalty, 1)
     score = round(remaining, 3)
     rubric = _rubric(tables.rubric, round(score * 100), made, len(credits),
-                     _costs_text(kb, tables, costs), safety, rules.safety_reasons[safety])
+                     _costs_text(kb, tables, costs, missed=made < len(credits)), safety,
+                     rules.safety_reasons[safety])
     return points, score, tuple(costs), rubric, safety
 
 
-def _costs_text(kb: KnowledgeBase, tables: _Tables, costs: list[Cost]) -> str:
+def _costs_text(kb: KnowledgeBase, tables: _Tables, costs: list[Cost], missed: bool) -> str:
     """What cost points, worst first (a step chosen before a step left out) and at most three
     named: "Naproxen (a step given despite a contraindication); ...", or "nothing cost
-    points"."""
+    points" ("nothing else cost points" when a required decision was missed)."""
     if not costs:
-        return "nothing cost points"
+        return "nothing else cost points" if missed else "nothing cost points"
     omission = tables.omission
     ranked = sorted((-c.points, c.code in omission, i) for i, c in enumerate(costs))
     named = list(dict.fromkeys(_cost_text(kb, tables, costs[i].code, costs[i].step)

@@ -116,6 +116,7 @@ Reveal = Literal[
     "copper_studies",
     "spinal_cord_imaging",
     "blood_tests",
+    "radiographs",
 ]
 #: An order's priority (FHIR ServiceRequest.priority): routine unless written ``step!urgent``.
 Priority = Literal["routine", "urgent"]
