@@ -27,7 +27,7 @@ from dystonia_teach.core.predicates import (
     result_kinds,
 )
 from dystonia_teach.core.results import Action
-from dystonia_teach.core.visits import case_at_visit, visit_count
+from dystonia_teach.core.visits import case_at_visit, cases_at_visits, visit_count
 
 from .conftest import CASES_DIR, PROCEDURES, make_case
 
@@ -127,6 +127,39 @@ def test_a_derivation_reused_for_other_results_equals_a_fresh_one() -> None:
         engine._FACTS.clear()
         engine._READINGS.clear()
         assert evaluate(case, actions, earlier=earlier) == judged, (case.id, actions, earlier)
+
+
+def test_a_derivation_reused_across_visits_equals_a_fresh_one() -> None:
+    """A case's visits share its patient, and the engine reuses a derivation across them when
+    the predicates it read agree: at every visit of every bundled case, in order, the pathway
+    and the judgement of its plan (and of an over-investigated one) equal those derived
+    afresh."""
+    from dystonia_teach import list_cases
+    from dystonia_teach.core import engine
+
+    def fresh() -> None:
+        engine._FACTS.clear()
+        engine._READINGS.clear()
+        engine._PATHWAYS.clear()
+
+    checked = 0
+    for case_id in list_cases():
+        case = load_case(case_id)
+        if not case.visits:
+            continue
+        fresh()
+        shared = []
+        for at_visit in cases_at_visits(case):
+            pathway = recommended_pathway(at_visit)
+            plans = [recommended_actions(at_visit),
+                     [*A, "mri_lumbar_noncontrast", "emg_ncs", "naproxen"]]
+            shared.append((at_visit, pathway, [evaluate(at_visit, p) for p in plans], plans))
+        for at_visit, pathway, judged, plans in shared:
+            fresh()
+            assert recommended_pathway(at_visit) == pathway, case_id
+            assert [evaluate(at_visit, p) for p in plans] == judged, case_id
+            checked += 1
+    assert checked >= 10
 
 
 def test_the_reasoning_session_passes_earlier_tests_to_the_next_visit() -> None:

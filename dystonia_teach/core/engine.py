@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import math
 import reprlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache, partial
-from typing import Any
+from typing import Any, TypeVar
 
-from dystonia_teach.core.case_model import Case
+from dystonia_teach.core.case_model import Case, Patient
 from dystonia_teach.core.cautions import cautions_met, contraindicated_steps
 from dystonia_teach.core.errors import ActionError, did_you_mean
 from dystonia_teach.core.kb_model import (
@@ -191,8 +191,13 @@ class _Tables:
 
 _FACTS: dict[tuple[int, frozenset[str], frozenset[str]], tuple[Case, _CaseFacts]] = {}
 _FACTS_KEPT = 4096
-#: Case id -> (the case, its derivations so far, each with the predicate values it read).
-_READINGS: dict[int, tuple[Case, list[tuple[dict[str, bool], _CaseFacts]]]] = {}
+#: Patient id -> (the patient, the derivations so far for cases of that patient object (a case
+#: and its visits share it), each with the predicate values it read), the latest few kept.
+_READINGS: dict[int, tuple[Patient, list[tuple[dict[str, bool], _CaseFacts]]]] = {}
+_READINGS_PER_PATIENT = 16
+#: The same for the pathway alone (recommended_pathway), which needs no verdicts.
+_PATHWAYS: dict[int, tuple[Patient, list[tuple[dict[str, bool], tuple[PathwayItem, ...]]]]] = {}
+_T = TypeVar("_T")
 _TABLES: dict[int, tuple[KnowledgeBase, _Tables]] = {}
 _KINDS: dict[int, tuple[Case, frozenset[str]]] = {}
 #: The knowledge base the caches above (and the shared findings) were built from.
@@ -207,6 +212,7 @@ def _tables(kb: KnowledgeBase) -> _Tables:
         return hit[1]
     _FACTS.clear()
     _READINGS.clear()
+    _PATHWAYS.clear()
     _shared_finding.cache_clear()
     _BASE[0] = kb
     harms = {h.id: h for h in kb.scoring.harm_classes}
@@ -388,34 +394,59 @@ def _case_facts(case: Case, kb: KnowledgeBase, known: frozenset[str] = frozenset
                 earlier: frozenset[str] = frozenset()) -> _CaseFacts:
     """The derivation for ``case`` with the results of ``known`` kinds revealed now and of
     ``earlier`` kinds at an earlier visit, cached by the case's identity (the entries hold the
-    case, so its id cannot be reused while cached).
-
-    A derivation reads the case only through predicates (and the patient, who stays): results
-    that leave every predicate it read unchanged (a normal test, a test no decision looks at)
-    reuse it, with the new view for the rules."""
+    case, so its id cannot be reused while cached)."""
     key = (id(case), known, earlier)
     hit = _FACTS.get(key)
     if hit is not None and hit[0] is case:
         return hit[1]
     view = knowable_view(case, known, earlier)
-    entry = _READINGS.get(id(case))
-    if entry is None or entry[0] is not case:
-        if len(_READINGS) >= _FACTS_KEPT:
-            _READINGS.clear()
-        entry = _READINGS[id(case)] = (case, [])
-    predicates = kb.predicates
-    for read, derived in entry[1]:
-        if all(predicates[name](view) == value for name, value in read.items()):
-            facts = replace(derived, view=view)
-            break
-    else:
-        read = {}
-        facts = _derive_facts(view, kb, read)
-        entry[1].append((read, facts))
+    facts = _reused(_READINGS, view, kb, lambda read: _derive_facts(view, kb, read))
+    facts = replace(facts, view=view) if facts.view is not view else facts
     if len(_FACTS) >= _FACTS_KEPT:
         _FACTS.clear()
     _FACTS[key] = (case, facts)
     return facts
+
+
+def _reused(store: dict[int, tuple[Patient, list[tuple[dict[str, bool], _T]]]], view: Case,
+            kb: KnowledgeBase, derive: Callable[[dict[str, bool]], _T]) -> _T:
+    """``derive(read)`` for ``view``, or an earlier derivation whose predicates all read the same
+    here. A derivation reads the case only through predicates, and the patient: results that
+    leave every predicate it read unchanged (a normal test, a test no decision looks at), or a
+    later visit of the same case (which shares its patient object) that changes none of them,
+    reuse it. ``store`` keeps the latest few per patient."""
+    patient = view.patient
+    entry = store.get(id(patient))
+    if entry is None or entry[0] is not patient:
+        if len(store) >= _FACTS_KEPT:
+            store.clear()
+        entry = store[id(patient)] = (patient, [])
+    predicates, readings = kb.predicates, entry[1]
+    for read, derived in readings:
+        if all(predicates[name](view) == value for name, value in read.items()):
+            return derived
+    read = {}
+    derived = derive(read)
+    if len(readings) >= _READINGS_PER_PATIENT:
+        del readings[0]
+    readings.append((read, derived))
+    return derived
+
+
+def _pathway_items(case: Case, kb: KnowledgeBase, known: frozenset[str],
+                   earlier: frozenset[str]) -> tuple[PathwayItem, ...]:
+    """The decisions of :func:`_case_facts`, derived without the verdicts and rules that only
+    scoring needs (validating a case bank derives every case's pathway, and nothing else)."""
+    hit = _FACTS.get((id(case), known, earlier))
+    if hit is not None and hit[0] is case:
+        return hit[1].items
+    view = knowable_view(case, known, earlier)
+
+    def derive(read: dict[str, bool]) -> tuple[PathwayItem, ...]:
+        derived, _, _ = _derive(view, kb, cautions_met(view, kb, read), read)
+        return tuple(item for _, _, _, item in derived)
+
+    return _reused(_PATHWAYS, view, kb, derive)
 
 
 def _derive_facts(view: Case, kb: KnowledgeBase, memo: dict[str, bool]) -> _CaseFacts:
@@ -515,32 +546,40 @@ def _earlier_kinds(earlier: Iterable[ActionLike], kb: KnowledgeBase, tables: _Ta
     return _kinds_of(steps, tables.reveals, present)
 
 
-def pathway_facts(case: Case, earlier: Iterable[ActionLike] = (),
-                  kb: KnowledgeBase | None = None) -> _CaseFacts:
-    """The derivation as the recommended plan would find it: the tests its required decisions
-    order are taken as done, and the decisions their results bring are added (repeated until
-    nothing new is revealed)."""
-    kb = kb or knowledge()
+def _pathway(case: Case, earlier: Iterable[ActionLike], kb: KnowledgeBase
+             ) -> tuple[tuple[PathwayItem, ...], frozenset[str], frozenset[str]]:
+    """The pathway as the recommended plan would find it, with the kinds of result it knows
+    now and from earlier visits: the tests its required decisions order are taken as done,
+    and the decisions their results bring are added (repeated until nothing new is
+    revealed)."""
     tables = _tables(kb)
     present = _present(case)
     before = _earlier_kinds(earlier, kb, tables, present)
     known: frozenset[str] = frozenset()
-    facts = _case_facts(case, kb, known, before)
+    items = _pathway_items(case, kb, known, before)
     for _ in range(len(present) + 1):
-        ordered = [item.step for item in facts.items if item.required and not item.only_with]
+        ordered = [item.step for item in items if item.required and not item.only_with]
         found = known | _kinds_of(ordered, tables.reveals, present)
         if found == known:
             break
         known = found
-        facts = _case_facts(case, kb, known, before)
-    return facts
+        items = _pathway_items(case, kb, known, before)
+    return items, known, before
+
+
+def pathway_facts(case: Case, earlier: Iterable[ActionLike] = (),
+                  kb: KnowledgeBase | None = None) -> _CaseFacts:
+    """The whole derivation (verdicts and rules too) as the recommended plan finds it."""
+    kb = kb or knowledge()
+    _, known, before = _pathway(case, earlier, kb)
+    return _case_facts(case, kb, known, before)
 
 
 def recommended_pathway(case: Case, earlier: Iterable[ActionLike] = ()
                         ) -> tuple[PathwayItem, ...]:
     """The decisions the algorithm derives for ``case``, in order: each with its example and
     options, required or optional (``earlier``: tests ordered at earlier visits)."""
-    return pathway_facts(case, earlier).items
+    return _pathway(case, earlier, knowledge())[0]
 
 
 def recommended_actions(case: Case, earlier: Iterable[ActionLike] = (),

@@ -7,7 +7,7 @@ importing the loader (which itself imports the rules to cross-check them).
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -172,6 +172,7 @@ Required = Literal["must", "could", "must-unless-documented"]
 Select = Literal["one-or-more", "at-most-one", "exactly-one"]
 
 
+@cache  # a few hundred option strings, split on every derivation
 def split_option(option: str) -> tuple[str, Priority]:
     """``"mri_lumbar_noncontrast!urgent"`` -> ``("mri_lumbar_noncontrast", "urgent")``; an
     option without ``!`` is routine (and any priority of that step satisfies it)."""
