@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from dystonia_teach import evaluate, load_case, validate_file, validate_paths
+from dystonia_teach import evaluate, load_case, recommended_pathway, validate_file, validate_paths
 from dystonia_teach.casefiles.loader import validate_text
 from dystonia_teach.cli import cli
 from dystonia_teach.core.case_model import Case
@@ -476,3 +476,18 @@ def test_release_digest_of_a_course_pack_names_its_change(
     monkeypatch.delenv(CASES_VARIABLE)
     assert check_manifest(root, manifest) == [
         f"knowledge pack {course.absolute().as_posix()}: in the release but not in the tree"]
+
+
+def test_a_pack_decision_cites_its_own_evidence(monkeypatch: pytest.MonkeyPatch,
+                                                tmp_path: Path) -> None:
+    """A decision's ``evidence:`` is what the learner sees with it, and what its missing-step
+    finding cites, instead of the evidence of its step."""
+    course = example_copy(tmp_path)
+    monkeypatch.setenv(CASES_VARIABLE, str(course))
+    case = load_case(course / EXAMPLE_CASE.name)
+    item = next(i for i in recommended_pathway(case)
+                if i.decision == "nerve_conduction_across_the_fibular_head")
+    assert [s.claim_id for s in item.sources] == ["fibular_neuropathy_electrodiagnosis"]
+    judged = evaluate(case, [a for a in IDEAL if a != "emg_ncs"])
+    missing = next(f for f in judged.findings if f.code == "missing_step" and f.step == "emg_ncs")
+    assert [s.claim_id for s in missing.sources] == ["fibular_neuropathy_electrodiagnosis"]

@@ -348,7 +348,7 @@ def _item(kb: KnowledgeBase, decision: Decision, required: bool, options: tuple[
         alternatives=tuple(s for s in steps if s != first),
         dose_mg_per_day=_example_dose(kb, first, view, given, memo),
         reason=decision.reason,
-        sources=tuple(source_ref(c) for c in step.evidence),
+        sources=tuple(source_ref(c) for c in decision.evidence or step.evidence),
         decision=decision.id, decision_label=decision.label, required=required,
         select=decision.select, priority=priority,
         critical_if_empty=required and decision.if_empty == "critical",
@@ -494,7 +494,8 @@ def _derive_facts(view: Case, kb: KnowledgeBase, memo: dict[str, bool]) -> _Case
             only_with=item.only_with,
             reported_by=frozenset(() if companion else source.reported_by),  # type: ignore[union-attr]
             missing=_finding(kb, "missing_step", item.step, reason=item.reason,
-                             severity=severity if required else "info"),
+                             severity=severity if required else "info",
+                             evidence=() if companion else source.evidence),  # type: ignore[union-attr]
             companion=companion))
     facts = _CaseFacts(
         view=view,

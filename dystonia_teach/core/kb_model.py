@@ -220,6 +220,9 @@ class Decision(_Strict):
         "warning", description="Severity of leaving a required decision empty (critical for "
         "the work-up of a must-not-miss diagnosis).")
     reason: str
+    evidence: tuple[str, ...] = Field(
+        (), description="Claim ids the decision rests on, cited with it (default: the evidence "
+        "of the step shown first).")
 
     @model_validator(mode="after")
     def _consistent(self) -> Decision:

@@ -370,6 +370,8 @@ def cross_reference_problems(kb: KnowledgeBase) -> list[Problem]:
             need("pathway", decision.id, ("options",), "step", ref, kb.steps)
         for ref in decision.reported_by:
             need("pathway", decision.id, ("reported_by",), "finding code", ref, kb.findings)
+        for ref in decision.evidence:
+            need("pathway", decision.id, ("evidence",), "evidence id", ref, kb.claims)
     for rule in kb.rules:
         _rule_problems(kb, rule, add, need, predicates)
     problems += _vocabulary_problems(kb)
