@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from dystonia_teach import evaluate, recommended_actions
 from dystonia_teach.casefiles.loader import list_cases, load_case
 from dystonia_teach.core.diagnoses import (
     derived_differential,
@@ -115,6 +116,33 @@ def test_differential_missing_a_present_must_not_miss_is_named() -> None:
     assert note.startswith("Missed") and "cauda equina syndrome" in note
     session.set_differential(["radiculopathy_dystonia"], must_not_miss="cauda_equina_syndrome")
     assert submit(session).differential.must_not_miss_note.startswith("Right")
+
+
+def test_leading_with_a_present_emergency_is_right_and_counts_as_naming_it() -> None:
+    """Cauda equina from a disc: the case's diagnosis is the radiculopathy, but a learner who
+    leads with cauda equina syndrome, sure of it, is right (it is what must be acted on today),
+    has named the must-not-miss diagnosis, and is not told an urgent MRI does not test it."""
+    session = examined("cauda_equina_red_flags")
+    session.set_differential(["cauda_equina_syndrome", "radiculopathy_dystonia"])
+    session.set_confidence(90)
+    ordered = session.order_test("mri_lumbar_noncontrast", priority="urgent",
+                                 change="compression of the cauda equina",
+                                 target="cauda_equina_syndrome")
+    report = session.submit()
+    assert report.confidence is not None and report.confidence.verdict == "well calibrated"
+    assert "foot dystonia caused by lumbar radiculopathy" in report.confidence.message
+    assert report.differential.leading_correct
+    assert report.differential.must_not_miss_note.startswith("Right")
+    judged = next(t for t in report.tests if t.step == ordered.step)
+    assert judged.target_note.endswith("help to confirm or exclude cauda equina syndrome.")
+    # the case's own diagnosis stays right, and an emergency the facts do not show does not
+    session = examined("cauda_equina_red_flags")
+    session.set_differential(["spinal_infection_or_malignancy"])
+    assert submit(session, 90).confidence.verdict == "confidently wrong"
+    case = load_case("cauda_equina_red_flags")
+    codes = {f.code for f in evaluate(case, recommended_actions(case),
+                                      "cauda_equina_syndrome").findings}
+    assert "working_diagnosis_correct" in codes and "working_diagnosis_incorrect" not in codes
 
 
 # --- justified tests and progressive disclosure ---------------------------------------------

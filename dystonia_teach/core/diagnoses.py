@@ -129,6 +129,14 @@ def derived_differential(case: Case) -> list[DifferentialEntry]:
                   key=lambda e: -e.support)
 
 
+def acceptable_leads(case: Case) -> frozenset[str]:
+    """The diagnoses a learner may lead with: the case's own, and a must-not-miss diagnosis its
+    facts establish (cauda equina syndrome from a disc leads, whatever the disc also causes:
+    it is what must be acted on today)."""
+    return frozenset({case.diagnosis, *(e.diagnosis for e in derived_differential(case)
+                                        if e.must_not_miss)})
+
+
 def explain(case: Case, diagnosis_id: str) -> DifferentialEntry:
     """The facts of ``case`` for and against one diagnosis (any diagnosis, supported or not)."""
     return _entry(case, diagnosis_scripts()[diagnosis_id])

@@ -739,8 +739,10 @@ def evaluate(
 
     credits = _decisions(kb, facts, chosen, flagged, by_rules, raised, findings)
     if working_diagnosis is not None:
+        from dystonia_teach.core.diagnoses import acceptable_leads  # only with a diagnosis
+
         code = ("working_diagnosis_correct" if working_diagnosis == case.diagnosis
-                else "working_diagnosis_incorrect")
+                or working_diagnosis in acceptable_leads(case) else "working_diagnosis_incorrect")
         findings.append(_finding(kb, code, None))
 
     findings.sort(key=_severity_rank)  # stable: rule order within a level

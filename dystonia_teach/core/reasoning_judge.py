@@ -12,12 +12,14 @@ from dystonia_teach.core.case_model import Case
 from dystonia_teach.core.certainty import CertaintyMarks
 from dystonia_teach.core.diagnoses import (
     DifferentialEntry,
+    acceptable_leads,
     derived_differential,
     diagnosis_label,
     diagnosis_scripts,
     explain,
 )
 from dystonia_teach.core.engine import evaluate
+from dystonia_teach.core.kb_model import split_option
 from dystonia_teach.core.knowledge import knowledge
 from dystonia_teach.core.problem_statement import ProblemFeedback, check_problem
 from dystonia_teach.core.results import Action, Assessment
@@ -212,15 +214,22 @@ def target_note(step: str, target: str | None) -> str:
     if target is None:
         return ""
     script = diagnosis_scripts()[target]
-    test = knowledge().steps[step]
+    steps = knowledge().steps
+    test = steps[step]
     does = with_subject("{step} does", test.label, test.plural)  # "X does", "Xs do"
-    if step in script.tests:
+    tests = {_unaliased(s): s for s in script.tests}  # urgent_mri is an urgent MRI
+    if _unaliased(step) in tests:
         return f"{does} help to confirm or exclude {script.label.lower()}."
-    helpful = [knowledge().steps[s].label for s in script.tests
-               if knowledge().steps[s].reveals]
+    helpful = [steps[s].label for s in tests.values() if steps[s].reveals]
     also = f" Tests that do: {', '.join(helpful)}." if helpful else (
         " The history and examination do that best.")
     return f"{does} not separate {script.label.lower()} from the alternatives.{also}"
+
+
+def _unaliased(step: str) -> str:
+    """The step an alias stands for (``urgent_mri`` -> ``mri_lumbar_noncontrast``)."""
+    alias = knowledge().steps[step].alias_of
+    return split_option(alias)[0] if alias else step
 
 
 def differential_feedback(case: Case, differential: Differential,
@@ -238,7 +247,7 @@ def differential_feedback(case: Case, differential: Differential,
     return DifferentialFeedback(
         ranked=ranked,
         must_not_miss=differential.must_not_miss,
-        leading_correct=differential.leading == case.diagnosis,
+        leading_correct=differential.leading in acceptable_leads(case),
         diagnosis_rank=ranked.index(case.diagnosis) + 1 if case.diagnosis in ranked else None,
         derived=derived,
         missed=missed,
@@ -257,7 +266,8 @@ def _must_not_miss_note(case: Case, differential: Differential) -> str:
     if missed:
         return (f"Missed: the facts point to {', '.join(missed).lower()}, which must not be "
                 "missed and needs action today.")
-    pick = differential.must_not_miss
+    ranked_urgent = [d for d in differential.ranked if scripts[d].must_not_miss]
+    pick = differential.must_not_miss or (ranked_urgent[0] if ranked_urgent else None)
     if pick is None:
         return "No must-not-miss diagnosis was named: always name the one you must exclude."
     if not scripts[pick].must_not_miss:
@@ -273,15 +283,19 @@ def _must_not_miss_note(case: Case, differential: Differential) -> str:
 def confidence_feedback(case: Case, differential: Differential,
                         confidence: int) -> ConfidenceFeedback:
     """Certainty-weighted feedback on the leading diagnosis (with its Brier score)."""
-    correct = differential.leading == case.diagnosis
+    leading = differential.leading
+    correct = leading in acceptable_leads(case)
     brier = round((confidence / 100 - (1.0 if correct else 0.0)) ** 2, 3)
+    cause = ("" if leading == case.diagnosis else
+             f" {diagnosis_label(leading)} leads because it must be acted on today; what "
+             f"causes it here is {diagnosis_label(case.diagnosis).lower()}.")
     if correct and confidence >= CONFIDENT:
-        verdict, message = "well calibrated", "Right, and sure of it."
+        verdict, message = "well calibrated", "Right, and sure of it." + cause
     elif correct and confidence < UNSURE:
         verdict, message = "underconfident", (
-            "Right, but unsure: the facts support it more than you thought.")
+            "Right, but unsure: the facts support it more than you thought." + cause)
     elif correct:
-        verdict, message = "reasonably calibrated", "Right, with moderate certainty."
+        verdict, message = "reasonably calibrated", "Right, with moderate certainty." + cause
     elif confidence >= CONFIDENT:
         verdict, message = "confidently wrong", (
             f"Confidently wrong: you were {confidence}% sure, but the leading diagnosis is "
@@ -309,6 +323,7 @@ def bias_prompts(case: Case, tests: tuple[JudgedTest, ...],
     steps = knowledge().steps
     imaging = [t for t in tests if steps[t.step].reveals in _IMAGING]
     leading = differential.leading if differential else None
+    right = leading in acceptable_leads(case)
     anchoring = ""
     lesion = case.investigations.imaging
     if imaging and lesion is not None and lesion.lesion == "compressive":
@@ -321,13 +336,13 @@ def bias_prompts(case: Case, tests: tuple[JudgedTest, ...],
         anchoring = "After the scan you kept a spinal cause in the lead against the other facts."
     unchanged = bool(history) and len({d.ranked for _, _, d in history}) == 1
     closure = ""
-    if unchanged and leading != case.diagnosis and (tests or later_visit):
+    if unchanged and not right and (tests or later_visit):
         closure = "You never changed your differential as new results and visits came in."
     elif unchanged and history[0][1] == "history" and (tests or later_visit):
         closure = "You settled your differential before examining and never revisited it."
     elif differential and len(differential.ranked) < TOP:
         closure = f"You ranked fewer than {TOP} diagnoses."
-    elif (confidence or 0) >= CONFIDENT and leading != case.diagnosis:
+    elif (confidence or 0) >= CONFIDENT and not right:
         closure = "You were very sure of a leading diagnosis that was not right."
     return (
         BiasPrompt("Anchoring on the MRI",
