@@ -77,8 +77,11 @@ class PlanPanel(Panel):
         self.step.value = step_id
 
     def _on_phase(self, change: dict[str, Any]) -> None:
-        self.step.options = step_options(knowledge(), phase=change["new"])
-        self.step.value = None
+        # one message: the browser never shows the new steps before the selection is cleared
+        # (a step chosen in between was undone by the late clear: a fast learner's, or a test's)
+        with self.step.hold_sync():
+            self.step.options = step_options(knowledge(), phase=change["new"])
+            self.step.value = None
 
     def _on_step(self, change: dict[str, Any]) -> None:
         step = knowledge().steps.get(change["new"]) if change["new"] else None
