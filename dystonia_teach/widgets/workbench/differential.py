@@ -71,8 +71,9 @@ class DifferentialPanel(Panel):
     def _on_search(self, change: dict[str, Any]) -> None:
         text = change["new"].strip()
         found = search_diagnoses(text, limit=0) if len(text) >= 2 else []
-        self.matches.options = [(d.label, d.id) for d in found]
-        self.matches.value = found[0].id if found else None
+        with self.matches.hold_sync():  # one message (see PlanPanel._on_phase)
+            self.matches.options = [(d.label, d.id) for d in found]
+            self.matches.value = found[0].id if found else None
 
     def _draft_changed(self, _: object, note: str) -> None:
         self.host.changed()

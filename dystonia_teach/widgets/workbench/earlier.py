@@ -55,8 +55,9 @@ class EarlierPanel(Panel):
         several = self.host.session.visit_count > 1
         options = [(attempt_label(e, several_visits=several) if isinstance(e, Attempt)
                     else e.label, i) for i, e in enumerate(self.entries)]
-        self.choice.options = options[::-1] or [NONE_YET]
-        self.choice.value = self.choice.options[0][1]
+        with self.choice.hold_sync():  # one message (see PlanPanel._on_phase)
+            self.choice.options = options[::-1] or [NONE_YET]
+            self.choice.value = self.choice.options[0][1]
 
     def _on_show(self, _: Button) -> None:
         if self.choice.value < 0:

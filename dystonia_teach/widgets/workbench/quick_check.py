@@ -89,8 +89,9 @@ class QuickCheckPanel(Panel):
     def _on_search(self, change: dict[str, Any]) -> None:
         item = self.check.current
         found = search_menu(item.menu, change["new"]) if item and not self.check.scored else []
-        self.matches.options = found
-        self.matches.value = found[0][1] if found else None
+        with self.matches.hold_sync():  # one message (see PlanPanel._on_phase)
+            self.matches.options = found
+            self.matches.value = found[0][1] if found else None
 
     def _on_add(self, _: Button) -> None:
         if not self.matches.value:
