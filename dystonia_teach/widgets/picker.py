@@ -25,6 +25,7 @@ from dystonia_teach.store import (
     open_store,
     validate_learner_id,
 )
+from dystonia_teach.widgets._choices import refill
 from dystonia_teach.widgets._errors import ErrorArea
 from dystonia_teach.widgets._keyboard import KeyboardGuard
 from dystonia_teach.widgets.workbench import Workbench
@@ -131,9 +132,7 @@ class CasePicker(VBox):
             finished = finished_cases(store.attempts(self.learner_id))
             drafts = [d for d in (store.draft(self.learner_id, c) for c in self.teasers) if d]
             self._draft = max(drafts, key=lambda d: d.saved_at, default=None)
-        value = self.cases.value
-        self.cases.options = self._options(finished)
-        self.cases.value = value
+        refill(self.cases, self._options(finished), self.cases.value)
         draft = self._draft
         if draft is not None:
             number = list(self.teasers).index(draft.case_id) + 1

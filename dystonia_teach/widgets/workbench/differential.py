@@ -13,6 +13,7 @@ from dystonia_teach.core.diagnoses import search_diagnoses
 from dystonia_teach.core.errors import ActionError
 from dystonia_teach.core.reasoning import SLOTS
 from dystonia_teach.render.reasoning import differential_html, sure_text
+from dystonia_teach.widgets._choices import refill
 from dystonia_teach.widgets.workbench._panel import (
     FULL,
     ROW,
@@ -71,9 +72,7 @@ class DifferentialPanel(Panel):
     def _on_search(self, change: dict[str, Any]) -> None:
         text = change["new"].strip()
         found = search_diagnoses(text, limit=0) if len(text) >= 2 else []
-        with self.matches.hold_sync():  # one message (see PlanPanel._on_phase)
-            self.matches.options = [(d.label, d.id) for d in found]
-            self.matches.value = found[0].id if found else None
+        refill(self.matches, [(d.label, d.id) for d in found], found[0].id if found else None)
 
     def _draft_changed(self, _: object, note: str) -> None:
         self.host.changed()

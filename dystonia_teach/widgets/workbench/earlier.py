@@ -12,6 +12,7 @@ from dystonia_teach.render.feedback import feedback_html
 from dystonia_teach.render.reasoning import reasoning_summary_html
 from dystonia_teach.store import Attempt
 from dystonia_teach.store.replay import Submission, replay
+from dystonia_teach.widgets._choices import refill
 from dystonia_teach.widgets.workbench._panel import ROW, WIDE, Panel
 from dystonia_teach.widgets.workbench.feedback import flowchart_html, score_text
 
@@ -55,9 +56,8 @@ class EarlierPanel(Panel):
         several = self.host.session.visit_count > 1
         options = [(attempt_label(e, several_visits=several) if isinstance(e, Attempt)
                     else e.label, i) for i, e in enumerate(self.entries)]
-        with self.choice.hold_sync():  # one message (see PlanPanel._on_phase)
-            self.choice.options = options[::-1] or [NONE_YET]
-            self.choice.value = self.choice.options[0][1]
+        listed = options[::-1] or [NONE_YET]
+        refill(self.choice, listed, listed[0][1])
 
     def _on_show(self, _: Button) -> None:
         if self.choice.value < 0:

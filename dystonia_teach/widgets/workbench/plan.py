@@ -13,6 +13,7 @@ from dystonia_teach.core.kb_model import KnowledgeBase
 from dystonia_teach.core.knowledge import knowledge
 from dystonia_teach.core.vocabulary import PHASE_LABELS, PHASES
 from dystonia_teach.render.reasoning import plan_html, step_text, sure_text
+from dystonia_teach.widgets._choices import refill
 from dystonia_teach.widgets.workbench._panel import (
     FULL,
     ROW,
@@ -77,11 +78,7 @@ class PlanPanel(Panel):
         self.step.value = step_id
 
     def _on_phase(self, change: dict[str, Any]) -> None:
-        # one message: the browser never shows the new steps before the selection is cleared
-        # (a step chosen in between was undone by the late clear: a fast learner's, or a test's)
-        with self.step.hold_sync():
-            self.step.options = step_options(knowledge(), phase=change["new"])
-            self.step.value = None
+        refill(self.step, step_options(knowledge(), phase=change["new"]), None)
 
     def _on_step(self, change: dict[str, Any]) -> None:
         step = knowledge().steps.get(change["new"]) if change["new"] else None

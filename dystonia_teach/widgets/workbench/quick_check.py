@@ -25,6 +25,7 @@ from dystonia_teach.render.key_features import (
     score_text,
     stem_html,
 )
+from dystonia_teach.widgets._choices import refill
 from dystonia_teach.widgets.workbench._panel import FULL, ROW, WIDE, Panel
 
 INTRO = ("<p>A few questions on the decisions that matter most in this case, visit by visit. "
@@ -89,9 +90,7 @@ class QuickCheckPanel(Panel):
     def _on_search(self, change: dict[str, Any]) -> None:
         item = self.check.current
         found = search_menu(item.menu, change["new"]) if item and not self.check.scored else []
-        with self.matches.hold_sync():  # one message (see PlanPanel._on_phase)
-            self.matches.options = found
-            self.matches.value = found[0][1] if found else None
+        refill(self.matches, found, found[0][1] if found else None)
 
     def _on_add(self, _: Button) -> None:
         if not self.matches.value:
